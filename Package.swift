@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// The GitOps rollback operator. Every C library comes from a Debian -dev package through a
+// system-library target; the only Swift packages are swift-argument-parser (the CLI) and
+// swift-log (structured logging).
+import PackageDescription
+
+let package = Package(
+    name: "ai-operator",
+    products: [
+        .executable(name: "ai-operator", targets: ["ai-operator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries (Debian: libmicrohttpd-dev, libcurl4-openssl-dev, libssl-dev, libsqlite3-dev).
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // curl_easy_setopt and friends are variadic: Swift cannot call them without this shim.
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+
+        // Pure domain logic: no I/O, no clock, no randomness that is not injected.
+        .target(name: "RollbackCore"),
+        // Signature checks and decoding of webhook payloads into core signals.
+        .target(name: "Webhooks", dependencies: ["RollbackCore", "COpenSSL"]),
+        // A small request/response server over libmicrohttpd.
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
+        // SQLite: the durable inbox, attempt state.
+        .target(name: "Storage", dependencies: ["RollbackCore", "CSQLite"]),
+        // libcurl transport and the GitHub, Argo CD, Kubernetes, Prometheus and Slack clients.
+        .target(name: "Clients", dependencies: ["RollbackCore", "CCurl", "CCurlShim", "COpenSSL"]),
+        // Stateful fakes of the same HTTP APIs, for tests and the demo.
+        .target(name: "Simulator", dependencies: ["RollbackCore", "HTTPServer", "Webhooks", "COpenSSL"]),
+        // The service: configuration, ingress routes, metrics, engine.
+        .target(name: "Operator", dependencies: [
+            "RollbackCore", "Webhooks", "HTTPServer", "Storage", "Clients",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "ai-operator", dependencies: [
+            "Operator", "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Benchmarks (run with -c release; see bench/README.md).
+        .executableTarget(name: "CoreBench", dependencies: ["RollbackCore"], path: "bench/CoreBench"),
+
+        .testTarget(name: "RollbackCoreTests", dependencies: ["RollbackCore"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "RollbackCore"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "RollbackCore"]),
+        .testTarget(name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore"]),
+        .testTarget(name: "OperatorTests", dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore"]),
+    ]
+)

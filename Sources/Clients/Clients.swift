@@ -1,0 +1,1 @@
+// The Clients target; see DESIGN.md.

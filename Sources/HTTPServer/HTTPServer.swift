@@ -1,0 +1,1 @@
+// The HTTPServer target; see DESIGN.md.

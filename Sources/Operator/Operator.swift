@@ -1,0 +1,1 @@
+// The Operator target; see DESIGN.md.

@@ -1,0 +1,1 @@
+// The Storage target; see DESIGN.md.

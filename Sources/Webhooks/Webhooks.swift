@@ -1,0 +1,1 @@
+// The Webhooks target; see DESIGN.md.

@@ -1,0 +1,2 @@
+import RollbackCore
+print("core bench")
