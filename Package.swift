@@ -48,11 +48,14 @@ let package = Package(
         // Benchmarks (run with -c release; see bench/README.md).
         .executableTarget(name: "CoreBench", dependencies: ["RollbackCore"], path: "bench/CoreBench"),
 
+        // Helpers shared by the test targets (a raw-socket HTTP client with hard timeouts, temp dirs).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "RollbackCoreTests", dependencies: ["RollbackCore"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "RollbackCore"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "RollbackCore"]),
-        .testTarget(name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore"]),
-        .testTarget(name: "OperatorTests", dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore"]),
+        .testTarget(name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore", "TestSupport"]),
+        .testTarget(name: "OperatorTests", dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore", "TestSupport"]),
     ]
 )

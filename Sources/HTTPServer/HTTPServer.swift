@@ -1,1 +1,309 @@
-// The HTTPServer target; see DESIGN.md.
+import CMicroHTTPD
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP/1.1 server over libmicrohttpd: an internal epoll polling thread with a pool of
+/// worker threads, connection timeout, per-connection memory limit, a hard body cap (413,
+/// decided from `Content-Length` before reading when present), routing, and a graceful stop
+/// (stop accepting, finish requests in flight, then shut down).
+public final class HTTPServer: @unchecked Sendable {
+    // Safe: `daemon`, `listen`, `started`, the in-flight table and `retainedSelf` are only
+    // touched under `lock`; the rest is immutable after init.
+
+    public struct Configuration: Sendable {
+        /// `host:port`; port 0 picks a free port (see `port`).
+        public var address: String
+        /// Worker threads (libmicrohttpd thread pool); defaults to the number of cores.
+        public var threads: Int
+        /// Idle connections are closed after this many seconds.
+        public var connectionTimeoutSeconds: Int
+        /// Memory libmicrohttpd may use per connection for headers and buffers (bodies stream past it).
+        public var connectionMemoryLimit: Int
+        /// Requests with a larger body are answered 413 (25 MiB: GitHub's payload cap).
+        public var maxBodyBytes: Int
+        /// Connections accepted at once; more wait in the kernel backlog.
+        public var connectionLimit: Int
+        /// How long `stop()` waits for requests in flight.
+        public var shutdownGraceSeconds: Double
+
+        public init(address: String = "0.0.0.0:8080",
+                    threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+                    connectionTimeoutSeconds: Int = 30,
+                    connectionMemoryLimit: Int = 64 * 1024,
+                    maxBodyBytes: Int = 25 * 1024 * 1024,
+                    connectionLimit: Int = 1024,
+                    shutdownGraceSeconds: Double = 10) {
+            self.address = address
+            self.threads = threads
+            self.connectionTimeoutSeconds = connectionTimeoutSeconds
+            self.connectionMemoryLimit = connectionMemoryLimit
+            self.maxBodyBytes = maxBodyBytes
+            self.connectionLimit = connectionLimit
+            self.shutdownGraceSeconds = shutdownGraceSeconds
+        }
+    }
+
+    /// What the observer learns of every finished request.
+    public struct Completed: Sendable {
+        public let method: String
+        /// The matched route pattern, or `"unmatched"`.
+        public let route: String
+        public let status: Int
+        public let seconds: Double
+    }
+
+    public let configuration: Configuration
+    let router: Router
+    let observer: (@Sendable (Completed) -> Void)?
+
+    private let lock = NSCondition()
+    private var daemon: OpaquePointer?
+    private var listenFD: Int32 = -1
+    private var boundPort = 0
+    private var inFlight: [ObjectIdentifier: RequestState] = [:]
+    private var retainedSelf: Unmanaged<HTTPServer>?
+
+    public init(configuration: Configuration, router: Router, observer: (@Sendable (Completed) -> Void)? = nil) {
+        self.configuration = configuration
+        self.router = router
+        self.observer = observer
+    }
+
+    /// Requests between their first byte and their completion.
+    public var inFlightCount: Int { lock.lock(); defer { lock.unlock() }; return inFlight.count }
+
+    /// The bound port (after `start()`).
+    public var port: Int { lock.lock(); defer { lock.unlock() }; return boundPort }
+
+    public func start() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard daemon == nil else { return }
+        let socket = try ListenSocket.open(address: configuration.address)
+        let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        let me = Unmanaged.passRetained(self)
+        let completed = unsafeBitCast(MHDCallbacks.completed, to: OpaquePointer.self)
+        var args: [CVarArg] = []
+        if configuration.threads > 1 {
+            args += [MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(configuration.threads)]
+        }
+        args += [
+            MHD_OPTION.LISTEN_SOCKET.rawValue, socket.fd,
+            MHD_OPTION.CONNECTION_TIMEOUT.rawValue, UInt32(configuration.connectionTimeoutSeconds),
+            MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, configuration.connectionMemoryLimit,
+            MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(configuration.connectionLimit),
+            MHD_OPTION.NOTIFY_COMPLETED.rawValue, completed, OpaquePointer(me.toOpaque()),
+            MHD_OPTION.END.rawValue,
+        ]
+        let d = withVaList(args) { va in
+            MHD_start_daemon_va(flags, 0, nil, nil, MHDCallbacks.access, me.toOpaque(), va)
+        }
+        guard let d else {
+            me.release()
+            close(socket.fd)
+            throw HTTPServerError.startFailed("libmicrohttpd refused the configuration")
+        }
+        daemon = d
+        listenFD = socket.fd
+        boundPort = socket.port
+        retainedSelf = me
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to the grace period; any still
+    /// waiting then get 503), and shuts the daemon down. Idempotent.
+    public func stop() {
+        lock.lock()
+        guard let d = daemon else { lock.unlock(); return }
+        _ = MHD_quiesce_daemon(d)
+        let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
+        while !inFlight.isEmpty, lock.wait(until: deadline) {}
+        let stuck = inFlight.values.compactMap { $0.responder }
+        lock.unlock()
+        for responder in stuck {
+            responder.respond(.error(503, "shutting_down", "the server is shutting down"))
+        }
+        lock.lock()
+        let settle = Date().addingTimeInterval(2)
+        while !inFlight.isEmpty, lock.wait(until: settle) {}
+        daemon = nil
+        lock.unlock()
+        MHD_stop_daemon(d)
+        lock.lock()
+        close(listenFD)
+        listenFD = -1
+        let me = retainedSelf
+        retainedSelf = nil
+        lock.unlock()
+        me?.release()
+    }
+
+    deinit {
+        if let d = daemon { MHD_stop_daemon(d) }
+        if listenFD >= 0 { close(listenFD) }
+    }
+
+    // MARK: - Called on libmicrohttpd threads
+
+    func access(_ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?,
+                _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>?,
+                _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> MHD_Result {
+        guard let connection, let conCls, let uploadSize else { return .NO }
+        guard let raw = conCls.pointee else {
+            let state = RequestState(method: method.map { String(cString: $0) } ?? "GET",
+                                     target: url.map { String(cString: $0) } ?? "/")
+            _ = MHD_get_connection_values(connection, .HEADER_KIND, MHDCallbacks.collect,
+                                          Unmanaged.passUnretained(state.headers).toOpaque())
+            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, MHDCallbacks.collect,
+                                          Unmanaged.passUnretained(state.query).toOpaque())
+            conCls.pointee = Unmanaged.passRetained(state).toOpaque()
+            lock.lock()
+            inFlight[ObjectIdentifier(state)] = state
+            lock.unlock()
+            if let text = state.headers.values["content-length"], let declared = Int(text) {
+                if declared > configuration.maxBodyBytes {
+                    state.tooLarge = true
+                    return queue(connection, state, tooLarge())
+                }
+                state.body.reserveCapacity(declared)
+            }
+            return .YES
+        }
+        let state = Unmanaged<RequestState>.fromOpaque(raw).takeUnretainedValue()
+        if let responder = state.responder {
+            // Resumed after a deferred answer.
+            guard let response = responder.takeResponse() else { return .YES }
+            return queue(connection, state, response)
+        }
+        let size = uploadSize.pointee
+        if state.tooLarge {
+            // libmicrohttpd accepts no answer while an upload is still arriving: discard the
+            // rest and answer 413 at its end, but close the connection of a sender that
+            // streams on far past the cap.
+            state.discarded += size
+            uploadSize.pointee = 0
+            if size == 0 { return queue(connection, state, tooLarge()) }
+            return state.discarded > configuration.maxBodyBytes * 2 + (1 << 20) ? .NO : .YES
+        }
+        if size > 0 {
+            if state.body.count + size > configuration.maxBodyBytes {
+                state.tooLarge = true
+                state.discarded = state.body.count + size
+                state.body = []
+                uploadSize.pointee = 0
+                return .YES
+            }
+            if let uploadData {
+                uploadData.withMemoryRebound(to: UInt8.self, capacity: size) {
+                    state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
+                }
+            }
+            uploadSize.pointee = 0
+            return .YES
+        }
+        // The whole request is here.
+        let (path, _) = splitTarget(state.target)
+        let request = HTTPRequest(method: state.method, path: path, query: state.query.values,
+                                  headers: state.headers.values, body: state.body)
+        state.body = []
+        let responder = HTTPResponder(connection: connection)
+        state.responder = responder
+        if case let .found(_, pattern, _) = router.resolve(method: request.method, path: request.path) {
+            state.route = pattern
+        }
+        router.dispatch(request, responder)
+        if let response = responder.takeOrSuspend() {
+            return queue(connection, state, response)
+        }
+        return .YES
+    }
+
+    func completed(_ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let conCls, let raw = conCls.pointee else { return }
+        let state = Unmanaged<RequestState>.takeRetainedValue(Unmanaged<RequestState>.fromOpaque(raw))()
+        conCls.pointee = nil
+        lock.lock()
+        inFlight[ObjectIdentifier(state)] = nil
+        if inFlight.isEmpty { lock.broadcast() }
+        lock.unlock()
+        if let observer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - state.started) / 1e9
+            observer(Completed(method: state.method, route: state.route, status: state.status, seconds: seconds))
+        }
+    }
+
+    private func tooLarge() -> HTTPResponse {
+        .error(413, "payload_too_large", "the body exceeds \(configuration.maxBodyBytes) bytes")
+    }
+
+    private func queue(_ connection: OpaquePointer, _ state: RequestState, _ response: HTTPResponse) -> MHD_Result {
+        state.status = response.status
+        let r: OpaquePointer? = response.body.withUnsafeBytes { buf in
+            MHD_create_response_from_buffer(buf.count, UnsafeMutableRawPointer(mutating: buf.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let r else { return .NO }
+        for (name, value) in response.headers {
+            _ = MHD_add_response_header(r, name, value)
+        }
+        let result = MHD_queue_response(connection, UInt32(response.status), r)
+        MHD_destroy_response(r)
+        return result
+    }
+
+    private func splitTarget(_ target: String) -> (String, Substring) {
+        if let q = target.firstIndex(of: "?") { return (String(target[..<q]), target[target.index(after: q)...]) }
+        return (target, "")
+    }
+}
+
+/// Per-request state, owned by libmicrohttpd's `*con_cls` from the first call to the
+/// completion callback. Only the connection's current worker thread touches it.
+final class RequestState {
+    let method: String
+    let target: String
+    let headers = ValueBox(lowercaseKeys: true)
+    let query = ValueBox(lowercaseKeys: false)
+    var body: [UInt8] = []
+    var tooLarge = false
+    var discarded = 0
+    var responder: HTTPResponder?
+    var status = 0
+    var route = "unmatched"
+    let started = DispatchTime.now().uptimeNanoseconds
+
+    init(method: String, target: String) {
+        self.method = method
+        self.target = target
+    }
+}
+
+/// Collects header or query values through libmicrohttpd's iterator.
+final class ValueBox {
+    let lowercaseKeys: Bool
+    var values: [String: String] = [:]
+    init(lowercaseKeys: Bool) { self.lowercaseKeys = lowercaseKeys }
+}
+
+/// The C callbacks. They live in a type in a non-main file and only forward (Swift 6 trap:
+/// closures at the top level of main.swift are MainActor-isolated and crash on C threads).
+enum MHDCallbacks {
+    static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadSize, conCls in
+        guard let cls else { return .NO }
+        return Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+            .access(connection, url, method, uploadData, uploadSize, conCls)
+    }
+
+    static let completed: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
+        guard let cls else { return }
+        Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().completed(conCls)
+    }
+
+    static let collect: MHD_KeyValueIterator = { cls, _, key, value in
+        guard let cls, let key else { return .YES }
+        let box = Unmanaged<ValueBox>.fromOpaque(cls).takeUnretainedValue()
+        let k = String(cString: key)
+        box.values[box.lowercaseKeys ? k.lowercased() : k] = value.map { String(cString: $0) } ?? ""
+        return .YES
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// One HTTP request, fully read. Header names are lowercased.
+public struct HTTPRequest: Sendable {
+    public let method: String
+    /// The path without the query string, percent-decoding not applied.
+    public let path: String
+    public let query: [String: String]
+    public let headers: [String: String]
+    public let body: [UInt8]
+    /// Values of `{name}` segments of the matched route.
+    public internal(set) var pathParameters: [String: String] = [:]
+    /// The pattern of the matched route (for metrics labels), e.g. `/api/v1/rollbacks/{id}`.
+    public internal(set) var routePattern: String = ""
+
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// One HTTP response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+
+    /// A JSON body from raw bytes already encoded.
+    public static func json(_ status: Int, bytes: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: bytes)
+    }
+
+    /// A JSON body from an `Encodable` value (sorted keys, ISO 8601 dates with milliseconds).
+    public static func json<T: Encodable>(_ status: Int, _ value: T) -> HTTPResponse {
+        do {
+            return .json(status, bytes: Array(try JSONCoding.encoder.encode(value)))
+        } catch {
+            return .error(500, "internal", "the response could not be encoded")
+        }
+    }
+
+    /// The error shape of the whole API: `{"error": "<code>", "message": "..."}`.
+    public static func error(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
+        var r = HTTPResponse.json(status, ErrorBody(error: code, message: message))
+        r.headers.append(contentsOf: headers)
+        return r
+    }
+
+    struct ErrorBody: Encodable { let error: String; let message: String }
+}
+
+/// Shared JSON coders: UTC timestamps with milliseconds, sorted keys (stable answers).
+public enum JSONCoding {
+    public static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Timestamp.string(date))
+        }
+        return e
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let s = try c.decode(String.self)
+            guard let date = Timestamp.parse(s) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 timestamp: \(s)")
+            }
+            return date
+        }
+        return d
+    }()
+}
+
+/// ISO 8601 UTC timestamps with milliseconds, e.g. `2026-11-21T17:53:00.123Z`.
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+    }
+
+    public static func parse(_ s: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s) { return d }
+        return try? Date.ISO8601FormatStyle().parse(s)
+    }
+}

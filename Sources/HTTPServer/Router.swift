@@ -1,0 +1,96 @@
+import Foundation
+
+/// A request handler. It answers through the responder, synchronously or later.
+/// It runs on a libmicrohttpd worker thread: it must not block for long and must never
+/// wait on Swift concurrency; hand slow work elsewhere and answer when it is done.
+public typealias HTTPHandler = @Sendable (HTTPRequest, HTTPResponder) -> Void
+
+/// Method + path routing with `{name}` segments. Unknown paths answer 404, a known path with
+/// another method 405 (with `Allow`), both as JSON errors.
+public struct Router: Sendable {
+    struct Route: Sendable {
+        let method: String
+        let pattern: String
+        let segments: [Segment]
+        let handler: HTTPHandler
+    }
+
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        let segments = Self.split(pattern).map { s -> Segment in
+            if s.hasPrefix("{"), s.hasSuffix("}") { return .parameter(String(s.dropFirst().dropLast())) }
+            return .literal(String(s))
+        }
+        routes.append(Route(method: method.uppercased(), pattern: pattern, segments: segments, handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add("POST", pattern, handler) }
+
+    public enum Resolution: Sendable {
+        case found(HTTPHandler, pattern: String, parameters: [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    public func resolve(method: String, path: String) -> Resolution {
+        let parts = Self.split(path)
+        var allowed: [String] = []
+        for route in routes {
+            guard let params = Self.match(route.segments, parts) else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(route.handler, pattern: route.pattern, parameters: params)
+            }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// Whether a path is known to the router (under any method).
+    public func knows(path: String) -> Bool {
+        if case .notFound = resolve(method: "\u{0}", path: path) { return false }
+        return true
+    }
+
+    /// Resolves and runs the handler, or answers 404/405.
+    public func dispatch(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        switch resolve(method: request.method, path: request.path) {
+        case let .found(handler, pattern, parameters):
+            var r = request
+            r.pathParameters = parameters
+            r.routePattern = pattern
+            handler(r, responder)
+        case let .methodNotAllowed(allowed):
+            responder.respond(.error(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path)",
+                                     headers: [("Allow", allowed.joined(separator: ", "))]))
+        case .notFound:
+            responder.respond(.error(404, "not_found", "no such path: \(request.path)"))
+        }
+    }
+
+    static func split(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    static func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
+        guard segments.count == parts.count else { return nil }
+        var params: [String: String] = [:]
+        for (seg, part) in zip(segments, parts) {
+            switch seg {
+            case let .literal(l): if l != part { return nil }
+            case let .parameter(name):
+                guard let decoded = String(part).removingPercentEncoding, !decoded.isEmpty else { return nil }
+                params[name] = decoded
+            }
+        }
+        return params
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import HTTPServer
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a server on a free loopback port, runs `body`, and always stops it.
+func withServer<T>(_ router: Router, maxBody: Int = 25 * 1024 * 1024, memoryLimit: Int = 64 * 1024,
+                   grace: Double = 5, _ body: (HTTPServer) throws -> T) throws -> T {
+    let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, connectionTimeoutSeconds: 5,
+                                                 connectionMemoryLimit: memoryLimit, maxBodyBytes: maxBody,
+                                                 shutdownGraceSeconds: grace),
+                            router: router)
+    try server.start()
+    defer { server.stop() }
+    return try body(server)
+}
+
+func echoRouter() -> Router {
+    var r = Router()
+    r.post("/echo") { req, res in
+        res.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream"),
+                                                        ("X-Length", String(req.body.count))], body: req.body))
+    }
+    r.get("/items/{id}") { req, res in
+        res.respond(.json(200, ["id": req.pathParameters["id"] ?? "", "q": req.query["q"] ?? "", "route": req.routePattern]))
+    }
+    r.get("/later") { _, res in
+        // Answer from another thread after the handler returned: the connection is suspended meanwhile.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { res.respond(.text(200, "later")) }
+    }
+    return r
+}
+
+@Suite struct HTTPServerTests {
+    @Test func picksAFreePortAndServes() throws {
+        try withServer(echoRouter()) { server in
+            #expect(server.port > 0)
+            let r = try RawHTTP.request(port: server.port, method: "GET", path: "/items/abc?q=x%20y")
+            #expect(r.status == 200)
+            #expect(r.json?["id"] as? String == "abc")
+            #expect(r.json?["q"] as? String == "x y")
+            #expect(r.json?["route"] as? String == "/items/{id}")
+        }
+    }
+
+    @Test func unknownPathIs404AndWrongMethodIs405WithJSONErrors() throws {
+        try withServer(echoRouter()) { server in
+            let nf = try RawHTTP.request(port: server.port, method: "GET", path: "/nope")
+            #expect(nf.status == 404)
+            #expect(nf.json?["error"] as? String == "not_found")
+            #expect(nf.header("content-type") == "application/json")
+            let na = try RawHTTP.request(port: server.port, method: "DELETE", path: "/echo")
+            #expect(na.status == 405)
+            #expect(na.json?["error"] as? String == "method_not_allowed")
+            #expect(na.header("allow") == "POST")
+        }
+    }
+
+    @Test func bodyLargerThanTheConnectionMemoryLimitArrivesWhole() throws {
+        try withServer(echoRouter(), memoryLimit: 32 * 1024) { server in
+            var body = [UInt8](repeating: 0, count: 300_000)
+            for i in body.indices { body[i] = UInt8(truncatingIfNeeded: i &* 31) }
+            let r = try RawHTTP.request(port: server.port, method: "POST", path: "/echo", body: body)
+            #expect(r.status == 200)
+            #expect(r.body == body)
+        }
+    }
+
+    @Test func declaredLengthOverTheCapIs413BeforeTheBodyIsRead() throws {
+        try withServer(echoRouter(), maxBody: 1024) { server in
+            // Declares 10 MB but sends only the head: the answer must come without the body.
+            let head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n"
+            let r = try RawHTTP.send(port: server.port, bytes: Array(head.utf8), timeout: 5)
+            #expect(r.status == 413)
+            #expect(r.json?["error"] as? String == "payload_too_large")
+        }
+    }
+
+    @Test func chunkedBodyOverTheCapIs413() throws {
+        try withServer(echoRouter(), maxBody: 1024) { server in
+            var raw = Array("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            for _ in 0..<4 {
+                raw += Array("400\r\n".utf8) + [UInt8](repeating: 65, count: 0x400) + Array("\r\n".utf8)
+            }
+            raw += Array("0\r\n\r\n".utf8)
+            let r = try RawHTTP.send(port: server.port, bytes: raw, timeout: 5)
+            #expect(r.status == 413)
+            // Exactly at the cap is fine.
+            let ok = try RawHTTP.request(port: server.port, method: "POST", path: "/echo", body: [UInt8](repeating: 66, count: 1024))
+            #expect(ok.status == 200)
+            #expect(ok.body.count == 1024)
+        }
+    }
+
+    @Test func deferredAnswersResumeTheConnection() throws {
+        try withServer(echoRouter()) { server in
+            let r = try RawHTTP.request(port: server.port, method: "GET", path: "/later")
+            #expect(r.status == 200)
+            #expect(r.text == "later")
+        }
+    }
+
+    @Test func manyConcurrentDeferredRequestsAreAllAnswered() throws {
+        try withServer(echoRouter()) { server in
+            let port = server.port
+            let results = ResultBox()
+            // 100 client threads at once (not a 2-thread pool), each with one immediate and one deferred request.
+            let group = DispatchGroup()
+            for i in 0..<100 {
+                group.enter()
+                Thread.detachNewThread {
+                    let body = Array("request-\(i)".utf8)
+                    let status = (try? RawHTTP.request(port: port, method: "POST", path: "/echo", body: body))
+                        .map { $0.status == 200 && $0.body == body } ?? false
+                    let later = (try? RawHTTP.request(port: port, method: "GET", path: "/later"))?.status == 200
+                    results.add(status && later)
+                    group.leave()
+                }
+            }
+            #expect(group.wait(timeout: .now() + 30) == .success)
+            #expect(results.count == 100)
+            #expect(results.allTrue)
+        }
+    }
+
+    @Test func malformedRequestsGetAnErrorStatus() throws {
+        try withServer(echoRouter()) { server in
+            let cases: [(String, Int)] = [
+                ("NOT HTTP AT ALL\r\n\r\n", 400),
+                ("GET / HTTP/9.9\r\n\r\n", 505),
+                ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+            ]
+            for (raw, status) in cases {
+                let r = try RawHTTP.send(port: server.port, bytes: Array(raw.utf8), timeout: 5)
+                #expect(r.status == status, "\(raw.debugDescription)")
+            }
+        }
+    }
+
+    @Test func connectionsHeldOpenWithGarbageDoNotStopOthersBeingServed() throws {
+        try withServer(echoRouter()) { server in
+            var held: [Int32] = []
+            defer { held.forEach { close($0) } }
+            for i in 0..<50 {
+                let fd = try RawHTTP.connect(port: server.port, timeout: 5)
+                try RawHTTP.writeAll(fd, i % 2 == 0 ? [0, 1, 2, 255, 254] : Array("POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc".utf8))
+                held.append(fd)
+            }
+            for _ in 0..<5 {
+                let r = try RawHTTP.request(port: server.port, method: "GET", path: "/items/1", timeout: 5)
+                #expect(r.status == 200)
+            }
+        }
+    }
+
+    @Test func stopLetsARequestInFlightFinishAndThenRefusesConnections() throws {
+        var router = Router()
+        let gate = DispatchSemaphore(value: 0)
+        router.get("/slow") { _, res in
+            DispatchQueue.global().async {
+                _ = gate.wait(timeout: .now() + 5)
+                res.respond(.text(200, "finished"))
+            }
+        }
+        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 5), router: router)
+        try server.start()
+        let port = server.port
+        let answered = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            answered.add((try? RawHTTP.request(port: port, method: "GET", path: "/slow"))?.text == "finished")
+            done.signal()
+        }
+        // Wait (bounded) until the request is in flight, then stop while it is.
+        let deadline = Date().addingTimeInterval(5)
+        while server.inFlightCount == 0 && Date() < deadline { usleep(1000) }
+        #expect(server.inFlightCount == 1)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { gate.signal() }
+        server.stop()
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(answered.allTrue && answered.count == 1)
+        #expect(throws: (any Error).self) { try RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 1) }
+    }
+
+    @Test func stopAnswers503ToRequestsStillWaitingAfterTheGracePeriod() throws {
+        var router = Router()
+        router.get("/never") { _, _ in }
+        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 0.2), router: router)
+        try server.start()
+        let port = server.port
+        let status = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            status.record((try? RawHTTP.request(port: port, method: "GET", path: "/never"))?.status ?? -1)
+            done.signal()
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while server.inFlightCount == 0 && Date() < deadline { usleep(1000) }
+        server.stop()
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(status.values == [503])
+    }
+
+    @Test func listenAddressesAreValidated() {
+        let bad = HTTPServer(configuration: .init(address: "nonsense"), router: Router())
+        #expect(throws: HTTPServerError.self) { try bad.start() }
+        let badPort = HTTPServer(configuration: .init(address: "127.0.0.1:99999"), router: Router())
+        #expect(throws: HTTPServerError.self) { try badPort.start() }
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bools: [Bool] = []
+    private var ints: [Int] = []
+    func add(_ b: Bool) { lock.lock(); bools.append(b); lock.unlock() }
+    func record(_ i: Int) { lock.lock(); ints.append(i); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return bools.count }
+    var allTrue: Bool { lock.lock(); defer { lock.unlock() }; return bools.allSatisfy { $0 } }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return ints }
+}
+
