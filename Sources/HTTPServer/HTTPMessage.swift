@@ -36,6 +36,9 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
+    /// Closes the connection without any answer (for fault injection in simulators).
+    public static let dropConnection = HTTPResponse(status: 0)
+
     public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
     }

@@ -239,6 +239,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func queue(_ connection: OpaquePointer, _ state: RequestState, _ response: HTTPResponse) -> MHD_Result {
         state.status = response.status
+        if response.status == 0 { return .NO }
         let r: OpaquePointer? = response.body.withUnsafeBytes { buf in
             MHD_create_response_from_buffer(buf.count, UnsafeMutableRawPointer(mutating: buf.baseAddress), .RESPMEM_MUST_COPY)
         }

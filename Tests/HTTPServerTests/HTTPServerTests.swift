@@ -27,6 +27,7 @@ func echoRouter() -> Router {
     r.get("/items/{id}") { req, res in
         res.respond(.json(200, ["id": req.pathParameters["id"] ?? "", "q": req.query["q"] ?? "", "route": req.routePattern]))
     }
+    r.get("/drop") { _, res in res.respond(.dropConnection) }
     r.get("/later") { _, res in
         // Answer from another thread after the handler returned: the connection is suspended meanwhile.
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { res.respond(.text(200, "later")) }
@@ -92,6 +93,13 @@ func echoRouter() -> Router {
             let ok = try RawHTTP.request(port: server.port, method: "POST", path: "/echo", body: [UInt8](repeating: 66, count: 1024))
             #expect(ok.status == 200)
             #expect(ok.body.count == 1024)
+        }
+    }
+
+    @Test func dropConnectionClosesWithoutAnAnswer() throws {
+        try withServer(echoRouter()) { server in
+            #expect(throws: RawHTTPError.self) { try RawHTTP.request(port: server.port, method: "GET", path: "/drop", timeout: 5) }
+            #expect(try RawHTTP.request(port: server.port, method: "GET", path: "/items/2").status == 200)
         }
     }
 
