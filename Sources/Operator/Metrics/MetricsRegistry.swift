@@ -1,0 +1,200 @@
+import Foundation
+
+/// Prometheus metric families in the text exposition format (version 0.0.4). Each family
+/// has its own lock; label values are given in the order of the family's label names.
+public final class MetricsRegistry: @unchecked Sendable {
+    // Safe: `families` is only appended under `lock`; each family guards its own samples.
+    private let lock = NSLock()
+    private var families: [MetricFamily] = []
+
+    public init() {}
+
+    public func counter(_ name: String, _ help: String, labels: [String] = []) -> Counter {
+        register(Counter(name: name, help: help, labels: labels))
+    }
+
+    public func gauge(_ name: String, _ help: String, labels: [String] = []) -> Gauge {
+        register(Gauge(name: name, help: help, labels: labels))
+    }
+
+    public func histogram(_ name: String, _ help: String, labels: [String] = [], buckets: [Double]) -> Histogram {
+        register(Histogram(name: name, help: help, labels: labels, buckets: buckets))
+    }
+
+    private func register<F: MetricFamily>(_ family: F) -> F {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(!families.contains { $0.name == family.name }, "metric \(family.name) registered twice")
+        families.append(family)
+        return family
+    }
+
+    /// The whole exposition, families in registration order, series sorted by labels.
+    public func render() -> String {
+        lock.lock()
+        let all = families
+        lock.unlock()
+        var out = ""
+        out.reserveCapacity(4096)
+        for f in all { f.render(into: &out) }
+        return out
+    }
+
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+}
+
+public class MetricFamily: @unchecked Sendable {
+    let name: String
+    let help: String
+    let labels: [String]
+    let type: String
+    let lock = NSLock()
+
+    init(name: String, help: String, labels: [String], type: String) {
+        self.name = name
+        self.help = help
+        self.labels = labels
+        self.type = type
+    }
+
+    func render(into out: inout String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        renderSamples(into: &out)
+    }
+
+    func renderSamples(into out: inout String) {}
+
+    func key(_ values: [String]) -> String {
+        precondition(values.count == labels.count, "\(name) takes labels \(labels)")
+        return values.joined(separator: "\u{1}")
+    }
+
+    func labelText(_ values: [String], extra: (String, String)? = nil) -> String {
+        var pairs = zip(labels, values).map { "\($0)=\"\(Self.escape($1))\"" }
+        if let extra { pairs.append("\(extra.0)=\"\(extra.1)\"") }
+        return pairs.isEmpty ? "" : "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    static func escape(_ v: String) -> String {
+        var s = ""
+        for c in v {
+            switch c {
+            case "\\": s += "\\\\"
+            case "\"": s += "\\\""
+            case "\n": s += "\\n"
+            default: s.append(c)
+            }
+        }
+        return s
+    }
+
+    static func number(_ d: Double) -> String {
+        if d.isInfinite { return d > 0 ? "+Inf" : "-Inf" }
+        if d.isNaN { return "NaN" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return String(d)
+    }
+}
+
+public final class Counter: MetricFamily, @unchecked Sendable {
+    private var values: [String: (labels: [String], value: Double)] = [:]
+
+    init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "counter") }
+
+    public func inc(_ labelValues: [String] = [], by amount: Double = 1) {
+        let k = key(labelValues)
+        lock.lock()
+        values[k, default: (labelValues, 0)].value += amount
+        lock.unlock()
+    }
+
+    /// Creates the series at 0 so it is visible before the first event.
+    public func touch(_ labelValues: [String]) { inc(labelValues, by: 0) }
+
+    public func value(_ labelValues: [String] = []) -> Double {
+        lock.lock(); defer { lock.unlock() }
+        return values[key(labelValues)]?.value ?? 0
+    }
+
+    override func renderSamples(into out: inout String) {
+        lock.lock()
+        let snapshot = values.sorted { $0.key < $1.key }
+        lock.unlock()
+        for (_, s) in snapshot { out += "\(name)\(labelText(s.labels)) \(Self.number(s.value))\n" }
+    }
+}
+
+public final class Gauge: MetricFamily, @unchecked Sendable {
+    private var values: [String: (labels: [String], value: Double)] = [:]
+
+    init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "gauge") }
+
+    public func set(_ labelValues: [String] = [], _ value: Double) {
+        let k = key(labelValues)
+        lock.lock()
+        values[k] = (labelValues, value)
+        lock.unlock()
+    }
+
+    public func add(_ labelValues: [String] = [], _ delta: Double) {
+        let k = key(labelValues)
+        lock.lock()
+        values[k, default: (labelValues, 0)].value += delta
+        lock.unlock()
+    }
+
+    public func value(_ labelValues: [String] = []) -> Double {
+        lock.lock(); defer { lock.unlock() }
+        return values[key(labelValues)]?.value ?? 0
+    }
+
+    override func renderSamples(into out: inout String) {
+        lock.lock()
+        let snapshot = values.sorted { $0.key < $1.key }
+        lock.unlock()
+        for (_, s) in snapshot { out += "\(name)\(labelText(s.labels)) \(Self.number(s.value))\n" }
+    }
+}
+
+public final class Histogram: MetricFamily, @unchecked Sendable {
+    let buckets: [Double]
+    private struct Series { var labels: [String]; var counts: [UInt64]; var sum: Double; var count: UInt64 }
+    private var series: [String: Series] = [:]
+
+    init(name: String, help: String, labels: [String], buckets: [Double]) {
+        self.buckets = buckets.sorted()
+        super.init(name: name, help: help, labels: labels, type: "histogram")
+    }
+
+    public func observe(_ labelValues: [String] = [], _ value: Double) {
+        let k = key(labelValues)
+        lock.lock()
+        var s = series[k] ?? Series(labels: labelValues, counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)
+        if let i = buckets.firstIndex(where: { value <= $0 }) { s.counts[i] += 1 }
+        s.sum += value
+        s.count += 1
+        series[k] = s
+        lock.unlock()
+    }
+
+    public func count(_ labelValues: [String] = []) -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        return series[key(labelValues)]?.count ?? 0
+    }
+
+    override func renderSamples(into out: inout String) {
+        lock.lock()
+        let snapshot = series.sorted { $0.key < $1.key }
+        lock.unlock()
+        for (_, s) in snapshot {
+            var cumulative: UInt64 = 0
+            for (i, b) in buckets.enumerated() {
+                cumulative += s.counts[i]
+                out += "\(name)_bucket\(labelText(s.labels, extra: ("le", Self.number(b)))) \(cumulative)\n"
+            }
+            out += "\(name)_bucket\(labelText(s.labels, extra: ("le", "+Inf"))) \(s.count)\n"
+            out += "\(name)_sum\(labelText(s.labels)) \(Self.number(s.sum))\n"
+            out += "\(name)_count\(labelText(s.labels)) \(s.count)\n"
+        }
+    }
+}

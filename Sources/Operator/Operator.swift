@@ -1,1 +1,0 @@
-// The Operator target; see DESIGN.md.
