@@ -51,12 +51,21 @@ public struct StoredDelivery: Sendable {
     public var seq: Int64            // arrival order
     public var record: DeliveryRecord
     public var body: [UInt8]
+    public init(seq: Int64, record: DeliveryRecord, body: [UInt8]) {
+        self.seq = seq
+        self.record = record
+        self.body = body
+    }
 }
 
 /// What `prune` removed.
 public struct PruneResult: Sendable, Equatable {
     public var deliveries: Int       // processed deliveries (rows and bodies)
     public var events: Int           // duplicate / rejected entries
+    public init(deliveries: Int, events: Int) {
+        self.deliveries = deliveries
+        self.events = events
+    }
 }
 
 /// The durable webhook inbox.
