@@ -1,0 +1,267 @@
+import CSQLite
+import Foundation
+import Synchronization
+
+public enum DeliverySource: String, Sendable, Codable { case github, argocd }
+
+/// A webhook request that passed authentication and validation, about to be stored.
+public struct IncomingDelivery: Sendable {
+    public var id: String            // X-GitHub-Delivery; for Argo CD a generated UUID string
+    public var source: DeliverySource
+    public var event: String         // X-GitHub-Event, or the Argo CD trigger name / "notification"
+    public var action: String?       // top-level "action" when present
+    public var receivedAt: Date
+    public var body: [UInt8]
+    public init(id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date, body: [UInt8]) {
+        self.id = id
+        self.source = source
+        self.event = event
+        self.action = action
+        self.receivedAt = receivedAt
+        self.body = body
+    }
+}
+
+public enum AcceptOutcome: Sendable, Equatable { case stored, duplicate }
+
+/// One row of `GET /api/v1/deliveries`. Times are stored with millisecond precision.
+/// For a rejected request without a delivery id (or event), `id` (or `event`) is "".
+public struct DeliveryRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var source: DeliverySource
+    public var event: String
+    public var action: String?
+    public var receivedAt: Date
+    public var outcome: String       // "accepted", "duplicate", "rejected:<why>"
+    public var processedAt: Date?
+    public init(id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date,
+                outcome: String, processedAt: Date?) {
+        self.id = id
+        self.source = source
+        self.event = event
+        self.action = action
+        self.receivedAt = receivedAt
+        self.outcome = outcome
+        self.processedAt = processedAt
+    }
+}
+
+/// An accepted delivery with its body, as the engine consumes it.
+public struct StoredDelivery: Sendable {
+    public var seq: Int64            // arrival order
+    public var record: DeliveryRecord
+    public var body: [UInt8]
+    public init(seq: Int64, record: DeliveryRecord, body: [UInt8]) {
+        self.seq = seq
+        self.record = record
+        self.body = body
+    }
+}
+
+/// What `prune` removed.
+public struct PruneResult: Sendable, Equatable {
+    public var deliveries: Int       // processed deliveries (rows and bodies)
+    public var events: Int           // duplicate / rejected entries
+    public init(deliveries: Int, events: Int) {
+        self.deliveries = deliveries
+        self.events = events
+    }
+}
+
+/// The durable webhook inbox.
+///
+/// Writes go through the store's `StoreWriter` (group commit: `accept` completes after the
+/// transaction holding the row committed with `synchronous=FULL`). Reads use a separate
+/// read-only connection (WAL lets it read while the writer writes), behind a lock; read calls
+/// block the calling thread for the duration of a query.
+///
+/// Dedup: the delivery id is unique. A second delivery with a known id (already committed, or
+/// earlier in the same batch) is not stored again: it completes with `.duplicate` and is listed
+/// with outcome "duplicate" (in `delivery_events`, without a body).
+public final class Inbox: Sendable {
+    public let writer: StoreWriter
+    private let reader: Mutex<SQLiteDatabase>
+
+    /// `readerPath` is the database file the writer uses (`writer.path`); it is opened read-only.
+    public init(writer: StoreWriter, readerPath: String) throws {
+        self.writer = writer
+        let db = try SQLiteDatabase(path: readerPath, flags: [.readOnly, .noMutex])
+        try db.configureForReading()
+        reader = Mutex(db)
+    }
+
+    public convenience init(writer: StoreWriter) throws {
+        try self.init(writer: writer, readerPath: writer.path)
+    }
+
+    // MARK: writes
+
+    /// Stores `d` durably, or recognises it as a duplicate. `completion` runs on the writer thread
+    /// after the commit; on failure (e.g. `StorageError.isFull`, I/O error, `.closed`) nothing of
+    /// `d` is stored and nothing stored before is affected.
+    public func accept(_ d: IncomingDelivery, completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
+        writer.submit({ db in try Inbox.accept(d, in: db) }, completion: completion)
+    }
+
+    public func accept(_ d: IncomingDelivery) async throws -> AcceptOutcome {
+        try await writer.perform { db in try Inbox.accept(d, in: db) }
+    }
+
+    /// The work item behind `accept`, for callers composing their own transaction.
+    public static func accept(_ d: IncomingDelivery, in db: SQLiteDatabase) throws -> AcceptOutcome {
+        let inserted = try db.run(SQL.insertDelivery) { st in
+            try st.bind(d.id, at: 1)
+            try st.bind(d.source.rawValue, at: 2)
+            try st.bind(d.event, at: 3)
+            try st.bind(d.action, at: 4)
+            try st.bind(unixMillis(d.receivedAt), at: 5)
+            try st.bind(d.body, at: 6)
+        }
+        if inserted == 1 { return .stored }
+        // Already stored: answer "duplicate" whatever happens to the listing entry. If even that
+        // small insert fails (store full), the statement alone is undone and the answer stands,
+        // unless SQLite dropped the whole transaction, which the writer must see.
+        do {
+            try insertEvent(id: d.id, source: d.source, event: d.event, action: d.action,
+                            receivedAt: d.receivedAt, outcome: "duplicate", in: db)
+        } catch {
+            if !db.isInTransaction { throw error }
+        }
+        return .duplicate
+    }
+
+    /// Lists a rejected request with its reason (outcome "rejected:<reason>"). Its body is never
+    /// stored: there is no parameter for it. Fire-and-forget, batched with the other writes; a
+    /// failure (store full, closed) is only counted in `writer.statistics`.
+    public func recordRejected(id: String?, source: DeliverySource, event: String?, action: String?,
+                               receivedAt: Date, reason: String) {
+        writer.submit({ db in
+            try Inbox.insertEvent(id: id, source: source, event: event, action: action,
+                                  receivedAt: receivedAt, outcome: "rejected:" + reason, in: db)
+        }, completion: { _ in })
+    }
+
+    /// Marks deliveries processed. Call it inside a `StoreWriter` work item, so that it commits
+    /// together with the state change the deliveries caused (SPEC 13). Already processed or
+    /// unknown ids are left alone. Returns how many rows changed.
+    @discardableResult
+    public func markProcessed(_ ids: [String], at: Date, in db: SQLiteDatabase) throws -> Int {
+        var changed = 0
+        let ms = unixMillis(at)
+        for id in ids {
+            changed += try db.run(SQL.markProcessed) { st in
+                try st.bind(id, at: 1)
+                try st.bind(ms, at: 2)
+            }
+        }
+        return changed
+    }
+
+    /// `markProcessed` in a transaction of its own.
+    @discardableResult
+    public func markProcessed(_ ids: [String], at: Date) async throws -> Int {
+        try await writer.perform { [self] db in try markProcessed(ids, at: at, in: db) }
+    }
+
+    /// Retention: removes processed deliveries (row and body) received before `cutoff`, and
+    /// duplicate / rejected entries before `cutoff`. Pending deliveries are never removed.
+    /// A delivery id pruned here is no longer known to dedup.
+    public func prune(olderThan cutoff: Date, in db: SQLiteDatabase) throws -> PruneResult {
+        let ms = unixMillis(cutoff)
+        let deliveries = try db.run(SQL.pruneDeliveries) { try $0.bind(ms, at: 1) }
+        let events = try db.run(SQL.pruneEvents) { try $0.bind(ms, at: 1) }
+        return PruneResult(deliveries: deliveries, events: events)
+    }
+
+    @discardableResult
+    public func prune(olderThan cutoff: Date) async throws -> PruneResult {
+        try await writer.perform { [self] db in try prune(olderThan: cutoff, in: db) }
+    }
+
+    static func insertEvent(id: String?, source: DeliverySource, event: String?, action: String?,
+                            receivedAt: Date, outcome: String, in db: SQLiteDatabase) throws {
+        try db.run(SQL.insertEvent) { st in
+            try st.bind(id, at: 1)
+            try st.bind(source.rawValue, at: 2)
+            try st.bind(event, at: 3)
+            try st.bind(action, at: 4)
+            try st.bind(unixMillis(receivedAt), at: 5)
+            try st.bind(outcome, at: 6)
+        }
+    }
+
+    // MARK: reads (read-only connection)
+
+    /// Newest first (by `receivedAt`), all outcomes: accepted, duplicate, rejected.
+    public func recentDeliveries(limit: Int) throws -> [DeliveryRecord] {
+        try reader.withLock { db in
+            try db.withStatement(SQL.recent) { st in
+                try st.bind(Int64(max(0, limit)), at: 1)
+                var out: [DeliveryRecord] = []
+                while try st.step() {
+                    out.append(DeliveryRecord(
+                        id: st.string(0) ?? "", source: try Inbox.source(st.string(1)), event: st.string(2) ?? "",
+                        action: st.string(3), receivedAt: dateFromMillis(st.int64(4)),
+                        outcome: st.string(5) ?? "", processedAt: st.isNull(6) ? nil : dateFromMillis(st.int64(6))))
+                }
+                return out
+            }
+        }
+    }
+
+    /// Accepted and not yet processed, oldest first, with bodies.
+    public func pending(limit: Int) throws -> [StoredDelivery] {
+        try reader.withLock { db in
+            try db.withStatement(SQL.pending) { st in
+                try st.bind(Int64(max(0, limit)), at: 1)
+                var out: [StoredDelivery] = []
+                while try st.step() {
+                    let record = DeliveryRecord(
+                        id: st.string(1) ?? "", source: try Inbox.source(st.string(2)), event: st.string(3) ?? "",
+                        action: st.string(4), receivedAt: dateFromMillis(st.int64(5)),
+                        outcome: "accepted", processedAt: nil)
+                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: st.blob(6) ?? []))
+                }
+                return out
+            }
+        }
+    }
+
+    private static func source(_ raw: String?) throws -> DeliverySource {
+        guard let raw, let source = DeliverySource(rawValue: raw) else {
+            throw StorageError.invalidData("unknown delivery source \(raw ?? "NULL")")
+        }
+        return source
+    }
+
+    private enum SQL {
+        static let insertDelivery = """
+            INSERT INTO deliveries(id, source, event, action, received_at, body)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING
+            """
+        static let insertEvent = """
+            INSERT INTO delivery_events(delivery_id, source, event, action, received_at, outcome)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """
+        static let markProcessed = "UPDATE deliveries SET processed_at = ?2 WHERE id = ?1 AND processed_at IS NULL"
+        static let pruneDeliveries = "DELETE FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL"
+        static let pruneEvents = "DELETE FROM delivery_events WHERE received_at < ?1"
+        // Each side takes its newest `limit` rows through its received_at index, then the two
+        // short lists are merged: cost follows `limit`, not the table sizes.
+        static let recent = """
+            SELECT id, source, event, action, received_at, outcome, processed_at FROM (
+                SELECT * FROM (SELECT id, source, event, action, received_at, 'accepted' AS outcome,
+                                      processed_at, 1 AS kind, seq
+                               FROM deliveries ORDER BY received_at DESC, seq DESC LIMIT ?1)
+                UNION ALL
+                SELECT * FROM (SELECT delivery_id, source, event, action, received_at, outcome,
+                                      NULL, 0, seq
+                               FROM delivery_events ORDER BY received_at DESC, seq DESC LIMIT ?1)
+            ) ORDER BY received_at DESC, kind ASC, seq DESC LIMIT ?1
+            """
+        static let pending = """
+            SELECT seq, id, source, event, action, received_at, body
+            FROM deliveries WHERE processed_at IS NULL ORDER BY seq LIMIT ?1
+            """
+    }
+}

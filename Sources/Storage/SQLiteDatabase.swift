@@ -1,0 +1,303 @@
+import CSQLite
+
+/// SQLite's "copy this buffer now" destructor (`SQLITE_TRANSIENT`, which C defines as `(void*)-1`).
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// One SQLite connection: a thin, safe wrapper over the C API.
+///
+/// Not `Sendable`: a connection belongs to one thread at a time. The write connection lives on
+/// the `StoreWriter` thread and is only reachable through work items; read connections are kept
+/// behind a lock (see `Inbox`).
+///
+/// Prepared statements are cached per SQL text (`withStatement`), reset and unbound after each use,
+/// so the hot paths prepare nothing. A cached statement must not be used re-entrantly (do not run
+/// the same SQL text from inside its own `withStatement` body).
+public final class SQLiteDatabase {
+    public struct OpenFlags: OptionSet, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        public static let readOnly = OpenFlags(rawValue: SQLITE_OPEN_READONLY)
+        public static let readWrite = OpenFlags(rawValue: SQLITE_OPEN_READWRITE)
+        public static let create = OpenFlags(rawValue: SQLITE_OPEN_CREATE)
+        /// Multi-thread mode: no per-connection mutex. Safe because a connection is never used by
+        /// two threads at once (see the type's comment).
+        public static let noMutex = OpenFlags(rawValue: SQLITE_OPEN_NOMUTEX)
+    }
+
+    private var handle: OpaquePointer?
+    public let path: String
+    private var cache: [String: SQLiteStatement] = [:]
+
+    /// Opens (and with `.create`, creates) the database at `path`, with a busy timeout.
+    public init(path: String, flags: OpenFlags = [.readWrite, .create, .noMutex],
+                busyTimeoutMilliseconds: Int32 = 5_000) throws {
+        self.path = path
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags.rawValue, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            let ext = db.map { sqlite3_extended_errcode($0) } ?? rc
+            sqlite3_close_v2(db)
+            throw StorageError.sqlite(code: rc & 0xff, extendedCode: ext, message: message, operation: "open \(path)")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    }
+
+    deinit { close() }
+
+    /// Finalizes every cached statement and closes the connection. Idempotent.
+    public func close() {
+        for statement in cache.values { statement.finalize() }
+        cache.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    var isOpen: Bool { handle != nil }
+
+    func requireHandle(_ operation: String) throws -> OpaquePointer {
+        guard let handle else {
+            throw StorageError.sqlite(code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE,
+                                      message: "connection is closed", operation: operation)
+        }
+        return handle
+    }
+
+    /// The error for the last failed call on this connection.
+    func error(_ rc: Int32, _ operation: String) -> StorageError {
+        guard let handle else {
+            return .sqlite(code: rc & 0xff, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)), operation: operation)
+        }
+        return .sqlite(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(handle),
+                       message: String(cString: sqlite3_errmsg(handle)), operation: operation)
+    }
+
+    /// Runs one or more SQL statements without results (schema, pragmas, BEGIN/COMMIT).
+    public func exec(_ sql: String) throws {
+        let db = try requireHandle(sql)
+        let rc = sqlite3_exec(db, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, Self.describe(sql)) }
+    }
+
+    /// Prepares an uncached statement; the caller owns it (it is finalized on deinit).
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        let db = try requireHandle(sql)
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, "prepare " + Self.describe(sql)) }
+        return SQLiteStatement(handle: stmt, sql: sql)
+    }
+
+    /// Runs `body` with the cached prepared statement for `sql`, then resets it and clears its
+    /// bindings (also when `body` throws).
+    public func withStatement<R>(_ sql: String, _ body: (SQLiteStatement) throws -> R) throws -> R {
+        let statement: SQLiteStatement
+        if let cached = cache[sql] {
+            statement = cached
+        } else {
+            statement = try prepare(sql)
+            cache[sql] = statement
+        }
+        defer { statement.reset() }
+        return try body(statement)
+    }
+
+    /// Runs a cached statement that returns no rows, with the given binder; returns the number of
+    /// rows changed.
+    @discardableResult
+    public func run(_ sql: String, bind: (SQLiteStatement) throws -> Void = { _ in }) throws -> Int {
+        try withStatement(sql) { st in
+            try bind(st)
+            while try st.step() {}
+            return changes
+        }
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+    public var changes: Int { handle.map { Int(sqlite3_changes64($0)) } ?? 0 }
+
+    public var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
+
+    /// True while a transaction is open. SQLite may roll a whole transaction back on its own after
+    /// `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_NOMEM` or `SQLITE_BUSY`; this is how to notice.
+    public var isInTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
+
+    /// Reads a single integer (e.g. `PRAGMA user_version`, `SELECT count(*) ...`).
+    public func scalarInt64(_ sql: String) throws -> Int64? {
+        try withStatement(sql) { st in try st.step() ? (st.isNull(0) ? nil : st.int64(0)) : nil }
+    }
+
+    /// Reads a single text value (e.g. `PRAGMA journal_mode`).
+    public func scalarString(_ sql: String) throws -> String? {
+        try withStatement(sql) { st in try st.step() ? st.string(0) : nil }
+    }
+
+    /// `PRAGMA user_version`.
+    public func userVersion() throws -> Int32 {
+        Int32(truncatingIfNeeded: try scalarInt64("PRAGMA user_version") ?? 0)
+    }
+
+    /// Storage cap: the database may not grow beyond `pages` pages (page size is 4096 by default);
+    /// writes that would need more fail with `SQLITE_FULL` (`StorageError.isFull`), exactly like a
+    /// full disk. SQLite never lowers the cap below the current size. Returns the cap in effect.
+    @discardableResult
+    public func setMaxPageCount(_ pages: Int64) throws -> Int64 {
+        try scalarInt64("PRAGMA max_page_count = \(pages)") ?? pages
+    }
+
+    /// Pages currently used by the database.
+    public func pageCount() throws -> Int64 { try scalarInt64("PRAGMA page_count") ?? 0 }
+
+    /// WAL, `synchronous=FULL` (a COMMIT is durable when it returns), foreign keys, a WAL size limit.
+    /// For the connection that writes.
+    public func configureForWriting(maxPageCount: Int64? = nil) throws {
+        let mode = try scalarString("PRAGMA journal_mode=WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StorageError.sqlite(code: SQLITE_ERROR, extendedCode: SQLITE_ERROR,
+                                      message: "could not enable WAL (journal_mode is \(mode ?? "unknown"))",
+                                      operation: "PRAGMA journal_mode=WAL")
+        }
+        try exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;")
+        if let maxPageCount { try setMaxPageCount(maxPageCount) }
+    }
+
+    /// For read connections: foreign keys (harmless), and `query_only` so a reader can never write.
+    public func configureForReading() throws {
+        try exec("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;")
+    }
+
+    static func describe(_ sql: String) -> String {
+        let flat = sql.split(whereSeparator: { $0 == "\n" }).joined(separator: " ")
+        return flat.count > 80 ? String(flat.prefix(80)) + "..." : flat
+    }
+}
+
+/// A prepared statement. Indexes are SQLite's: parameters start at 1, result columns at 0.
+public final class SQLiteStatement {
+    private var handle: OpaquePointer?
+    public let sql: String
+
+    init(handle: OpaquePointer, sql: String) {
+        self.handle = handle
+        self.sql = sql
+    }
+
+    deinit { finalize() }
+
+    func finalize() {
+        if let handle { sqlite3_finalize(handle) }
+        handle = nil
+    }
+
+    /// Resets for the next execution and clears all bindings.
+    public func reset() {
+        guard let handle else { return }
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    private func live() throws -> OpaquePointer {
+        guard let handle else {
+            throw StorageError.sqlite(code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE,
+                                      message: "statement is finalized", operation: SQLiteDatabase.describe(sql))
+        }
+        return handle
+    }
+
+    private func check(_ rc: Int32, _ what: String) throws {
+        guard rc == SQLITE_OK else { throw failure(rc, what) }
+    }
+
+    private func failure(_ rc: Int32, _ what: String) -> StorageError {
+        guard let handle, let db = sqlite3_db_handle(handle) else {
+            return .sqlite(code: rc & 0xff, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)), operation: what)
+        }
+        return .sqlite(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(db),
+                       message: String(cString: sqlite3_errmsg(db)), operation: what + " " + SQLiteDatabase.describe(sql))
+    }
+
+    // MARK: bind
+
+    public func bind(_ value: Int64, at index: Int32) throws {
+        try check(sqlite3_bind_int64(try live(), index, value), "bind")
+    }
+
+    public func bind(_ value: Int, at index: Int32) throws {
+        try bind(Int64(value), at: index)
+    }
+
+    public func bind(_ value: Double, at index: Int32) throws {
+        try check(sqlite3_bind_double(try live(), index, value), "bind")
+    }
+
+    /// Binds text; `nil` binds NULL. SQLite copies the bytes.
+    public func bind(_ value: String?, at index: Int32) throws {
+        let h = try live()
+        guard var text = value else { return try check(sqlite3_bind_null(h, index), "bind") }
+        let rc = text.withUTF8 { utf8 -> Int32 in
+            guard let base = utf8.baseAddress, utf8.count > 0 else {
+                return sqlite3_bind_text(h, index, "", 0, sqliteTransient)
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                sqlite3_bind_text(h, index, $0, Int32(utf8.count), sqliteTransient)
+            }
+        }
+        try check(rc, "bind")
+    }
+
+    /// Binds a BLOB; `nil` binds NULL. SQLite copies the bytes.
+    public func bind(_ value: [UInt8]?, at index: Int32) throws {
+        let h = try live()
+        guard let value else { return try check(sqlite3_bind_null(h, index), "bind") }
+        let rc = value.withUnsafeBytes { raw in
+            // A zero-length blob still needs a non-NULL pointer, or SQLite stores NULL.
+            sqlite3_bind_blob(h, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), sqliteTransient)
+        }
+        try check(rc, "bind")
+    }
+
+    public func bindNull(at index: Int32) throws {
+        try check(sqlite3_bind_null(try live(), index), "bind")
+    }
+
+    // MARK: step
+
+    /// Advances: `true` when a row is available, `false` when done.
+    @discardableResult
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(try live())
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw failure(rc, "step")
+        }
+    }
+
+    // MARK: columns (valid after `step()` returned true)
+
+    public func isNull(_ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
+
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
+    /// Text, or `nil` for NULL.
+    public func string(_ column: Int32) -> String? {
+        guard let p = sqlite3_column_text(handle, column) else { return nil }
+        let n = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    /// Blob bytes, or `nil` for NULL.
+    public func blob(_ column: Int32) -> [UInt8]? {
+        if isNull(column) { return nil }
+        let p = sqlite3_column_blob(handle, column)
+        let n = Int(sqlite3_column_bytes(handle, column))
+        guard let p, n > 0 else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: p, count: n))
+    }
+}

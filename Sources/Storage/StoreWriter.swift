@@ -1,0 +1,329 @@
+import CSQLite
+import Foundation
+
+/// How a store is opened.
+public struct StoreOptions: Sendable {
+    /// How long a connection waits for a lock held by another connection before `SQLITE_BUSY`.
+    public var busyTimeoutMilliseconds: Int32
+    /// Storage cap in pages (4096 bytes each by default): the database may not grow past it, and a
+    /// write that would need more fails with `SQLITE_FULL` (`StorageError.isFull`) exactly as on a
+    /// full disk. `nil` = no cap beyond SQLite's default. Tests use it to simulate a full disk.
+    public var maxPageCount: Int64?
+    /// Upper bound on work items per transaction; the writer otherwise takes everything queued.
+    public var maxBatchSize: Int
+    /// Schema steps applied on open.
+    public var migrations: [Migration]
+
+    public init(busyTimeoutMilliseconds: Int32 = 5_000, maxPageCount: Int64? = nil,
+                maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations) {
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.maxPageCount = maxPageCount
+        self.maxBatchSize = max(1, maxBatchSize)
+        self.migrations = migrations
+    }
+}
+
+/// Counters of the writer since it started (group commit is visible as `itemsCommitted > commits`).
+public struct WriterStatistics: Sendable, Equatable {
+    /// Transactions committed (one fsync of the WAL each).
+    public var commits = 0
+    /// Transactions that failed as a whole at BEGIN or COMMIT (every item in them failed).
+    public var failedTransactions = 0
+    /// Work items whose changes were committed.
+    public var itemsCommitted = 0
+    /// Work items that reported an error (their own, or their transaction's).
+    public var itemsFailed = 0
+    /// Batches taken from the queue.
+    public var batches = 0
+    /// The most items taken in one batch.
+    public var largestBatch = 0
+    /// Times SQLite rolled a whole transaction back after an item's error (e.g. `SQLITE_FULL`), so
+    /// the other items of the batch were run again in a fresh transaction.
+    public var restarts = 0
+    public init() {}
+}
+
+/// The single writer of a store, with group commit.
+///
+/// One dedicated thread (not Swift concurrency: `sqlite3_step` and the WAL fsync block) owns the
+/// write connection. Work items are queued by any thread; the writer takes everything queued
+/// (up to `maxBatchSize`), runs it in ONE `BEGIN IMMEDIATE ... COMMIT` transaction with each item
+/// inside its own SAVEPOINT (an item that throws rolls back only itself and gets its own error),
+/// commits (`synchronous=FULL`: durable when COMMIT returns), and only then calls the completions
+/// on the writer thread (those of the batch's committed items in submission order, then its failures). Completions must be quick and must not block
+/// (resume a continuation, resume an HTTP connection); anything slow delays the next commit.
+///
+/// If the COMMIT fails (disk full, I/O error), every item of the batch gets that error and
+/// nothing of the batch is stored; earlier commits are untouched. If SQLite rolls the whole
+/// transaction back by itself after one item's error (it may for `SQLITE_FULL`, `SQLITE_IOERR`,
+/// `SQLITE_NOMEM`), that item fails and the others are run again in a fresh transaction, so a
+/// work item must only touch the database (it may run more than once; only one run commits).
+/// A work item must not run `BEGIN`, `COMMIT` or `ROLLBACK` itself.
+public final class StoreWriter: Sendable {
+    public let path: String
+    private let core: WriterCore
+
+    /// Opens (creating if needed) the database at `path`, configures WAL + `synchronous=FULL`,
+    /// applies `options.migrations`, and starts the writer thread. Blocking: call it at startup.
+    public init(path: String, options: StoreOptions = StoreOptions()) throws {
+        self.path = path
+        let db = try SQLiteDatabase(path: path, flags: [.readWrite, .create, .noMutex],
+                                    busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        try db.configureForWriting(maxPageCount: options.maxPageCount)
+        try db.migrate(options.migrations)
+        core = WriterCore(db: db, maxBatchSize: options.maxBatchSize)
+        core.start()
+    }
+
+    deinit { core.requestClose(waiter: nil) }
+
+    /// Queues `work`; `completion` is called once, after the transaction holding it committed
+    /// (`.success`) or failed (`.failure`). After `close()` the completion is called at once, on
+    /// the calling thread, with `.failure(.closed)`.
+    public func submit<T: Sendable>(_ work: @escaping @Sendable (SQLiteDatabase) throws -> T,
+                                    completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
+        let job = Job(
+            run: { db in
+                do {
+                    let value = try work(db)
+                    return .success({ commitError in
+                        if let commitError { completion(.failure(commitError)) } else { completion(.success(value)) }
+                    })
+                } catch {
+                    return .failure(.wrapping(error))
+                }
+            },
+            fail: { completion(.failure($0)) })
+        if !core.enqueue(job) { completion(.failure(.closed)) }
+    }
+
+    /// `submit` for async code: returns once committed. Errors thrown by `work` are rethrown as
+    /// they were; storage failures are `StorageError`.
+    public func perform<T: Sendable>(_ work: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            submit(work) { result in
+                switch result {
+                case .success(let value): continuation.resume(returning: value)
+                case .failure(.workFailed(let error)): continuation.resume(throwing: error)
+                case .failure(let error): continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Waits until everything queued before this call has committed (or failed).
+    public func flush() async throws {
+        try await perform { _ in () }
+    }
+
+    /// Work items queued and not yet taken by the writer.
+    public var queuedCount: Int { core.queuedCount }
+
+    public var statistics: WriterStatistics { core.statistics }
+
+    /// True until `close()` is called.
+    public var isOpen: Bool { core.isOpen }
+
+    /// Stops accepting work, finishes everything already queued, closes the connection, and
+    /// returns once the writer thread has ended. Blocking; idempotent. Called from a completion
+    /// (i.e. on the writer thread itself) it only starts the shutdown and returns.
+    public func close() {
+        let done = DispatchSemaphore(value: 0)
+        if core.requestClose(waiter: { done.signal() }) { done.wait() }
+    }
+
+    /// `close()` without blocking a thread of the cooperative pool.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if !core.requestClose(waiter: { continuation.resume() }) { continuation.resume() }
+        }
+    }
+}
+
+/// One queued work item, type-erased.
+private struct Job: Sendable {
+    /// Runs the work (inside a savepoint, on the writer thread). On success it returns the
+    /// function to call after the transaction ended (with the COMMIT error, if any).
+    let run: @Sendable (SQLiteDatabase) -> Result<(StorageError?) -> Void, StorageError>
+    /// Reports a failure of this item.
+    let fail: @Sendable (StorageError) -> Void
+}
+
+/// The queue and the thread behind a `StoreWriter`.
+///
+/// `@unchecked Sendable` is safe because: `queue`, `state`, `stats` and `closeWaiters` are only
+/// touched with `condition` locked; `db` is only touched by the writer thread once `start()` has
+/// handed it over (the initializer configured it before the thread existed, and the thread's
+/// creation orders those writes before the thread's reads); `thread` is written once, before
+/// any other thread can see this object.
+private final class WriterCore: @unchecked Sendable {
+    private enum State { case running, closing, closed }
+
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var state = State.running
+    private var stats = WriterStatistics()
+    private var closeWaiters: [@Sendable () -> Void] = []
+    private let db: SQLiteDatabase
+    private let maxBatchSize: Int
+    private var thread: Thread?
+
+    init(db: SQLiteDatabase, maxBatchSize: Int) {
+        self.db = db
+        self.maxBatchSize = maxBatchSize
+    }
+
+    func start() {
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "storage-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    func enqueue(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard state == .running else { return false }
+        queue.append(job)
+        condition.signal()
+        return true
+    }
+
+    var queuedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    var statistics: WriterStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    var isOpen: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return state == .running
+    }
+
+    /// Starts the shutdown. Returns true if `waiter` will be called when the thread has ended;
+    /// false if it will not (already closed, or called on the writer thread, which cannot wait
+    /// for itself).
+    @discardableResult
+    func requestClose(waiter: (@Sendable () -> Void)?) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if state == .running {
+            state = .closing
+            condition.signal()
+        }
+        guard state != .closed, let waiter, Thread.current !== thread else { return false }
+        closeWaiters.append(waiter)
+        return true
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && state == .running { condition.wait() }
+            if queue.isEmpty {   // closing, and everything queued is done
+                condition.unlock()
+                break
+            }
+            let batch: [Job]
+            if queue.count <= maxBatchSize {
+                batch = queue
+                queue = []
+            } else {
+                batch = Array(queue.prefix(maxBatchSize))
+                queue.removeFirst(maxBatchSize)
+            }
+            condition.unlock()
+            execute(batch)
+        }
+        db.close()
+        condition.lock()
+        state = .closed
+        let waiters = closeWaiters
+        closeWaiters = []
+        condition.unlock()
+        for waiter in waiters { waiter() }
+    }
+
+    /// Runs one batch in one transaction; calls every completion once, after the transaction.
+    private func execute(_ batch: [Job]) {
+        var jobs = batch
+        var failed: [(Job, StorageError)] = []
+        var restarts = 0
+        var finishers: [(StorageError?) -> Void] = []
+        finishers.reserveCapacity(jobs.count)
+        var transactionError: StorageError?
+
+        attempt: while true {
+            finishers.removeAll(keepingCapacity: true)
+            if jobs.isEmpty { break attempt }
+            do {
+                try db.run("BEGIN IMMEDIATE")
+            } catch {
+                transactionError = .wrapping(error)
+                failed += jobs.map { ($0, .wrapping(error)) }
+                break attempt
+            }
+            var index = 0
+            while index < jobs.count {
+                let job = jobs[index]
+                var outcome: Result<(StorageError?) -> Void, StorageError>
+                do {
+                    try db.run("SAVEPOINT item")
+                    outcome = job.run(db)
+                    if case .success = outcome { try db.run("RELEASE item") }
+                } catch {
+                    outcome = .failure(.wrapping(error))
+                }
+                switch outcome {
+                case .success(let finish):
+                    finishers.append(finish)
+                    index += 1
+                case .failure(let error):
+                    failed.append((job, error))
+                    jobs.remove(at: index)
+                    if db.isInTransaction {
+                        // Undo this item only; the transaction goes on.
+                        _ = try? db.run("ROLLBACK TO item")
+                        _ = try? db.run("RELEASE item")
+                    } else {
+                        // SQLite rolled the whole transaction back: the items before this one lost
+                        // their changes. Run the remaining items again in a fresh transaction.
+                        restarts += 1
+                        continue attempt
+                    }
+                }
+            }
+            do {
+                try db.run("COMMIT")
+            } catch {
+                if db.isInTransaction { _ = try? db.run("ROLLBACK") }
+                transactionError = .wrapping(error)
+            }
+            break attempt
+        }
+
+        condition.lock()
+        stats.batches += 1
+        stats.largestBatch = max(stats.largestBatch, batch.count)
+        stats.restarts += restarts
+        if transactionError != nil {
+            stats.failedTransactions += 1
+            stats.itemsFailed += failed.count + finishers.count
+        } else {
+            if !finishers.isEmpty { stats.commits += 1 }
+            stats.itemsCommitted += finishers.count
+            stats.itemsFailed += failed.count
+        }
+        condition.unlock()
+
+        for finish in finishers { finish(transactionError) }
+        for (job, error) in failed { job.fail(error) }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite struct InboxTests {
+    @Test func storedDeliveriesSurviveCloseAndReopen() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let originals = (0..<3).map { delivery("r\($0)", at: t0 + Int64($0), size: 8192) }
+        do {
+            let store = try Store.open(directory: dir.path)
+            for d in originals { #expect(try await store.inbox.accept(d) == .stored) }
+            await store.close()
+        }
+        let store = try Store.open(directory: dir.path)
+        let pending = try store.inbox.pending(limit: 10)
+        #expect(pending.map(\.record.id) == ["r0", "r1", "r2"])
+        #expect(pending.map(\.body) == originals.map(\.body))
+        #expect(pending.map(\.record.receivedAt) == originals.map(\.receivedAt))
+        #expect(pending.allSatisfy { $0.record.event == "check_suite" && $0.record.action == "completed" })
+        // The dedup key outlives the process too.
+        #expect(try await store.inbox.accept(originals[1]) == .duplicate)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 3)
+        await store.close()
+    }
+
+    @Test func aRepeatedIdIsStoredOnce() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        #expect(try await store.inbox.accept(delivery("x", at: t0)) == .stored)
+        var again = delivery("x", at: t0 + 5)
+        again.body = Array("{\"other\":true}".utf8)
+        #expect(try await store.inbox.accept(again) == .duplicate)
+
+        let pending = try store.inbox.pending(limit: 10)
+        #expect(pending.count == 1)
+        #expect(pending.first?.body == delivery("x").body)          // the first copy's body
+        let recent = try store.inbox.recentDeliveries(limit: 10)
+        #expect(recent.map(\.outcome) == ["duplicate", "accepted"])
+        #expect(recent.map(\.id) == ["x", "x"])
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 1)
+        await store.close()
+    }
+
+    @Test func aRepeatedIdWithinOneBatchIsStoredOnce() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let gate = try await Gate.close(store.writer)
+        let results = Results<AcceptOutcome>()
+        store.inbox.accept(delivery("same", at: t0), completion: results.callback(0))
+        store.inbox.accept(delivery("same", at: t0 + 1), completion: results.callback(1))
+        #expect(await eventually { store.writer.queuedCount == 2 })
+        let commitsBefore = store.writer.statistics.commits
+        gate.open()
+        #expect(await results.waitFor(2))
+        #expect(results.all.map(\.value) == [.stored, .duplicate])
+        #expect(store.writer.statistics.commits == commitsBefore + 2)  // the gate's, then one for both
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 1)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM delivery_events WHERE outcome = 'duplicate'") == 1)
+        await store.close()
+    }
+
+    @Test func hundredConcurrentAcceptsFromManyThreadsAllCompleteOnce() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let results = Results<AcceptOutcome>()
+        // 20 threads x 5, each id sent twice (by different threads): 100 calls, 50 distinct ids.
+        for t in 0..<20 {
+            Thread {
+                for i in 0..<5 {
+                    let n = t * 5 + i
+                    let id = "c\(n % 50)"
+                    store.inbox.accept(delivery(id, at: t0 + Int64(n), size: 8192), completion: results.callback(n))
+                }
+            }.start()
+        }
+        #expect(await results.waitFor(100))
+        let outcomes = results.all.compactMap(\.value)
+        #expect(outcomes.count == 100)
+        #expect(outcomes.filter { $0 == .stored }.count == 50)
+        #expect(outcomes.filter { $0 == .duplicate }.count == 50)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 50)
+        #expect(try store.inbox.recentDeliveries(limit: 1000).count == 100)
+        let stats = store.writer.statistics
+        #expect(stats.itemsCommitted == 100 && stats.itemsFailed == 0)
+        #expect(stats.commits <= 100)
+        await store.close()
+    }
+
+    @Test func pendingMarkProcessedAndRecentDeliveries() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let inbox = store.inbox
+        #expect(try await inbox.accept(delivery("d1", at: t0 + 1, event: "pull_request", action: "closed")) == .stored)
+        #expect(try await inbox.accept(delivery("d2", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
+        #expect(try await inbox.accept(delivery("d3", at: t0 + 3, event: "ping", action: nil)) == .stored)
+        inbox.recordRejected(id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4), reason: "signature")
+        #expect(try await inbox.accept(delivery("d1", at: t0 + 5)) == .duplicate)
+        inbox.recordRejected(id: nil, source: .argocd, event: nil, action: nil, receivedAt: at(t0 + 6), reason: "unauthorized")
+        try await store.writer.flush()
+
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["d1", "d2", "d3"])   // oldest first
+        #expect(try inbox.pending(limit: 2).map(\.record.id) == ["d1", "d2"])
+        let changed = try await store.writer.perform { db in
+            try inbox.markProcessed(["d2", "unknown"], at: at(t0 + 100), in: db)
+        }
+        #expect(changed == 1)
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["d1", "d3"])
+        // Marking again does not move the time.
+        #expect(try await inbox.markProcessed(["d2"], at: at(t0 + 200)) == 0)
+
+        let recent = try inbox.recentDeliveries(limit: 10)
+        #expect(recent == [
+            DeliveryRecord(id: "", source: .argocd, event: "", action: nil, receivedAt: at(t0 + 6),
+                           outcome: "rejected:unauthorized", processedAt: nil),
+            DeliveryRecord(id: "d1", source: .github, event: "check_suite", action: "completed", receivedAt: at(t0 + 5),
+                           outcome: "duplicate", processedAt: nil),
+            DeliveryRecord(id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4),
+                           outcome: "rejected:signature", processedAt: nil),
+            DeliveryRecord(id: "d3", source: .github, event: "ping", action: nil, receivedAt: at(t0 + 3),
+                           outcome: "accepted", processedAt: nil),
+            DeliveryRecord(id: "d2", source: .argocd, event: "on-health-degraded", action: nil, receivedAt: at(t0 + 2),
+                           outcome: "accepted", processedAt: at(t0 + 100)),
+            DeliveryRecord(id: "d1", source: .github, event: "pull_request", action: "closed", receivedAt: at(t0 + 1),
+                           outcome: "accepted", processedAt: nil),
+        ])
+        #expect(try inbox.recentDeliveries(limit: 2).map(\.outcome) == ["rejected:unauthorized", "duplicate"])
+        #expect(try inbox.recentDeliveries(limit: 0).isEmpty)
+        await store.close()
+    }
+
+    @Test func rejectedRequestsNeverStoreABody() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        store.inbox.recordRejected(id: "r", source: .github, event: "push", action: "opened",
+                                   receivedAt: at(t0), reason: "too large")
+        try await store.writer.flush()
+        #expect(try store.inbox.recentDeliveries(limit: 5).map(\.outcome) == ["rejected:too large"])
+        #expect(try store.inbox.pending(limit: 5).isEmpty)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 0)
+        // The listing table has no column a body could go into.
+        #expect(try rawCount(store.path, "SELECT count(*) FROM pragma_table_info('delivery_events') WHERE type = 'BLOB' OR name = 'body'") == 0)
+        // A rejection does not use up the id: a valid copy is still stored.
+        #expect(try await store.inbox.accept(delivery("r", at: t0 + 1)) == .stored)
+        await store.close()
+    }
+
+    @Test func pruneRemovesOnlyOldProcessedDeliveriesAndOldEvents() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let inbox = store.inbox
+        for (id, ms) in [("old-done", t0), ("old-pending", t0 + 1), ("new-done", t0 + 10_000)] {
+            #expect(try await inbox.accept(delivery(id, at: ms)) == .stored)
+        }
+        #expect(try await inbox.accept(delivery("old-done", at: t0 + 2)) == .duplicate)
+        #expect(try await inbox.accept(delivery("new-done", at: t0 + 10_001)) == .duplicate)
+        try await inbox.markProcessed(["old-done", "new-done"], at: at(t0 + 20_000))
+
+        let pruned = try await inbox.prune(olderThan: at(t0 + 5_000))
+        #expect(pruned == PruneResult(deliveries: 1, events: 1))
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["old-pending"])
+        #expect(try inbox.recentDeliveries(limit: 10).map { "\($0.id):\($0.outcome)" }
+                == ["new-done:duplicate", "new-done:accepted", "old-pending:accepted"])
+        await store.close()
+    }
+}

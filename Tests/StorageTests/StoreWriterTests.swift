@@ -1,0 +1,112 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite struct StoreWriterTests {
+    @Test func aThrowingItemRollsBackOnlyItself() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let gate = try await Gate.close(store.writer)
+        let batchesBefore = store.writer.statistics.batches
+        let results = Results<AcceptOutcome>()
+        store.writer.submit({ db in try Inbox.accept(delivery("a"), in: db) }, completion: results.callback(0))
+        store.writer.submit({ db -> AcceptOutcome in
+            _ = try Inbox.accept(delivery("b"), in: db)          // written, then undone by the savepoint
+            throw TestFailure(message: "boom")
+        }, completion: results.callback(1))
+        store.writer.submit({ db in try Inbox.accept(delivery("c"), in: db) }, completion: results.callback(2))
+        #expect(await eventually { store.writer.queuedCount == 3 })
+        gate.open()
+        #expect(await results.waitFor(3))
+
+        let all = results.all
+        #expect(all[0].value == .stored)
+        #expect(all[2].value == .stored)
+        guard case .workFailed(let inner)? = all[1].error else {
+            Issue.record("expected the item's own error, got \(all[1])")
+            return
+        }
+        #expect(inner as? TestFailure == TestFailure(message: "boom"))
+        #expect(store.writer.statistics.batches == batchesBefore + 2)    // the gate's batch, then one for a, b, c
+        #expect(try store.inbox.pending(limit: 10).map(\.record.id) == ["a", "c"])
+        await store.close()
+    }
+
+    @Test func performRethrowsTheItemsOwnError() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        await #expect(throws: TestFailure(message: "mine")) {
+            try await store.writer.perform { _ in throw TestFailure(message: "mine") }
+        }
+        let answer = try await store.writer.perform { db in try db.scalarInt64("SELECT 41 + 1") }
+        #expect(answer == 42)
+        await store.close()
+    }
+
+    @Test func closeFinishesQueuedWorkAndLaterSubmissionsFailCleanly() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let gate = try await Gate.close(store.writer)
+        let queued = Results<AcceptOutcome>()
+        for i in 0..<5 { store.inbox.accept(delivery("q\(i)"), completion: queued.callback(i)) }
+        let closing = Task { await store.close() }
+        #expect(await eventually { !store.writer.isOpen })
+
+        let late = Results<AcceptOutcome>()
+        store.inbox.accept(delivery("late"), completion: late.callback(0))
+        #expect(late.count == 1)                        // answered at once, on this thread
+        guard case .closed? = late.all.first?.error else {
+            Issue.record("expected .closed, got \(late.all)")
+            return
+        }
+        await #expect(throws: StorageError.self) { try await store.writer.perform { _ in 1 } }
+        store.inbox.recordRejected(id: nil, source: .github, event: nil, action: nil, receivedAt: at(t0), reason: "x")
+
+        gate.open()
+        await closing.value
+        #expect(queued.count == 5)                      // close() returned after the queued work ran
+        #expect(queued.all.allSatisfy { $0.value == .stored })
+        closeBlocking(store)                            // idempotent
+        await store.close()
+
+        let reopened = try Store.open(directory: dir.path)
+        #expect(try reopened.inbox.pending(limit: 10).map(\.record.id) == (0..<5).map { "q\($0)" })
+        await reopened.close()
+    }
+
+    @Test func overlappingSubmissionsShareOneCommit() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let gate = try await Gate.close(store.writer)
+        let before = store.writer.statistics
+        let results = Results<AcceptOutcome>()
+        // 100 accepts from 10 threads while the writer is busy.
+        for t in 0..<10 {
+            Thread {
+                for i in 0..<10 {
+                    let n = t * 10 + i
+                    store.inbox.accept(delivery("d\(n)", at: t0 + Int64(n), size: 8192), completion: results.callback(n))
+                }
+            }.start()
+        }
+        #expect(await eventually { store.writer.queuedCount == 100 })
+        gate.open()
+        #expect(await results.waitFor(100))
+        #expect(results.all.allSatisfy { $0.value == .stored })
+
+        let after = store.writer.statistics
+        #expect(after.itemsCommitted - before.itemsCommitted == 101)   // the gate item + 100
+        #expect(after.commits - before.commits == 2)                   // the gate's, then ONE for all 100
+        #expect(after.largestBatch >= 100)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 100)
+        #expect(try rawCount(store.path, "SELECT count(DISTINCT id) FROM deliveries") == 100)
+        await store.close()
+    }
+}
+
+/// The blocking `close()` (an async context would pick the async overload).
+private func closeBlocking(_ store: Store) { store.close() }
