@@ -1,0 +1,41 @@
+import Foundation
+import HTTPServer
+import Storage
+
+/// Health, readiness, metrics and the deliveries listing.
+struct StatusRoutes {
+    let state: ServiceState
+    let metrics: OperatorMetrics
+
+    func register(on router: inout Router) {
+        router.get("/healthz") { _, res in res.respond(.json(200, ["status": "ok"])) }
+        router.get("/readyz") { [state] _, res in
+            res.respond(state.ready ? .json(200, ["status": "ready"])
+                                    : .error(503, "not_ready", "the store is not open or recovery has not finished"))
+        }
+        router.get("/metrics") { [metrics] _, res in
+            res.respond(.text(200, metrics.registry.render(), contentType: MetricsRegistry.contentType))
+        }
+        router.get("/api/v1/deliveries") { [state] req, res in
+            var limit = 50
+            if let text = req.query["limit"] {
+                guard let n = Int(text), (1...1000).contains(n) else {
+                    res.respond(.error(400, "invalid_parameter", "limit must be a whole number from 1 to 1000"))
+                    return
+                }
+                limit = n
+            }
+            guard let inbox = state.inbox else {
+                res.respond(.error(503, "store_unavailable", "the store is not open yet"))
+                return
+            }
+            do {
+                res.respond(.json(200, DeliveryList(deliveries: try inbox.recentDeliveries(limit: limit))))
+            } catch {
+                res.respond(.error(503, "store_unavailable", "the deliveries could not be read"))
+            }
+        }
+    }
+
+    struct DeliveryList: Encodable { let deliveries: [DeliveryRecord] }
+}
