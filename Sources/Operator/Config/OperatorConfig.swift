@@ -80,7 +80,8 @@ public struct OperatorConfig: Sendable {
         let kubernetesURL: String
         if let url = try r.url("KUBERNETES_API_URL") {
             kubernetesURL = url
-        } else if let host = source.environment["KUBERNETES_SERVICE_HOST"], let port = source.environment["KUBERNETES_SERVICE_PORT"] {
+        } else if let host = source.environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
+                  let port = source.environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty {
             kubernetesURL = host.contains(":") ? "https://[\(host)]:\(port)" : "https://\(host):\(port)"
         } else {
             throw ConfigError.missing("KUBERNETES_API_URL", "or run in a cluster (KUBERNETES_SERVICE_HOST/PORT)")

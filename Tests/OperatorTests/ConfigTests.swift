@@ -1,0 +1,138 @@
+import Foundation
+import Operator
+import TestSupport
+import Testing
+
+@Suite struct ConfigTests {
+    func load(_ env: [String: String], file: String? = nil) throws -> OperatorConfig {
+        var source = ConfigSource(environment: env)
+        if let file {
+            let dir = TemporaryDirectory("cfg")
+            defer { dir.remove() }
+            let path = dir.path + "/config.yaml"
+            try file.write(toFile: path, atomically: true, encoding: .utf8)
+            source = try ConfigSource.load(environment: env, configFile: path)
+        }
+        return try OperatorConfig.load(from: source)
+    }
+
+    @Test func defaultsFollowTheSpec() throws {
+        let c = try load(baseEnvironment(dataDir: "/d"))
+        #expect(c.stagingBranch == "staging")
+        #expect(c.productionBranch == "main")
+        #expect(c.manifestPath == ".argocd/application.yaml")
+        #expect(c.githubAPIURL == "https://api.github.com")
+        #expect(c.timing("POLL_INTERVAL_SEC") == 10)
+        #expect(c.timing("CI_WAIT_TIMEOUT") == 300)
+        #expect(c.timing("ROLLBACK_COOLDOWN_SEC") == 600)
+        #expect(c.timing("HUMAN_REVIEW_TIMEOUT_SEC") == 14400)
+        #expect(c.logFormat == "json")
+    }
+
+    @Test func durationsAcceptDecimals() throws {
+        var env = baseEnvironment(dataDir: "/d")
+        env["POLL_INTERVAL_SEC"] = "0.2"
+        #expect(try load(env).timing("POLL_INTERVAL_SEC") == 0.2)
+        for bad in ["0", "-1", "abc", "inf"] {
+            env["POLL_INTERVAL_SEC"] = bad
+            #expect(throws: ConfigError.invalid("POLL_INTERVAL_SEC", "expected a positive number of seconds")) { try load(env) }
+        }
+    }
+
+    @Test func secretsCanComeFromFilesAndTheTrailingNewlineIsNotPartOfThem() throws {
+        let dir = TemporaryDirectory("secrets")
+        defer { dir.remove() }
+        try "from-a-file-secret\n".write(toFile: dir.path + "/s", atomically: true, encoding: .utf8)
+        var env = baseEnvironment(dataDir: "/d")
+        env["GITHUB_WEBHOOK_SECRET"] = nil
+        env["GITHUB_WEBHOOK_SECRET_FILE"] = dir.path + "/s"
+        #expect(try load(env).githubWebhookSecret == "from-a-file-secret")
+        env["GITHUB_WEBHOOK_SECRET_FILE"] = dir.path + "/missing"
+        #expect(throws: ConfigError.unreadable("GITHUB_WEBHOOK_SECRET_FILE", dir.path + "/missing")) { try load(env) }
+    }
+
+    @Test func theEnvironmentWinsOverTheConfigFile() throws {
+        var env = baseEnvironment(dataDir: "/d")
+        env["API_TOKEN"] = nil
+        env["STAGING_BRANCH"] = "stage"
+        let c = try load(env, file: """
+        # comment
+        API_TOKEN: "file-token-0123456789"
+        STAGING_BRANCH: from-file
+        APPROVERS: alice, bob
+        POLL_INTERVAL_SEC: 5 # seconds
+        """)
+        #expect(c.apiToken == "file-token-0123456789")
+        #expect(c.stagingBranch == "stage")
+        #expect(c.approvers == ["alice", "bob"])
+        #expect(c.timing("POLL_INTERVAL_SEC") == 5)
+    }
+
+    @Test func configFileMistakesNameTheLine() throws {
+        let env = baseEnvironment(dataDir: "/d")
+        #expect(throws: ConfigError.syntax("", 2, "nested values are not supported; use flat KEY: value lines").self) {
+            _ = try FlatYAMLProbe.parse("A: b\n  nested: x\n")
+        }
+        #expect(throws: ConfigError.invalid("NOT_A_SETTING", "unknown setting in the config file").self) {
+            var e = env; e["X"] = nil
+            _ = try OperatorConfig.load(from: ConfigSource(environment: e, file: ["NOT_A_SETTING": "1"]))
+        }
+    }
+
+    @Test func githubAppCredentialsNeedAReadableKey() throws {
+        var env = baseEnvironment(dataDir: "/d")
+        env["GITHUB_TOKEN"] = nil
+        env["GITHUB_APP_ID"] = "12345"
+        #expect(throws: ConfigError.missing("GITHUB_APP_PRIVATE_KEY_FILE", "a GitHub App needs its private key file")) { try load(env) }
+        env["GITHUB_APP_PRIVATE_KEY_FILE"] = "/nonexistent/key.pem"
+        #expect(throws: ConfigError.unreadable("GITHUB_APP_PRIVATE_KEY_FILE", "/nonexistent/key.pem")) { try load(env) }
+    }
+
+    @Test func invalidValuesAreRefusedWithoutEchoingSecrets() throws {
+        var env = baseEnvironment(dataDir: "/d")
+        env["SLACK_WEBHOOK_URL"] = "hooks.slack.com/services/T000/B000/SECRETPART"
+        do {
+            _ = try load(env)
+            Issue.record("an invalid Slack URL was accepted")
+        } catch {
+            #expect(!"\(error)".contains("SECRETPART"))
+            #expect("\(error)".contains("SLACK_WEBHOOK_URL"))
+        }
+        env["SLACK_WEBHOOK_URL"] = nil
+        env["ALERTS_REPO"] = "no-slash"
+        #expect(throws: ConfigError.invalid("ALERTS_REPO", "expected owner/name")) { try load(env) }
+        env["ALERTS_REPO"] = "acme/alerts"
+        env["LISTEN_ADDR"] = "8080"
+        #expect(throws: ConfigError.invalid("LISTEN_ADDR", "expected host:port, e.g. 0.0.0.0:8080")) { try load(env) }
+    }
+
+    @Test func inClusterKubernetesIsUsedWhenNoURLIsGiven() throws {
+        var env = baseEnvironment(dataDir: "/d")
+        env["KUBERNETES_API_URL"] = nil
+        env["KUBERNETES_SERVICE_HOST"] = "10.0.0.1"
+        env["KUBERNETES_SERVICE_PORT"] = "443"
+        #expect(try load(env).kubernetesAPIURL == "https://10.0.0.1:443")
+    }
+
+    @Test func redactedSummaryNeverContainsASecret() throws {
+        let c = try load(baseEnvironment(dataDir: "/d"))
+        let text = c.redactedSummary.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
+        for secret in c.secrets { #expect(!text.contains(secret)) }
+        #expect(text.contains("ALERTS_REPO=acme/alerts"))
+    }
+}
+
+/// The flat YAML reader is internal; this probe reaches it through the public loader.
+enum FlatYAMLProbe {
+    static func parse(_ text: String) throws -> [String: String] {
+        let dir = TemporaryDirectory("yaml")
+        defer { dir.remove() }
+        let path = dir.path + "/c.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            return try ConfigSource.load(environment: [:], configFile: path).file
+        } catch let ConfigError.syntax(_, line, why) {
+            throw ConfigError.syntax("", line, why)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import TestSupport
+import Testing
+import Webhooks
+
+/// Tests across a process boundary: the real binary, killed and restarted.
+@Suite(.serialized) struct ProcessTests {
+    @Test func acceptedDeliverySurvivesKill9() throws {
+        let dir = TemporaryDirectory("ai-operator-kill")
+        defer { dir.remove() }
+        let env = baseEnvironment(dataDir: dir.path)
+        let signer = GitHubSignatureVerifier(secret: env["GITHUB_WEBHOOK_SECRET"]!)
+
+        let first = try BinaryProcess(arguments: ["serve"], environment: env)
+        defer { first.terminate() }
+        let port = try #require(first.waitForReady(), "the server did not start: \(first.text)")
+        let body = checkSuiteBody(sha: "0123456789abcdef0123456789abcdef01234567")
+        let r = try RawHTTP.request(port: port, method: "POST", path: "/webhooks/github",
+                                    headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
+                                              ("X-Hub-Signature-256", signer.signatureHeader(for: body))], body: body)
+        #expect(r.status == 202)
+        // No graceful anything: the process dies right after answering.
+        first.kill9()
+        #expect(first.process.terminationReason == .uncaughtSignal)
+
+        let second = try BinaryProcess(arguments: ["serve"], environment: env)
+        defer { second.terminate() }
+        let port2 = try #require(second.waitForReady(), "the server did not restart: \(second.text)")
+        let list = try RawHTTP.request(port: port2, method: "GET", path: "/api/v1/deliveries").json?["deliveries"] as? [[String: Any]]
+        let survivor = list?.first { $0["id"] as? String == "survivor" }
+        #expect(survivor?["outcome"] as? String == "accepted")
+        // The same delivery again is a duplicate: it was stored, not lost.
+        let again = try RawHTTP.request(port: port2, method: "POST", path: "/webhooks/github",
+                                        headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
+                                                  ("X-Hub-Signature-256", signer.signatureHeader(for: body))], body: body)
+        #expect(again.status == 200)
+        second.terminate()
+        #expect(second.process.terminationStatus == 0)
+    }
+
+    @Test func sigtermStopsGracefullyWithExitZero() throws {
+        let dir = TemporaryDirectory("ai-operator-term")
+        defer { dir.remove() }
+        let p = try BinaryProcess(arguments: ["serve"], environment: baseEnvironment(dataDir: dir.path))
+        defer { p.terminate() }
+        let port = try #require(p.waitForReady())
+        #expect(try RawHTTP.request(port: port, method: "GET", path: "/readyz").status == 200)
+        p.process.terminate()
+        #expect(p.waitForExit() == 0)
+        #expect(p.text.contains("stopped"))
+    }
+
+    @Test(arguments: ["GITHUB_WEBHOOK_SECRET", "ARGOCD_URL", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN", "ALERTS_REPO", "KUBERNETES_API_URL"])
+    func missingRequiredSettingExitsWithCode2AndOneLineNamingIt(_ key: String) throws {
+        var env = baseEnvironment(dataDir: "/tmp/unused")
+        env[key] = nil
+        for k in ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"] { env[k] = "" }
+        let p = try BinaryProcess(arguments: ["serve"], environment: env)
+        defer { p.terminate() }
+        #expect(p.waitForExit() == 2)
+        _ = eventually(within: 2) { !p.text.isEmpty }
+        let lines = p.text.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains(key) == true)
+    }
+
+    @Test func configCheckValidatesWithoutStartingAndNeverPrintsSecrets() throws {
+        let dir = TemporaryDirectory("ai-operator-check")
+        defer { dir.remove() }
+        let env = baseEnvironment(dataDir: dir.path)
+        let p = try BinaryProcess(arguments: ["config", "check"], environment: env)
+        defer { p.terminate() }
+        #expect(p.waitForExit() == 0)
+        _ = eventually(within: 2) { p.text.contains("MANIFEST_PATH") }
+        #expect(p.text.contains("configuration OK"))
+        for key in ["GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN"] {
+            #expect(!p.text.contains(env[key]!), "\(key) leaked")
+        }
+        // It did not start a server or create the store.
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/operator.sqlite3"))
+
+        var bad = env
+        bad["POLL_INTERVAL_SEC"] = "soon"
+        let q = try BinaryProcess(arguments: ["config", "check"], environment: bad)
+        defer { q.terminate() }
+        #expect(q.waitForExit() == 2)
+        _ = eventually(within: 2) { !q.text.isEmpty }
+        #expect(q.text.contains("POLL_INTERVAL_SEC"))
+    }
+}
