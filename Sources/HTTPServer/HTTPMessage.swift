@@ -48,6 +48,37 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: bytes)
     }
 
+    /// A flat JSON object of string members, written directly (no encoder: hot paths use it).
+    public static func json(_ status: Int, fields: KeyValuePairs<String, String>) -> HTTPResponse {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(64)
+        var first = true
+        for (k, v) in fields {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            appendJSONString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendJSONString(v, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return .json(status, bytes: out)
+    }
+
+    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out += [92, 34]
+            case UInt8(ascii: "\\"): out += [92, 92]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
     /// A JSON body from an `Encodable` value (sorted keys, ISO 8601 dates with milliseconds).
     public static func json<T: Encodable>(_ status: Int, _ value: T) -> HTTPResponse {
         do {
@@ -59,12 +90,10 @@ public struct HTTPResponse: Sendable {
 
     /// The error shape of the whole API: `{"error": "<code>", "message": "..."}`.
     public static func error(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
-        var r = HTTPResponse.json(status, ErrorBody(error: code, message: message))
+        var r = HTTPResponse.json(status, fields: ["error": code, "message": message])
         r.headers.append(contentsOf: headers)
         return r
     }
-
-    struct ErrorBody: Encodable { let error: String; let message: String }
 }
 
 /// Shared JSON coders: UTC timestamps with milliseconds, sorted keys (stable answers).

@@ -209,10 +209,7 @@ public final class HTTPServer: @unchecked Sendable {
         state.body = []
         let responder = HTTPResponder(connection: connection)
         state.responder = responder
-        if case let .found(_, pattern, _) = router.resolve(method: request.method, path: request.path) {
-            state.route = pattern
-        }
-        router.dispatch(request, responder)
+        state.route = router.dispatch(request, responder)
         if let response = responder.takeOrSuspend() {
             return queue(connection, state, response)
         }

@@ -60,20 +60,24 @@ public struct Router: Sendable {
         return true
     }
 
-    /// Resolves and runs the handler, or answers 404/405.
-    public func dispatch(_ request: HTTPRequest, _ responder: HTTPResponder) {
+    /// Resolves and runs the handler, or answers 404/405. Returns the matched route pattern
+    /// (`"unmatched"` when none).
+    @discardableResult
+    public func dispatch(_ request: HTTPRequest, _ responder: HTTPResponder) -> String {
         switch resolve(method: request.method, path: request.path) {
         case let .found(handler, pattern, parameters):
             var r = request
             r.pathParameters = parameters
             r.routePattern = pattern
             handler(r, responder)
+            return pattern
         case let .methodNotAllowed(allowed):
             responder.respond(.error(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path)",
                                      headers: [("Allow", allowed.joined(separator: ", "))]))
         case .notFound:
             responder.respond(.error(404, "not_found", "no such path: \(request.path)"))
         }
+        return "unmatched"
     }
 
     static func split(_ path: String) -> [Substring] {

@@ -109,14 +109,14 @@ final class WebhookIngress: Sendable {
             switch result {
             case .success(.stored):
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, isPing ? "ping" : "accepted"])
-                res.respond(isPing ? .json(200, ["status": "pong", "delivery": incoming.id])
-                                   : .json(202, ["status": "accepted", "delivery": incoming.id]))
+                res.respond(isPing ? .json(200, fields: ["status": "pong", "delivery": incoming.id])
+                                   : .json(202, fields: ["status": "accepted", "delivery": incoming.id]))
                 onStored(DeliveryRecord(id: incoming.id, source: incoming.source, event: incoming.event,
                                         action: incoming.action, receivedAt: incoming.receivedAt, outcome: "accepted",
                                         processedAt: nil))
             case .success(.duplicate):
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, "duplicate"])
-                res.respond(.json(200, ["status": isPing ? "pong" : "duplicate", "delivery": incoming.id]))
+                res.respond(.json(200, fields: ["status": isPing ? "pong" : "duplicate", "delivery": incoming.id]))
             case let .failure(error):
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, "unavailable"])
                 logger.error("a webhook delivery could not be stored; answered 503 so the sender can redeliver",
