@@ -36,6 +36,10 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
         super.init(address: address)
     }
 
+    public override func handle(_ request: HTTPRequest) -> HTTPResponse { ghHandle(request) }
+    public override func decorate(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse { ghDecorate(response, request) }
+    public override func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse { ghFault(action, request) }
+
     // MARK: - Locking helper
 
     /// Runs `body` under the lock, then sends the webhooks it queued.
