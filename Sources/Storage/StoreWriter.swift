@@ -154,8 +154,8 @@ private struct Job: Sendable {
 /// `@unchecked Sendable` is safe because: `queue`, `state`, `stats` and `closeWaiters` are only
 /// touched with `condition` locked; `db` is only touched by the writer thread once `start()` has
 /// handed it over (the initializer configured it before the thread existed, and the thread's
-/// creation orders those writes before the thread's reads); `thread` is written once, before
-/// any other thread can see this object.
+/// creation orders those writes before the thread's reads); `thread` is written once, under the
+/// lock, before the thread starts; `maxBatchSize` is immutable.
 private final class WriterCore: @unchecked Sendable {
     private enum State { case running, closing, closed }
 
@@ -176,7 +176,9 @@ private final class WriterCore: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in self.loop() }
         thread.name = "storage-writer"
+        condition.lock()
         self.thread = thread
+        condition.unlock()
         thread.start()
     }
 
@@ -264,6 +266,8 @@ private final class WriterCore: @unchecked Sendable {
             finishers.removeAll(keepingCapacity: true)
             if jobs.isEmpty { break attempt }
             do {
+                // Never expected: a transaction left open (a failed ROLLBACK). Start clean.
+                if db.isInTransaction { try db.run("ROLLBACK") }
                 try db.run("BEGIN IMMEDIATE")
             } catch {
                 transactionError = .wrapping(error)
