@@ -1,6 +1,5 @@
 import CSQLite
 import Foundation
-import Synchronization
 
 public enum DeliverySource: String, Sendable, Codable { case github, argocd }
 
@@ -80,14 +79,14 @@ public struct PruneResult: Sendable, Equatable {
 /// with outcome "duplicate" (in `delivery_events`, without a body).
 public final class Inbox: Sendable {
     public let writer: StoreWriter
-    private let reader: Mutex<SQLiteDatabase>
+    private let reader: Locked<SQLiteDatabase>
 
     /// `readerPath` is the database file the writer uses (`writer.path`); it is opened read-only.
     public init(writer: StoreWriter, readerPath: String) throws {
         self.writer = writer
         let db = try SQLiteDatabase(path: readerPath, flags: [.readOnly, .noMutex])
         try db.configureForReading()
-        reader = Mutex(db)
+        reader = Locked(db)
     }
 
     public convenience init(writer: StoreWriter) throws {

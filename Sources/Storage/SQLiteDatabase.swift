@@ -150,6 +150,30 @@ public final class SQLiteDatabase {
     /// Pages currently used by the database.
     public func pageCount() throws -> Int64 { try scalarInt64("PRAGMA page_count") ?? 0 }
 
+    public enum CheckpointMode: Sendable {
+        case passive, full, restart, truncate
+        var raw: Int32 {
+            switch self {
+            case .passive: SQLITE_CHECKPOINT_PASSIVE
+            case .full: SQLITE_CHECKPOINT_FULL
+            case .restart: SQLITE_CHECKPOINT_RESTART
+            case .truncate: SQLITE_CHECKPOINT_TRUNCATE
+            }
+        }
+    }
+
+    /// Runs a WAL checkpoint; returns the frames in the WAL and how many of them are now in the
+    /// database file.
+    @discardableResult
+    public func checkpoint(_ mode: CheckpointMode) throws -> (walFrames: Int, checkpointed: Int) {
+        let db = try requireHandle("checkpoint")
+        var log: Int32 = 0
+        var done: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(db, nil, mode.raw, &log, &done)
+        guard rc == SQLITE_OK else { throw error(rc, "checkpoint") }
+        return (Int(log), Int(done))
+    }
+
     /// WAL, `synchronous=FULL` (a COMMIT is durable when it returns), foreign keys, a WAL size limit.
     /// For the connection that writes.
     public func configureForWriting(maxPageCount: Int64? = nil) throws {

@@ -13,13 +13,17 @@ public struct StoreOptions: Sendable {
     public var maxBatchSize: Int
     /// Schema steps applied on open.
     public var migrations: [Migration]
+    /// Checkpoint the WAL on a separate thread (see `Checkpointer`) instead of inside commits.
+    public var backgroundCheckpoints: Bool
 
     public init(busyTimeoutMilliseconds: Int32 = 5_000, maxPageCount: Int64? = nil,
-                maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations) {
+                maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations,
+                backgroundCheckpoints: Bool = true) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maxPageCount = maxPageCount
         self.maxBatchSize = max(1, maxBatchSize)
         self.migrations = migrations
+        self.backgroundCheckpoints = backgroundCheckpoints
     }
 }
 
@@ -40,6 +44,8 @@ public struct WriterStatistics: Sendable, Equatable {
     /// Times SQLite rolled a whole transaction back after an item's error (e.g. `SQLITE_FULL`), so
     /// the other items of the batch were run again in a fresh transaction.
     public var restarts = 0
+    /// Background WAL checkpoints run (0 when `backgroundCheckpoints` is off).
+    public var checkpoints = 0
     public init() {}
 }
 
@@ -71,7 +77,14 @@ public final class StoreWriter: Sendable {
                                     busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         try db.configureForWriting(maxPageCount: options.maxPageCount)
         try db.migrate(options.migrations)
-        core = WriterCore(db: db, maxBatchSize: options.maxBatchSize)
+        var checkpointer: Checkpointer?
+        if options.backgroundCheckpoints {
+            // Safety net only: the writer checkpoints by itself if the WAL passes 64 MB.
+            try db.exec("PRAGMA wal_autocheckpoint=16384")
+            checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+            checkpointer?.start()
+        }
+        core = WriterCore(db: db, maxBatchSize: options.maxBatchSize, checkpointer: checkpointer)
         core.start()
     }
 
@@ -154,8 +167,8 @@ private struct Job: Sendable {
 /// `@unchecked Sendable` is safe because: `queue`, `state`, `stats` and `closeWaiters` are only
 /// touched with `condition` locked; `db` is only touched by the writer thread once `start()` has
 /// handed it over (the initializer configured it before the thread existed, and the thread's
-/// creation orders those writes before the thread's reads); `thread` is written once, before
-/// any other thread can see this object.
+/// creation orders those writes before the thread's reads); `thread` is written once, under the
+/// lock, before the thread starts; `maxBatchSize` and `checkpointer` (itself Sendable) are immutable.
 private final class WriterCore: @unchecked Sendable {
     private enum State { case running, closing, closed }
 
@@ -166,17 +179,21 @@ private final class WriterCore: @unchecked Sendable {
     private var closeWaiters: [@Sendable () -> Void] = []
     private let db: SQLiteDatabase
     private let maxBatchSize: Int
+    private let checkpointer: Checkpointer?
     private var thread: Thread?
 
-    init(db: SQLiteDatabase, maxBatchSize: Int) {
+    init(db: SQLiteDatabase, maxBatchSize: Int, checkpointer: Checkpointer?) {
         self.db = db
         self.maxBatchSize = maxBatchSize
+        self.checkpointer = checkpointer
     }
 
     func start() {
         let thread = Thread { [self] in self.loop() }
         thread.name = "storage-writer"
+        condition.lock()
         self.thread = thread
+        condition.unlock()
         thread.start()
     }
 
@@ -197,8 +214,10 @@ private final class WriterCore: @unchecked Sendable {
 
     var statistics: WriterStatistics {
         condition.lock()
-        defer { condition.unlock() }
-        return stats
+        var copy = stats
+        condition.unlock()
+        copy.checkpoints = checkpointer?.counts.checkpoints ?? 0
+        return copy
     }
 
     var isOpen: Bool {
@@ -242,6 +261,7 @@ private final class WriterCore: @unchecked Sendable {
             condition.unlock()
             execute(batch)
         }
+        checkpointer?.stop()
         db.close()
         condition.lock()
         state = .closed
@@ -264,6 +284,8 @@ private final class WriterCore: @unchecked Sendable {
             finishers.removeAll(keepingCapacity: true)
             if jobs.isEmpty { break attempt }
             do {
+                // Never expected: a transaction left open (a failed ROLLBACK). Start clean.
+                if db.isInTransaction { try db.run("ROLLBACK") }
                 try db.run("BEGIN IMMEDIATE")
             } catch {
                 transactionError = .wrapping(error)
@@ -323,6 +345,7 @@ private final class WriterCore: @unchecked Sendable {
         }
         condition.unlock()
 
+        if transactionError == nil, !finishers.isEmpty { checkpointer?.noteCommit() }
         for finish in finishers { finish(transactionError) }
         for (job, error) in failed { job.fail(error) }
     }

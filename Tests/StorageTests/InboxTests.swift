@@ -90,6 +90,36 @@ import Testing
         await store.close()
     }
 
+    @Test func readsRunConcurrentlyWithWrites() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let results = Results<AcceptOutcome>()
+        let readErrors = Results<Int>()
+        for t in 0..<4 {
+            Thread {
+                for i in 0..<25 {
+                    store.inbox.accept(delivery("w\(t)-\(i)", at: t0 + Int64(i)), completion: results.callback(t * 25 + i))
+                }
+            }.start()
+            Thread {
+                for i in 0..<25 {
+                    do {
+                        _ = try store.inbox.recentDeliveries(limit: 20)
+                        _ = try store.inbox.pending(limit: 20)
+                    } catch {
+                        readErrors.callback(t * 25 + i)(.failure(.wrapping(error)))
+                    }
+                }
+            }.start()
+        }
+        #expect(await results.waitFor(100))
+        #expect(results.all.allSatisfy { $0.value == .stored })
+        #expect(readErrors.count == 0)
+        #expect(try store.inbox.pending(limit: 1000).count == 100)
+        await store.close()
+    }
+
     @Test func pendingMarkProcessedAndRecentDeliveries() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

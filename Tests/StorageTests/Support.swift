@@ -63,14 +63,17 @@ final class Gate: Sendable {
 }
 
 /// Collects completion results from any thread.
-final class Results<T: Sendable>: Sendable {
-    private let items = Mutex<[(Int, Result<T, StorageError>)]>([])
+/// (An `NSLock`, not `Mutex`: TSan on Linux cannot see `Mutex` synchronize and reports races.
+/// `@unchecked Sendable`: `items` is only touched with `lock` held.)
+final class Results<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(Int, Result<T, StorageError>)] = []
     func callback(_ tag: Int) -> @Sendable (Result<T, StorageError>) -> Void {
-        { result in self.items.withLock { $0.append((tag, result)) } }
+        { result in self.lock.withLock { self.items.append((tag, result)) } }
     }
-    var count: Int { items.withLock { $0.count } }
+    var count: Int { lock.withLock { items.count } }
     /// Results ordered by tag.
-    var all: [Result<T, StorageError>] { items.withLock { $0.sorted { $0.0 < $1.0 }.map(\.1) } }
+    var all: [Result<T, StorageError>] { lock.withLock { items.sorted { $0.0 < $1.0 }.map(\.1) } }
     func waitFor(_ n: Int) async -> Bool { await eventually { count >= n } }
 }
 
@@ -84,4 +87,8 @@ func rawCount(_ path: String, _ sql: String) throws -> Int64 {
 extension Result {
     var error: Failure? { if case .failure(let e) = self { return e } else { return nil } }
     var value: Success? { if case .success(let v) = self { return v } else { return nil } }
+}
+
+extension StorageError {
+    static func wrapping(_ error: any Error) -> StorageError { (error as? StorageError) ?? .workFailed(error) }
 }
