@@ -75,12 +75,9 @@ extension ClientContext {
             } catch is CancellationError {
                 throw failAndCancel(fail)
             } catch let e as APIError {
-                // Raised while building the request (e.g. minting a token, a refused write).
-                if e.code == .networkError || e.code == .rateLimitExceeded {
-                    failure = FailureClass(code: e.code, message: e.message)
-                } else {
-                    throw fail(e.code, e.message)
-                }
+                // Raised while building the request (minting a token: that call already
+                // retried and was recorded on its own; a refused write). Not retried again.
+                throw fail(e.code, e.message)
             }
 
             // Decide whether to try again.

@@ -5,7 +5,9 @@ import Foundation
 public final class SecretRedactor: @unchecked Sendable {
     // Safe: `secrets` is guarded by `lock`.
     private let lock = NSLock()
-    private var secrets: Set<String> = []
+    private var secrets: [String] = []
+    /// Secrets minted at run time accumulate; the oldest beyond this are long expired.
+    private let capacity = 512
 
     public init(_ secrets: [Secret] = []) {
         for s in secrets { add(s) }
@@ -14,7 +16,11 @@ public final class SecretRedactor: @unchecked Sendable {
     public func add(_ secret: Secret) {
         // Very short values would redact ordinary words; credentials are never that short.
         guard secret.value.count >= 6 else { return }
-        lock.lock(); secrets.insert(secret.value); lock.unlock()
+        lock.lock()
+        defer { lock.unlock() }
+        guard !secrets.contains(secret.value) else { return }
+        secrets.append(secret.value)
+        if secrets.count > capacity { secrets.removeFirst(secrets.count - capacity) }
     }
 
     public func redact(_ text: String) -> String {
