@@ -16,6 +16,9 @@ struct CallDescription<T: Sendable>: Sendable {
     var refreshCredentials: (@Sendable () async -> Bool)? = nil
     /// Sees every answer (rate-limit budget).
     var observe: (@Sendable (OutboundResponse) -> Void)? = nil
+    /// Turns a final HTTP failure into a success (e.g. a 405 on a merge of a PR that is
+    /// already merged); returns the value and the record's response text.
+    var recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
 }
 
 extension ClientContext {
@@ -106,6 +109,10 @@ extension ClientContext {
                 retries += 1
                 continue
             default:
+                if let recover = call.recover, let (value, summary) = await recover(failure) {
+                    finish("ok", summary)
+                    return value
+                }
                 throw fail(failure.code, failure.message)
             }
         }

@@ -99,12 +99,13 @@ public final class GitHubClient: Sendable {
         as type: T.Type = T.self,
         useETag: Bool? = nil,
         classify: (@Sendable (OutboundResponse) -> FailureClass?)? = nil,
-        summarize: (@Sendable (T) -> String)? = nil
+        summarize: (@Sendable (T) -> String)? = nil,
+        recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
     ) async throws -> T {
         try await sendRaw(name, method: method, path: path, query: query, body: body, parameters: parameters,
                           useETag: useETag, classify: classify,
                           decode: { try ClientJSON.decode(T.self, $0.body) },
-                          summarize: summarize)
+                          summarize: summarize, recover: recover)
     }
 
     func sendRaw<T: Sendable>(
@@ -117,7 +118,8 @@ public final class GitHubClient: Sendable {
         useETag: Bool? = nil,
         classify: (@Sendable (OutboundResponse) -> FailureClass?)? = nil,
         decode: @escaping @Sendable (OutboundResponse) throws -> T,
-        summarize: (@Sendable (T) -> String)? = nil
+        summarize: (@Sendable (T) -> String)? = nil,
+        recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
     ) async throws -> T {
         let url = baseURL + path + URLPart.query(query)
         let conditional = useETag ?? (method == "GET")
@@ -172,7 +174,8 @@ public final class GitHubClient: Sendable {
                 await p.invalidate(rejected: lastToken.get())
                 return true
             },
-            observe: { [rateLimit] r in rateLimit.observe(r) }
+            observe: { [rateLimit] r in rateLimit.observe(r) },
+            recover: recover
         ))
     }
 }
