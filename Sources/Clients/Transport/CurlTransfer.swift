@@ -69,7 +69,7 @@ final class CurlTransfer: @unchecked Sendable {
         check(shim_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, (request.timeout ?? config.requestTimeout).milliseconds))
         check(shim_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1))
         check(shim_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2))
-        if let ca = config.caFile { check(shim_easy_setopt_str(h, CURLOPT_CAINFO, ca)) }
+        if let ca = request.caFile ?? config.caFile { check(shim_easy_setopt_str(h, CURLOPT_CAINFO, ca)) }
         check(shim_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, config.maxRedirects > 0 ? 1 : 0))
         check(shim_easy_setopt_long(h, CURLOPT_MAXREDIRS, config.maxRedirects))
         check(shim_easy_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxResponseBytes)))

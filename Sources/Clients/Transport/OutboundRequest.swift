@@ -8,8 +8,12 @@ public struct OutboundRequest: Sendable {
     public var body: [UInt8]?
     /// Overrides the transport's total timeout for this request.
     public var timeout: Duration?
+    /// Overrides the transport's CA bundle for this request (e.g. the cluster's `ca.crt`).
+    public var caFile: String?
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil) {
+    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
+                caFile: String? = nil) {
+        self.caFile = caFile
         self.method = method
         self.url = url
         self.headers = headers
