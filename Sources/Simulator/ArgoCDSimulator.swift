@@ -246,7 +246,7 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         return [
             "metadata": ["name": a.name, "namespace": a.namespace, "labels": a.labels, "annotations": a.annotations,
                          "resourceVersion": String(resourceVersion), "generation": a.generation,
-                         "uid": SimulatorCrypto.sha1Hex(Array(a.name.utf8)).prefix(8) + "-argo",
+                         "uid": String(SimulatorCrypto.sha1Hex(Array(a.name.utf8)).prefix(8)) + "-argo",
                          "creationTimestamp": ts(Date(timeIntervalSince1970: 1_700_000_000))],
             "spec": spec,
             "status": status,

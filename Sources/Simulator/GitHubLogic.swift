@@ -33,6 +33,7 @@ extension GitHubSimulator {
         let before = repos[key]?.branches[branch]
         repos[key]?.branches[branch] = sha
         guard before != sha, let r = repos[key] else { return }
+        startAutoChecks(key, branch: branch, sha: sha)
         for (n, issue) in r.issues where issue.state == "open" {
             guard let p = issue.pull else { continue }
             if p.headRef == branch || p.baseRef == branch {

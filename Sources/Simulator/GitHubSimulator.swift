@@ -26,6 +26,7 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     var mergesStore: [MergeRecord] = []
     var outbox: [(event: String, action: String?, payload: [String: Any])] = []
     var clockOffset: TimeInterval = 0
+    var autoChecks: [(prefix: String, name: String, conclusion: String, delay: Double)] = []
 
     /// Webhook deliveries (configure with `configureWebhooks(url:secret:)`).
     public let webhooks = WebhookSender()
@@ -245,6 +246,31 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
             let key = repo.lowercased()
             let full = resolve(key, sha) ?? sha
             addStatus(key, sha: full, context: context, state: state, description: description, targetURL: targetURL)
+        }
+    }
+
+    /// CI that runs by itself: every new head of a branch starting with `branchPrefix` gets an
+    /// `in_progress` check run `name`, completed with `conclusion` `delay` seconds later (with
+    /// its `check_run` / `check_suite` webhooks).
+    public func setAutoCheckRun(branchPrefix: String = "rollback/", name: String = "ci", conclusion: String = "success", delay: Double = 0.5) {
+        withState { autoChecks.append((branchPrefix, name, conclusion, delay)) }
+    }
+
+    public func clearAutoCheckRuns() { withState { autoChecks = [] } }
+
+    /// Called under the lock when a branch moves.
+    func startAutoChecks(_ key: String, branch: String, sha: String) {
+        guard let r = repos[key] else { return }
+        for rule in autoChecks where branch.hasPrefix(rule.prefix) {
+            guard !r.checkRuns.contains(where: { $0.sha == sha && $0.name == rule.name }) else { continue }
+            let suite = r.suiteIDs[sha] ?? newID()
+            repos[key]!.suiteIDs[sha] = suite
+            repos[key]!.checkRuns.append(CheckRun(id: newID(), suiteID: suite, sha: sha, name: rule.name, status: "in_progress",
+                                                  conclusion: nil, startedAt: now, completedAt: nil, appSlug: "github-actions", summary: nil))
+            let full = r.fullName, name = rule.name, conclusion = rule.conclusion
+            DispatchQueue.global().asyncAfter(deadline: .now() + rule.delay) { [weak self] in
+                self?.setCheckRun(repo: full, sha: sha, name: name, status: "completed", conclusion: conclusion)
+            }
         }
     }
 

@@ -246,7 +246,19 @@ open class SimulatedService: @unchecked Sendable {
 
 /// JSON in and out with Foundation's `JSONSerialization` (sorted keys, unescaped slashes).
 public enum SimJSON {
+    /// Makes values JSONSerialization accepts: substrings become strings, unknown values their description.
+    static func normalize(_ v: Any) -> Any {
+        switch v {
+        case let d as [String: Any]: return d.mapValues(normalize)
+        case let a as [Any]: return a.map(normalize)
+        case let s as Substring: return String(s)
+        case is String, is NSNull, is Bool, is Int, is Double, is NSNumber: return v
+        default: return String(describing: v)
+        }
+    }
+
     public static func encode(_ value: Any) -> [UInt8] {
+        let value = normalize(value)
         guard JSONSerialization.isValidJSONObject(value) || value is String || value is NSNumber || value is NSNull,
               let d = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         else { return Array("{}".utf8) }
