@@ -1,0 +1,47 @@
+/// Argo CD API client (read only: get and list applications; never sync).
+public final class ArgoCDClient: Sendable {
+    public let baseURL: String
+    private let token: Secret
+    private let context: ClientContext
+
+    public init(baseURL: String, token: Secret, context: ClientContext) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.context = context
+        context.redactor.add(token)
+    }
+
+    /// `GET /api/v1/applications?selector=` (a Kubernetes label selector such as `ai-operator.enabled=true`).
+    public func listApplications(selector: String? = nil, project: String? = nil) async throws -> [ArgoApplication] {
+        struct List: Decodable { let items: [ArgoApplication]? }
+        return try await call("argocd.listApplications", path: "/api/v1/applications",
+                              query: [("selector", selector), ("projects", project)],
+                              parameters: ["selector": selector ?? "", "project": project ?? ""],
+                              decode: { try ClientJSON.decode(List.self, $0.body).items ?? [] },
+                              summarize: { "\($0.count) applications" })
+    }
+
+    /// `GET /api/v1/applications/{name}` (cached object, no refresh).
+    public func getApplication(name: String, appNamespace: String? = nil) async throws -> ArgoApplication {
+        try await call("argocd.getApplication", path: "/api/v1/applications/" + URLPart.segment(name),
+                       query: [("appNamespace", appNamespace)], parameters: ["name": name],
+                       decode: { try ClientJSON.decode(ArgoApplication.self, $0.body) },
+                       summarize: { "\($0.healthStatus) \($0.syncRevision ?? "-")" })
+    }
+
+    private func call<T: Sendable>(_ name: String, path: String, query: [(String, String?)], parameters: [String: String],
+                                   decode: @escaping @Sendable (OutboundResponse) throws -> T,
+                                   summarize: @escaping @Sendable (T) -> String) async throws -> T {
+        let url = baseURL + path + URLPart.query(query)
+        let token = self.token
+        let userAgent = context.userAgent
+        return try await context.perform(CallDescription<T>(
+            name: name, parameters: parameters,
+            request: {
+                OutboundRequest(method: "GET", url: url, headers: [
+                    ("Accept", "application/json"), ("User-Agent", userAgent), ("Authorization", "Bearer \(token.value)"),
+                ])
+            },
+            classify: ServiceClassifier.classify, decode: decode, summarize: { v, _ in summarize(v) }))
+    }
+}

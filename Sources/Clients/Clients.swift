@@ -1,1 +1,0 @@
-// The Clients target; see DESIGN.md.

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The answer of an instant query: a value, "no data" (no series matched), or Prometheus
+/// could not answer. "No data" and "unreachable" are never confused with 0.
+public enum PrometheusResult: Sendable, Equatable {
+    case value(Double)
+    case noData
+    case unreachable(String)
+}
+
+/// Prometheus HTTP API client (instant queries).
+public final class PrometheusClient: Sendable {
+    public let baseURL: String
+    private let context: ClientContext
+    private let token: Secret?
+
+    public init(baseURL: String, token: Secret? = nil, context: ClientContext) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.context = context
+        self.token = token
+        if let token { context.redactor.add(token) }
+    }
+
+    /// `GET /api/v1/query?query=&time=`. The first sample of the vector (or the scalar) is the
+    /// value; an empty vector is `.noData`; a network failure (after retries), an error
+    /// envelope or an unexpected answer is `.unreachable`.
+    public func instantQuery(_ query: String, at time: Date? = nil) async -> PrometheusResult {
+        let url = baseURL + "/api/v1/query" + URLPart.query([("query", query), ("time", time.map { String(format: "%.3f", $0.timeIntervalSince1970) })])
+        let userAgent = context.userAgent
+        let token = self.token
+        do {
+            return try await context.perform(CallDescription<PrometheusResult>(
+                name: "prometheus.query",
+                parameters: ["query": query, "time": time.map(ClientJSON.timestamp) ?? ""],
+                request: {
+                    var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
+                    if let token { headers.append(("Authorization", "Bearer \(token.value)")) }
+                    return OutboundRequest(method: "GET", url: url, headers: headers)
+                },
+                classify: { r in
+                    guard var f = ServiceClassifier.classify(r) else { return nil }
+                    if let obj = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any],
+                       let type = obj["errorType"] as? String {
+                        f.message = "HTTP \(r.status): \(type): \(obj["error"] as? String ?? "")"
+                        // A timeout or an unavailable engine is transient; a bad query is not.
+                        if type == "timeout" || type == "unavailable" { f.code = .networkError }
+                    }
+                    return f
+                },
+                decode: { try Self.parse($0.body) },
+                summarize: { v, _ in
+                    switch v {
+                    case let .value(d): return "value \(d)"
+                    case .noData: return "no data"
+                    case let .unreachable(m): return m
+                    }
+                }))
+        } catch let e as APIError {
+            return .unreachable(e.description)
+        } catch {
+            return .unreachable("\(error)")
+        }
+    }
+
+    static func parse(_ body: [UInt8]) throws -> PrometheusResult {
+        guard let obj = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            throw APIError(code: .validationError, call: "", message: "not a Prometheus answer")
+        }
+        guard obj["status"] as? String == "success", let data = obj["data"] as? [String: Any] else {
+            throw APIError(code: .validationError, call: "", message: "error envelope: \(obj["errorType"] as? String ?? "?"): \(obj["error"] as? String ?? "")")
+        }
+        func sample(_ pair: Any?) throws -> Double {
+            guard let p = pair as? [Any], p.count == 2, let s = p[1] as? String, let d = Double(s) else {
+                throw APIError(code: .validationError, call: "", message: "malformed sample")
+            }
+            return d
+        }
+        switch data["resultType"] as? String {
+        case "vector":
+            guard let result = data["result"] as? [[String: Any]] else { throw APIError(code: .validationError, call: "", message: "malformed vector") }
+            guard let first = result.first else { return .noData }
+            return .value(try sample(first["value"]))
+        case "scalar":
+            return .value(try sample(data["result"]))
+        default:
+            throw APIError(code: .validationError, call: "", message: "unexpected result type \(data["resultType"] as? String ?? "?")")
+        }
+    }
+}
