@@ -30,13 +30,15 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         // SQLite: the durable inbox, attempt state.
         .target(name: "Storage", dependencies: ["RollbackCore", "CSQLite"]),
+        // The append-only, hash-chained audit log (JSON lines, one file per UTC day).
+        .target(name: "Audit", dependencies: ["RollbackCore", "COpenSSL"]),
         // libcurl transport and the GitHub, Argo CD, Kubernetes, Prometheus and Slack clients.
         .target(name: "Clients", dependencies: ["RollbackCore", "CCurl", "CCurlShim", "COpenSSL"]),
         // Stateful fakes of the same HTTP APIs, for tests and the demo.
         .target(name: "Simulator", dependencies: ["RollbackCore", "HTTPServer", "Webhooks", "COpenSSL"]),
         // The service: configuration, ingress routes, metrics, engine.
         .target(name: "Operator", dependencies: [
-            "RollbackCore", "Webhooks", "HTTPServer", "Storage", "Clients",
+            "RollbackCore", "Webhooks", "HTTPServer", "Storage", "Clients", "Audit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ai-operator", dependencies: [
@@ -55,6 +57,9 @@ let package = Package(
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "RollbackCore"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "RollbackCore"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "RollbackCore", "TestSupport"]),
+        // Checks the files under deploy/ (manifests, alert rules, dashboard).
+        .testTarget(name: "DeployTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore", "TestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore", "TestSupport"]),
     ]

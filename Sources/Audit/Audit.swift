@@ -1,0 +1,1 @@
+// The Audit target; see DESIGN.md.
