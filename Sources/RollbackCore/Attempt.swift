@@ -36,6 +36,7 @@ public struct Attempt: Sendable, Equatable, Codable {
     }
     public struct MergeRecord: Sendable, Equatable, Codable {
         public var basis: MergeBasis
+        public var headSHA: String
         public var orderedAt: Date
         public var confirmed: Bool
         public var external: Bool
