@@ -145,8 +145,9 @@ public struct Escalation: Sendable, Equatable, Codable {
 /// A Slack incoming-webhook message.
 public struct SlackMessage: Sendable, Equatable, Codable {
     public var text: String
-    /// The JSON body to POST.
-    public var json: String
+    public init(text: String) { self.text = text }
+    /// The JSON body to POST: `{"text": "..."}`.
+    public var json: String { "{\"text\": \(TextFormatting.jsonString(text))}" }
 }
 
 /// The answer to a command.

@@ -201,7 +201,7 @@ extension RollbackStateMachine {
         }
         let code: ReasonCode = f.code == .permissionDenied ? .permissionDenied : (f.code == .rateLimitExceeded ? .rateLimited : .notMergeable)
         attempt!.merge = nil
-        abort(code, escalation: code, detail: "the merge of the rollback PR failed with \(f.code.rawValue): \(f.message)", closePR: nil, &s)
+        abort(code, escalation: code, detail: "the merge of the rollback PR failed with \(f.code.rawValue): \(TextFormatting.redact(f.message))", closePR: nil, &s)
         return .applied
     }
 }

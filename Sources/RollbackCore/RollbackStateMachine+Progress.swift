@@ -153,7 +153,7 @@ extension RollbackStateMachine {
         }
         s.out.append(.recordMetric(.rollbackProposed(success: false)))
         let code: ReasonCode = f.code == .permissionDenied ? .permissionDenied : (f.code == .rateLimitExceeded ? .rateLimited : .prCreationFailed)
-        abort(code, escalation: code, detail: "opening the rollback PR failed with \(f.code.rawValue): \(f.message)", closePR: nil, &s)
+        abort(code, escalation: code, detail: "opening the rollback PR failed with \(f.code.rawValue): \(TextFormatting.redact(f.message))", closePR: nil, &s)
         return .applied
     }
 

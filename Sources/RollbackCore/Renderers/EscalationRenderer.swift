@@ -49,6 +49,8 @@ public enum EscalationRenderer {
         }
     }
 
+    /// `detail` is the operator's own sentence; text that came from outside (Argo CD
+    /// messages, API errors) is redacted where it enters it.
     /// The issue body: correlation id, app, env, FSM state, reason (with the `Reason code:`
     /// line), revisions, health, replicas, invariant table, recommended action, audit trail,
     /// commands.
@@ -64,7 +66,7 @@ public enum EscalationRenderer {
         - **Environment:** \(c.app.environment.rawValue)
         - **Correlation ID:** \(a?.correlationId ?? "none (outside an attempt)")
         - **FSM state:** \(c.state.rawValue)
-        - **Reason:** \(c.code.words): \(TextFormatting.redact(c.detail))
+        - **Reason:** \(c.code.words): \(c.detail)
         - **Current revision:** \(a?.currentRevision ?? obs?.syncRevision ?? "unknown")
         - **Target revision:** \(a?.target?.sha ?? "none")
         - **Rollback PR:** \(a?.pullRequest.map { "#\($0.number) \($0.url)" } ?? "none")

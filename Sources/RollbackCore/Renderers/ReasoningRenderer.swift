@@ -19,7 +19,7 @@ public enum ReasoningRenderer {
 
     /// An escalation.
     public static func escalation(app: String, code: ReasonCode, detail: String) -> String {
-        "Escalated \(app) to humans with reason \(code.rawValue) because \(TextFormatting.redact(detail))."
+        "Escalated \(app) to humans with reason \(code.rawValue) because \(detail)."
     }
 
     /// A merge order.

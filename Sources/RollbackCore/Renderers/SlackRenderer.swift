@@ -3,7 +3,7 @@ public enum SlackRenderer {
     public static func escalation(app: ApplicationInfo, code: ReasonCode, correlationId: String?, issueURL: String?,
                                   prURL: String?, detail: String) -> SlackMessage {
         var text = ":rotating_light: AI Operator escalation for *\(app.name)* (\(app.environment.rawValue)): \(code.words) [\(code.rawValue)]"
-        text += "\n\(TextFormatting.redact(detail))"
+        text += "\n\(detail)"
         text += "\nCorrelation ID: \(correlationId ?? "none")"
         if let prURL { text += "\nRollback PR: \(prURL)" }
         text += "\nIssue: \(issueURL ?? "see the escalation issue in the alerts repository")"
@@ -12,9 +12,9 @@ public enum SlackRenderer {
     }
 
     /// A plain alert (production degradation confirmed).
-    public static func alert(_ text: String) -> SlackMessage { message(TextFormatting.redact(text)) }
+    public static func alert(_ text: String) -> SlackMessage { message(text) }
 
     static func message(_ text: String) -> SlackMessage {
-        SlackMessage(text: text, json: "{\"text\": \(TextFormatting.jsonString(text))}")
+        SlackMessage(text: text)
     }
 }

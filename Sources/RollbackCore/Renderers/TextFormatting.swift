@@ -25,6 +25,7 @@ public enum TextFormatting {
     /// (Argo CD messages, API error messages): GitHub tokens, bearer tokens, `token=`/
     /// `password=`/`secret=` values, and URL user-info.
     public static func redact(_ text: String) -> String {
+        guard mayHoldSecret(text) else { return text }
         var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var maskNext = false
         for i in words.indices {
@@ -48,8 +49,31 @@ public enum TextFormatting {
         return words.joined(separator: " ")
     }
 
+    private static let hints: [[UInt8]] = ["bearer", "token", "authorization", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_",
+                                           "xox", "eyj", "password=", "secret=", "api_key=", "://"].map { Array($0.utf8) }
+
+    /// One pass over the bytes (ASCII-lowercased) for anything `redact` would mask.
+    static func mayHoldSecret(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)
+        for i in bytes.indices where bytes[i] >= 65 && bytes[i] <= 90 { bytes[i] += 32 }
+        let n = bytes.count
+        for h in hints where h.count <= n {
+            let first = h[0]
+            var i = 0
+            while i <= n - h.count {
+                if bytes[i] == first {
+                    var j = 1
+                    while j < h.count && bytes[i + j] == h[j] { j += 1 }
+                    if j == h.count { return true }
+                }
+                i += 1
+            }
+        }
+        return false
+    }
+
     /// A JSON string literal.
-    static func jsonString(_ s: String) -> String {
+    public static func jsonString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
