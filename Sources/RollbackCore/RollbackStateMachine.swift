@@ -5,7 +5,7 @@ import Foundation
 /// (`persist` first). It does no I/O, reads no clock and draws no randomness but its own
 /// seeded generator (for correlation ids). Persist it as JSON after every applied step.
 public struct RollbackStateMachine: Sendable, Equatable, Codable {
-    public let app: ApplicationInfo
+    public internal(set) var app: ApplicationInfo
     public internal(set) var state: RollbackState = .idle
     /// The open attempt (also kept while in `Abort`, until a reset).
     public internal(set) var attempt: Attempt?
@@ -54,6 +54,15 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
             if attempt != nil { attempt!.updatedAt = now }
         }
         return Transition(event: step.label, from: step.from, to: state, outcome: outcome, actions: step.out)
+    }
+
+    /// Adopts a changed description of the application (labels, annotations, where its
+    /// manifest lives). Refused while an attempt is open: an attempt finishes with the
+    /// environment and manifest it started with.
+    public mutating func adopt(_ info: ApplicationInfo) -> Bool {
+        guard !state.hasOpenAttempt else { return info == app }
+        app = info
+        return true
     }
 
     /// The pending timer of `kind`, if any.

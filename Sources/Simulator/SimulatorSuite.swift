@@ -117,7 +117,8 @@ public final class SimulatorSuite: Sendable {
         if envBranch != "main" { github.setBranch(repo: gitopsRepo, branch: envBranch, to: "main") }
         var deployedAt = start
         argocd.setApplication(name: app, labels: ["environment": environment, "ai-operator.enabled": "true"],
-                              annotations: ["ai-operator.io/deployment": app], repoURL: repoURL, path: "deploy",
+                              annotations: ["ai-operator.io/deployment": app, "ai-operator.io/manifest-repo": gitopsRepo,
+                                            "ai-operator.io/manifest-path": manifestPath], repoURL: repoURL, path: "deploy",
                               targetRevision: good[0], namespace: namespace)
         for (i, sha) in (good + [bad]).enumerated() {
             if i > 0 {

@@ -45,6 +45,32 @@ public enum Schema {
             );
             CREATE INDEX delivery_events_received ON delivery_events(received_at);
             """),
+        Migration(version: 2, name: "engine", sql: """
+            -- One row per monitored application: what the engine knows of it and its state
+            -- machine (JSON), written after every applied step, before its side effects run.
+            CREATE TABLE apps (
+                name         TEXT    PRIMARY KEY,
+                app_json     BLOB    NOT NULL,
+                machine_json BLOB    NOT NULL,
+                updated_at   INTEGER NOT NULL              -- unix milliseconds
+            );
+            -- Every attempt, open or finished (finished ones are kept for the API and pruned
+            -- after 7 days).
+            CREATE TABLE attempts (
+                correlation_id TEXT    PRIMARY KEY,
+                app            TEXT    NOT NULL,
+                state          TEXT    NOT NULL,
+                created_at     INTEGER NOT NULL,
+                ended_at       INTEGER,
+                attempt_json   BLOB    NOT NULL
+            );
+            CREATE INDEX attempts_app ON attempts(app, created_at);
+            -- Small shared values (the quota ledger).
+            CREATE TABLE engine_meta (
+                key   TEXT PRIMARY KEY,
+                value BLOB NOT NULL
+            );
+            """),
     ]
 }
 

@@ -1,0 +1,208 @@
+import Foundation
+import Logging
+import RollbackCore
+
+/// What a step did, for observers (the demo's timeline, tests) and REST command callers.
+public struct StepReport: Sendable {
+    public let app: String
+    public let environment: DeploymentEnvironment
+    public let at: Date
+    public let transition: Transition
+    public let correlationId: String?
+    /// The machine after the step.
+    public let machine: RollbackStateMachine
+}
+
+/// An event for one application, with where it came from.
+struct Envelope: Sendable {
+    var event: RollbackEvent
+    /// The stored delivery that caused it: marked processed in the same transaction as the
+    /// state change (or right away when the event is ignored).
+    var deliveryID: String?
+    /// Called with the step's report (REST commands wait for it).
+    var completion: (@Sendable (StepReport) -> Void)?
+}
+
+/// One application's serial loop: events are handled one at a time, in order. Each step
+/// runs the pure state machine, commits the new state (with the deliveries that caused it),
+/// writes the step's audit entries durably, and only then arms timers and starts effects,
+/// whose results come back as events. Different applications run in parallel.
+actor AppWorker {
+    private(set) var app: MonitoredApp
+    private(set) var machine: RollbackStateMachine
+    private var timers: [TimerToken: Task<Void, Never>] = [:]
+    private let engine: EngineCore
+    private let continuation: AsyncStream<Envelope>.Continuation
+    private var loop: Task<Void, Never>?
+    /// A copy readable without awaiting (REST reads, routing).
+    nonisolated let snapshot: Snapshot
+
+    init(app: MonitoredApp, machine: RollbackStateMachine, engine: EngineCore) {
+        self.app = app
+        self.machine = machine
+        self.engine = engine
+        snapshot = Snapshot(app: app, machine: machine)
+        let (stream, continuation) = AsyncStream.makeStream(of: Envelope.self)
+        self.continuation = continuation
+        Task { await self.run(stream) }
+    }
+
+    private func run(_ stream: AsyncStream<Envelope>) async {
+        for await envelope in stream {
+            await step(envelope)
+        }
+    }
+
+    nonisolated func enqueue(_ envelope: Envelope) { continuation.yield(envelope) }
+
+    nonisolated func enqueue(_ event: RollbackEvent, deliveryID: String? = nil) {
+        continuation.yield(Envelope(event: event, deliveryID: deliveryID, completion: nil))
+    }
+
+    /// Stops the loop and every timer (shutdown).
+    func stop() {
+        continuation.finish()
+        for t in timers.values { t.cancel() }
+        timers.removeAll()
+    }
+
+    /// The app's description may change between polls (labels, annotations).
+    /// A changed environment or manifest location takes effect between attempts; it is
+    /// committed with the next step.
+    func update(_ newApp: MonitoredApp) {
+        guard newApp != app else { return }
+        var m = machine
+        guard m.adopt(newApp.info) else { return }
+        machine = m
+        app = newApp
+        snapshot.set(app: app, machine: machine)
+    }
+
+    private func step(_ envelope: Envelope) async {
+        let now = engine.clock()
+        var next = machine
+        let before = machine
+        let transition = next.handle(envelope.event, now: now, context: StepContext(configuration: engine.configuration,
+                                                                                     quotas: engine.quotas.snapshot))
+        if transition.isIgnored {
+            engine.logger.debug("event ignored", metadata: ["app": "\(app.name)", "event": "\(transition.event)",
+                                                            "state": "\(machine.state.rawValue)",
+                                                            "reason": "\(Self.reason(transition))"])
+            if let id = envelope.deliveryID { await engine.markProcessed([id], at: now) }
+            await runEffects(transition.actions.filter(Self.isReply), on: next)
+            finish(envelope, transition, next, now)
+            return
+        }
+
+        var quotas: QuotaLedger?
+        for case let .recordQuota(usage) in transition.actions {
+            quotas = engine.quotas.apply(usage, now: now)
+        }
+        var attempts: [(attempt: Attempt, app: String, state: RollbackState)] = []
+        if let a = next.attempt { attempts.append((a, app.name, next.state)) }
+        if let ended = next.lastAttempt, ended != before.lastAttempt, ended.correlationId != next.attempt?.correlationId {
+            attempts.append((ended, app.name, ended.history.last?.to ?? next.state))
+        }
+        do {
+            try await engine.store.commit(.init(app: app, machine: next, attempts: attempts, quotas: quotas,
+                                                processedDeliveries: envelope.deliveryID.map { [$0] } ?? [], at: now))
+        } catch {
+            // Nothing was committed: keep the old state and perform nothing. A delivery stays
+            // pending (processed again after a restart); a poll or timer will come again.
+            engine.logger.error("a step could not be committed; its effects are not performed",
+                                metadata: ["app": "\(app.name)", "event": "\(transition.event)", "error": "\(error)"])
+            return
+        }
+        machine = next
+        snapshot.set(app: app, machine: next)
+
+        var items: [AuditItem] = []
+        for action in transition.actions {
+            switch action {
+            case let .audit(record): items.append(.step(record, app: app))
+            case let .publish(event): items.append(.domainEvent(event))
+            default: break
+            }
+        }
+        do {
+            if !items.isEmpty { try await engine.audit.record(items, at: now) }
+        } catch {
+            // The audit entry must precede the actions it justifies: without it, act on nothing.
+            engine.logger.critical("audit log write failed; the step's effects are not performed",
+                                   metadata: ["app": "\(app.name)", "error": "\(error)"])
+            finish(envelope, transition, next, now)
+            return
+        }
+
+        for action in transition.actions {
+            switch action {
+            case let .scheduleTimer(token, fireAt): schedule(token, at: fireAt, now: now)
+            case let .cancelTimer(token): timers.removeValue(forKey: token)?.cancel()
+            case let .recordMetric(m): engine.record(m, app: app, machine: next)
+            default: break
+            }
+        }
+        if next.state != before.state { engine.stateChanged(app: app, from: before.state, to: next.state) }
+        let work = transition.actions.filter(Self.isWork)
+        if !work.isEmpty {
+            let snapshotMachine = next
+            let app = self.app
+            Task { await self.runEffects(work, on: snapshotMachine, app: app) }
+        }
+        finish(envelope, transition, next, now)
+    }
+
+    private func finish(_ envelope: Envelope, _ t: Transition, _ m: RollbackStateMachine, _ now: Date) {
+        let report = StepReport(app: app.name, environment: app.info.environment, at: now, transition: t,
+                                correlationId: m.attempt?.correlationId ?? m.lastAttempt?.correlationId, machine: m)
+        envelope.completion?(report)
+        engine.observer?(report)
+    }
+
+    private func runEffects(_ actions: [RollbackAction], on machine: RollbackStateMachine, app: MonitoredApp? = nil) async {
+        let target = app ?? self.app
+        for action in actions {
+            if case let .reply(r) = action, case .rest = r.channel { continue }
+            let events = await engine.effects.perform(action, app: target, machine: machine)
+            for e in events { enqueue(e) }
+        }
+    }
+
+    private func schedule(_ token: TimerToken, at fireAt: Date, now: Date) {
+        timers[token]?.cancel()
+        let delay = max(0, fireAt.timeIntervalSince(now))
+        timers[token] = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            guard !Task.isCancelled, let self else { return }
+            await self.timerFired(token)
+        }
+    }
+
+    private func timerFired(_ token: TimerToken) {
+        timers[token] = nil
+        enqueue(.timerFired(token))
+    }
+
+    static func isReply(_ a: RollbackAction) -> Bool { if case .reply = a { true } else { false } }
+
+    static func isWork(_ a: RollbackAction) -> Bool {
+        switch a {
+        case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt: false
+        default: true
+        }
+    }
+
+    static func reason(_ t: Transition) -> String { if case let .ignored(r) = t.outcome { r } else { "" } }
+
+    /// A lock-protected copy of the worker's state for readers that must not await.
+    final class Snapshot: @unchecked Sendable {
+        // Safe: both fields are only touched under `lock`.
+        private let lock = NSLock()
+        private var _app: MonitoredApp
+        private var _machine: RollbackStateMachine
+        init(app: MonitoredApp, machine: RollbackStateMachine) { _app = app; _machine = machine }
+        func set(app: MonitoredApp, machine: RollbackStateMachine) { lock.lock(); _app = app; _machine = machine; lock.unlock() }
+        var app: MonitoredApp { lock.lock(); defer { lock.unlock() }; return _app }
+        var machine: RollbackStateMachine { lock.lock(); defer { lock.unlock() }; return _machine }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import RollbackCore
+
+/// One thing the audit log records.
+public enum AuditItem: Sendable {
+    /// A step's audit record (transition, invariant check, escalation, error).
+    case step(AuditRecord, app: MonitoredApp)
+    /// A domain event (SPEC 13): without an event bus it is recorded in the audit log only.
+    case domainEvent(DomainEvent)
+    /// An external call made through the clients (`MCP_CALL`).
+    case call(name: String, parameters: [String: String], result: String, durationMs: Int, retryCount: Int,
+              correlationId: String?, app: String?)
+}
+
+/// Where the engine writes audit entries. `record` returns only once they are durable: the
+/// engine calls it after committing a step's state and before performing its effects.
+public protocol AuditWriting: Sendable {
+    func record(_ items: [AuditItem], at: Date) async throws
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import RollbackCore
+import Storage
+import Webhooks
+
+/// Turns stored deliveries into events for the right application, oldest first. Webhooks
+/// are hints: CI and review deliveries make the effect runner re-read the truth, and the
+/// result is what the state machine sees. A delivery is marked processed together with the
+/// state change it caused, or right away when it concerns no attempt.
+final class InboxRouter: @unchecked Sendable {
+    // Safe: `inFlight` is only touched under `lock`.
+    let inbox: Inbox
+    let engine: Engine
+    let effects: EffectPerforming
+    let approvers: ApproverChecking
+    let poller: Poller
+    let alertsRepo: String
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    private let lock = NSLock()
+    private var inFlight: Set<String> = []
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+    private let readQueue = DispatchQueue(label: "ai-operator.inbox-reads")
+
+    init(inbox: Inbox, engine: Engine, effects: EffectPerforming, approvers: ApproverChecking, poller: Poller,
+         alertsRepo: String, logger: Logger, clock: @escaping @Sendable () -> Date) {
+        self.inbox = inbox
+        self.engine = engine
+        self.effects = effects
+        self.approvers = approvers
+        self.poller = poller
+        self.alertsRepo = alertsRepo
+        self.logger = logger
+        self.clock = clock
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A delivery was stored: route it now rather than at the next sweep.
+    func poke() { wake.yield(()) }
+
+    func run(sweepEvery seconds: Double = 1) async {
+        let ticker = Task { [wake] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                wake.yield(())
+            }
+        }
+        defer { ticker.cancel() }
+        await drain()
+        for await _ in wakes {
+            if Task.isCancelled { break }
+            await drain()
+        }
+    }
+
+    func stop() { wake.finish() }
+
+    /// Routes every pending delivery not already on its way.
+    func drain() async {
+        let pending: [StoredDelivery]
+        do {
+            pending = try await read { try self.inbox.pending(limit: 500) }
+        } catch {
+            logger.error("could not read pending deliveries", metadata: ["error": "\(error)"])
+            return
+        }
+        for d in claim(pending) { await route(d) }
+    }
+
+    /// The deliveries not already on their way; forgets ids that are no longer pending.
+    private func claim(_ pending: [StoredDelivery]) -> [StoredDelivery] {
+        lock.lock()
+        defer { lock.unlock() }
+        inFlight.formIntersection(pending.map(\.record.id))
+        return pending.filter { inFlight.insert($0.record.id).inserted }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            readQueue.async { c.resume(with: Result { try body() }) }
+        }
+    }
+
+    private func route(_ d: StoredDelivery) async {
+        let id = d.record.id
+        switch d.record.source {
+        case .argocd:
+            switch ArgoCDNotificationDecoder.decode(body: d.body) {
+            case let .success(n):
+                // The body is never trusted as health: it only names the app to check now.
+                if await poller.checkNow(app: n.app, deliveryID: id) { return }
+            case let .failure(e):
+                logger.warning("stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
+            }
+        case .github:
+            switch GitHubEventDecoder.decode(event: d.record.event, body: d.body) {
+            case let .signal(s):
+                if await route(s, deliveryID: id) { return }
+            case .ping, .ignored:
+                break
+            case let .malformed(why):
+                logger.warning("stored GitHub delivery is malformed", metadata: ["delivery": "\(id)", "why": "\(why)"])
+            }
+        }
+        await engine.core.markProcessed([id], at: clock())
+    }
+
+    /// Returns whether an event was handed to an application (which then marks the delivery).
+    private func route(_ signal: GitHubSignal, deliveryID: String) async -> Bool {
+        switch signal {
+        case let .checkCompleted(c):
+            guard let (w, pr) = workerWithPR(repository: c.repository, headSHA: c.headSHA, numbers: c.pullRequests) else { return false }
+            return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: w, deliveryID: deliveryID)
+        case let .commitStatus(s):
+            guard let (w, pr) = workerWithPR(repository: s.repository, headSHA: s.sha, numbers: []) else { return false }
+            return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: w, deliveryID: deliveryID)
+        case let .pullRequest(p):
+            guard let (w, _) = workerWithPR(repository: p.repository, headSHA: nil, numbers: [p.number]) else { return false }
+            switch p.action {
+            case .closed:
+                w.enqueue(.pullRequestClosed(PullRequestClosure(number: p.number, merged: p.merged, closedBy: p.sender)),
+                          deliveryID: deliveryID)
+            case .synchronize:
+                w.enqueue(.pullRequestHeadChanged(number: p.number, headSHA: p.headSHA), deliveryID: deliveryID)
+            default:
+                return false
+            }
+            return true
+        case let .review(r):
+            guard let (w, pr) = workerWithPR(repository: r.repository, headSHA: nil, numbers: [r.pullNumber]) else { return false }
+            return await deliver(.fetchReviews(prNumber: pr.number), to: w, deliveryID: deliveryID)
+        case let .comment(c):
+            guard !c.authorIsBot, let kind = CommandKind.parse(commentBody: c.body),
+                  let w = workerForComment(c) else { return false }
+            let authorized = await approvers.isAuthorized(c.author)
+            if !authorized {
+                logger.notice("command from someone who is not an approver; audited and ignored",
+                              metadata: ["app": "\(w.snapshot.app.name)", "sender": "\(c.author)", "command": "\(kind.rawValue)"])
+            }
+            w.enqueue(.command(CommandInput(kind: kind, sender: c.author, isAuthorized: authorized,
+                                            channel: .chatOps(repository: c.repository, issueNumber: c.issueNumber))),
+                      deliveryID: deliveryID)
+            return true
+        case let .installation(i):
+            logger.info("GitHub App installation event", metadata: ["action": "\(i.action)", "installation": "\(i.installationID)"])
+            return false
+        }
+    }
+
+    /// Re-reads the truth through the effect runner and feeds the result (the first event
+    /// carries the delivery, so it is marked processed with the state change).
+    private func deliver(_ action: RollbackAction, to w: AppWorker, deliveryID: String) async -> Bool {
+        let s = w.snapshot
+        let events = await effects.perform(action, app: s.app, machine: s.machine)
+        guard let first = events.first else { return false }
+        w.enqueue(first, deliveryID: deliveryID)
+        for e in events.dropFirst() { w.enqueue(e) }
+        return true
+    }
+
+    private func workerWithPR(repository: String, headSHA: String?, numbers: [Int]) -> (AppWorker, PullRequestRef)? {
+        for w in engine.allWorkers {
+            let s = w.snapshot
+            guard let pr = s.machine.attempt?.pullRequest,
+                  s.machine.app.manifestRepository.caseInsensitiveCompare(repository) == .orderedSame else { continue }
+            if numbers.contains(pr.number) || (headSHA != nil && pr.headSHA == headSHA) { return (w, pr) }
+        }
+        return nil
+    }
+
+    private func workerForComment(_ c: GitHubSignal.Comment) -> AppWorker? {
+        for w in engine.allWorkers {
+            let s = w.snapshot
+            guard let attempt = s.machine.attempt else { continue }
+            if c.isPullRequest, attempt.pullRequest?.number == c.issueNumber,
+               s.machine.app.manifestRepository.caseInsensitiveCompare(c.repository) == .orderedSame { return w }
+            if c.repository.caseInsensitiveCompare(alertsRepo) == .orderedSame,
+               let url = attempt.escalationIssueURL, url.hasSuffix("/issues/\(c.issueNumber)") { return w }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,108 @@
+import Clients
+import Foundation
+import Logging
+import RollbackCore
+
+/// Every `POLL_INTERVAL_SEC`: ONE Argo CD list call covers every monitored app; Kubernetes is
+/// read only for apps Argo CD reports `Degraded` and apps with an attempt in progress (whose
+/// recovery needs replica counts). A failed Argo CD read is never a degraded check: each
+/// known app gets an Argo-read-failure observation (SPEC 4).
+final class Poller: Sendable {
+    let argocd: ArgoCDClient
+    let kubernetes: KubernetesClient?
+    let engine: Engine
+    let resolver: AppResolver
+    let interval: Double
+    let selector: String?
+    let logger: Logger
+
+    init(argocd: ArgoCDClient, kubernetes: KubernetesClient?, engine: Engine, config: OperatorConfig, logger: Logger) {
+        self.argocd = argocd
+        self.kubernetes = kubernetes
+        self.engine = engine
+        resolver = AppResolver(config: config)
+        interval = config.timing("POLL_INTERVAL_SEC")
+        // With named apps the list must include unlabelled ones; otherwise the label narrows it.
+        selector = config.monitoredApps.isEmpty ? "ai-operator.enabled=true" : nil
+        self.logger = logger
+    }
+
+    func run() async {
+        while !Task.isCancelled {
+            let started = DispatchTime.now().uptimeNanoseconds
+            await cycle()
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try? await Task.sleep(nanoseconds: UInt64(max(0.001, interval - elapsed) * 1e9))
+        }
+    }
+
+    /// One poll of every monitored app.
+    func cycle() async {
+        let apps: [ArgoApplication]
+        do {
+            apps = try await argocd.listApplications(selector: selector)
+        } catch {
+            logger.warning("Argo CD list failed; no app is judged degraded on this poll", metadata: ["error": "\(error)"])
+            for w in engine.allWorkers { w.enqueue(.healthChecked(.argoReadFailure)) }
+            return
+        }
+        var needKubernetes: [(ArgoApplication, MonitoredApp)] = []
+        for a in apps {
+            guard let m = resolver.monitoredApp(a) else {
+                if resolver.isMonitored(a) {
+                    logger.warning("monitored app has no usable source repository; skipped", metadata: ["app": "\(a.name)"])
+                }
+                continue
+            }
+            if needsKubernetes(a, m) {
+                needKubernetes.append((a, m))
+            } else {
+                await engine.observe(m, AppResolver.observation(a, deployment: nil, pods: []))
+            }
+        }
+        // Kubernetes reads run concurrently, a few at a time.
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for (a, m) in needKubernetes {
+                if running == 8 { await group.next(); running -= 1 }
+                group.addTask { await self.check(a, m, deliveryID: nil) }
+                running += 1
+            }
+        }
+    }
+
+    /// An immediate check of one app (an Argo CD notification named it).
+    func checkNow(app name: String, deliveryID: String?) async -> Bool {
+        do {
+            let a = try await argocd.getApplication(name: name)
+            guard let m = resolver.monitoredApp(a) else { return false }
+            await check(a, m, deliveryID: deliveryID)
+            return true
+        } catch {
+            logger.warning("Argo CD read for a notification failed", metadata: ["app": "\(name)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    private func needsKubernetes(_ a: ArgoApplication, _ m: MonitoredApp) -> Bool {
+        if a.status?.health?.status == ArgoHealthStatus.degraded.rawValue { return true }
+        return engine.existingWorker(m.name)?.snapshot.machine.state.hasOpenAttempt ?? false
+    }
+
+    private func check(_ a: ArgoApplication, _ m: MonitoredApp, deliveryID: String?) async {
+        var deployment: DeploymentStatus?
+        var pods: [PodSummary] = []
+        if let kubernetes, needsKubernetes(a, m) {
+            do {
+                let d = try await kubernetes.deploymentStatus(namespace: m.namespace, name: m.deployment)
+                deployment = d
+                pods = (try? await kubernetes.podSummaries(of: d)) ?? []
+            } catch {
+                // SPEC 4: the check then uses Argo CD health alone.
+                logger.warning("Kubernetes read failed; using Argo CD health alone",
+                               metadata: ["app": "\(m.name)", "error": "\(error)"])
+            }
+        }
+        await engine.observe(m, AppResolver.observation(a, deployment: deployment, pods: pods), deliveryID: deliveryID)
+    }
+}
