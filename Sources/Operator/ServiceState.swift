@@ -8,12 +8,18 @@ final class ServiceState: @unchecked Sendable {
     private let lock = NSLock()
     private var _store: Store?
     private var _ready = false
+    private var _engine: Engine?
+    private var _router: InboxRouter?
 
     var store: Store? { lock.lock(); defer { lock.unlock() }; return _store }
     var inbox: Inbox? { store?.inbox }
     var ready: Bool { lock.lock(); defer { lock.unlock() }; return _ready }
 
     func opened(_ store: Store) { lock.lock(); _store = store; lock.unlock() }
+
+    var engine: Engine? { lock.lock(); defer { lock.unlock() }; return _engine }
+    var router: InboxRouter? { lock.lock(); defer { lock.unlock() }; return _router }
+    func running(_ engine: Engine, _ router: InboxRouter) { lock.lock(); _engine = engine; _router = router; lock.unlock() }
     func markReady(_ r: Bool) { lock.lock(); _ready = r; lock.unlock() }
 
     /// Forgets the store (at shutdown): later writes answer 503.

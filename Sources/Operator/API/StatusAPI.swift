@@ -12,20 +12,22 @@ public protocol AuditReading: Sendable {
 /// The REST status API of SPEC 16: applications, attempts, their audit entries, and the
 /// authenticated commands, which go through the same engine path as ChatOps commands.
 struct StatusAPI: Sendable {
-    let engine: Engine
-    let audit: AuditReading
+    let state: ServiceState
+    let audit: @Sendable () -> AuditReading?
     let token: BearerTokenVerifier
     let logger: Logger
 
     func register(on router: inout Router) {
-        router.get("/api/v1/applications") { [engine] _, res in
+        router.get("/api/v1/applications") { [self] _, res in
+            guard let engine = ready(res) else { return }
             let apps = engine.allWorkers.map { w -> APIViews.ApplicationSummary in
                 let s = w.snapshot
                 return APIViews.summary(s.app, s.machine)
             }.sorted { $0.name < $1.name }
             res.respond(.json(200, APIViews.ApplicationList(applications: apps)))
         }
-        router.get("/api/v1/applications/{name}") { [engine] req, res in
+        router.get("/api/v1/applications/{name}") { [self] req, res in
+            guard let engine = ready(res) else { return }
             guard let w = engine.existingWorker(req.pathParameters["name"] ?? "") else {
                 res.respond(.error(404, "not_found", "no monitored application named \(req.pathParameters["name"] ?? "")"))
                 return
@@ -34,16 +36,18 @@ struct StatusAPI: Sendable {
             res.respond(.json(200, APIViews.detail(s.app, s.machine)))
         }
         router.get("/api/v1/rollbacks/{correlationId}") { [self] req, res in
+            guard let engine = ready(res) else { return }
             let id = req.pathParameters["correlationId"] ?? ""
-            guard let view = attempt(id) else {
+            guard let view = attempt(id, engine) else {
                 res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
                 return
             }
             res.respond(.json(200, view))
         }
         router.get("/api/v1/rollbacks/{correlationId}/audit") { [self] req, res in
+            guard let engine = ready(res), let audit = audit() else { return }
             let id = req.pathParameters["correlationId"] ?? ""
-            guard attempt(id) != nil else {
+            guard attempt(id, engine) != nil else {
                 res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
                 return
             }
@@ -68,8 +72,15 @@ struct StatusAPI: Sendable {
         router.post("/reset/{correlationId}") { [self] req, res in command(.reset, req, res) }
     }
 
+    /// The engine, or a 503 answer while the service is starting.
+    private func ready(_ res: HTTPResponder) -> Engine? {
+        if let e = state.engine { return e }
+        res.respond(.error(503, "not_ready", "the engine is starting; retry shortly"))
+        return nil
+    }
+
     /// An open attempt from its worker, or a finished one from the store.
-    func attempt(_ id: String) -> APIViews.AttemptView? {
+    func attempt(_ id: String, _ engine: Engine) -> APIViews.AttemptView? {
         if let w = engine.worker(correlationId: id) {
             let s = w.snapshot
             if let a = s.machine.attempt {
@@ -91,6 +102,7 @@ struct StatusAPI: Sendable {
             res.respond(.error(403, "forbidden", "the token is not valid for commands"))
             return
         }
+        guard let engine = ready(res) else { return }
         let id = req.pathParameters["correlationId"] ?? ""
         guard let w = engine.worker(correlationId: id) else {
             if (try? engine.core.store.attempt(id)) != nil {
@@ -100,7 +112,6 @@ struct StatusAPI: Sendable {
             }
             return
         }
-        let engine = self.engine
         let logger = self.logger
         Task {
             let input = CommandInput(kind: kind, sender: "api", isAuthorized: true, channel: .rest)
