@@ -1,0 +1,30 @@
+/// The operator commands of SPEC 10.
+public enum CommandKind: String, Sendable, Equatable, Codable, CaseIterable {
+    case approve = "APPROVE", abort = "ABORT", manual = "MANUAL", reset = "RESET"
+
+    /// The command in a ChatOps comment: only its first word counts, case-insensitive.
+    public static func parse(commentBody: String) -> CommandKind? {
+        let first = commentBody.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).first
+        return first.flatMap { CommandKind(rawValue: $0.uppercased()) }
+    }
+}
+
+/// Where a command came from; replies go back there.
+public enum CommandChannel: Sendable, Equatable, Codable {
+    /// A comment on the escalation issue or the rollback PR (`owner/name`, number).
+    case chatOps(repository: String, issueNumber: Int)
+    /// The REST API (`API_TOKEN` holder).
+    case rest
+}
+
+/// A command with the authorization fact the shell established: whether the sender is in
+/// `APPROVERS` / `APPROVER_TEAM` (ChatOps) or holds `API_TOKEN` (REST).
+public struct CommandInput: Sendable, Equatable, Codable {
+    public var kind: CommandKind
+    public var sender: String
+    public var isAuthorized: Bool
+    public var channel: CommandChannel
+    public init(kind: CommandKind, sender: String, isAuthorized: Bool, channel: CommandChannel) {
+        self.kind = kind; self.sender = sender; self.isAuthorized = isAuthorized; self.channel = channel
+    }
+}
