@@ -117,42 +117,96 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     // MARK: - Canonical form
 
-    /// The canonical JSON object; `hash` is included only when `withHash`.
-    func canonical(withHash: Bool) -> CanonicalJSON.Value {
-        var f: [(String, CanonicalJSON.Value)] = [
-            ("version", .string(version)), ("timestamp", .string(timestamp)),
-            ("correlationId", correlationId.map { .string($0) } ?? .null),
-            ("level", .string(level.rawValue)), ("actionType", .string(actionType.rawValue)),
-            ("actor", .string(actor)), ("reasoning", .string(reasoning)),
-            ("seq", .int(seq)), ("prevHash", .string(prevHash)),
-        ]
-        if let c = mcpCall {
-            var m: [(String, CanonicalJSON.Value)] = [
-                ("name", .string(c.name)), ("parameters", .map(c.parameters)), ("result", .string(c.result)),
-                ("durationMs", .int(c.durationMs)), ("retryCount", .int(c.retryCount)),
-            ]
-            if let r = c.response { m.append(("response", .string(r))) }
-            f.append(("mcpCall", .object(m)))
+    /// The canonical JSON split where `"hash"` goes (keys in byte order: actionType, actor,
+    /// correlationId, error, escalation, fsmState | hash | invariantsChecked, level, mcpCall,
+    /// metadata, prevHash, reasoning, seq, timestamp, version). `head` opens the object and
+    /// `tail` starts with a comma (`level` is always present) and closes it.
+    func canonicalParts() -> (head: [UInt8], tail: [UInt8]) {
+        var h: [UInt8] = []
+        h.reserveCapacity(160)
+        Self.field("actionType", first: true, &h); CanonicalJSON.writeString(actionType.rawValue, into: &h)
+        Self.field("actor", &h); CanonicalJSON.writeString(actor, into: &h)
+        Self.field("correlationId", &h)
+        if let correlationId { CanonicalJSON.writeString(correlationId, into: &h) } else { h.append(contentsOf: Self.null) }
+        if let error { Self.field("error", &h); CanonicalJSON.writeString(error, into: &h) }
+        if let escalation { Self.field("escalation", &h); CanonicalJSON.writeString(escalation, into: &h) }
+        if let fsmState {
+            Self.field("fsmState", &h)
+            Self.field("after", first: true, &h); CanonicalJSON.writeString(fsmState.after, into: &h)
+            Self.field("before", &h); CanonicalJSON.writeString(fsmState.before, into: &h)
+            h.append(0x7D)
         }
-        if let i = invariantsChecked { f.append(("invariantsChecked", .map(i))) }
-        if let s = fsmState { f.append(("fsmState", .object([("before", .string(s.before)), ("after", .string(s.after))]))) }
-        if let e = escalation { f.append(("escalation", .string(e))) }
-        if let e = error { f.append(("error", .string(e))) }
-        if let m = metadata { f.append(("metadata", .map(m))) }
-        if withHash { f.append(("hash", .string(hash))) }
-        return .object(f)
+        var t: [UInt8] = []
+        t.reserveCapacity(512)
+        if let invariantsChecked { Self.field("invariantsChecked", &t); Self.map(invariantsChecked, &t) }
+        Self.field("level", &t); CanonicalJSON.writeString(level.rawValue, into: &t)
+        if let c = mcpCall {
+            Self.field("mcpCall", &t)
+            Self.field("durationMs", first: true, &t); t.append(contentsOf: String(c.durationMs).utf8)
+            Self.field("name", &t); CanonicalJSON.writeString(c.name, into: &t)
+            Self.field("parameters", &t); Self.map(c.parameters, &t)
+            if let r = c.response { Self.field("response", &t); CanonicalJSON.writeString(r, into: &t) }
+            Self.field("result", &t); CanonicalJSON.writeString(c.result, into: &t)
+            Self.field("retryCount", &t); t.append(contentsOf: String(c.retryCount).utf8)
+            t.append(0x7D)
+        }
+        if let metadata { Self.field("metadata", &t); Self.map(metadata, &t) }
+        Self.field("prevHash", &t); CanonicalJSON.writeString(prevHash, into: &t)
+        Self.field("reasoning", &t); CanonicalJSON.writeString(reasoning, into: &t)
+        Self.field("seq", &t); t.append(contentsOf: String(seq).utf8)
+        Self.field("timestamp", &t); CanonicalJSON.writeString(timestamp, into: &t)
+        Self.field("version", &t); CanonicalJSON.writeString(version, into: &t)
+        t.append(0x7D)
+        return (h, t)
+    }
+
+    private static let null = Array("null".utf8)
+
+    /// `{"key":` for the first key of an object, `,"key":` otherwise.
+    private static func field(_ key: StaticString, first: Bool = false, _ out: inout [UInt8]) {
+        out.append(first ? 0x7B : 0x2C)
+        out.append(0x22)
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(0x22)
+        out.append(0x3A)
+    }
+
+    private static func map(_ m: [String: String], _ out: inout [UInt8]) {
+        CanonicalJSON.write(.map(m), into: &out)
     }
 
     /// The bytes the hash covers (after `prevHash + "\n"`): the canonical JSON without `hash`.
-    public var hashedBody: [UInt8] { CanonicalJSON.encode(canonical(withHash: false)) }
+    public var hashedBody: [UInt8] {
+        let (h, t) = canonicalParts()
+        return h + t
+    }
 
     /// The hash this entry's content and `prevHash` call for.
     public var computedHash: String { AuditHash.chain(prevHash: prevHash, body: hashedBody) }
 
     /// The line as stored (without the newline): canonical JSON with `hash`.
-    public var jsonLine: String { String(decoding: CanonicalJSON.encode(canonical(withHash: true)), as: UTF8.self) }
+    public var jsonLine: String { String(decoding: lineBytes, as: UTF8.self) }
 
-    var lineBytes: [UInt8] { CanonicalJSON.encode(canonical(withHash: true)) }
+    var lineBytes: [UInt8] {
+        let (h, t) = canonicalParts()
+        return Self.join(h, hash, t)
+    }
+
+    static func join(_ head: [UInt8], _ hash: String, _ tail: [UInt8]) -> [UInt8] {
+        var out = head
+        out.reserveCapacity(head.count + tail.count + 80)
+        out.append(contentsOf: ",\"hash\":".utf8)
+        CanonicalJSON.writeString(hash, into: &out)
+        out.append(contentsOf: tail)
+        return out
+    }
+
+    /// The hash and the stored line in one encoding.
+    func chained() -> (hash: String, line: [UInt8]) {
+        let (h, t) = canonicalParts()
+        let hash = AuditHash.chain(prevHash: prevHash, body: h + t)
+        return (hash, Self.join(h, hash, t))
+    }
 
     /// Milliseconds since 1970 of `timestamp`, if it is well formed.
     public var timestampMilliseconds: Int64? { AuditTimestamp.parse(timestamp) }

@@ -102,8 +102,9 @@ public final class AuditLog: Sendable {
                 stored[i].timestamp = stamp
                 stored[i].seq = head.seq + 1
                 stored[i].prevHash = head.hash
-                stored[i].hash = stored[i].computedHash
-                buffer.append(contentsOf: stored[i].lineBytes)
+                let (hash, line) = stored[i].chained()
+                stored[i].hash = hash
+                buffer.append(contentsOf: line)
                 buffer.append(0x0A)
                 head = AuditChainHead(seq: stored[i].seq, hash: stored[i].hash)
             }

@@ -142,10 +142,11 @@ public enum AuditVerifier {
                 return (.malformed, "timestamp \(entry.timestamp) is not UTC ISO 8601 with milliseconds")
             }
             guard entry.seq >= 1 else { return (.malformed, "seq \(entry.seq) is not positive") }
-            if entry.computedHash != entry.hash {
+            let (hash, canonicalLine) = entry.chained()
+            if hash != entry.hash {
                 return (.altered, "seq \(entry.seq): the hash does not match the content")
             }
-            if !entry.lineBytes.elementsEqual(bytes[range]) {
+            if !canonicalLine.elementsEqual(bytes[range]) {
                 return (.altered, "seq \(entry.seq): the line is not in canonical form (a field was added, reordered or reformatted)")
             }
             let day = AuditTimestamp.day(milliseconds: ms)
@@ -161,8 +162,11 @@ public enum AuditVerifier {
                     return (.reordered, "seq \(entry.seq) comes after seq \(p.seq)")
                 } else {
                     let missing = p.seq + 1
-                    if let at = find(seq: missing, fromFile: fileIndex, line: lineIndex + 1) {
-                        return (.reordered, "seq \(entry.seq) comes before seq \(missing) (\(at.file):\(at.line))")
+                    if let later = findLater(seqIn: missing..<entry.seq, fromFile: fileIndex, line: lineIndex + 1) {
+                        if later.seq == missing {
+                            return (.reordered, "seq \(entry.seq) comes before seq \(missing) (\(later.file):\(later.line))")
+                        }
+                        return (.removed, "seq \(missing) is missing (previous line is seq \(p.seq), this line is seq \(entry.seq))")
                     }
                     let range = missing == entry.seq - 1 ? "seq \(missing) is" : "seq \(missing)..\(entry.seq - 1) are"
                     return (.removed, "\(range) missing (previous line is seq \(p.seq))")
@@ -181,20 +185,23 @@ public enum AuditVerifier {
             return nil
         }
 
-        /// The place of a later line with `seq` whose own hash verifies, if any.
-        func find(seq: Int, fromFile fi: Int, line: Int) -> (file: String, line: Int)? {
-            let needle = Array("\"seq\":\(seq),".utf8)
+        /// A later line whose seq lies in `range` and whose own hash verifies: the one with
+        /// `range.lowerBound` if it is there, else the first found. Only runs once, on a gap.
+        func findLater(seqIn range: Range<Int>, fromFile fi: Int, line: Int) -> (seq: Int, file: String, line: Int)? {
+            var first: (seq: Int, file: String, line: Int)?
             for i in fi..<files.count {
                 guard let bytes = try? AuditFiles.read(path(files[i].name)) else { continue }
                 let lines = AuditFiles.lines(bytes).complete
-                for li in (i == fi ? line : 0)..<max(lines.count, i == fi ? line : 0) {
-                    let r = lines[li]
-                    guard AuditFiles.contains(bytes, r, needle), case .success(let e) = AuditLine.decode(bytes[r]),
-                          e.seq == seq, e.computedHash == e.hash else { continue }
-                    return (files[i].name, li + 1)
+                let start = i == fi ? line : 0
+                guard start < lines.count else { continue }
+                for li in start..<lines.count {
+                    guard case .success(let e) = AuditLine.decode(bytes[lines[li]]), range.contains(e.seq),
+                          e.computedHash == e.hash else { continue }
+                    if e.seq == range.lowerBound { return (e.seq, files[i].name, li + 1) }
+                    if first == nil { first = (e.seq, files[i].name, li + 1) }
                 }
             }
-            return nil
+            return first
         }
     }
 }
