@@ -48,6 +48,16 @@ import RollbackCore
         #expect(viaEncoder == e)
     }
 
+    /// A line written by an independent implementation of the format (Python: `json.dumps(e,
+    /// sort_keys=True, separators=(",", ":"), ensure_ascii=False)` and `hashlib.sha256`); pins
+    /// the format so old logs keep verifying.
+    @Test func aGoldenLineFromAnotherImplementationVerifies() throws {
+        let line = #"{"actionType":"FSM_TRANSITION","actor":"ai-operator-v0.1.0","correlationId":"c-1","fsmState":{"after":"DegradationDetected","before":"Idle"},"hash":"511c901f17922e73f767945385384a381a80812c0d9520c7c64f48a1a7ae84a2","level":"INFO","metadata":{"app_name":"payment-service","environment":"staging","event":"HealthChecked"},"prevHash":"aa181d4f175ea4216472ee1f3324612d99677b21773a21c3d1a33d847efd2908","reasoning":"Step 3","seq":4,"timestamp":"2026-02-28T00:00:00.000Z","version":"0.1.0"}"#
+        let e = try JSONDecoder().decode(AuditEntry.self, from: Data(line.utf8))
+        #expect(e.computedHash == e.hash)
+        #expect(e.jsonLine == line)
+    }
+
     @Test func foundationsSortedCompactJSONAgreesByteForByte() throws {
         // An independent oracle for the hand-written canonical form (ASCII content).
         for (i, e) in [F.transition(1), F.invariantCheck(), F.call(), F.call(correlationId: nil), F.escalation()].enumerated() {
