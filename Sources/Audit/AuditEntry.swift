@@ -172,7 +172,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     }
 
     private static func map(_ m: [String: String], _ out: inout [UInt8]) {
-        CanonicalJSON.write(.map(m), into: &out)
+        CanonicalJSON.writeMap(m, into: &out)
     }
 
     /// The bytes the hash covers (after `prevHash + "\n"`): the canonical JSON without `hash`.

@@ -3,38 +3,16 @@
 /// else raw UTF-8, `/` unescaped). Defined here rather than by `JSONEncoder`, so a hash
 /// written today still verifies after a toolchain upgrade.
 enum CanonicalJSON {
-    indirect enum Value {
-        case string(String)
-        case int(Int)
-        case null
-        case object([(String, Value)])
-
-        static func map(_ m: [String: String]) -> Value { .object(m.map { ($0.key, .string($0.value)) }) }
-    }
-
-    static func encode(_ value: Value) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        write(value, into: &out)
-        return out
-    }
-
-    static func write(_ value: Value, into out: inout [UInt8]) {
-        switch value {
-        case .string(let s): writeString(s, into: &out)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .null: out.append(contentsOf: "null".utf8)
-        case .object(let fields):
-            out.append(0x7B)
-            let sorted = fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-            for (i, (k, v)) in sorted.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                writeString(k, into: &out)
-                out.append(0x3A)
-                write(v, into: &out)
-            }
-            out.append(0x7D)
+    /// A string map as an object with its keys in byte order.
+    static func writeMap(_ map: [String: String], into out: inout [UInt8]) {
+        out.append(0x7B)
+        for (i, key) in map.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if i > 0 { out.append(0x2C) }
+            writeString(key, into: &out)
+            out.append(0x3A)
+            writeString(map[key]!, into: &out)
         }
+        out.append(0x7D)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
