@@ -1,1 +1,0 @@
-// The Audit target; see DESIGN.md.
