@@ -163,7 +163,11 @@ actor AppWorker {
         let target = app ?? self.app
         for action in actions {
             if case let .reply(r) = action, case .rest = r.channel { continue }
-            let events = await engine.effects.perform(action, app: target, machine: machine)
+            let events = await CallScope.$correlationId.withValue(machine.attempt?.correlationId) {
+                await CallScope.$app.withValue(target.name) {
+                    await engine.effects.perform(action, app: target, machine: machine)
+                }
+            }
             for e in events { enqueue(e) }
         }
     }

@@ -7,9 +7,6 @@ public enum AuditItem: Sendable {
     case step(AuditRecord, app: MonitoredApp)
     /// A domain event (SPEC 13): without an event bus it is recorded in the audit log only.
     case domainEvent(DomainEvent)
-    /// An external call made through the clients (`MCP_CALL`).
-    case call(name: String, parameters: [String: String], result: String, durationMs: Int, retryCount: Int,
-              correlationId: String?, app: String?)
 }
 
 /// Where the engine writes audit entries. `record` returns only once they are durable: the

@@ -153,7 +153,9 @@ final class InboxRouter: @unchecked Sendable {
     /// carries the delivery, so it is marked processed with the state change).
     private func deliver(_ action: RollbackAction, to w: AppWorker, deliveryID: String) async -> Bool {
         let s = w.snapshot
-        let events = await effects.perform(action, app: s.app, machine: s.machine)
+        let events = await CallScope.$correlationId.withValue(s.machine.attempt?.correlationId) {
+            await CallScope.$app.withValue(s.app.name) { await effects.perform(action, app: s.app, machine: s.machine) }
+        }
         guard let first = events.first else { return false }
         w.enqueue(first, deliveryID: deliveryID)
         for e in events.dropFirst() { w.enqueue(e) }
