@@ -9,8 +9,8 @@ extension EffectRunner {
     /// by an open issue labelled `escalation` whose body holds the correlation id (after a
     /// crash, before the URL was saved); only then created. Outside an attempt
     /// (`correlationId == nil`) there is one issue per episode: an open `escalation` issue
-    /// with the same title. A body already posted (as the issue body or a comment) is not
-    /// posted again, so re-running the same escalation adds nothing.
+    /// with the same title. Only a later escalation (`asCommentOnExistingIssue`) comments,
+    /// and never a body already posted, so re-running an escalation adds nothing.
     ///
     /// Then the Slack message (with the issue link once known) and, for `PERMISSION_DENIED`,
     /// a separate security issue (`security`, `ai-operator`, same idempotency) and Slack line.
@@ -34,7 +34,9 @@ extension EffectRunner {
             }
             if let ex = existing {
                 issueURL = ex.url
-                if ex.body != e.issueBody {
+                // The attempt's first escalation is the one that opened the issue: finding the
+                // issue again means this is a re-run, with nothing to add.
+                if e.asCommentOnExistingIssue && ex.body != e.issueBody {
                     try await commentOnce(repo: repo, number: ex.number, body: e.issueBody)
                 }
             } else {

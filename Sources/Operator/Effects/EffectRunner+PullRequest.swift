@@ -7,8 +7,9 @@ extension EffectRunner {
     /// SPEC 7, idempotent at every step ("look before create"):
     /// 1. an open PR from `plan.headBranch` into `plan.baseBranch` exists: reuse it (add any
     ///    missing label) and stop;
-    /// 2. the branch exists: reuse it; else create it from the base branch head (a concurrent
-    ///    or earlier creation answering `CONFLICT` is re-read and reused);
+    /// 2. the branch exists: reuse it (unless it is a stale branch of an earlier attempt that
+    ///    diverged from the base: `CONFLICT`, see `refuseStaleBranch`); else create it from the
+    ///    base branch head (a creation answering `CONFLICT` "already exists" is reused);
     /// 3. the manifest on the branch already pins `plan.targetRevision`: nothing to commit;
     ///    else one commit changing only that value (blob-sha guarded; a stale blob is re-read
     ///    once);
@@ -65,6 +66,7 @@ extension EffectRunner {
     func ensureBranch(_ plan: PullRequestPlan) async throws {
         do {
             _ = try await github.getBranch(repo: plan.repository, branch: plan.headBranch)
+            try await refuseStaleBranch(plan)
             return
         } catch let e as APIError where e.code == .notFound {}
         let base = try await github.getBranch(repo: plan.repository, branch: plan.baseBranch)
@@ -73,6 +75,22 @@ extension EffectRunner {
         } catch let e as APIError where e.code == .conflict {
             // "Reference already exists": an earlier run created it.
         }
+    }
+
+    /// A branch left by an earlier attempt (same target, PR closed since) that has diverged
+    /// from the base: its commit is not this attempt's, and a PR from it would not merge.
+    /// The client cannot delete or move branches (least privilege), so this is reported as
+    /// `CONFLICT` for a human to delete the branch. A branch the base has not moved past, or
+    /// whose own commits carry this attempt's correlation id (a crash-resume while the base
+    /// moved), is reused. Costs two reads, only when the branch already exists.
+    func refuseStaleBranch(_ plan: PullRequestPlan) async throws {
+        let cmp = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: plan.headBranch)
+        guard cmp.status == "diverged", cmp.aheadBy > 0 else { return }
+        let own = try await github.listCommits(repo: plan.repository, from: plan.headBranch, perPage: min(100, cmp.aheadBy))
+            .prefix(cmp.aheadBy)
+        if own.contains(where: { $0.message.contains(plan.correlationId) }) { return }
+        throw APIError(code: .conflict, call: "effects.openPullRequest",
+                       message: "branch \(plan.headBranch) exists from an earlier attempt and has diverged from \(plan.baseBranch); delete it and RESET")
     }
 
     /// Exactly one commit on the branch changing only `targetRevision` (none if it is already there).

@@ -101,6 +101,41 @@ import Testing
         try Self.expectOneCleanRollback(h, before)
     }
 
+    /// Moves the protected base branch on by one unrelated commit (another change merged).
+    static func advanceBase(_ h: EffectsHarness) {
+        h.gh.unprotectBranch(repo: "acme/gitops", branch: "staging")
+        h.gh.addCommit(repo: "acme/gitops", branch: "staging", files: ["NOTES.md": "unrelated\n"], message: "docs")
+        h.gh.protectBranch(repo: "acme/gitops", branch: "staging")
+    }
+
+    @Test func aStaleBranchFromAnEarlierAttemptIsAConflictNotASecondPR() async throws {
+        let h = try EffectsHarness()
+        defer { h.stop() }
+        let text = try #require(h.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
+        h.gh.setBranch(repo: "acme/gitops", branch: h.branch, to: "staging")
+        h.gh.addCommit(repo: "acme/gitops", branch: h.branch,
+                       files: [".argocd/application.yaml": text.replacingOccurrences(of: h.scenario.badRevision, with: h.target)],
+                       message: "Rollback checkout\n\nCorrelation-Id: an-earlier-attempt\n")
+        Self.advanceBase(h)
+        let events = await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())
+        guard case .pullRequestCreationFailed(let f)? = events.first else { Issue.record("expected a failure, got \(events)"); return }
+        #expect(f.code == .conflict && f.message.contains("earlier attempt"))
+        #expect(h.gh.pulls(repo: "acme/gitops").isEmpty)
+    }
+
+    @Test func resumesOwnBranchEvenAfterTheBaseMoved() async throws {
+        let h = try EffectsHarness()
+        defer { h.stop() }
+        // First run: branch and commit, then the PR creation failed for good.
+        h.gh.faults.inject(.status(500), method: "POST", path: "/repos/acme/gitops/pulls", count: 4)
+        _ = await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())
+        Self.advanceBase(h)
+        let r = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        #expect(r.headBranch == h.branch)
+        #expect(h.requests("PUT", "/contents/.argocd/application.yaml").count == 1)
+        #expect(h.gh.pulls(repo: "acme/gitops").count == 1)
+    }
+
     @Test func permissionDeniedOnTheBranchIsReportedWithItsCode() async throws {
         let h = try EffectsHarness()
         defer { h.stop() }
