@@ -78,7 +78,10 @@ extension EffectRunner {
     /// Reviews of the rollback PR not yet reflected in the attempt, the latest
     /// non-`COMMENTED` one per reviewer: approvals of the current head not recorded yet,
     /// and a dismissal or a request for changes by someone whose approval is recorded.
-    /// Repeats are left out (the core would ignore them anyway); a failed read gives none.
+    /// Repeats are left out (the core would ignore them anyway): reviews the attempt already
+    /// reflects, and reviews this runner already reported with a settled answer (an approval
+    /// judged unauthorized is asked again: the team read may have failed). A failed read
+    /// gives none.
     func fetchReviews(prNumber: Int, app: MonitoredApp, machine: RollbackStateMachine) async -> [RollbackEvent] {
         let repo = app.info.manifestRepository
         let reviews: [Review]
@@ -98,20 +101,22 @@ extension EffectRunner {
         }
         let approvals = machine.attempt?.approvals ?? []
         let head = machine.attempt?.pullRequest.flatMap { $0.number == prNumber ? $0.headSHA : nil }
-        var pending: [(login: String, state: GitHubSignal.Review.State, sha: String?)] = []
+        var pending: [(login: String, state: GitHubSignal.Review.State, sha: String?, key: String)] = []
         for key in order {
             let r = latest[key]!
+            let reportKey = "\(prNumber):\(r.id):\(r.state.uppercased())"
+            if reportedReviews.withLock({ $0.contains(reportKey) }) { continue }
             let login = r.user!.login
             let recorded = approvals.contains { $0.approver.lowercased() == key }
             switch r.state.uppercased() {
             case "APPROVED":
                 if let head, r.commitId != head { continue }   // an approval of an older head does not hold
                 if approvals.contains(where: { $0.approver.lowercased() == key && $0.headSHA == r.commitId }) { continue }
-                pending.append((login, .approved, r.commitId))
+                pending.append((login, .approved, r.commitId, reportKey))
             case "DISMISSED":
-                if recorded { pending.append((login, .dismissed, r.commitId)) }
+                if recorded { pending.append((login, .dismissed, r.commitId, reportKey)) }
             default:
-                if recorded { pending.append((login, .changesRequested, r.commitId)) }
+                if recorded { pending.append((login, .changesRequested, r.commitId, reportKey)) }
             }
         }
         guard !pending.isEmpty else { return [] }
@@ -121,11 +126,18 @@ extension EffectRunner {
             author = (try? await github.getPullRequest(repo: repo, number: prNumber))?.user?.login
         }
         var events: [RollbackEvent] = []
+        var settled: [String] = []
         for p in pending {
             let isOperator = [author, settings.operatorLogin].contains { $0?.lowercased() == p.login.lowercased() }
             let authorized = p.state == .approved && !isOperator ? await approvers.isAuthorized(p.login) : false
             events.append(.reviewSubmitted(ReviewInput(reviewer: p.login, state: p.state, commitSHA: p.sha,
                                                        isAuthorizedApprover: authorized, isOperator: isOperator)))
+            // A "not authorized" answer may come from a failed team read: that one is asked again.
+            if p.state != .approved || authorized || isOperator { settled.append(p.key) }
+        }
+        reportedReviews.withLock { set in
+            if set.count > 10_000 { set.removeAll() }
+            set.formUnion(settled)
         }
         return events
     }

@@ -2,6 +2,7 @@ import Clients
 import Foundation
 import Logging
 import RollbackCore
+import Synchronization
 
 /// What the effect runner needs besides the clients.
 public struct EffectSettings: Sendable, Equatable {
@@ -38,6 +39,11 @@ public final class EffectRunner: EffectPerforming {
     let settings: EffectSettings
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Reviews already reported with a settled answer (`pr:id:STATE`: the operator's own
+    /// review, an authorized approval, a dismissal), so they are not reported again on every
+    /// poll. In memory only: after a restart they are reported once more and the core
+    /// ignores the repeats.
+    let reportedReviews = Mutex<Set<String>>([])
 
     public init(github: GitHubClient, argocd: ArgoCDClient, kubernetes: KubernetesClient, prometheus: PrometheusClient?,
                 slack: SlackClient?, approvers: any ApproverChecking, settings: EffectSettings,

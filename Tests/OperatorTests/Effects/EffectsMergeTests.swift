@@ -109,6 +109,10 @@ import Testing
         #expect(inputs.map(\.reviewer) == ["random-dev", "ai-operator[bot]"])
         #expect(inputs.allSatisfy { !$0.isAuthorizedApprover })
         #expect(inputs.map(\.isOperator) == [false, true])
+        // The operator's own review is settled; the stranger's is asked again (a failed team read heals).
+        let repeatReviewers = await h.runner.perform(.fetchReviews(prNumber: pr.number), app: h.app, machine: d.machine)
+            .compactMap { e -> String? in if case .reviewSubmitted(let r) = e { r.reviewer } else { nil } }
+        #expect(repeatReviewers == ["random-dev"])
         for e in first { await d.send(e) }
         #expect(d.machine.attempt?.approvals.isEmpty == true)
 
