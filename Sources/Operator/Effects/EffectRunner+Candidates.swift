@@ -1,0 +1,143 @@
+import Clients
+import Foundation
+import Logging
+import RollbackCore
+
+/// Reads the `targetRevision` the rollback edit would change: the same source
+/// `ManifestEditor` picks (`spec.source`, or the `spec.sources` entry whose `repoURL`
+/// matches), so the reader and the writer can never disagree.
+public enum ManifestReader {
+    public static func targetRevision(in text: String, repoURL: String?) throws(ManifestEditor.EditError) -> String {
+        // A dry-run edit to a placeholder revision; only the value it found is kept.
+        try ManifestEditor.setTargetRevision(in: text, to: "0", repoURL: repoURL).previousValue
+    }
+}
+
+extension EffectRunner {
+    /// SPEC 6. Reads Argo CD (sync revision, history), the manifest on the environment branch,
+    /// and the source repository's commits; plans the candidates; then gathers facts
+    /// candidate by candidate (compare, then CI, then uptime, each only when the previous one
+    /// passed) and stops at the first winner.
+    ///
+    /// Returns nil (no event) when a read that the choice depends on fails after the
+    /// clients' retries: a choice made on missing facts could wrongly say "no candidate".
+    /// The core's `CANDIDATE_SEARCH_TIMEOUT` then aborts with `NO_CANDIDATE`; the failure is
+    /// logged with the call and code. A compare answering 404 (no common ancestor) is a
+    /// fact, `diverged`; Prometheus failures are "no metrics" by the SPEC.
+    func searchCandidates(currentRevision expected: String?, app: MonitoredApp) async -> RollbackEvent? {
+        let info = app.info
+        let c = settings.configuration
+        let now = clock()
+        do {
+            async let argoRead = argocd.getApplication(name: app.name)
+            async let fileRead = github.getFile(repo: info.manifestRepository, path: info.manifestPath, ref: info.baseBranch)
+            let argo = try await argoRead
+            let file = try await fileRead
+
+            let sourceIndex = argo.sources.firstIndex { Self.sameRepo($0.repoURL, app.sourceRepoURL) }
+            let synced: String? = {
+                if let i = sourceIndex, let revs = argo.status?.sync?.revisions, i < revs.count { return revs[i] }
+                return argo.syncRevision
+            }()
+            guard let current = synced ?? expected else {
+                logger.warning("candidate search: Argo CD reports no synced revision", metadata: ["app": "\(app.name)"])
+                return nil
+            }
+            let manifestRevision: String
+            do {
+                manifestRevision = try ManifestReader.targetRevision(in: file.text, repoURL: app.sourceRepoURL)
+            } catch {
+                logFailure("searchCandidates", error, app: app, level: .error, ["path": "\(info.manifestPath)"])
+                return nil
+            }
+            // The attempt started on `expected`; if Argo CD now runs something else, someone
+            // is mid-change: report the mismatch rather than roll back from a moved target.
+            if let expected, expected != current {
+                return .candidateSearchFinished(CandidateSelection(outcome: .revisionMismatch, currentRevision: current,
+                                                                   winner: nil, considered: []))
+            }
+            let history: [DeployedRevision] = argo.history.compactMap { h in
+                let sha: String? = {
+                    if let i = sourceIndex, let revs = h.revisions, i < revs.count { return revs[i] }
+                    return h.revision ?? h.revisions?.first
+                }()
+                guard let sha, let at = h.deployedAt else { return nil }
+                return DeployedRevision(sha: sha, deployedAt: at)
+            }
+            var facts = CandidateFacts(currentRevision: current, manifestRevision: manifestRevision, history: history,
+                                       commits: [], ancestry: [:], ci: [:], uptime: [:])
+            guard current == manifestRevision else {
+                return .candidateSearchFinished(CandidateSelector.select(facts, now: now, configuration: c))
+            }
+            let commits = try await github.listCommits(repo: app.sourceRepository, from: current,
+                                                       since: now.addingTimeInterval(-c.candidateMaxAge),
+                                                       perPage: min(100, c.maxCandidates + 1))
+            facts.commits = commits.map {
+                CommitInfo(sha: $0.sha, message: $0.message, author: $0.authorName ?? "unknown", date: $0.date ?? now)
+            }
+            let plan = CandidateSelector.plan(history: facts.history, commits: facts.commits, currentRevision: current,
+                                              now: now, configuration: c)
+            var selection = CandidateSelector.select(facts, now: now, configuration: c)
+            for p in plan {
+                let ancestry: AncestryStatus
+                do {
+                    let cmp = try await github.compare(repo: app.sourceRepository, base: current, head: p.sha)
+                    ancestry = AncestryStatus(rawValue: cmp.status) ?? .diverged
+                } catch let e as APIError where e.code == .notFound {
+                    ancestry = .diverged   // no common ancestor (or an unknown commit): never an ancestor
+                }
+                facts.ancestry[p.sha] = ancestry
+                if ancestry == .behind {
+                    let report = try await ciReport(repo: app.sourceRepository, sha: p.sha)
+                    facts.ci[p.sha] = report
+                    if report.verdict == .passed {
+                        facts.uptime[p.sha] = await uptime(app: app, sha: p.sha, at: p.uptimeEvaluatedAt)
+                    }
+                }
+                selection = CandidateSelector.select(facts, now: now, configuration: c)
+                if selection.outcome == .found { break }
+            }
+            logger.info("candidate search finished", metadata: [
+                "app": "\(app.name)", "outcome": "\(selection.outcome.rawValue)",
+                "winner": "\(selection.winner?.sha ?? "-")", "considered": "\(selection.considered.count)",
+            ])
+            return .candidateSearchFinished(selection)
+        } catch {
+            logFailure("searchCandidates", error, app: app, level: .error)
+            return nil
+        }
+    }
+
+    /// `avg_over_time(up{app="<app>",revision="<sha>"}[24h])` at the end of the deployed
+    /// period. The threshold is applied by the core, not in the query: with `>= 0.99` in the
+    /// query an unstable revision would answer "no data" and be mistaken for "no metrics".
+    func uptime(app: MonitoredApp, sha: String, at: Date) async -> UptimeFact {
+        guard let prometheus else { return .noMetrics }
+        let query = "avg_over_time(up{app=\"\(Self.promLabel(app.name))\",revision=\"\(Self.promLabel(sha))\"}[24h])"
+        switch await prometheus.instantQuery(query, at: at) {
+        case .value(let v) where v.isFinite: return .value(v)
+        case .value, .noData: return .noMetrics
+        case .unreachable(let why):
+            logger.warning("uptime query failed; treating as no metrics", metadata: [
+                "app": "\(app.name)", "call": "prometheus.query", "error_code": "NETWORK_ERROR", "message": "\(why)",
+            ])
+            return .noMetrics
+        }
+    }
+
+    static func promLabel(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
+    /// Repository URLs compared without a trailing `/` or `.git`, case-insensitive.
+    static func sameRepo(_ a: String?, _ b: String) -> Bool {
+        func norm(_ s: String) -> String {
+            var s = s.lowercased()
+            while s.hasSuffix("/") { s.removeLast() }
+            if s.hasSuffix(".git") { s.removeLast(4) }
+            return s
+        }
+        guard let a else { return false }
+        return norm(a) == norm(b)
+    }
+}

@@ -1,0 +1,131 @@
+import Clients
+import Foundation
+import Logging
+import Operator
+@testable import RollbackCore
+import Simulator
+
+/// One transport for every effects test (one I/O thread, as in the service).
+let effectsTransport = HTTPTransport(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10)))
+
+/// The five simulators with the seeded incident (`acme/checkout` source, `acme/gitops`
+/// GitOps repo, alerts in `acme/alerts`), real clients over HTTP whose retries are recorded
+/// by a `RecordingSleeper` (never slept), and an `EffectRunner`.
+final class EffectsHarness: @unchecked Sendable {
+    static let githubToken = "ghp_effects_token_0123456789"
+    static let alertsRepo = "acme/alerts"
+    let sims: SimulatorSuite
+    let scenario: SimulatorSuite.RollbackScenario
+    let sleeper = RecordingSleeper()
+    let sink = InMemoryCallSink()
+    let context: ClientContext
+    let github: GitHubClient
+    let approvers: Approvers
+    let runner: EffectRunner
+    let app: MonitoredApp
+
+    init(environment: String = "staging", prometheus: Bool = true, slack: Bool = true,
+         approverLogins: [String] = ["Senior-SRE"], team: String? = "acme/sre") throws {
+        sims = SimulatorSuite(githubToken: Self.githubToken)
+        try sims.start()
+        scenario = sims.seedRollbackScenario(environment: environment)
+        sims.github.createRepository(Self.alertsRepo, files: ["README.md": "# alerts\n"])
+        context = ClientContext(transport: effectsTransport, recorder: CallRecorder(sink: sink), sleeper: sleeper,
+                                userAgent: "ai-operator/effects-test")
+        github = try GitHubClient(baseURL: sims.github.baseURL, credentials: .token(Secret(Self.githubToken)), context: context)
+        let argocd = ArgoCDClient(baseURL: sims.argocd.baseURL, token: Secret("argocd-token"), context: context)
+        let kubernetes = KubernetesClient(baseURL: sims.kubernetes.baseURL, credentials: .token(Secret("k8s-sa-token")), context: context)
+        let prom = prometheus ? PrometheusClient(baseURL: sims.prometheus.baseURL, context: context) : nil
+        let slackClient = slack ? SlackClient(webhookURL: Secret(sims.slackWebhookURL), context: context) : nil
+        approvers = Approvers(github: github, logins: approverLogins, team: team)
+        let env = DeploymentEnvironment(label: environment)
+        app = MonitoredApp(info: ApplicationInfo(name: scenario.app, environment: env, manifestRepository: scenario.gitopsRepo,
+                                                 baseBranch: scenario.envBranch, manifestPath: scenario.manifestPath),
+                           sourceRepository: scenario.sourceRepo, sourceRepoURL: "https://github.com/\(scenario.sourceRepo).git",
+                           namespace: scenario.namespace, deployment: scenario.app)
+        runner = EffectRunner(github: github, argocd: argocd, kubernetes: kubernetes, prometheus: prom, slack: slackClient,
+                              approvers: approvers, settings: EffectSettings(alertsRepo: Self.alertsRepo),
+                              clock: { Date() }, logger: Logger(label: "effects-test"))
+    }
+
+    func stop() { sims.stop() }
+
+    var target: String { scenario.goodRevisions.last! }
+    var branch: String { PullRequestRenderer.branch(app: app.name, targetSHA: target) }
+    var gh: GitHubSimulator { sims.github }
+
+    /// GitHub requests with `method` whose path ends with `suffix`.
+    func requests(_ method: String, _ suffix: String) -> [LoggedRequest] {
+        gh.requestLog.filter { $0.method == method && $0.path.hasSuffix(suffix) }
+    }
+
+    /// A fresh machine for this app.
+    func newMachine() -> RollbackStateMachine { RollbackStateMachine(app: app.info, seed: 7) }
+
+    /// The core's degraded check as the poller would report it now.
+    var degradedCheck: HealthObservation {
+        HealthObservation(health: .degraded, message: "exceeded its progress deadline", syncRevision: scenario.badRevision,
+                          replicas: ReplicaCounts(desired: 3, available: 1),
+                          unhealthyPods: [PodIssue(name: "\(app.name)-7d9f8b6c5d-fghij", reason: "CrashLoopBackOff")])
+    }
+
+    /// The plan the core would hand over for the seeded target.
+    func plan(correlationId: String = "cid-0001") -> PullRequestPlan {
+        PullRequestPlan(repository: scenario.gitopsRepo, baseBranch: scenario.envBranch, headBranch: branch,
+                        title: PullRequestRenderer.title(app: app.name, targetSHA: target, environment: app.info.environment),
+                        body: "Rollback body\n\nCorrelation ID: \(correlationId)\n",
+                        labels: PullRequestRenderer.labels(environment: app.info.environment), manifestPath: scenario.manifestPath,
+                        currentRevision: scenario.badRevision, targetRevision: target, correlationId: correlationId)
+    }
+}
+
+/// A minimal engine for the tests: steps the real machine, performs its effect actions with
+/// the runner, and feeds the resulting events back, in order (timers are not fired).
+struct Driver {
+    var machine: RollbackStateMachine
+    var context = StepContext()
+    let runner: EffectRunner
+    let app: MonitoredApp
+    var performed: [RollbackAction] = []
+    var events: [RollbackEvent] = []
+
+    init(_ h: EffectsHarness) {
+        machine = h.newMachine()
+        runner = h.runner
+        app = h.app
+    }
+
+    static func isEffect(_ a: RollbackAction) -> Bool {
+        switch a {
+        case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt: false
+        case .reply(let r): if case .chatOps = r.channel { true } else { false }
+        default: true
+        }
+    }
+
+    mutating func send(_ event: RollbackEvent) async {
+        var queue = [event]
+        while !queue.isEmpty {
+            let e = queue.removeFirst()
+            events.append(e)
+            let now = Date()
+            let t = machine.handle(e, now: now, context: context)
+            for a in t.actions { if case .recordQuota(let u) = a { context.quotas.record(u, now: now) } }
+            for a in t.actions where Self.isEffect(a) {
+                performed.append(a)
+                queue += await runner.perform(a, app: app, machine: machine)
+            }
+        }
+    }
+
+    /// Fires the pending timer of `kind` now.
+    mutating func fire(_ kind: TimerKind) async {
+        guard let t = machine.pendingTimer(kind) else { return }
+        await send(.timerFired(t.token))
+    }
+
+    /// Three degraded checks: the attempt starts and the candidate search runs (and the rest follows).
+    mutating func degrade(_ h: EffectsHarness) async {
+        for _ in 0..<3 { await send(.healthChecked(h.degradedCheck)) }
+    }
+}
