@@ -204,6 +204,9 @@ public enum Timing {
         "STALE_ATTEMPT_SEC": 86400,
         "ROLLBACK_PR_MAX_AGE_SEC": 604800,
         "ROLLBACK_COOLDOWN_SEC": 600,
+        // Not in the SPEC's table; bounds the states it does not bound (see README).
+        "PR_CREATION_TIMEOUT_SEC": 120,
+        "MERGEABLE_REREAD_DELAY_SEC": 2,
     ]
 }
 

@@ -6,6 +6,7 @@ public final class OperatorMetrics: Sendable {
     // Ingress.
     public let webhooksReceived: Counter
     public let httpRequestDuration: Histogram
+    public let githubRateLimitRemaining: Gauge
 
     // SPEC section 15.
     public let degradationsDetected: Counter
@@ -29,6 +30,8 @@ public final class OperatorMetrics: Sendable {
                                           "Time from the first byte of a request to its answer, by method, route and status.",
                                           labels: ["method", "route", "status"],
                                           buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+        githubRateLimitRemaining = r.gauge("ai_operator_github_rate_limit_remaining",
+                                           "GitHub API requests left in the current rate-limit window (last seen).")
         degradationsDetected = r.counter("ai_operator_degradations_detected_total",
                                          "Persistent degradations confirmed.", labels: ["app_name", "environment"])
         rollbacksProposed = r.counter("ai_operator_rollbacks_proposed_total",

@@ -1,0 +1,137 @@
+import Audit
+import Clients
+import Foundation
+import Logging
+import RollbackCore
+import Storage
+import Webhooks
+
+extension OperatorConfig {
+    /// The core's configuration from the timing settings (SPEC 8, 18).
+    public var rollbackConfiguration: RollbackConfiguration {
+        var c = RollbackConfiguration()
+        c.pollInterval = timing("POLL_INTERVAL_SEC")
+        c.persistenceChecks = Int(timing("DEGRADATION_PERSISTENCE_CHECKS"))
+        c.healthRestorationDuration = timing("HEALTH_RESTORATION_DURATION")
+        c.candidateSearchTimeout = timing("CANDIDATE_SEARCH_TIMEOUT")
+        c.prCreationTimeout = timing("PR_CREATION_TIMEOUT_SEC")
+        c.ciWaitTimeout = timing("CI_WAIT_TIMEOUT")
+        c.ciPollInterval = timing("CI_POLL_INTERVAL_SEC")
+        c.mergeApprovalTimeout = timing("MERGE_APPROVAL_TIMEOUT")
+        c.reviewPollInterval = timing("REVIEW_POLL_INTERVAL_SEC")
+        c.mergeableRereadDelay = timing("MERGEABLE_REREAD_DELAY_SEC")
+        c.healthRecoveryTimeout = timing("HEALTH_RECOVERY_TIMEOUT")
+        c.completeHold = timing("COMPLETE_HOLD_SEC")
+        c.humanReviewPage = timing("HUMAN_REVIEW_PAGE_SEC")
+        c.humanReviewTimeout = timing("HUMAN_REVIEW_TIMEOUT_SEC")
+        c.argoSkip = timing("ARGOCD_SKIP_SEC")
+        c.staleAttempt = timing("STALE_ATTEMPT_SEC")
+        c.rollbackPRMaxAge = timing("ROLLBACK_PR_MAX_AGE_SEC")
+        c.rollbackCooldown = timing("ROLLBACK_COOLDOWN_SEC")
+        return c
+    }
+}
+
+/// External call durations and errors into the SPEC 15 metrics.
+struct CallMetricsAdapter: CallMetrics {
+    let metrics: OperatorMetrics
+    func observeDuration(callName: String, seconds: Double) { metrics.mcpCallDuration.observe([callName], seconds) }
+    func countError(callName: String, errorCode: String) { metrics.mcpCallErrors.inc([callName, errorCode]) }
+}
+
+/// Everything that runs once the store is open: clients, audit log, engine, poller, router.
+final class RunningParts: Sendable {
+    let transport: HTTPTransport
+    let audit: AuditAdapter
+    let engine: Engine
+    let poller: Poller
+    let router: InboxRouter
+    let tasks: TaskBox
+    let github: GitHubClient
+    let metrics: OperatorMetrics
+
+    init(config: OperatorConfig, store: Store, metrics: OperatorMetrics, logger: Logger, clock: @escaping @Sendable () -> Date,
+         observer: (@Sendable (StepReport) -> Void)?, auditMirror: (@Sendable (String) -> Void)?) throws {
+        let auditLog = try AuditLog(directory: (config.dataDir as NSString).appendingPathComponent("audit"), clock: clock,
+                                    mirror: auditMirror, log: { logger.warning("\($0)") })
+        audit = AuditAdapter(log: auditLog)
+        transport = HTTPTransport(configuration: TransportConfiguration(caFile: config.kubernetesCAFile))
+        let redactor = SecretRedactor(config.secrets.map(Secret.init))
+        let recorder = CallRecorder(sink: audit, metrics: CallMetricsAdapter(metrics: metrics), redactor: redactor,
+                                    log: { logger.notice("\($0)") })
+        let context = ClientContext(transport: transport, recorder: recorder, sleeper: TaskSleeper(),
+                                    userAgent: "ai-operator/\(OperatorVersion.current)")
+        let credentials: Clients.GitHubCredentials
+        switch config.githubCredentials {
+        case let .token(t): credentials = .token(Secret(t))
+        case let .app(id, path, installation):
+            guard let installation, let number = Int(installation) else {
+                throw ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")
+            }
+            credentials = .app(try AppCredentials.load(appID: id, privateKeyFile: path, installationID: number))
+        }
+        let github = try GitHubClient(baseURL: config.githubAPIURL, credentials: credentials, context: context,
+                                      rateLimit: RateLimitMonitor(onWarning: { b in
+                                          logger.warning("GitHub rate-limit budget is low", metadata: ["remaining": "\(b.remaining)"])
+                                      }))
+        self.github = github
+        self.metrics = metrics
+        let argocd = ArgoCDClient(baseURL: config.argocdURL, token: Secret(config.argocdToken), context: context)
+        let kubeCredentials: KubernetesCredentials
+        if let file = config.kubernetesTokenFile { kubeCredentials = .tokenFile(file) }
+        else if FileManager.default.fileExists(atPath: "/var/run/secrets/kubernetes.io/serviceaccount/token") {
+            kubeCredentials = .tokenFile("/var/run/secrets/kubernetes.io/serviceaccount/token")
+        } else { kubeCredentials = .none }
+        let kubernetes = KubernetesClient(baseURL: config.kubernetesAPIURL, credentials: kubeCredentials,
+                                          caFile: config.kubernetesCAFile, context: context)
+        let prometheus = config.prometheusURL.map { PrometheusClient(baseURL: $0, context: context) }
+        let slack = config.slackWebhookURL.map { SlackClient(webhookURL: Secret($0), context: context) }
+        let approvers = Approvers(github: github, logins: config.approvers, team: config.approverTeam, clock: clock, logger: logger)
+        let effects = EffectRunner(github: github, argocd: argocd, kubernetes: kubernetes, prometheus: prometheus, slack: slack,
+                                   approvers: approvers,
+                                   settings: EffectSettings(alertsRepo: config.alertsRepo, configuration: config.rollbackConfiguration),
+                                   clock: clock, logger: logger)
+        let engineStore = try EngineStore(store: store)
+        let (_, quotas) = try engineStore.loadAll()
+        let core = EngineCore(store: engineStore, effects: effects, audit: audit, metrics: metrics,
+                              configuration: config.rollbackConfiguration, clock: clock, logger: logger, quotas: quotas,
+                              observer: observer)
+        engine = Engine(core: core)
+        poller = Poller(argocd: argocd, kubernetes: kubernetes, engine: engine, config: config, logger: logger)
+        router = InboxRouter(inbox: store.inbox, engine: engine, effects: effects, approvers: approvers, poller: poller,
+                             alertsRepo: config.alertsRepo, logger: logger, clock: clock)
+        tasks = TaskBox()
+    }
+
+    /// Recovery first (SPEC 13), then the poller and the inbox router.
+    func start(logger: Logger) throws {
+        let resumed = try engine.recover()
+        logger.info("recovery done", metadata: ["resumed": "\(resumed)"])
+        let poller = self.poller, router = self.router
+        tasks.add(Task { await poller.run() })
+        tasks.add(Task { await router.run() })
+        let github = self.github, gauge = metrics.githubRateLimitRemaining
+        tasks.add(Task {
+            while !Task.isCancelled {
+                if let remaining = github.rateLimit.remaining { gauge.set([], Double(remaining)) }
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+            }
+        })
+    }
+
+    func stop() async {
+        router.stop()
+        tasks.cancelAll()
+        await engine.stop()
+        transport.shutdown()
+    }
+}
+
+/// Background tasks to cancel at shutdown.
+final class TaskBox: @unchecked Sendable {
+    // Safe: `tasks` is only touched under `lock`.
+    private let lock = NSLock()
+    private var tasks: [Task<Void, Never>] = []
+    func add(_ t: Task<Void, Never>) { lock.lock(); tasks.append(t); lock.unlock() }
+    func cancelAll() { lock.lock(); let t = tasks; tasks = []; lock.unlock(); t.forEach { $0.cancel() } }
+}
