@@ -119,10 +119,10 @@ final class RunningParts: Sendable {
         })
     }
 
-    func stop() async {
+    func stop() {
         router.stop()
         tasks.cancelAll()
-        await engine.stop()
+        engine.stop()
         transport.shutdown()
     }
 }

@@ -79,12 +79,13 @@ public final class OperatorService: Sendable {
         logger.info("store open, recovery done; ready", metadata: ["dataDir": "\(config.dataDir)"])
     }
 
-    public func stop() async {
+    /// Synchronous on purpose: it never needs a thread of Swift's cooperative pool.
+    public func stop() {
         logger.info("stopping: finishing requests in flight")
         state.markReady(false)
         server.stop()
-        await parts.value?.stop()
-        await state.closing()?.close()
+        parts.value?.stop()
+        state.closing()?.close()
         logger.info("stopped")
     }
 

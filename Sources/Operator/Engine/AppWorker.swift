@@ -51,6 +51,8 @@ actor AppWorker {
         for await envelope in stream {
             await step(envelope)
         }
+        for t in timers.values { t.cancel() }
+        timers.removeAll()
     }
 
     nonisolated func enqueue(_ envelope: Envelope) { continuation.yield(envelope) }
@@ -59,12 +61,8 @@ actor AppWorker {
         continuation.yield(Envelope(event: event, deliveryID: deliveryID, completion: nil))
     }
 
-    /// Stops the loop and every timer (shutdown).
-    func stop() {
-        continuation.finish()
-        for t in timers.values { t.cancel() }
-        timers.removeAll()
-    }
+    /// Ends the loop after the events already queued; its timers are cancelled then.
+    nonisolated func stop() { continuation.finish() }
 
     /// The app's description may change between polls (labels, annotations).
     /// A changed environment or manifest location takes effect between attempts; it is

@@ -156,8 +156,8 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    func stop() async {
-        for w in allWorkers { await w.stop() }
+    func stop() {
+        for w in allWorkers { w.stop() }
     }
 
     /// Resumes a continuation exactly once.
