@@ -41,8 +41,14 @@ let package = Package(
             "RollbackCore", "Webhooks", "HTTPServer", "Storage", "Clients", "Audit",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The demo: simulators + the real service on loopback, scripted scenarios (also used by
+        // the end-to-end tests).
+        .target(name: "Demo", dependencies: [
+            "Operator", "Simulator", "RollbackCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "ai-operator", dependencies: [
-            "Operator", "Simulator",
+            "Operator", "Simulator", "Demo", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "RollbackCore"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "RollbackCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Demo", "Operator", "Simulator", "RollbackCore", "Clients", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "RollbackCore", "TestSupport"]),
         // Checks the files under deploy/ (manifests, alert rules, dashboard).
         .testTarget(name: "DeployTests", dependencies: ["TestSupport"]),

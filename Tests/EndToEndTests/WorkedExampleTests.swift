@@ -1,0 +1,35 @@
+import Demo
+import Foundation
+import Operator
+import RollbackCore
+import Simulator
+import Testing
+
+/// The worked examples of the seeds, end to end: the real service over real HTTP against the
+/// simulators.
+@Suite struct WorkedExampleTests {
+    @Test func stagingDegradationIsRolledBackAutoMergedAndRecovers() async throws {
+        let env = try DemoEnvironment()
+        defer { env.stop() }
+        let s = env.seed(app: "checkout", environment: "staging")
+        let watcher = StepWatcher()
+        let logs = LogOutput(capturing: true)
+        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let done = await watcher.wait(within: 60) { watcher.reached("checkout", .rollbackComplete) }
+        #expect(done, "states: \(watcher.states("checkout")); last logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(watcher.states("checkout").prefix(7) == [.idle, .degradationDetected, .candidateResolved, .prCreated,
+                                                         .awaitingMergeApproval, .rollbackMerged, .rollbackComplete])
+        let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
+        #expect(pulls.count == 1)
+        let pr = try #require(pulls.first)
+        #expect(pr.merged)
+        #expect(pr.title == "Rollback: checkout to \(s.goodRevisions.last!.prefix(7)) (degraded in staging)")
+        #expect(Set(pr.labels) == ["ai-operator", "rollback", "staging"])
+        let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
+        #expect(manifest.contains(s.goodRevisions.last!))
+        #expect(!manifest.contains(s.badRevision))
+        // The audit log holds the invariant table, all PASS, before the merge.
+        let attempt = try #require(watcher.last("checkout")?.machine.lastAttempt ?? watcher.last("checkout")?.machine.attempt)
+        #expect(attempt.lastInvariants?.allPass == true)
+    }
+}
