@@ -44,7 +44,7 @@ let package = Package(
         // The demo: simulators + the real service on loopback, scripted scenarios (also used by
         // the end-to-end tests).
         .target(name: "Demo", dependencies: [
-            "Operator", "Simulator", "RollbackCore",
+            "Operator", "Simulator", "RollbackCore", "Audit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ai-operator", dependencies: [

@@ -11,7 +11,7 @@ struct AIOperator: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ai-operator",
         abstract: "A GitOps rollback operator for Argo CD applications.",
-        subcommands: [Serve.self, ConfigCommand.self, AuditCommand.self, Version.self]
+        subcommands: [Serve.self, DemoCommand.self, ConfigCommand.self, AuditCommand.self, Version.self]
     )
 }
 

@@ -88,3 +88,19 @@ import Webhooks
         #expect(q.text.contains("POLL_INTERVAL_SEC"))
     }
 }
+
+@Suite struct DemoProcessTests {
+    @Test func demoPlaysBothRollbacksAndExitsZero() throws {
+        let p = try BinaryProcess(arguments: ["demo", "--exit", "--port", "0"], environment: [:])
+        defer { p.terminate() }
+        #expect(p.waitForExit(seconds: 120) == 0, "\(p.text)")
+        let text = p.text
+        #expect(text.contains("checkout (staging) RollbackComplete"))
+        #expect(text.contains("payments (production) RollbackComplete"))
+        #expect(text.contains("AwaitingMergeApproval -> RollbackMerged"))
+        #expect(text.contains("no merge without approval"))
+        #expect(text.contains("I8_branch_protection"))
+        #expect(text.contains("TAKEN"))
+        #expect(text.contains(": verified,"))
+    }
+}
