@@ -71,6 +71,9 @@ public final class HTTPServer: @unchecked Sendable {
         self.observer = observer
     }
 
+    /// The routes this server answers (for contract tests against the API description).
+    public var routes: [(method: String, pattern: String)] { router.routeList }
+
     /// Requests between their first byte and their completion.
     public var inFlightCount: Int { lock.lock(); defer { lock.unlock() }; return inFlight.count }
 

@@ -54,6 +54,9 @@ public struct Router: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
+    /// Every route as (method, pattern), in registration order.
+    public var routeList: [(method: String, pattern: String)] { routes.map { ($0.method, $0.pattern) } }
+
     /// Whether a path is known to the router (under any method).
     public func knows(path: String) -> Bool {
         if case .notFound = resolve(method: "\u{0}", path: path) { return false }

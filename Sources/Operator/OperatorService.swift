@@ -89,6 +89,9 @@ public final class OperatorService: Sendable {
         logger.info("stopped")
     }
 
+    /// Every (method, path pattern) the service answers.
+    public var routes: [(method: String, pattern: String)] { server.routes }
+
     /// The engine (nil before `start()`), for the demo and tests.
     public var engineForInspection: Engine? { state.engine }
 }
