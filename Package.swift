@@ -55,6 +55,10 @@ let package = Package(
 
         // Benchmarks (run with -c release; see bench/README.md).
         .executableTarget(name: "CoreBench", dependencies: ["RollbackCore"], path: "bench/CoreBench"),
+        .executableTarget(name: "EngineBench", dependencies: [
+            "Demo", "Operator", "Simulator", "RollbackCore",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "bench/EngineBench"),
 
         // Helpers shared by the test targets (a raw-socket HTTP client with hard timeouts, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
