@@ -127,6 +127,44 @@ import Testing
         #expect(quiet, "states: \(watcher.states(app)), issues: \(env.allEscalationIssues.map(\.title))")
         #expect(env.allEscalationIssues.count == 1)
         #expect(env.sims.github.merges.isEmpty)
+
+        // The episode ends once the condition has been gone for HEALTH_RESTORATION_DURATION:
+        // the issue is closed with a comment.
+        env.makeHealthy(s)
+        let closed = await watcher.wait(within: 30) { env.escalationIssues("HEALTH_UNKNOWN").first?.state == "closed" }
+        #expect(closed)
+        let number = try #require(env.escalationIssues("HEALTH_UNKNOWN").first?.number)
+        #expect(!env.sims.github.comments(repo: env.alertsRepo, issue: number).isEmpty)
+        #expect(env.allEscalationIssues.count == 1)
+    }
+}
+
+extension DetectionTests {
+    /// A healthy app is checked through Argo CD alone (Kubernetes is read only for `Degraded`
+    /// apps): its checks are not Kubernetes read failures, and the audit log does not say so.
+    @Test func healthyAppIsNotReportedAsAKubernetesReadFailure() async throws {
+        let env = try DemoEnvironment()
+        defer { env.stop() }
+        let app = "steady"
+        let s = env.seed(app: app, environment: "staging")
+        env.makeHealthy(s)
+        let watcher = StepWatcher()
+        let logs = LogOutput(capturing: true)
+        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+
+        let polled = await watcher.wait(within: 30) { watcher.healthChecks(app).count >= 10 }
+        #expect(polled)
+        #expect(env.sims.kubernetes.requestLog.isEmpty)
+        env.stopService()
+        let dir = (env.dataDir as NSString).appendingPathComponent("audit")
+        var lines: [String] = []
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir) where f.hasSuffix(".jsonl") {
+            lines += try String(contentsOfFile: (dir as NSString).appendingPathComponent(f), encoding: .utf8)
+                .split(separator: "\n").map(String.init)
+        }
+        let claims = lines.filter { $0.contains("Kubernetes read for \(app) failed") }
+        #expect(claims.isEmpty, "\(claims.count) of \(lines.count) audit lines claim a failed Kubernetes read, e.g. \(claims.first ?? "")")
+        #expect(watcher.states(app).isEmpty)
     }
 }
 

@@ -79,5 +79,21 @@ import Testing
         #expect(env.rollbackBranches(s.gitopsRepo) == ["rollback/\(app)-\(s.goodRevisions.last!.prefix(7))"])
         #expect(env.githubRequests("POST", pullsPath).count == 4)
         #expect(env.sims.github.merges.isEmpty)
+
+        // GitHub recovers and a human resets: the next attempt reuses the branch and its one
+        // rollback commit, opens one PR, and completes.
+        env.sims.github.faults.clear()
+        let id = try #require(watcher.last(app)?.machine.attempt?.correlationId)
+        let reset = try await httpRequest(port: env.servicePort, "POST", "/api/v1/rollbacks/\(id)/reset", token: env.apiToken)
+        #expect(reset.status == 200, "\(reset.text)")
+        let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
+        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(env.rollbackBranches(s.gitopsRepo).count == 1)
+        #expect(env.githubRequests("POST", refsPath).count == 1)
+        #expect(env.sims.github.requestLog.filter { $0.method == "PUT" && $0.path.hasPrefix("/repos/\(s.gitopsRepo)/contents/") }.count == 1)
+        let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
+        #expect(pulls.count == 1)
+        #expect(pulls.first?.merged == true)
+        #expect(env.sims.github.merges.count == 1)
     }
 }

@@ -148,6 +148,14 @@ import Testing
         #expect(env.sims.github.pulls(repo: s.gitopsRepo).first?.merged == false)
         #expect(env.sims.github.merges.isEmpty)
 
+        // A command where it does not apply is answered with why, and changes nothing.
+        env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "APPROVE")
+        let why = await watcher.wait(within: 20) {
+            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains { $0.body.contains("`APPROVE` was not applied") }
+        }
+        #expect(why, "comments: \(env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).map(\.body))")
+        #expect(watcher.state(app) == .abort)
+
         // RESET by the approver on the escalation issue: back to Idle.
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "RESET")
         let reset2 = await watcher.wait(within: 20) { watcher.steps(app, event: "Reset").contains { $0.transition.to == .idle } }
@@ -157,5 +165,49 @@ import Testing
         }
         #expect(replied)
         #expect(env.sims.github.merges.isEmpty)
+    }
+
+    /// Approvals that do not count (a stranger's approving review, the approver's review of
+    /// another commit) change nothing; the approver's `APPROVE` on the escalation issue merges.
+    @Test func onlyAnApproverApprovalOfTheHeadMerges() async throws {
+        let env = try DemoEnvironment()
+        defer { env.stop() }
+        let app = "accounts"
+        let s = env.seed(app: app, environment: "production")
+        let watcher = StepWatcher()
+        let logs = LogOutput(capturing: true)
+        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+
+        let waiting = await watcher.wait(within: 60) {
+            watcher.reached(app, .awaitingMergeApproval) && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
+        }
+        try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+        let issue = try #require(env.escalationIssues("APPROVAL_REQUIRED").first)
+        // The production degradation alerted humans on Slack before the PR.
+        #expect(env.sims.slack.messages.contains { ($0.text ?? "").contains("needs an authorized approval") || ($0.text ?? "").contains("will need approval") })
+
+        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: "mallory", state: "APPROVED", commitID: pr.headSHA)
+        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
+                                  commitID: s.badRevision)
+        let reviews = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/reviews"
+        let reads = env.githubRequests("GET", reviews).count
+        let checks = watcher.healthChecks(app).count
+        let unchanged = await watcher.holds({
+            watcher.state(app) == .awaitingMergeApproval && env.sims.github.merges.isEmpty
+                && (watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? false)
+        }, until: { env.githubRequests("GET", reviews).count >= reads + 3 && watcher.healthChecks(app).count >= checks + 5 },
+           within: 30)
+        #expect(unchanged, "state: \(String(describing: watcher.state(app))), merges: \(env.sims.github.merges.count)")
+
+        env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "approve")
+        let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
+        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(env.sims.github.merges.count == 1)
+        #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
+        let replied = await watcher.wait(within: 20) {
+            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains { $0.body.contains("`APPROVE` accepted") }
+        }
+        #expect(replied)
     }
 }
