@@ -210,4 +210,31 @@ import Testing
         }
         #expect(replied)
     }
+
+    /// The approver approves the head while CI is still running: the approval holds for that
+    /// head, so once CI passes the PR is merged without asking again.
+    @Test func approvalGivenBeforeCIPassesIsHonoured() async throws {
+        let env = try DemoEnvironment()
+        defer { env.stop() }
+        env.sims.github.clearAutoCheckRuns()
+        env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 3)
+        let app = "profile"
+        let s = env.seed(app: app, environment: "production")
+        let watcher = StepWatcher()
+        let logs = LogOutput(capturing: true)
+        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+
+        let opened = await watcher.wait(within: 60) { watcher.reached(app, .prCreated) }
+        try #require(opened, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
+        let recorded = await watcher.wait(within: 20) { !(watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? true) }
+        #expect(recorded)
+        #expect(watcher.state(app) == .prCreated, "CI must still be running when the approval lands")
+
+        let done = await watcher.wait(within: 30) { watcher.reached(app, .rollbackComplete) }
+        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(env.sims.github.merges.count == 1)
+        #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
+    }
 }
