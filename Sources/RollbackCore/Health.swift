@@ -36,6 +36,10 @@ public struct HealthObservation: Sendable, Equatable, Codable {
     /// `nil` when the Kubernetes read failed: the check then uses Argo CD health alone.
     public var replicas: ReplicaCounts?
     public var unhealthyPods: [PodIssue]
+    /// `true` when Kubernetes was deliberately not read for this check (the poller reads it
+    /// only for `Degraded` apps and apps with an attempt open): `replicas == nil` is then not
+    /// a failed read. `nil` (older stored checks) counts as `false`.
+    public var kubernetesNotRead: Bool?
 
     public init(health: ArgoHealthStatus, message: String? = nil, syncRevision: String? = nil,
                 replicas: ReplicaCounts?, unhealthyPods: [PodIssue] = []) {

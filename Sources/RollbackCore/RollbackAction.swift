@@ -64,6 +64,13 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var event: String
     public var invariants: InvariantReport?
     public var escalation: ReasonCode?
+
+    public init(actionType: ActionType, level: Level, correlationId: String?, reasoning: String, fsmBefore: RollbackState,
+                fsmAfter: RollbackState, event: String, invariants: InvariantReport? = nil, escalation: ReasonCode? = nil) {
+        self.actionType = actionType; self.level = level; self.correlationId = correlationId; self.reasoning = reasoning
+        self.fsmBefore = fsmBefore; self.fsmAfter = fsmAfter; self.event = event
+        self.invariants = invariants; self.escalation = escalation
+    }
 }
 
 /// A domain event (SPEC 13): subject `ai-operator.<env>.<suffix>`.

@@ -169,7 +169,9 @@ extension RollbackStateMachine {
         case .passed:
             s.label = "CISucceeded"
             move(to: .awaitingMergeApproval, because: "CI of PR #\(pr.number) passed at \(ShortSHA.of(r.sha))", &s)
-            if app.environment == .staging {
+            if app.environment == .staging || attempt!.approval(for: pr.headSHA) != nil {
+                // Production with an approval of this head recorded while CI ran: it holds,
+                // decide now (I6 and I8 on fresh facts) instead of asking again.
                 requestMergeFacts(&s)
             } else {
                 escalate(.approvalRequired, "production rollback PR #\(pr.number) passed CI and needs an authorized approval of head \(ShortSHA.of(pr.headSHA))", &s)

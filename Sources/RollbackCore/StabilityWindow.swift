@@ -76,7 +76,7 @@ public struct StabilityWindow: Sendable, Equatable, Codable {
             return v
         }
         consecutiveReadFailures = 0
-        v.kubernetesReadFailed = observation.replicas == nil
+        v.kubernetesReadFailed = observation.replicas == nil && observation.kubernetesNotRead != true
 
         if record.degraded {
             consecutiveDegraded += 1

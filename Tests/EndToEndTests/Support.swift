@@ -45,3 +45,91 @@ final class StepWatcher: @unchecked Sendable {
 func capturingLogger(_ output: LogOutput) -> Logger {
     Logger(label: "e2e") { OperatorLogHandler(label: $0, level: .info, json: false, output: output) }
 }
+
+// MARK: - Helpers added for the acceptance tests
+
+import Simulator
+import TestSupport
+
+extension StepWatcher {
+    /// Applied health checks the engine processed for `app`.
+    func healthChecks(_ app: String) -> [StepReport] {
+        all.filter { $0.app == app && $0.transition.event == "HealthChecked" && !$0.transition.isIgnored }
+    }
+
+    /// Steps for `app` whose event name starts with `prefix` (applied or ignored).
+    func steps(_ app: String, event prefix: String) -> [StepReport] {
+        all.filter { $0.app == app && $0.transition.event.hasPrefix(prefix) }
+    }
+
+    /// The state `app` is in after its last step.
+    func state(_ app: String) -> RollbackState? { last(app)?.machine.state }
+
+    /// Bounded observation: waits until `enough` holds (e.g. N more poll cycles were seen),
+    /// failing early if `invariant` stops holding. True when `invariant` held throughout and
+    /// `enough` was reached within `seconds`.
+    func holds(_ invariant: () -> Bool, until enough: () -> Bool, within seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            guard invariant() else { return false }
+            if enough() { return invariant() }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return false
+    }
+}
+
+extension DemoEnvironment {
+    /// Issues in the alerts repository whose body names `code` (`Reason code: <CODE>`).
+    func escalationIssues(_ code: String) -> [GitHubSimulator.IssueInfo] {
+        sims.github.issues(repo: alertsRepo).filter { ($0.body ?? "").contains("Reason code: \(code)") }
+    }
+
+    /// Every escalation issue (any code) in the alerts repository.
+    var allEscalationIssues: [GitHubSimulator.IssueInfo] { sims.github.issues(repo: alertsRepo) }
+
+    /// Branches of `repo` under `rollback/`.
+    func rollbackBranches(_ repo: String) -> [String] {
+        sims.github.branches(repo: repo).keys.filter { $0.hasPrefix("rollback/") }.sorted()
+    }
+
+    /// Requests the GitHub simulator saw with `method` on exactly `path`.
+    func githubRequests(_ method: String, _ path: String) -> [LoggedRequest] {
+        sims.github.requestLog.filter { $0.method == method && $0.path == path }
+    }
+
+    /// Makes the app Healthy: Argo CD `Healthy` and every replica available.
+    func makeHealthy(_ s: SimulatorSuite.RollbackScenario) {
+        sims.kubernetes.setDeployment(namespace: s.namespace, name: s.app, desired: 3, available: 3)
+        sims.kubernetes.setPods(namespace: s.namespace, app: s.app, pods: (0..<3).map { .healthy("\(s.app)-ok-\($0)") })
+        sims.argocd.setHealth(app: s.app, status: "Healthy")
+    }
+
+    /// The service's port (it must be running).
+    var servicePort: Int { service!.port }
+}
+
+/// One HTTP request to the service on a dedicated thread (the blocking `RawHTTP` never runs
+/// on Swift's cooperative pool); the continuation resumes when it answers.
+func httpRequest(port: Int, _ method: String, _ path: String, token: String? = nil,
+                 body: [UInt8] = [], timeout: Double = 15) async throws -> RawHTTPResponse {
+    var headers: [(String, String)] = []
+    if let token { headers.append(("Authorization", "Bearer \(token)")) }
+    if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+    let h = headers
+    return try await withCheckedThrowingContinuation { (c: CheckedContinuation<RawHTTPResponse, Error>) in
+        let t = Thread {
+            c.resume(with: Result { try RawHTTP.request(port: port, method: method, path: path, headers: h, body: body, timeout: timeout) })
+        }
+        t.start()
+    }
+}
+
+extension DemoEnvironment {
+    /// Makes the app degraded again: Argo CD `Degraded`, 1 of 3 replicas available.
+    func makeDegraded(_ s: SimulatorSuite.RollbackScenario) {
+        sims.kubernetes.setDeployment(namespace: s.namespace, name: s.app, desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
+                                      progressDeadlineExceeded: true)
+        sims.argocd.setHealth(app: s.app, status: "Degraded", message: "Deployment \"\(s.app)\" exceeded its progress deadline")
+    }
+}

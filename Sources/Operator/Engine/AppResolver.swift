@@ -41,7 +41,8 @@ struct AppResolver: Sendable {
     }
 
     /// The Argo CD part of a health check; replicas are added when Kubernetes was read.
-    static func observation(_ a: ArgoApplication, deployment: DeploymentStatus?, pods: [PodSummary]) -> HealthObservation {
+    static func observation(_ a: ArgoApplication, deployment: DeploymentStatus?, pods: [PodSummary],
+                            kubernetesRead: Bool = true) -> HealthObservation {
         let health = ArgoHealthStatus(rawValue: a.status?.health?.status ?? "") ?? .unknown
         var revision = a.status?.sync?.revision
         if revision == nil, let revisions = a.status?.sync?.revisions {
@@ -55,8 +56,10 @@ struct AppResolver: Sendable {
             if p.phase != "Running" && p.phase != "Succeeded" { return PodIssue(name: p.name, reason: p.phase) }
             return nil
         }
-        return HealthObservation(health: health, message: a.status?.health?.message, syncRevision: revision,
-                                 replicas: replicas, unhealthyPods: issues)
+        var o = HealthObservation(health: health, message: a.status?.health?.message, syncRevision: revision,
+                                  replicas: replicas, unhealthyPods: issues)
+        if !kubernetesRead { o.kubernetesNotRead = true }
+        return o
     }
 
     static func isSHA(_ s: String?) -> Bool {

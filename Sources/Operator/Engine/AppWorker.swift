@@ -87,6 +87,7 @@ actor AppWorker {
                                                             "state": "\(machine.state.rawValue)",
                                                             "reason": "\(Self.reason(transition))"])
             if let id = envelope.deliveryID { await engine.markProcessed([id], at: now) }
+            if case let .command(c) = envelope.event, !c.isAuthorized { await auditIgnoredCommand(c, transition, now) }
             await runEffects(transition.actions.filter(Self.isReply), on: next)
             finish(envelope, transition, next, now)
             return
@@ -148,6 +149,18 @@ actor AppWorker {
             Task { await self.runEffects(work, on: snapshotMachine, app: app) }
         }
         finish(envelope, transition, next, now)
+    }
+
+    /// SPEC 10: a command from someone who is not an authorized approver is audited and
+    /// ignored (the state does not change).
+    private func auditIgnoredCommand(_ c: CommandInput, _ t: Transition, _ now: Date) async {
+        let record = AuditRecord(
+            actionType: .fsmTransition, level: .warning, correlationId: machine.attempt?.correlationId,
+            reasoning: "\(c.sender), who is not an authorized approver, sent \(c.kind.rawValue) for \(app.name); ignored.",
+            fsmBefore: machine.state, fsmAfter: machine.state, event: t.event, invariants: nil, escalation: nil)
+        do { try await engine.audit.record([.step(record, app: app)], at: now) } catch {
+            engine.logger.error("audit log write failed for an ignored command", metadata: ["app": "\(app.name)", "error": "\(error)"])
+        }
     }
 
     private func finish(_ envelope: Envelope, _ t: Transition, _ m: RollbackStateMachine, _ now: Date) {

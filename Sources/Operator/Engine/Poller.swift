@@ -57,7 +57,7 @@ final class Poller: Sendable {
             if needsKubernetes(a, m) {
                 needKubernetes.append((a, m))
             } else {
-                await engine.observe(m, AppResolver.observation(a, deployment: nil, pods: []))
+                await engine.observe(m, AppResolver.observation(a, deployment: nil, pods: [], kubernetesRead: false))
             }
         }
         // Kubernetes reads run concurrently, a few at a time.
@@ -92,7 +92,8 @@ final class Poller: Sendable {
     private func check(_ a: ArgoApplication, _ m: MonitoredApp, deliveryID: String?) async {
         var deployment: DeploymentStatus?
         var pods: [PodSummary] = []
-        if let kubernetes, needsKubernetes(a, m) {
+        let read = kubernetes != nil && needsKubernetes(a, m)
+        if let kubernetes, read {
             do {
                 let d = try await kubernetes.deploymentStatus(namespace: m.namespace, name: m.deployment)
                 deployment = d
@@ -103,6 +104,7 @@ final class Poller: Sendable {
                                metadata: ["app": "\(m.name)", "error": "\(error)"])
             }
         }
-        await engine.observe(m, AppResolver.observation(a, deployment: deployment, pods: pods), deliveryID: deliveryID)
+        await engine.observe(m, AppResolver.observation(a, deployment: deployment, pods: pods, kubernetesRead: read),
+                             deliveryID: deliveryID)
     }
 }
