@@ -26,12 +26,26 @@ extension EffectRunner {
                 code: .validationError, message: "refusing head branch \(plan.headBranch): not a rollback/* branch", retriesExhausted: true))
         }
         do {
-            if let pr = try await findOpenPullRequest(plan) {
+            // The three lookups are independent: one round trip instead of three.
+            async let openPR = findOpenPullRequest(plan)
+            async let headBranch = branchIfExists(plan.repository, plan.headBranch)
+            async let baseBranch = github.getBranch(repo: plan.repository, branch: plan.baseBranch)
+            if let pr = try await openPR {
                 logger.info("rollback PR already open; reusing it", metadata: ["app": "\(app.name)", "pr": "\(pr.number)"])
                 return .pullRequestCreated(try await ensureLabels(pr, plan))
             }
-            try await ensureBranch(plan)
-            try await ensureCommit(plan, app: app)
+            if try await headBranch != nil {
+                try await refuseStaleBranch(plan)
+                try await ensureCommit(plan, app: app)
+            } else {
+                // A new branch starts at the base head: its manifest is the base's at that commit,
+                // so it is read while the branch is being created.
+                let base = try await baseBranch
+                async let created: Void = createBranch(plan, at: base.sha)
+                async let manifest = github.getFile(repo: plan.repository, path: plan.manifestPath, ref: base.sha)
+                try await created
+                try await ensureCommit(plan, app: app, known: try await manifest)
+            }
             let pr: PullRequest
             do {
                 pr = try await github.createPullRequest(repo: repo, title: plan.title, head: plan.headBranch,
@@ -63,15 +77,14 @@ extension EffectRunner {
         return PullRequestRef(number: pr.number, url: pr.htmlUrl ?? "", headBranch: pr.head.ref, headSHA: pr.head.sha)
     }
 
-    func ensureBranch(_ plan: PullRequestPlan) async throws {
+    /// The branch's head, or nil when it does not exist.
+    func branchIfExists(_ repo: String, _ branch: String) async throws -> GitRef? {
+        do { return try await github.getBranch(repo: repo, branch: branch) } catch let e as APIError where e.code == .notFound { return nil }
+    }
+
+    func createBranch(_ plan: PullRequestPlan, at sha: String) async throws {
         do {
-            _ = try await github.getBranch(repo: plan.repository, branch: plan.headBranch)
-            try await refuseStaleBranch(plan)
-            return
-        } catch let e as APIError where e.code == .notFound {}
-        let base = try await github.getBranch(repo: plan.repository, branch: plan.baseBranch)
-        do {
-            _ = try await github.createBranch(repo: plan.repository, branch: plan.headBranch, sha: base.sha)
+            _ = try await github.createBranch(repo: plan.repository, branch: plan.headBranch, sha: sha)
         } catch let e as APIError where e.code == .conflict {
             // "Reference already exists": an earlier run created it.
         }
@@ -94,10 +107,15 @@ extension EffectRunner {
     }
 
     /// Exactly one commit on the branch changing only `targetRevision` (none if it is already there).
-    func ensureCommit(_ plan: PullRequestPlan, app: MonitoredApp) async throws {
+    /// - Parameter known: the file as it is on the branch, when the caller already read it.
+    func ensureCommit(_ plan: PullRequestPlan, app: MonitoredApp, known: FileContent? = nil) async throws {
         var rereads = 0
+        var cached = known
         while true {
-            let file = try await github.getFile(repo: plan.repository, path: plan.manifestPath, ref: plan.headBranch)
+            let file: FileContent
+            if let c = cached { file = c; cached = nil } else {
+                file = try await github.getFile(repo: plan.repository, path: plan.manifestPath, ref: plan.headBranch)
+            }
             let text = file.text
             if try ManifestReader.targetRevision(in: text, repoURL: app.sourceRepoURL) == plan.targetRevision { return }
             let edit = try ManifestEditor.setTargetRevision(in: text, to: plan.targetRevision, repoURL: app.sourceRepoURL,
