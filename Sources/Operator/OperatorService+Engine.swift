@@ -55,7 +55,9 @@ final class RunningParts: Sendable {
         let auditLog = try AuditLog(directory: (config.dataDir as NSString).appendingPathComponent("audit"), clock: clock,
                                     mirror: auditMirror, log: { logger.warning("\($0)") })
         audit = AuditAdapter(log: auditLog)
-        transport = HTTPTransport(configuration: TransportConfiguration(caFile: config.kubernetesCAFile))
+        // Argo CD lists every application in one answer: tens of MB for thousands of apps.
+        transport = HTTPTransport(configuration: TransportConfiguration(caFile: config.kubernetesCAFile,
+                                                                        maxResponseBytes: 64 * 1024 * 1024))
         let redactor = SecretRedactor(config.secrets.map(Secret.init))
         let recorder = CallRecorder(sink: audit, metrics: CallMetricsAdapter(metrics: metrics), redactor: redactor,
                                     log: { logger.notice("\($0)") })

@@ -53,7 +53,9 @@ struct Serve: ParsableCommand {
         LoggingSystem.bootstrap { OperatorLogHandler(label: $0, level: level, json: json, output: output) }
         let logger = Logger(label: "ai-operator")
 
-        let service = OperatorService(config: config, logger: logger)
+        // Audit lines go to stdout, log lines to stderr, so a shipper can tell them apart.
+        let mirror: (@Sendable (String) -> Void)? = config.auditToStdout ? writeLine : nil
+        let service = OperatorService(config: config, logger: logger, auditMirror: mirror)
         do {
             try service.start()
         } catch {

@@ -86,6 +86,13 @@ import Testing
         #expect(throws: ConfigError.missing("GITHUB_APP_PRIVATE_KEY_FILE", "a GitHub App needs its private key file")) { try load(env) }
         env["GITHUB_APP_PRIVATE_KEY_FILE"] = "/nonexistent/key.pem"
         #expect(throws: ConfigError.unreadable("GITHUB_APP_PRIVATE_KEY_FILE", "/nonexistent/key.pem")) { try load(env) }
+        let dir = TemporaryDirectory("key")
+        defer { dir.remove() }
+        try "-----BEGIN PRIVATE KEY-----\n".write(toFile: dir.path + "/k.pem", atomically: true, encoding: .utf8)
+        env["GITHUB_APP_PRIVATE_KEY_FILE"] = dir.path + "/k.pem"
+        #expect(throws: ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")) { try load(env) }
+        env["GITHUB_APP_INSTALLATION_ID"] = "42"
+        #expect(try load(env).githubCredentials == .app(appID: "12345", privateKeyPath: dir.path + "/k.pem", installationID: "42"))
     }
 
     @Test func invalidValuesAreRefusedWithoutEchoingSecrets() throws {

@@ -120,20 +120,28 @@ func pollerRun(apps: Int, cycles: Int, binary: String) async throws -> (cpuPerCy
         return Int(UInt16(bigEndian: sa.sin_port))
     }()
     var environment = ProcessInfo.processInfo.environment
-    environment.merge(try env.environment(port: port, overrides: ["POLL_INTERVAL_SEC": "1", "LOG_LEVEL": "ERROR"])) { $1 }
+    environment.merge(try env.environment(port: port, overrides: ["POLL_INTERVAL_SEC": "1", "LOG_LEVEL": ProcessInfo.processInfo.environment["BENCH_LOG_LEVEL"] ?? "ERROR"])) { $1 }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
     p.arguments = ["serve"]
     p.environment = environment
     p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
+    p.standardError = FileHandle(forWritingAtPath: "/tmp/poller-bench-child.log") ?? FileHandle.nullDevice
     try p.run()
     defer { if p.isRunning { p.terminate(); p.waitUntilExit() } }
     // Warm up: every app known to the engine (two polls), then measure whole cycles.
     try await Task.sleep(nanoseconds: 3_000_000_000)
     let before = procStat(p.processIdentifier)
     let t0 = Date()
-    try await Task.sleep(nanoseconds: UInt64(cycles) * 1_000_000_000)
+    if ProcessInfo.processInfo.environment["BENCH_TRACE_RSS"] != nil {
+        for i in 0..<cycles {
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            let s = procStat(p.processIdentifier)
+            out(String(format: "  t=%ds RSS %.1f MB, CPU %.2f s", i + 4, s.rssMB, s.cpuSeconds))
+        }
+    } else {
+        try await Task.sleep(nanoseconds: UInt64(cycles) * 1_000_000_000)
+    }
     let after = procStat(p.processIdentifier)
     let measuredCycles = Date().timeIntervalSince(t0) / 1.0
     return ((after.cpuSeconds - before.cpuSeconds) / measuredCycles, after.rssMB, after.hwmMB)
@@ -160,6 +168,44 @@ Task.detached {
     do {
         switch mode {
         case "pr-latency": try await prLatency(runs: args.count > 2 ? Int(args[2]) ?? 5 : 5)
+        case "engine-mem":
+            let n = Int(args[2]) ?? 1000
+            let env = try DemoEnvironment()
+            defer { env.stop() }
+            for i in 0..<n {
+                env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": "staging", "ai-operator.enabled": "true"],
+                                               annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
+                                               repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
+                                               targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
+            }
+            let counter = StepCounter()
+            let logger = Logger(label: "bench") { OperatorLogHandler(label: $0, level: .critical, json: false, output: LogOutput(capturing: true)) }
+            _ = malloc_trim(0)
+            let before = UInt64(procStat(getpid()).rssMB * 1024 * 1024)
+            let service = try env.startService(overrides: ["POLL_INTERVAL_SEC": "1"], logger: logger, observer: counter.record)
+            while counter.count < n { try await Task.sleep(nanoseconds: 50_000_000) }
+            _ = malloc_trim(0)
+            let afterFirst = UInt64(procStat(getpid()).rssMB * 1024 * 1024)
+            while counter.count < 4 * n { try await Task.sleep(nanoseconds: 50_000_000) }
+            _ = malloc_trim(0)
+            let afterPolls = UInt64(procStat(getpid()).rssMB * 1024 * 1024)
+            let m = service.engineForInspection!.machine(of: "app-1")!
+            let json = try JSONEncoder().encode(m)
+            out("in use: before \((before) / 1024) KB; after each app's first check \((afterFirst) / 1024) KB (\((Int(afterFirst) - Int(before)) / n) bytes/app); after 4 polls \((afterPolls) / 1024) KB; one machine as JSON: \(json.count) bytes")
+        case "argo-size":
+            let env = try DemoEnvironment()
+            defer { env.stop() }
+            for i in 0..<(Int(args[2]) ?? 100) {
+                env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": "staging", "ai-operator.enabled": "true"],
+                                               annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
+                                               repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
+                                               targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
+            }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "curl -s -o /tmp/argo-list.json -w '%{size_download} bytes in %{time_total} s' -H 'Authorization: Bearer argocd-token' '\(env.sims.baseURLs["argocd"]!)/api/v1/applications?selector=ai-operator.enabled%3Dtrue'"]
+            try p.run(); p.waitUntilExit()
+            out("")
         case "poller":
             try await poller(apps: Int(args[2]) ?? 1000, cycles: args.count > 3 ? Int(args[3]) ?? 10 : 10,
                              binary: args.count > 4 ? args[4] : "ai-operator")
@@ -173,3 +219,11 @@ Task.detached {
 }
 done.wait()
 exit(failed.value ? 1 : 0)
+
+final class StepCounter: @unchecked Sendable {
+    private let lock = NSLock(); private var n = 0
+    func record(_ r: StepReport) { lock.lock(); n += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return n }
+}
+
+@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32

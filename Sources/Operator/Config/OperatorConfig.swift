@@ -41,6 +41,8 @@ public struct OperatorConfig: Sendable {
     public var timings: [String: Double] = Timing.defaults
     public var logLevel = "INFO"
     public var logFormat = "json"
+    /// Also write every audit entry to standard output as a JSON line (for a log shipper).
+    public var auditToStdout = false
 
     /// Every secret value, for redaction of anything that might echo one.
     public var secrets: [String] {
@@ -68,8 +70,11 @@ public struct OperatorConfig: Sendable {
             guard FileManager.default.isReadableFile(atPath: keyPath) else {
                 throw ConfigError.unreadable("GITHUB_APP_PRIVATE_KEY_FILE", keyPath)
             }
-            let installation = try r.string("GITHUB_APP_INSTALLATION_ID")
-            if let installation, !installation.allSatisfy(\.isNumber) {
+            // The installation is not looked up from the repository yet: it must be given.
+            guard let installation = try r.string("GITHUB_APP_INSTALLATION_ID") else {
+                throw ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")
+            }
+            guard installation.allSatisfy(\.isNumber) else {
                 throw ConfigError.invalid("GITHUB_APP_INSTALLATION_ID", "expected a number")
             }
             credentials = .app(appID: appID, privateKeyPath: keyPath, installationID: installation)
@@ -141,6 +146,12 @@ public struct OperatorConfig: Sendable {
             guard v == "json" || v == "text" else { throw ConfigError.invalid("LOG_FORMAT", "expected json or text") }
             c.logFormat = v
         }
+        if let v = try r.string("AUDIT_LOG_STDOUT") {
+            guard ["true", "false", "1", "0"].contains(v.lowercased()) else {
+                throw ConfigError.invalid("AUDIT_LOG_STDOUT", "expected true or false")
+            }
+            c.auditToStdout = v.lowercased() == "true" || v == "1"
+        }
         for key in source.file.keys where !Self.knownKeys.contains(key) && !(key.hasSuffix("_FILE") && Self.knownKeys.contains(String(key.dropLast(5)))) {
             throw ConfigError.invalid(key, "unknown setting in \(source.filePath ?? "the config file")")
         }
@@ -158,7 +169,7 @@ public struct OperatorConfig: Sendable {
             ("APPROVERS", approvers.isEmpty ? "none" : approvers.joined(separator: ",")), ("APPROVER_TEAM", approverTeam ?? "none"),
             ("API_TOKEN", "set"), ("MONITORED_APPS", monitoredApps.isEmpty ? "label ai-operator.enabled=true only" : monitoredApps.joined(separator: ",")),
             ("STAGING_BRANCH", stagingBranch), ("PRODUCTION_BRANCH", productionBranch), ("MANIFEST_PATH", manifestPath),
-            ("LOG_LEVEL", logLevel), ("LOG_FORMAT", logFormat),
+            ("LOG_LEVEL", logLevel), ("LOG_FORMAT", logFormat), ("AUDIT_LOG_STDOUT", String(auditToStdout)),
         ] + Timing.defaults.keys.sorted().map { ($0, Self.format(timing($0))) }
     }
 
@@ -181,7 +192,7 @@ public struct OperatorConfig: Sendable {
         "GITHUB_APP_INSTALLATION_ID", "GITHUB_WEBHOOK_SECRET", "ARGOCD_URL", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN",
         "KUBERNETES_API_URL", "KUBERNETES_TOKEN_FILE", "KUBERNETES_CA_FILE", "PROMETHEUS_URL", "SLACK_WEBHOOK_URL",
         "ALERTS_REPO", "APPROVERS", "APPROVER_TEAM", "API_TOKEN", "MONITORED_APPS", "STAGING_BRANCH",
-        "PRODUCTION_BRANCH", "MANIFEST_PATH", "LOG_LEVEL", "LOG_FORMAT",
+        "PRODUCTION_BRANCH", "MANIFEST_PATH", "LOG_LEVEL", "LOG_FORMAT", "AUDIT_LOG_STDOUT",
     ]).union(Timing.defaults.keys)
 }
 

@@ -30,39 +30,57 @@ struct Envelope: Sendable {
 actor AppWorker {
     private(set) var app: MonitoredApp
     private(set) var machine: RollbackStateMachine
+    /// The app description last committed (nil until the first commit).
+    private var persistedApp: MonitoredApp?
     private var timers: [TimerToken: Task<Void, Never>] = [:]
     private let engine: EngineCore
-    private let continuation: AsyncStream<Envelope>.Continuation
-    private var loop: Task<Void, Never>?
+    /// Events waiting for their turn, and whether a task is draining them. An idle app holds
+    /// no task: a long-lived loop per app would keep its whole async frame (tens of KB) alive
+    /// for every monitored app.
+    private let mailbox = Mailbox()
     /// A copy readable without awaiting (REST reads, routing).
     nonisolated let snapshot: Snapshot
 
-    init(app: MonitoredApp, machine: RollbackStateMachine, engine: EngineCore) {
+    /// - Parameter persisted: the app and machine were loaded from the store.
+    init(app: MonitoredApp, machine: RollbackStateMachine, engine: EngineCore, persisted: Bool = false) {
         self.app = app
         self.machine = machine
+        persistedApp = persisted ? app : nil
         self.engine = engine
         snapshot = Snapshot(app: app, machine: machine)
-        let (stream, continuation) = AsyncStream.makeStream(of: Envelope.self)
-        self.continuation = continuation
-        Task { await self.run(stream) }
     }
 
-    private func run(_ stream: AsyncStream<Envelope>) async {
-        for await envelope in stream {
+    nonisolated func enqueue(_ envelope: Envelope) {
+        guard mailbox.post(envelope) else { return }
+        let gate = engine.stepGate
+        Task {
+            await gate.acquire()
+            await self.drain()
+            gate.release()
+        }
+    }
+
+    nonisolated func enqueue(_ event: RollbackEvent, deliveryID: String? = nil) {
+        enqueue(Envelope(event: event, deliveryID: deliveryID, completion: nil))
+    }
+
+    /// Steps through the queued events, one at a time, in order; ends when none is left.
+    private func drain() async {
+        while let envelope = mailbox.next() {
             await step(envelope)
         }
+        if mailbox.isClosed { cancelTimers() }
+    }
+
+    /// Accepts no more events; timers are cancelled once the queued ones are handled.
+    nonisolated func stop() {
+        if mailbox.close() { Task { await self.cancelTimers() } }
+    }
+
+    private func cancelTimers() {
         for t in timers.values { t.cancel() }
         timers.removeAll()
     }
-
-    nonisolated func enqueue(_ envelope: Envelope) { continuation.yield(envelope) }
-
-    nonisolated func enqueue(_ event: RollbackEvent, deliveryID: String? = nil) {
-        continuation.yield(Envelope(event: event, deliveryID: deliveryID, completion: nil))
-    }
-
-    /// Ends the loop after the events already queued; its timers are cancelled then.
-    nonisolated func stop() { continuation.finish() }
 
     /// The app's description may change between polls (labels, annotations).
     /// A changed environment or manifest location takes effect between attempts; it is
@@ -93,6 +111,18 @@ actor AppWorker {
             return
         }
 
+        // A steady check (no transition, no attempt change, nothing to do but remember it in
+        // the stability window) has nothing durable to write: losing it in a crash only
+        // delays a detection by a poll, and every poll of every healthy app would otherwise
+        // cost a commit. Transitions, attempt changes and anything with effects are written.
+        if envelope.deliveryID == nil, persistedApp == app, next.state == before.state, next.attempt == before.attempt,
+           transition.actions.allSatisfy({ if case .persist = $0 { true } else { false } }) {
+            machine = next
+            snapshot.set(app: app, machine: next)
+            finish(envelope, transition, next, now)
+            return
+        }
+
         var quotas: QuotaLedger?
         for case let .recordQuota(usage) in transition.actions {
             quotas = engine.quotas.apply(usage, now: now)
@@ -113,6 +143,7 @@ actor AppWorker {
             return
         }
         machine = next
+        persistedApp = app
         snapshot.set(app: app, machine: next)
 
         var items: [AuditItem] = []
@@ -208,6 +239,48 @@ actor AppWorker {
     }
 
     static func reason(_ t: Transition) -> String { if case let .ignored(r) = t.outcome { r } else { "" } }
+
+    /// The queue of one worker's events. `post` says whether the caller must start a drain;
+    /// `next` hands out events in order and, when none is left, ends the drain atomically.
+    final class Mailbox: @unchecked Sendable {
+        // Safe: every field is only touched under `lock`.
+        private let lock = NSLock()
+        private var queue: [Envelope] = []
+        private var head = 0
+        private var draining = false
+        private var closed = false
+
+        func post(_ e: Envelope) -> Bool {
+            lock.lock(); defer { lock.unlock() }
+            guard !closed else { return false }
+            queue.append(e)
+            if draining { return false }
+            draining = true
+            return true
+        }
+
+        func next() -> Envelope? {
+            lock.lock(); defer { lock.unlock() }
+            guard head < queue.count else {
+                queue.removeAll(keepingCapacity: false)
+                head = 0
+                draining = false
+                return nil
+            }
+            let e = queue[head]
+            head += 1
+            return e
+        }
+
+        /// Returns true when no drain is running (the caller cleans up itself).
+        func close() -> Bool {
+            lock.lock(); defer { lock.unlock() }
+            closed = true
+            return !draining
+        }
+
+        var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+    }
 
     /// A lock-protected copy of the worker's state for readers that must not await.
     final class Snapshot: @unchecked Sendable {

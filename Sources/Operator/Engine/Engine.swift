@@ -30,6 +30,8 @@ final class EngineCore: Sendable {
     let logger: Logger
     let quotas: QuotaBox
     let observer: (@Sendable (StepReport) -> Void)?
+    /// Bounds the application steps in flight at once (see `AsyncGate`).
+    let stepGate = AsyncGate(permits: 64)
 
     init(store: EngineStore, effects: EffectPerforming, audit: AuditWriting, metrics: OperatorMetrics,
          configuration: RollbackConfiguration, clock: @escaping @Sendable () -> Date, logger: Logger,
@@ -92,7 +94,7 @@ public final class Engine: @unchecked Sendable {
         var resumed = 0
         lock.lock()
         for row in rows {
-            let w = AppWorker(app: row.app, machine: row.machine, engine: core)
+            let w = AppWorker(app: row.app, machine: row.machine, engine: core, persisted: true)
             workers[row.app.name] = w
             core.metrics.fsmState.set([row.app.name, row.machine.state.rawValue], 1)
             if row.machine.state.hasOpenAttempt { core.metrics.activeRollbacks.add([row.app.info.environment.rawValue], 1) }

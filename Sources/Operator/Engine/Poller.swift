@@ -1,5 +1,8 @@
 import Clients
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import RollbackCore
 
@@ -31,6 +34,9 @@ final class Poller: Sendable {
         while !Task.isCancelled {
             let started = DispatchTime.now().uptimeNanoseconds
             await cycle()
+            // A cycle decodes the whole Argo CD list; give the freed memory back to the system
+            // so the resident size follows what is live, not the largest list ever decoded.
+            _ = malloc_trim(0)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             try? await Task.sleep(nanoseconds: UInt64(max(0.001, interval - elapsed) * 1e9))
         }
@@ -108,3 +114,6 @@ final class Poller: Sendable {
                              deliveryID: deliveryID)
     }
 }
+
+/// glibc's `malloc_trim` (declared in <malloc.h>, which the Glibc module does not export).
+@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32

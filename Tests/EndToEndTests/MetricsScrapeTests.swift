@@ -1,0 +1,105 @@
+import Demo
+import Foundation
+import Operator
+import RollbackCore
+import TestSupport
+import Testing
+
+/// `/metrics` after real rollbacks: every SPEC section 15 family is there with its type and
+/// exact label names, histogram buckets are the SPEC's, and `promtool check metrics` accepts it.
+@Suite struct MetricsScrapeTests {
+    static let families: [(name: String, type: String, labels: Set<String>)] = [
+        ("ai_operator_degradations_detected_total", "counter", ["app_name", "environment"]),
+        ("ai_operator_rollbacks_proposed_total", "counter", ["app_name", "environment", "success"]),
+        ("ai_operator_rollbacks_merged_total", "counter", ["app_name", "environment", "auto_merged"]),
+        ("ai_operator_rollbacks_aborted_total", "counter", ["app_name", "environment", "reason"]),
+        ("ai_operator_invariant_violations_total", "counter", ["invariant_id"]),
+        ("ai_operator_mcp_call_errors_total", "counter", ["call_name", "error_code"]),
+        ("ai_operator_fsm_state", "gauge", ["app_name", "state"]),
+        ("ai_operator_active_rollbacks", "gauge", ["environment"]),
+        ("ai_operator_mean_time_to_recovery_seconds", "histogram", ["app_name", "environment"]),
+        ("ai_operator_candidate_resolution_duration_seconds", "histogram", ["app_name"]),
+        ("ai_operator_mcp_call_duration_seconds", "histogram", ["call_name"]),
+    ]
+
+    static let buckets: [String: [String]] = [
+        "ai_operator_mean_time_to_recovery_seconds": ["30", "60", "120", "300", "600", "1200", "+Inf"],
+        "ai_operator_candidate_resolution_duration_seconds": ["10", "30", "60", "120", "+Inf"],
+        "ai_operator_mcp_call_duration_seconds": ["0.1", "0.5", "1", "2", "5", "10", "+Inf"],
+    ]
+
+    @Test func everySpecFamilyIsLiveAfterRollbacks() async throws {
+        let env = try DemoEnvironment()
+        defer { env.stop() }
+        // A staging rollback that completes, and one whose CI fails (an abort, an invariant
+        // violation is not needed for the family to exist but the abort reason is).
+        env.seed(app: "checkout", environment: "staging")
+        let service = try env.startService(logger: capturingLogger(LogOutput(capturing: true)))
+        let engine = try #require(service.engineForInspection)
+        let completed = await eventuallyAsync(within: 60) {
+            engine.machine(of: "checkout")?.lastAttempt != nil && engine.machine(of: "checkout")?.state == .idle
+        }
+        try #require(completed)
+        env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.2)
+        env.seed(app: "payments", environment: "staging")
+        let aborted = await eventuallyAsync(within: 60) { engine.machine(of: "payments")?.state == .abort }
+        try #require(aborted)
+
+        let scrape = try await httpAsync(port: service.port, method: "GET", path: "/metrics", headers: [], body: [])
+        #expect(scrape.status == 200)
+        #expect(scrape.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        let text = scrape.text
+        for f in Self.families {
+            #expect(text.contains("# TYPE \(f.name) \(f.type)\n"), "\(f.name) type")
+            let samples = text.split(separator: "\n").filter { $0.hasPrefix(f.name) && !$0.hasPrefix("#") }
+            let series = samples.filter { f.type != "histogram" || $0.hasPrefix(f.name + "_count") }
+            #expect(!series.isEmpty, "\(f.name) has no series after the rollbacks")
+            for s in series {
+                #expect(Self.labelNames(String(s)) == f.labels, "\(f.name): \(s)")
+            }
+            if let want = Self.buckets[f.name] {
+                let le = samples.filter { $0.hasPrefix(f.name + "_bucket") }.compactMap { Self.label("le", String($0)) }
+                #expect(Array(le.prefix(want.count)) == want, "\(f.name) buckets \(le.prefix(want.count))")
+            }
+        }
+        #expect(text.contains(#"ai_operator_rollbacks_merged_total{app_name="checkout",environment="staging",auto_merged="true"} 1"#))
+        #expect(text.contains(#"ai_operator_rollbacks_aborted_total{app_name="payments",environment="staging",reason="CI_FAILURE"} 1"#))
+
+        // promtool, from Debian's prometheus package, checks the exposition format.
+        let promtool = try #require(["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "promtool is missing: install Debian's prometheus package (.ci/install-deps does)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promtool)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(scrape.body))
+        try input.fileHandleForWriting.close()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let finished = await eventuallyAsync(within: 30) { !p.isRunning }
+        #expect(finished)
+        #expect(p.terminationStatus == 0, "promtool check metrics: \(report)")
+    }
+
+    static func labelNames(_ sample: String) -> Set<String> {
+        guard let open = sample.firstIndex(of: "{"), let close = sample.lastIndex(of: "}") else { return [] }
+        let inner = sample[sample.index(after: open)..<close]
+        var names: Set<String> = []
+        var inQuotes = false, escaped = false, current = ""
+        for c in inner {
+            if inQuotes {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inQuotes = false }
+            } else if c == "\"" { inQuotes = true } else if c == "=" { names.insert(current); current = "" } else if c != "," { current.append(c) }
+        }
+        return names.subtracting(["le"])
+    }
+
+    static func label(_ name: String, _ sample: String) -> String? {
+        guard let r = sample.range(of: "\(name)=\"") else { return nil }
+        let rest = sample[r.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+}
