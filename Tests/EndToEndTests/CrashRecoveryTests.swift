@@ -1,0 +1,136 @@
+import Demo
+import Foundation
+import Simulator
+import Testing
+
+/// Issue 5 acceptance: `kill -9` of the real `ai-operator serve` right after each step of a
+/// staging rollback, restarted on the same port and data dir; every restart ends with exactly
+/// one PR, one rollback commit, at most one merge, no escalation, the attempt complete, and an
+/// audit log whose hash chain still verifies.
+///
+/// The kill point is reached without hooks in the product: the NEXT GitHub request of the
+/// sequence is held by a simulator fault (`stall`: held and never performed; `delay`: performed
+/// but the answer held), the test waits (bounded) until the previous step is visible in the
+/// simulator and the held request has arrived, then SIGKILLs the process.
+@Suite(.serialized) struct CrashRecoveryTests {
+    /// Runs one crash: arm the fault, start, wait for `killWhen`, SIGKILL, check the state at
+    /// the kill, restart, and expect the attempt to complete exactly once.
+    func crash(_ point: String, app: String, arm: (CrashScenario) -> Void = { _ in },
+               killWhen: @escaping (CrashScenario) -> Bool, atKill: (CrashScenario) -> Void = { _ in },
+               after: (CrashScenario) -> Void = { _ in }) async throws {
+        let c = try CrashScenario(app: app)
+        do {
+            arm(c)
+            try await c.start()
+            let reached = await poll(within: 45) { killWhen(c) }
+            try #require(reached, "\(point): kill point never reached; app: \(String(describing: c.appView)); output:\n\(c.output())")
+            let before = (c.appView?["attempt"] as? [String: Any])?["correlationId"] as? String
+            await c.kill9()
+            try #require(before != nil, "\(point): no open attempt at the kill")
+            atKill(c)
+            c.github.faults.clear()
+            try await c.start()
+            #expect(c.binary?.text.contains("resumed=1") == true, "\(point): the restart did not resume the attempt:\n\(c.output())")
+            await c.expectCompletedExactlyOnce(point)
+            let last = (c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String
+            #expect(last == before, "\(point): the attempt that completed is not the one that was interrupted")
+            after(c)
+            await c.stopBinary()
+            // The audit log written across the crash still verifies (the real subcommand).
+            let verify = try CrashBinary(arguments: ["audit", "verify", (c.env.dataDir as NSString).appendingPathComponent("audit")],
+                                         environment: [:])
+            let status = await verify.waitForExit(seconds: 20)
+            #expect(status == 0, "\(point): audit verify: \(verify.text)")
+            #expect(verify.text.contains("audit log OK"), "\(point): audit verify: \(verify.text)")
+            await c.stop()
+        } catch {
+            await c.stop()
+            throw error
+        }
+    }
+
+    @Test func killRightAfterBranchCreated() async throws {
+        try await crash("branch created", app: "cart", arm: {
+            $0.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/contents/**")
+        }, killWhen: { c in
+            c.rollbackBranches.count == 1 && c.requested("PUT", "/repos/*/*/contents/**")
+        }, atKill: { c in
+            #expect(c.rollbackBranches.count == 1)
+            #expect(c.rollbackBranches.first.map { c.commitsBeyondBase($0).count } == 0, "the manifest was committed before the kill")
+            #expect(c.github.pulls(repo: c.s.gitopsRepo).isEmpty)
+        })
+    }
+
+    @Test func killRightAfterManifestCommitted() async throws {
+        try await crash("manifest committed", app: "billing", arm: {
+            $0.github.faults.inject(.stall(30), method: "POST", path: "/repos/*/*/pulls")
+        }, killWhen: { c in
+            c.requested("POST", "/repos/*/*/pulls")
+        }, atKill: { c in
+            #expect(c.rollbackBranches.first.map { c.commitsBeyondBase($0).count } == 1)
+            #expect(c.github.pulls(repo: c.s.gitopsRepo).isEmpty)
+        })
+    }
+
+    /// The PR was created but its answer never came back: the restart must find it, not open a second.
+    @Test func killRightAfterPullRequestCreatedAnswerLost() async throws {
+        try await crash("PR created, answer lost", app: "search", arm: {
+            $0.github.faults.inject(.delay(30), method: "POST", path: "/repos/*/*/pulls")
+        }, killWhen: { c in
+            c.requested("POST", "/repos/*/*/pulls") && c.github.pulls(repo: c.s.gitopsRepo).count == 1
+        }, atKill: { c in
+            #expect(c.github.pulls(repo: c.s.gitopsRepo).first?.labels.isEmpty == true)
+        })
+    }
+
+    /// The PR is open; the labels request was held and never performed.
+    @Test func killRightAfterPullRequestOpened() async throws {
+        try await crash("PR opened", app: "profile", arm: {
+            $0.github.faults.inject(.stall(30), method: "POST", path: "/repos/*/*/issues/*/labels")
+        }, killWhen: { c in
+            c.requested("POST", "/repos/*/*/issues/*/labels")
+        }, atKill: { c in
+            #expect(c.github.pulls(repo: c.s.gitopsRepo).count == 1)
+        }, after: { c in
+            #expect(Set(c.github.pulls(repo: c.s.gitopsRepo).first?.labels ?? []) == ["ai-operator", "rollback", "staging"])
+        })
+    }
+
+    /// The CI result arrives as a webhook (CI takes 2 s here, so the PR exists and waits for it);
+    /// the service answers 202 (stored) and is killed at once.
+    @Test func killRightAfterCIWebhookAccepted() async throws {
+        try await crash("CI webhook accepted", app: "orders", arm: { c in
+            c.github.clearAutoCheckRuns()
+            c.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 2)
+        }, killWhen: { c in
+            c.github.pulls(repo: c.s.gitopsRepo).count == 1 && !c.acceptedCIDeliveries.isEmpty
+        }, after: { c in
+            // Stored before the crash, so processed (once) after it at the latest.
+            let stored = c.apiGet("/api/v1/deliveries?limit=1000")?["deliveries"] as? [[String: Any]] ?? []
+            for id in c.acceptedCIDeliveries {
+                let d = stored.first { $0["id"] as? String == id }
+                #expect(d?["processedAt"] != nil, "delivery \(id) accepted before the kill was never processed: \(String(describing: d))")
+            }
+        })
+    }
+
+    /// The merge request was held and never performed: the restart merges once.
+    @Test func killRightAfterMergeRequestedNotPerformed() async throws {
+        try await crash("merge requested (not performed)", app: "payments", arm: {
+            $0.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/pulls/*/merge")
+        }, killWhen: { c in
+            c.requested("PUT", "/repos/*/*/pulls/*/merge")
+        }, atKill: { c in
+            #expect(c.github.merges.isEmpty)
+        })
+    }
+
+    /// GitHub merged, but the answer never came back: the restart must see it merged, not merge again.
+    @Test func killRightAfterMergePerformedAnswerLost() async throws {
+        try await crash("merge performed, answer lost", app: "inventory", arm: {
+            $0.github.faults.inject(.delay(30), method: "PUT", path: "/repos/*/*/pulls/*/merge")
+        }, killWhen: { c in
+            c.requested("PUT", "/repos/*/*/pulls/*/merge") && c.github.merges.count == 1
+        })
+    }
+}
