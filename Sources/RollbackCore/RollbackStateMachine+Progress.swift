@@ -222,6 +222,14 @@ extension RollbackStateMachine {
     }
 
     mutating func resumed(_ s: inout Step) -> Transition.Outcome {
+        if state == .abort, let a = attempt, let code = a.escalations.last, a.escalationIssueURL == nil,
+           let ended = a.history.last(where: { $0.to == .abort }) {
+            // The Abort was committed but its escalation may not have reached GitHub before a
+            // crash (no issue linked): send it again. The effect finds an issue already opened
+            // for this attempt (its correlation id is in the body) and then only links it.
+            s.out.append(.escalate(escalation(code, ended.reason, state: ended.from, asComment: false)))
+            return .applied
+        }
         guard state.hasOpenAttempt, let a = attempt else { return .ignored(reason: "no open attempt to resume") }
         if s.now.timeIntervalSince(a.createdAt) > s.config.staleAttempt {
             abort(.staleState, escalation: .staleState, detail: "the attempt is older than \(Int(s.config.staleAttempt)) s", closePR: nil, &s)
