@@ -23,7 +23,7 @@ import Testing
             arm(c)
             try await c.start()
             let reached = await poll(within: 45) { killWhen(c) }
-            try #require(reached, "\(point): kill point never reached; app: \(String(describing: c.appView)); output:\n\(c.output())")
+            try #require(reached, "\(point): kill point never reached; \(c.brief); output:\n\(c.output())")
             let before = (c.appView?["attempt"] as? [String: Any])?["correlationId"] as? String
             await c.kill9()
             try #require(before != nil, "\(point): no open attempt at the kill")
@@ -132,5 +132,45 @@ import Testing
         }, killWhen: { c in
             c.requested("PUT", "/repos/*/*/pulls/*/merge") && c.github.merges.count == 1
         })
+    }
+
+    /// CI fails: `Abort` with a `CI_FAILURE` escalation. The kill comes after the `Abort` was
+    /// committed, while the escalation issue request is held (never performed, or performed with
+    /// the answer lost): the restart ends with exactly one escalation issue, no merge.
+    @Test(arguments: [false, true])
+    func killWhileEscalatingAfterCIFailure(issueCreated: Bool) async throws {
+        let point = issueCreated ? "escalation issue created, answer lost" : "escalation issue requested (not performed)"
+        let c = try CrashScenario(app: issueCreated ? "ledger" : "catalog")
+        do {
+            c.github.clearAutoCheckRuns()
+            c.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.3)
+            let issues = "/repos/\(c.env.alertsRepo)/issues"
+            c.github.faults.inject(issueCreated ? .delay(30) : .stall(30), method: "POST", path: issues)
+            try await c.start()
+            let reached = await poll(within: 45) {
+                c.requested("POST", issues) && c.github.issues(repo: c.env.alertsRepo).count == (issueCreated ? 1 : 0)
+            }
+            try #require(reached, "\(point): kill point never reached; \(c.brief); output:\n\(c.output())")
+            await c.kill9()
+            c.github.faults.clear()
+            try await c.start()
+            // The restart finishes the escalation: the attempt (still in Abort) links its one issue.
+            var attempt: [String: Any]?
+            let linked = await poll(within: 20) {
+                attempt = c.appView?["attempt"] as? [String: Any]
+                return c.appView?["state"] as? String == "Abort" && attempt?["escalationIssueUrl"] as? String != nil
+            }
+            #expect(linked, "\(point): the escalation was not finished after the restart; \(c.brief); output:\n\(c.output())")
+            let opened = c.github.issues(repo: c.env.alertsRepo)
+            #expect(opened.count == 1, "\(point): escalation issues \(opened.map(\.title))")
+            #expect(opened.first.map { attempt?["escalationIssueUrl"] as? String == "https://github.com/\(c.env.alertsRepo)/issues/\($0.number)" } ?? false,
+                    "\(point): \(String(describing: attempt?["escalationIssueUrl"]))")
+            #expect(c.github.pulls(repo: c.s.gitopsRepo).count == 1)
+            #expect(c.github.merges.isEmpty)
+            await c.stop()
+        } catch {
+            await c.stop()
+            throw error
+        }
     }
 }

@@ -157,6 +157,14 @@ final class CrashScenario: @unchecked Sendable {
 
     var appView: [String: Any]? { apiGet("/api/v1/applications/\(app)") }
 
+    /// The app's state and its attempt's history, for failure messages.
+    var brief: String {
+        guard let v = appView else { return "(API not answering)" }
+        let a = (v["attempt"] ?? v["lastAttempt"]) as? [String: Any]
+        let h = (a?["history"] as? [[String: Any]] ?? []).map { "\($0["to"] ?? "?") (\($0["event"] ?? "")): \($0["reason"] ?? "")" }
+        return "state \(v["state"] ?? "?"), attempt \(a?["correlationId"] ?? "none") \(a?["state"] ?? "") issue \(a?["escalationIssueUrl"] ?? "none"); history: \(h)"
+    }
+
     /// Did a GitHub request `method` on a path matching `pattern` (FaultRule syntax) reach the simulator?
     func requested(_ method: String, _ pattern: String) -> Bool {
         github.requestLog.contains { $0.method == method && pathMatches(pattern, $0.path) }
@@ -194,7 +202,7 @@ final class CrashScenario: @unchecked Sendable {
     /// branch with one commit beyond the base, one merge, no escalation issue.
     func expectCompletedExactlyOnce(_ point: String, mergeExpected: Bool = true) async {
         let last = await waitForCompletion()
-        #expect(last != nil, "\(point): the attempt did not complete; app: \(String(describing: appView)); output:\n\(output())")
+        #expect(last != nil, "\(point): the attempt did not complete; \(brief); output:\n\(output())")
         let pulls = github.pulls(repo: s.gitopsRepo)
         #expect(pulls.count == 1, "\(point): pull requests \(pulls.map { "#\($0.number) \($0.headRef) \($0.state)" })")
         let branches = rollbackBranches
