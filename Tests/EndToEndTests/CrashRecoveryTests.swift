@@ -96,18 +96,27 @@ import Testing
         })
     }
 
-    /// The CI result arrives as a webhook (CI takes 2 s here, so the PR exists and waits for it);
-    /// the service answers 202 (stored) and is killed at once.
+    /// The CI result arrives as a webhook (CI takes 1 s here, so the PR exists and waits for
+    /// it); the service answers 202 (stored). Every read of the rollback head's check runs is
+    /// held, so the delivery cannot be processed (webhooks are hints: processing re-reads CI):
+    /// the kill comes while it is stored and not processed, and the restart processes it.
     @Test func killRightAfterCIWebhookAccepted() async throws {
+        var unprocessedAtKill: [String] = []
         try await crash("CI webhook accepted", app: "orders", arm: { c in
             c.github.clearAutoCheckRuns()
-            c.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 2)
+            c.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 1)
+            c.github.faults.inject(.stall(30), method: "GET", path: "/repos/\(c.s.gitopsRepo)/commits/*/check-runs", count: nil)
         }, killWhen: { c in
-            c.github.pulls(repo: c.s.gitopsRepo).count == 1 && !c.acceptedCIDeliveries.isEmpty
-        }, after: { c in
-            // Stored before the crash, so processed (once) after it at the latest.
+            guard c.github.pulls(repo: c.s.gitopsRepo).count == 1, !c.acceptedCIDeliveries.isEmpty else { return false }
             let stored = c.apiGet("/api/v1/deliveries?limit=1000")?["deliveries"] as? [[String: Any]] ?? []
-            for id in c.acceptedCIDeliveries {
+            unprocessedAtKill = c.acceptedCIDeliveries.filter { id in
+                stored.contains { $0["id"] as? String == id && $0["processedAt"] == nil }
+            }
+            return !unprocessedAtKill.isEmpty
+        }, after: { c in
+            // Stored before the crash, not processed then: processed after the restart.
+            let stored = c.apiGet("/api/v1/deliveries?limit=1000")?["deliveries"] as? [[String: Any]] ?? []
+            for id in unprocessedAtKill {
                 let d = stored.first { $0["id"] as? String == id }
                 #expect(d?["processedAt"] != nil, "delivery \(id) accepted before the kill was never processed: \(String(describing: d))")
             }
