@@ -15,10 +15,10 @@ import Testing
 @Suite(.serialized) struct CrashRecoveryTests {
     /// Runs one crash: arm the fault, start, wait for `killWhen`, SIGKILL, check the state at
     /// the kill, restart, and expect the attempt to complete exactly once.
-    func crash(_ point: String, app: String, arm: (CrashScenario) -> Void = { _ in },
+    func crash(_ point: String, app: String, environment: String = "staging", overrides: [String: String] = [:], arm: (CrashScenario) -> Void = { _ in },
                killWhen: @escaping (CrashScenario) -> Bool, atKill: (CrashScenario) -> Void = { _ in },
                after: (CrashScenario) -> Void = { _ in }) async throws {
-        let c = try CrashScenario(app: app)
+        let c = try CrashScenario(app: app, environment: environment, overrides: overrides)
         do {
             arm(c)
             try await c.start()
@@ -30,8 +30,10 @@ import Testing
             atKill(c)
             c.github.faults.clear()
             try await c.start()
-            #expect(c.binary?.text.contains("resumed=1") == true, "\(point): the restart did not resume the attempt:\n\(c.output())")
-            await c.expectCompletedExactlyOnce(point)
+            // The line is written before /readyz answers 200; the pipe may deliver it a bit later.
+            let resumed = await poll(within: 5) { c.binary?.text.contains("recovery done") == true }
+            #expect(resumed && c.binary?.text.contains("resumed=1") == true, "\(point): the restart did not resume the attempt:\n\(c.output())")
+            await c.expectCompletedExactlyOnce(point, approvalEscalation: environment == "production")
             let last = (c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String
             #expect(last == before, "\(point): the attempt that completed is not the one that was interrupted")
             after(c)
@@ -140,6 +142,42 @@ import Testing
             $0.github.faults.inject(.delay(30), method: "PUT", path: "/repos/*/*/pulls/*/merge")
         }, killWhen: { c in
             c.requested("PUT", "/repos/*/*/pulls/*/merge") && c.github.merges.count == 1
+        })
+    }
+
+    /// Merged and confirmed; the app has not recovered yet (Argo CD's controller is paused):
+    /// the restart waits for the recovery and completes, without merging again.
+    @Test func killWhileWaitingForRecoveryAfterMerge() async throws {
+        try await crash("merged, waiting for recovery", app: "shipping", arm: { c in
+            c.env.controller.stop()
+        }, killWhen: { c in
+            c.state == "RollbackMerged" && c.github.merges.count == 1
+        }, atKill: { c in
+            c.env.controller.start()
+        })
+    }
+
+    /// Recovered; the `RollbackComplete` hold (5 s here) is pending: the restart finishes it.
+    @Test func killDuringTheCompleteHold() async throws {
+        try await crash("complete hold pending", app: "pricing", overrides: ["COMPLETE_HOLD_SEC": "5"], killWhen: { c in
+            c.state == "RollbackComplete"
+        })
+    }
+
+    /// Production: the PR waits for an approver; after the approval the merge request is held
+    /// and never performed: the restart merges once, on the recorded approval.
+    @Test func killRightAfterProductionMergeRequested() async throws {
+        var approved = false
+        try await crash("production merge requested (not performed)", app: "accounts", environment: "production", arm: {
+            $0.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/pulls/*/merge")
+        }, killWhen: { c in
+            if !approved, c.state == "AwaitingMergeApproval", let pr = c.github.pulls(repo: c.s.gitopsRepo).first {
+                c.github.addReview(repo: c.s.gitopsRepo, number: pr.number, user: c.env.approver, state: "APPROVED")
+                approved = true
+            }
+            return c.requested("PUT", "/repos/*/*/pulls/*/merge")
+        }, atKill: { c in
+            #expect(c.github.merges.isEmpty)
         })
     }
 

@@ -103,10 +103,14 @@ final class CrashScenario: @unchecked Sendable {
     private var logs: [String] = []
     private(set) var kills = 0
 
-    init(app: String) throws {
+    /// Extra configuration of every binary run (e.g. a longer `COMPLETE_HOLD_SEC`).
+    let overrides: [String: String]
+
+    init(app: String, environment: String = "staging", overrides: [String: String] = [:]) throws {
         self.app = app
+        self.overrides = overrides
         env = try DemoEnvironment()
-        s = env.seed(app: app, environment: "staging")
+        s = env.seed(app: app, environment: environment)
     }
 
     var github: GitHubSimulator { env.sims.github }
@@ -114,7 +118,7 @@ final class CrashScenario: @unchecked Sendable {
     /// Starts `ai-operator serve` (the first time on a free port, after that on the same one)
     /// and points GitHub's webhooks at it.
     func start() async throws {
-        let b = try CrashBinary(arguments: ["serve"], environment: try env.environment(port: port))
+        let b = try CrashBinary(arguments: ["serve"], environment: try env.environment(port: port, overrides: overrides))
         binary = b
         guard let p = await b.waitForReady() else {
             logs.append(b.text)
@@ -154,6 +158,8 @@ final class CrashScenario: @unchecked Sendable {
         guard port != 0, let r = try? RawHTTP.request(port: port, method: "GET", path: path, timeout: 3), r.status == 200 else { return nil }
         return r.json
     }
+
+    var state: String? { appView?["state"] as? String }
 
     var appView: [String: Any]? { apiGet("/api/v1/applications/\(app)") }
 
@@ -200,7 +206,8 @@ final class CrashScenario: @unchecked Sendable {
 
     /// After the restart: the attempt completes, and GitHub holds exactly one PR, one rollback
     /// branch with one commit beyond the base, one merge, no escalation issue.
-    func expectCompletedExactlyOnce(_ point: String, mergeExpected: Bool = true) async {
+    /// `approvalEscalation`: production's one "approval required" issue is expected.
+    func expectCompletedExactlyOnce(_ point: String, mergeExpected: Bool = true, approvalEscalation: Bool = false) async {
         let last = await waitForCompletion()
         #expect(last != nil, "\(point): the attempt did not complete; \(brief); output:\n\(output())")
         let pulls = github.pulls(repo: s.gitopsRepo)
@@ -218,9 +225,17 @@ final class CrashScenario: @unchecked Sendable {
         #expect(merges.count <= 1, "\(point): merges \(merges.map { "#\($0.number)" })")
         if mergeExpected { #expect(merges.count == 1, "\(point): no merge") }
         if let pr = pulls.first { #expect(pr.merged, "\(point): PR #\(pr.number) not merged") }
+        if let pr = pulls.first {
+            let want: Set<String> = ["ai-operator", "rollback", s.environment]
+            #expect(Set(pr.labels) == want, "\(point): labels \(pr.labels)")
+        }
         let issues = github.issues(repo: env.alertsRepo)
         #expect(issues.count <= 1, "\(point): escalation issues \(issues.map(\.title))")
-        #expect(issues.isEmpty, "\(point): unexpected escalation \(issues.map(\.title))")
+        if approvalEscalation {
+            #expect(issues.allSatisfy { ($0.body ?? "").contains("APPROVAL_REQUIRED") }, "\(point): unexpected escalation \(issues.map(\.title))")
+        } else {
+            #expect(issues.isEmpty, "\(point): unexpected escalation \(issues.map(\.title))")
+        }
         let manifest = github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch) ?? ""
         #expect(manifest.contains(s.goodRevisions.last!) && !manifest.contains(s.badRevision), "\(point): manifest not rolled back")
         if let cid = last?["correlationId"] as? String, let attempt = apiGet("/api/v1/rollbacks/\(cid)") {
