@@ -222,13 +222,13 @@ extension RollbackStateMachine {
     }
 
     mutating func resumed(_ s: inout Step) -> Transition.Outcome {
-        if state == .abort, let a = attempt, let code = a.escalations.last, a.escalationIssueURL == nil,
-           let ended = a.history.last(where: { $0.to == .abort }) {
-            // The Abort was committed but its escalation may not have reached GitHub before a
-            // crash (no issue linked): send it again. The effect finds an issue already opened
-            // for this attempt (its correlation id is in the body) and then only links it.
-            s.out.append(.escalate(escalation(code, ended.reason, state: ended.from, asComment: false)))
-            return .applied
+        if let a = attempt, a.escalationIssueURL == nil, var e = a.unlinkedEscalation {
+            // An escalation was committed but may not have reached GitHub before a crash (no
+            // issue linked): send it again. The effect finds an issue already opened for this
+            // attempt (its correlation id is in the body) and then only links it.
+            e.asCommentOnExistingIssue = false
+            s.out.append(.escalate(e))
+            if state == .abort { return .applied }
         }
         guard state.hasOpenAttempt, let a = attempt else { return .ignored(reason: "no open attempt to resume") }
         if s.now.timeIntervalSince(a.createdAt) > s.config.staleAttempt {
@@ -266,6 +266,7 @@ extension RollbackStateMachine {
     mutating func escalationIssueOpened(_ url: String, _ s: inout Step) -> Transition.Outcome {
         guard attempt != nil else { return .ignored(reason: "no attempt to attach the issue to") }
         attempt!.escalationIssueURL = url
+        attempt!.unlinkedEscalation = nil
         return .applied
     }
 }

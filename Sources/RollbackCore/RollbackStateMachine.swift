@@ -134,6 +134,7 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     mutating func escalate(_ code: ReasonCode, _ detail: String, _ s: inout Step) {
         let e = escalation(code, detail, state: state, asComment: !(attempt?.escalations.isEmpty ?? true))
         attempt?.escalations.append(code)
+        if attempt?.escalationIssueURL == nil { attempt?.unlinkedEscalation = e }
         s.out.append(.audit(AuditRecord(
             actionType: .escalation, level: .warning, correlationId: attempt?.correlationId,
             reasoning: ReasoningRenderer.escalation(app: app.name, code: code, detail: detail),

@@ -220,4 +220,32 @@ import Testing
             throw error
         }
     }
+
+    /// Production: CI passed, the "approval required" page (issue + Slack) was committed but
+    /// its issue request is held and never performed when the kill comes: the restart still
+    /// pages (one issue), the approver approves, the attempt completes.
+    @Test func killWhilePagingForProductionApproval() async throws {
+        let c = try CrashScenario(app: "identity", environment: "production")
+        do {
+            let issues = "/repos/\(c.env.alertsRepo)/issues"
+            c.github.faults.inject(.stall(30), method: "POST", path: issues)
+            try await c.start()
+            let reached = await poll(within: 45) { c.requested("POST", issues) }
+            try #require(reached, "kill point never reached; \(c.brief); output:\n\(c.output())")
+            await c.kill9()
+            #expect(c.github.issues(repo: c.env.alertsRepo).isEmpty)
+            c.github.faults.clear()
+            try await c.start()
+            let paged = await poll(within: 20) { c.github.issues(repo: c.env.alertsRepo).count == 1 }
+            #expect(paged, "no approval page after the restart; \(c.brief); output:\n\(c.output())")
+            if let pr = c.github.pulls(repo: c.s.gitopsRepo).first {
+                c.github.addReview(repo: c.s.gitopsRepo, number: pr.number, user: c.env.approver, state: "APPROVED")
+            }
+            await c.expectCompletedExactlyOnce("production approval page", approvalEscalation: true)
+            await c.stop()
+        } catch {
+            await c.stop()
+            throw error
+        }
+    }
 }
