@@ -124,6 +124,7 @@ final class RunningParts: Sendable {
         tasks.cancelAll()
         engine.stop()
         transport.shutdown()
+        audit.close()
     }
 }
 
