@@ -145,6 +145,50 @@ import Testing
         })
     }
 
+    /// Killed after the manifest commit; while the service is down someone pushes an unrelated
+    /// commit to the environment branch, so the rollback branch has diverged from it. The
+    /// restart reuses the branch (its commit carries the attempt's correlation id), opens one
+    /// PR and merges once.
+    @Test func killRightAfterManifestCommittedWhileTheBaseMoves() async throws {
+        try await crash("manifest committed, base moved", app: "reviews", arm: {
+            $0.github.faults.inject(.stall(30), method: "POST", path: "/repos/*/*/pulls")
+        }, killWhen: { c in
+            c.requested("POST", "/repos/*/*/pulls")
+        }, atKill: { c in
+            c.github.addCommit(repo: c.s.gitopsRepo, branch: c.s.envBranch, files: ["README.md": "# gitops (edited)\n"],
+                               message: "docs: unrelated change", author: "platform-team")
+        })
+    }
+
+    /// Two crashes in a row: after the branch was created, then (during the recovery) after the
+    /// manifest was committed. The second restart still completes exactly once.
+    @Test func killTwiceDuringRecovery() async throws {
+        let c = try CrashScenario(app: "wishlist")
+        do {
+            c.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/contents/**")
+            try await c.start()
+            let first = await poll(within: 45) { c.requested("PUT", "/repos/*/*/contents/**") }
+            try #require(first, "first kill point never reached; \(c.brief); output:\n\(c.output())")
+            let before = (c.appView?["attempt"] as? [String: Any])?["correlationId"] as? String
+            await c.kill9()
+            c.github.faults.clear()
+            c.github.clearRequestLog()
+            c.github.faults.inject(.stall(30), method: "POST", path: "/repos/*/*/pulls")
+            try await c.start()
+            let second = await poll(within: 45) { c.requested("POST", "/repos/*/*/pulls") }
+            try #require(second, "second kill point never reached; \(c.brief); output:\n\(c.output())")
+            await c.kill9()
+            c.github.faults.clear()
+            try await c.start()
+            await c.expectCompletedExactlyOnce("two crashes")
+            #expect((c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String == before)
+            await c.stop()
+        } catch {
+            await c.stop()
+            throw error
+        }
+    }
+
     /// Merged and confirmed; the app has not recovered yet (Argo CD's controller is paused):
     /// the restart waits for the recovery and completes, without merging again.
     @Test func killWhileWaitingForRecoveryAfterMerge() async throws {
