@@ -134,6 +134,14 @@ extension RollbackStateMachine {
     }
 
     mutating func pullRequestCreated(_ pr: PullRequestRef, _ s: inout Step) -> Transition.Outcome {
+        if state == .abort, let a = attempt, a.pullRequest == nil, a.merge == nil, pr.headBranch == a.headBranch {
+            // The attempt ended (e.g. the PR-creation timeout) while its PR was being opened:
+            // never leave that PR open without an attempt behind it.
+            attempt!.pullRequest = pr
+            s.out.append(.closePullRequest(number: pr.number, comment: "This rollback attempt (\(a.correlationId)) was aborted "
+                + "(\(a.abortReason?.rawValue ?? "ABORT")) before this PR was confirmed; closing it. See the escalation issue."))
+            return .applied
+        }
         guard state == .candidateResolved else { return .ignored(reason: "no PR is being opened") }
         guard pr.headBranch == attempt!.headBranch else {
             return .ignored(reason: "the PR's head branch \(pr.headBranch) is not the expected \(attempt!.headBranch ?? "")")
@@ -240,6 +248,9 @@ extension RollbackStateMachine {
         case .degradationDetected: s.out.append(.searchCandidates(currentRevision: a.currentRevision))
         case .candidateResolved:
             // Idempotent on the shell side: an existing branch and PR are found and reused.
+            // Not when the PR-creation bound elapsed while the service was down: the re-armed
+            // timer aborts the attempt right away, so no PR is opened for it.
+            if let t = pendingTimer(.prCreation), t.fireAt <= s.now { break }
             guard let w = a.target, let branch = a.headBranch, let current = a.currentRevision else { break }
             s.out.append(.openPullRequest(PullRequestPlan(
                 repository: app.manifestRepository, baseBranch: app.baseBranch, headBranch: branch,
