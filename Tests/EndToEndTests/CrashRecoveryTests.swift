@@ -189,6 +189,67 @@ import Testing
         }
     }
 
+    /// Killed after the branch was created; the service stays down longer than
+    /// `PR_CREATION_TIMEOUT_SEC` (3 s here), so the restart aborts the attempt
+    /// (`PR_CREATION_FAILED`, one escalation). No PR may be left open for the aborted attempt.
+    @Test func prCreationTimeoutElapsedWhileDown() async throws {
+        let c = try CrashScenario(app: "coupons", overrides: ["PR_CREATION_TIMEOUT_SEC": "3"])
+        do {
+            c.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/contents/**")
+            try await c.start()
+            let reached = await poll(within: 45) { c.requested("PUT", "/repos/*/*/contents/**") }
+            try #require(reached, "kill point never reached; \(c.brief); output:\n\(c.output())")
+            let killedAt = Date()
+            await c.kill9()
+            c.github.faults.clear()
+            // Down past the timeout (a bounded wait on the clock, not on the product).
+            _ = await poll(within: 4) { Date().timeIntervalSince(killedAt) > 3.5 }
+            try await c.start()
+            var attempt: [String: Any]?
+            let aborted = await poll(within: 20) {
+                attempt = c.appView?["attempt"] as? [String: Any]
+                return attempt?["abortReason"] as? String == "PR_CREATION_FAILED" && attempt?["escalationIssueUrl"] != nil
+            }
+            #expect(aborted, "\(c.brief)")
+            // Whatever the recovery did on GitHub settles within a few polls: no open PR remains.
+            let settled = await poll(within: 10) { c.github.pulls(repo: c.s.gitopsRepo).allSatisfy { $0.state == "closed" } }
+            #expect(settled, "an open PR was left for an aborted attempt: \(c.github.pulls(repo: c.s.gitopsRepo).map { "#\($0.number) \($0.state)" })")
+            #expect(c.github.pulls(repo: c.s.gitopsRepo).count <= 1)
+            #expect(c.github.merges.isEmpty)
+            #expect(c.github.issues(repo: c.env.alertsRepo).count == 1)
+            #expect(c.rollbackBranches.count == 1)
+            await c.stop()
+        } catch {
+            await c.stop()
+            throw error
+        }
+    }
+
+    /// The same without a crash: the PR-creation bound (3 s) fires while the create-PR answer
+    /// is still on its way (held 5 s; GitHub did open the PR). The late PR is closed.
+    @Test func prConfirmedAfterTheAttemptAbortedIsClosed() async throws {
+        let c = try CrashScenario(app: "gifts", overrides: ["PR_CREATION_TIMEOUT_SEC": "3"])
+        do {
+            c.github.faults.inject(.delay(5), method: "POST", path: "/repos/*/*/pulls")
+            try await c.start()
+            let aborted = await poll(within: 30) {
+                (c.appView?["attempt"] as? [String: Any])?["abortReason"] as? String == "PR_CREATION_FAILED"
+            }
+            #expect(aborted, "\(c.brief)")
+            let closed = await poll(within: 15) {
+                let pulls = c.github.pulls(repo: c.s.gitopsRepo)
+                return pulls.count == 1 && pulls.allSatisfy { $0.state == "closed" }
+            }
+            #expect(closed, "\(c.github.pulls(repo: c.s.gitopsRepo).map { "#\($0.number) \($0.state)" }); \(c.brief)")
+            #expect(c.github.merges.isEmpty)
+            #expect(c.github.issues(repo: c.env.alertsRepo).count == 1)
+            await c.stop()
+        } catch {
+            await c.stop()
+            throw error
+        }
+    }
+
     /// Merged and confirmed; the app has not recovered yet (Argo CD's controller is paused):
     /// the restart waits for the recovery and completes, without merging again.
     @Test func killWhileWaitingForRecoveryAfterMerge() async throws {
