@@ -37,13 +37,8 @@ import Testing
             let last = (c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String
             #expect(last == before, "\(point): the attempt that completed is not the one that was interrupted")
             after(c)
-            await c.stopBinary()
             // The audit log written across the crash still verifies (the real subcommand).
-            let verify = try CrashBinary(arguments: ["audit", "verify", (c.env.dataDir as NSString).appendingPathComponent("audit")],
-                                         environment: [:])
-            let status = await verify.waitForExit(seconds: 20)
-            #expect(status == 0, "\(point): audit verify: \(verify.text)")
-            #expect(verify.text.contains("audit log OK"), "\(point): audit verify: \(verify.text)")
+            try await c.expectAuditVerifies(point)
             await c.stop()
         } catch {
             await c.stop()
@@ -182,6 +177,7 @@ import Testing
             try await c.start()
             await c.expectCompletedExactlyOnce("two crashes")
             #expect((c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String == before)
+            try await c.expectAuditVerifies("two crashes")
             await c.stop()
         } catch {
             await c.stop()

@@ -143,6 +143,17 @@ final class CrashScenario: @unchecked Sendable {
         if let b = binary { await b.terminate(); logs.append(b.text); binary = nil }
     }
 
+    /// Stops the binary, then runs the real `ai-operator audit verify <DATA_DIR>/audit`:
+    /// the hash chain written across the crashes must verify.
+    func expectAuditVerifies(_ point: String) async throws {
+        await stopBinary()
+        let verify = try CrashBinary(arguments: ["audit", "verify", (env.dataDir as NSString).appendingPathComponent("audit")],
+                                     environment: [:])
+        let status = await verify.waitForExit(seconds: 20)
+        #expect(status == 0, "\(point): audit verify: \(verify.text)")
+        #expect(verify.text.contains("audit log OK"), "\(point): audit verify: \(verify.text)")
+    }
+
     /// Stops the binary and everything else (the data dir is removed). Idempotent.
     func stop() async {
         await stopBinary()
