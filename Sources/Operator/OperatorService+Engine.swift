@@ -126,6 +126,7 @@ final class RunningParts: Sendable {
         tasks.cancelAll()
         engine.stop()
         transport.shutdown()
+        audit.close()
     }
 }
 

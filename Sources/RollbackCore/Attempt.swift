@@ -25,6 +25,9 @@ public struct Attempt: Sendable, Equatable, Codable {
     public var sawHealthyAfterMerge = false
     public var escalationIssueURL: String?
     public var escalations: [ReasonCode] = []
+    /// The latest escalation sent while no issue was linked: re-sent on resume after a crash
+    /// (the effect finds an issue already opened for the attempt and only links it).
+    public var unlinkedEscalation: Escalation?
     public var abortReason: ReasonCode?
     public var endedAt: Date?
     public var history: [HistoryEntry] = []

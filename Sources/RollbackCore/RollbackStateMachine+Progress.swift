@@ -134,6 +134,14 @@ extension RollbackStateMachine {
     }
 
     mutating func pullRequestCreated(_ pr: PullRequestRef, _ s: inout Step) -> Transition.Outcome {
+        if state == .abort, let a = attempt, a.pullRequest == nil, a.merge == nil, pr.headBranch == a.headBranch {
+            // The attempt ended (e.g. the PR-creation timeout) while its PR was being opened:
+            // never leave that PR open without an attempt behind it.
+            attempt!.pullRequest = pr
+            s.out.append(.closePullRequest(number: pr.number, comment: "This rollback attempt (\(a.correlationId)) was aborted "
+                + "(\(a.abortReason?.rawValue ?? "ABORT")) before this PR was confirmed; closing it. See the escalation issue."))
+            return .applied
+        }
         guard state == .candidateResolved else { return .ignored(reason: "no PR is being opened") }
         guard pr.headBranch == attempt!.headBranch else {
             return .ignored(reason: "the PR's head branch \(pr.headBranch) is not the expected \(attempt!.headBranch ?? "")")
@@ -224,6 +232,14 @@ extension RollbackStateMachine {
     }
 
     mutating func resumed(_ s: inout Step) -> Transition.Outcome {
+        if let a = attempt, a.escalationIssueURL == nil, var e = a.unlinkedEscalation {
+            // An escalation was committed but may not have reached GitHub before a crash (no
+            // issue linked): send it again. The effect finds an issue already opened for this
+            // attempt (its correlation id is in the body) and then only links it.
+            e.asCommentOnExistingIssue = false
+            s.out.append(.escalate(e))
+            if state == .abort { return .applied }
+        }
         guard state.hasOpenAttempt, let a = attempt else { return .ignored(reason: "no open attempt to resume") }
         if s.now.timeIntervalSince(a.createdAt) > s.config.staleAttempt {
             abort(.staleState, escalation: .staleState, detail: "the attempt is older than \(Int(s.config.staleAttempt)) s", closePR: nil, &s)
@@ -234,6 +250,9 @@ extension RollbackStateMachine {
         case .degradationDetected: s.out.append(.searchCandidates(currentRevision: a.currentRevision))
         case .candidateResolved:
             // Idempotent on the shell side: an existing branch and PR are found and reused.
+            // Not when the PR-creation bound elapsed while the service was down: the re-armed
+            // timer aborts the attempt right away, so no PR is opened for it.
+            if let t = pendingTimer(.prCreation), t.fireAt <= s.now { break }
             guard let w = a.target, let branch = a.headBranch, let current = a.currentRevision else { break }
             s.out.append(.openPullRequest(PullRequestPlan(
                 repository: app.manifestRepository, baseBranch: app.baseBranch, headBranch: branch,
@@ -260,6 +279,7 @@ extension RollbackStateMachine {
     mutating func escalationIssueOpened(_ url: String, _ s: inout Step) -> Transition.Outcome {
         guard attempt != nil else { return .ignored(reason: "no attempt to attach the issue to") }
         attempt!.escalationIssueURL = url
+        attempt!.unlinkedEscalation = nil
         return .applied
     }
 }

@@ -132,22 +132,27 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
 
     /// Escalates (SPEC 11): the attempt's issue, or a comment on it; Slack; audit.
     mutating func escalate(_ code: ReasonCode, _ detail: String, _ s: inout Step) {
-        let ctx = EscalationRenderer.Context(app: app, code: code, detail: detail, state: state, attempt: attempt,
-                                             lastCheck: attempt?.lastCheck ?? window.recent.last)
-        let existing = !(attempt?.escalations.isEmpty ?? true)
-        let e = Escalation(
-            code: code, correlationId: attempt?.correlationId, asCommentOnExistingIssue: existing,
-            issueTitle: EscalationRenderer.title(app: app.name, code: code), issueBody: EscalationRenderer.body(ctx),
-            labels: EscalationRenderer.labels(environment: app.environment),
-            slack: SlackRenderer.escalation(app: app, code: code, correlationId: attempt?.correlationId,
-                                            issueURL: attempt?.escalationIssueURL, prURL: attempt?.pullRequest?.url, detail: detail),
-            securityAlert: code == .permissionDenied)
+        let e = escalation(code, detail, state: state, asComment: !(attempt?.escalations.isEmpty ?? true))
         attempt?.escalations.append(code)
+        if attempt?.escalationIssueURL == nil { attempt?.unlinkedEscalation = e }
         s.out.append(.audit(AuditRecord(
             actionType: .escalation, level: .warning, correlationId: attempt?.correlationId,
             reasoning: ReasoningRenderer.escalation(app: app.name, code: code, detail: detail),
             fsmBefore: s.from, fsmAfter: state, event: s.label, invariants: attempt?.lastInvariants, escalation: code)))
         s.out.append(.escalate(e))
+    }
+
+    /// The escalation effect of `code` (issue, or a comment on the attempt's issue; Slack).
+    func escalation(_ code: ReasonCode, _ detail: String, state: RollbackState, asComment: Bool) -> Escalation {
+        let ctx = EscalationRenderer.Context(app: app, code: code, detail: detail, state: state, attempt: attempt,
+                                             lastCheck: attempt?.lastCheck ?? window.recent.last)
+        return Escalation(
+            code: code, correlationId: attempt?.correlationId, asCommentOnExistingIssue: asComment,
+            issueTitle: EscalationRenderer.title(app: app.name, code: code), issueBody: EscalationRenderer.body(ctx),
+            labels: EscalationRenderer.labels(environment: app.environment),
+            slack: SlackRenderer.escalation(app: app, code: code, correlationId: attempt?.correlationId,
+                                            issueURL: attempt?.escalationIssueURL, prURL: attempt?.pullRequest?.url, detail: detail),
+            securityAlert: code == .permissionDenied)
     }
 
     /// Closes the operator's PR when it is open.

@@ -267,7 +267,7 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r
         case .unauthorized: return Self.error(401, 16, "invalid session: token has invalid claims: token is expired")
-        case .delay, .drop: return .dropConnection
+        case .delay, .drop, .stall: return .dropConnection
         }
     }
 }

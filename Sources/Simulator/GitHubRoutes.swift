@@ -123,7 +123,7 @@ extension GitHubSimulator {
                 : "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
             return Self.ghError(status, message, docs: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api", headers: headers)
         case .unauthorized: return Self.ghError(401, "Bad credentials")
-        case .delay, .drop: return .dropConnection
+        case .delay, .drop, .stall: return .dropConnection
         }
     }
 

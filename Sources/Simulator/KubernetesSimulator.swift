@@ -315,7 +315,7 @@ public final class KubernetesSimulator: SimulatedService, @unchecked Sendable {
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r
         case .unauthorized: return Self.status(401, "Unauthorized", "Unauthorized")
-        case .delay, .drop: return .dropConnection
+        case .delay, .drop, .stall: return .dropConnection
         }
     }
 }

@@ -166,7 +166,7 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r
         case .unauthorized: return .text(401, "Unauthorized\n")
-        case .delay, .drop: return .dropConnection
+        case .delay, .drop, .stall: return .dropConnection
         }
     }
 }

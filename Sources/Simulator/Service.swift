@@ -29,6 +29,10 @@ public enum FaultAction: Sendable {
     case delay(Double)
     /// Close the connection without an answer.
     case drop
+    /// Hold the request `seconds` WITHOUT handling it, then close the connection without an
+    /// answer: the request arrived (it is in the request log, status 0) but never took effect.
+    /// (`delay` handles the request first and only holds the answer.)
+    case stall(Double)
     /// 401 as for an expired or revoked token.
     case unauthorized
 }
@@ -190,7 +194,7 @@ open class SimulatedService: @unchecked Sendable {
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r
         case .unauthorized: return SimJSON.response(401, ["message": "Unauthorized"])
-        case .delay, .drop: return .dropConnection
+        case .delay, .drop, .stall: return .dropConnection
         }
     }
 
@@ -211,6 +215,9 @@ open class SimulatedService: @unchecked Sendable {
         case let .delay(seconds)?:
             delay += seconds
             response = decorate(handle(request), request)
+        case let .stall(seconds)?:
+            delay += seconds
+            response = .dropConnection
         case let action?:
             response = decorate(faultResponse(action, request), request)
         case nil:

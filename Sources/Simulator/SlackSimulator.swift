@@ -58,7 +58,7 @@ public final class SlackSimulator: SimulatedService, @unchecked Sendable {
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r
         case .unauthorized: return .text(403, "invalid_token", contentType: "text/html")
-        case .delay, .drop: return .dropConnection
+        case .delay, .drop, .stall: return .dropConnection
         }
     }
 }

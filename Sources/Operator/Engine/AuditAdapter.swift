@@ -7,9 +7,11 @@ import RollbackCore
 /// run on a dedicated queue, never on Swift's cooperative pool; `record` returns once the
 /// entries are durable.
 final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Sendable {
-    // Safe: `log` is thread-safe; the queue only serializes blocking file work.
+    // Safe: `log` is thread-safe; the queue only serializes blocking file work; `closed` is
+    // only touched on `queue`.
     let log: AuditLog
     private let queue = DispatchQueue(label: "ai-operator.audit")
+    private var closed = false
     let version = OperatorVersion.current
 
     init(log: AuditLog) { self.log = log }
@@ -17,11 +19,18 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
     func record(_ items: [AuditItem], at: Date) async throws {
         let entries = items.map(entry)
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            queue.async { [log] in
+            queue.async { [self] in
+                guard !closed else { c.resume(throwing: AuditClosedError()); return }
                 do { try log.append(entries); c.resume() } catch { c.resume(throwing: error) }
             }
         }
     }
+
+    /// Shutdown: waits until every append queued so far is written, and refuses later ones
+    /// (steps then perform nothing; a call cut short by the shutdown is not recorded).
+    /// Without it the process exited while an append was still hashing on the queue, and
+    /// OpenSSL's exit-time cleanup crashed it (SIGSEGV/SIGILL instead of exit 0 on SIGTERM).
+    func close() { queue.sync { closed = true } }
 
     func entryLines(correlationId: String) throws -> [String] {
         try log.entries(correlationId: correlationId).map(\.jsonLine)
@@ -33,7 +42,10 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
         let entry = AuditEntry(mcpCall: call.name, parameters: call.parameters, result: call.result, response: call.response,
                                durationMs: call.durationMs, retryCount: call.retryCount, httpStatus: call.httpStatus,
                                correlationId: CallScope.correlationId, version: version, app: CallScope.app)
-        queue.async { [log] in _ = try? log.append([entry]) }
+        queue.async { [self] in
+            guard !closed else { return }
+            _ = try? log.append([entry])
+        }
     }
 
     private func entry(_ item: AuditItem) -> AuditEntry {
@@ -51,6 +63,10 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
                               metadata: meta)
         }
     }
+}
+
+struct AuditClosedError: Error, CustomStringConvertible {
+    var description: String { "the audit log is closed (shutting down)" }
 }
 
 /// Which attempt an external call belongs to, for its audit entry.
