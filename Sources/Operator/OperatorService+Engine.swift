@@ -46,6 +46,7 @@ final class RunningParts: Sendable {
     let engine: Engine
     let poller: Poller
     let router: InboxRouter
+    let maintenance: Maintenance
     let tasks: TaskBox
     let github: GitHubClient
     let metrics: OperatorMetrics
@@ -102,6 +103,9 @@ final class RunningParts: Sendable {
         poller = Poller(argocd: argocd, kubernetes: kubernetes, engine: engine, config: config, logger: logger)
         router = InboxRouter(inbox: store.inbox, engine: engine, effects: effects, approvers: approvers, poller: poller,
                              alertsRepo: config.alertsRepo, logger: logger, clock: clock)
+        let audit = self.audit
+        maintenance = Maintenance(engine: engine, inbox: store.inbox, pruneAudit: { now in try await audit.prune(now: now) },
+                                  prMaxAge: config.timing("ROLLBACK_PR_MAX_AGE_SEC"), logger: logger, clock: clock)
         tasks = TaskBox()
     }
 
@@ -112,6 +116,8 @@ final class RunningParts: Sendable {
         let poller = self.poller, router = self.router
         tasks.add(Task { await poller.run() })
         tasks.add(Task { await router.run() })
+        let maintenance = self.maintenance
+        tasks.add(Task { await maintenance.run() })
         let github = self.github, gauge = metrics.githubRateLimitRemaining
         tasks.add(Task {
             while !Task.isCancelled {

@@ -103,7 +103,7 @@ import Testing
         #expect(after.commits - before.commits == 2)                   // the gate's, then ONE for all 100
         #expect(after.largestBatch >= 100)
         // The WAL is checkpointed by the background thread, not inside those commits.
-        #expect(await eventually { store.writer.statistics.checkpoints > 0 })
+        #expect(await eventually(within: 60) { store.writer.statistics.checkpoints > 0 })
         #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 100)
         #expect(try rawCount(store.path, "SELECT count(DISTINCT id) FROM deliveries") == 100)
         await store.close()

@@ -32,6 +32,13 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
     /// OpenSSL's exit-time cleanup crashed it (SIGSEGV/SIGILL instead of exit 0 on SIGTERM).
     func close() { queue.sync { closed = true } }
 
+    /// Removes audit files past retention (whole files), on the audit queue.
+    func prune(now: Date) async throws -> [String] {
+        try await withCheckedThrowingContinuation { c in
+            queue.async { [log] in c.resume(with: Result { try log.prune(now: now) }) }
+        }
+    }
+
     func entryLines(correlationId: String) throws -> [String] {
         try log.entries(correlationId: correlationId).map(\.jsonLine)
     }
