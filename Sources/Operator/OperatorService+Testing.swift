@@ -1,10 +1,10 @@
 import Storage
 
 extension OperatorService {
-    /// Stored deliveries not yet processed, oldest first (for tests and diagnostics).
-    public func pendingDeliveriesForTesting(limit: Int = 100_000) throws -> [StoredDelivery] {
+    /// Every stored delivery with its body, processed or not, oldest first (tests, diagnostics).
+    public func storedDeliveriesForTesting(limit: Int = 100_000) throws -> [StoredDelivery] {
         guard let inbox = state.inbox else { return [] }
-        return try inbox.pending(limit: limit)
+        return try inbox.stored(limit: limit)
     }
 
     /// The store writer's group-commit statistics.

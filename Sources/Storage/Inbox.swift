@@ -114,9 +114,15 @@ public final class Inbox: Sendable {
             try st.bind(d.event, at: 3)
             try st.bind(d.action, at: 4)
             try st.bind(unixMillis(d.receivedAt), at: 5)
-            try st.bind(d.body, at: 6)
         }
-        if inserted == 1 { return .stored }
+        if inserted == 1 {
+            let seq = db.lastInsertRowID
+            try db.run(SQL.insertBody) { st in
+                try st.bind(seq, at: 1)
+                try st.bind(d.body, at: 2)
+            }
+            return .stored
+        }
         // Already stored: answer "duplicate" whatever happens to the listing entry. If even that
         // small insert fails (store full), the statement alone is undone and the answer stands,
         // unless SQLite dropped the whole transaction, which the writer must see.
@@ -167,6 +173,7 @@ public final class Inbox: Sendable {
     /// A delivery id pruned here is no longer known to dedup.
     public func prune(olderThan cutoff: Date, in db: SQLiteDatabase) throws -> PruneResult {
         let ms = unixMillis(cutoff)
+        try db.run(SQL.pruneBodies) { try $0.bind(ms, at: 1) }
         let deliveries = try db.run(SQL.pruneDeliveries) { try $0.bind(ms, at: 1) }
         let events = try db.run(SQL.pruneEvents) { try $0.bind(ms, at: 1) }
         return PruneResult(deliveries: deliveries, events: events)
@@ -209,9 +216,11 @@ public final class Inbox: Sendable {
     }
 
     /// Accepted and not yet processed, oldest first, with bodies.
-    public func pending(limit: Int) throws -> [StoredDelivery] {
+    /// - Parameter bodies: false reads the rows only (`body` is then empty): cheap when the
+    ///   caller may not need them.
+    public func pending(limit: Int, bodies: Bool = true) throws -> [StoredDelivery] {
         try reader.withLock { db in
-            try db.withStatement(SQL.pending) { st in
+            try db.withStatement(bodies ? SQL.pending : SQL.pendingWithoutBodies) { st in
                 try st.bind(Int64(max(0, limit)), at: 1)
                 var out: [StoredDelivery] = []
                 while try st.step() {
@@ -226,6 +235,37 @@ public final class Inbox: Sendable {
         }
     }
 
+    /// Every stored delivery with its body, processed or not, oldest first (diagnostics, tests).
+    public func stored(limit: Int) throws -> [StoredDelivery] {
+        try reader.withLock { db in
+            try db.withStatement("""
+                SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at, b.body, d.processed_at
+                FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq ORDER BY d.seq LIMIT ?1
+                """) { st in
+                try st.bind(Int64(max(0, limit)), at: 1)
+                var out: [StoredDelivery] = []
+                while try st.step() {
+                    let record = DeliveryRecord(
+                        id: st.string(1) ?? "", source: try Inbox.source(st.string(2)), event: st.string(3) ?? "",
+                        action: st.string(4), receivedAt: dateFromMillis(st.int64(5)), outcome: "accepted",
+                        processedAt: st.isNull(7) ? nil : dateFromMillis(st.int64(7)))
+                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: st.blob(6) ?? []))
+                }
+                return out
+            }
+        }
+    }
+
+    /// One stored body (for a row read with `pending(limit:bodies: false)`).
+    public func body(seq: Int64) throws -> [UInt8]? {
+        try reader.withLock { db in
+            try db.withStatement("SELECT body FROM delivery_bodies WHERE seq = ?1") { st in
+                try st.bind(seq, at: 1)
+                return try st.step() ? st.blob(0) : nil
+            }
+        }
+    }
+
     private static func source(_ raw: String?) throws -> DeliverySource {
         guard let raw, let source = DeliverySource(rawValue: raw) else {
             throw StorageError.invalidData("unknown delivery source \(raw ?? "NULL")")
@@ -235,14 +275,19 @@ public final class Inbox: Sendable {
 
     private enum SQL {
         static let insertDelivery = """
-            INSERT INTO deliveries(id, source, event, action, received_at, body)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING
+            INSERT INTO deliveries(id, source, event, action, received_at)
+            VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING
             """
+        static let insertBody = "INSERT INTO delivery_bodies(seq, body) VALUES (?1, ?2)"
         static let insertEvent = """
             INSERT INTO delivery_events(delivery_id, source, event, action, received_at, outcome)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """
         static let markProcessed = "UPDATE deliveries SET processed_at = ?2 WHERE id = ?1 AND processed_at IS NULL"
+        static let pruneBodies = """
+            DELETE FROM delivery_bodies WHERE seq IN
+                (SELECT seq FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL)
+            """
         static let pruneDeliveries = "DELETE FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL"
         static let pruneEvents = "DELETE FROM delivery_events WHERE received_at < ?1"
         // Each side takes its newest `limit` rows through its received_at index, then the two
@@ -259,7 +304,12 @@ public final class Inbox: Sendable {
             ) ORDER BY received_at DESC, kind ASC, seq DESC LIMIT ?1
             """
         static let pending = """
-            SELECT seq, id, source, event, action, received_at, body
+            SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at, b.body
+            FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq
+            WHERE d.processed_at IS NULL ORDER BY d.seq LIMIT ?1
+            """
+        static let pendingWithoutBodies = """
+            SELECT seq, id, source, event, action, received_at, NULL
             FROM deliveries WHERE processed_at IS NULL ORDER BY seq LIMIT ?1
             """
     }

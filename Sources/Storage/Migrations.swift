@@ -27,11 +27,17 @@ public enum Schema {
                 event        TEXT    NOT NULL,
                 action       TEXT,
                 received_at  INTEGER NOT NULL,             -- unix milliseconds
-                processed_at INTEGER,                      -- unix milliseconds; NULL = pending
-                body         BLOB    NOT NULL              -- last, so scans never touch its overflow pages
+                processed_at INTEGER                       -- unix milliseconds; NULL = pending
             );
             CREATE INDEX deliveries_pending  ON deliveries(seq) WHERE processed_at IS NULL;
             CREATE INDEX deliveries_received ON deliveries(received_at);
+
+            -- The bodies, apart: marking a delivery processed rewrites its small row only, never
+            -- the body's overflow pages (SQLite rewrites a whole record on UPDATE).
+            CREATE TABLE delivery_bodies (
+                seq  INTEGER PRIMARY KEY,                  -- deliveries.seq
+                body BLOB    NOT NULL
+            );
 
             -- Requests that did not add a delivery: duplicates and rejections. Never a body.
             CREATE TABLE delivery_events (

@@ -49,7 +49,7 @@ import Testing
         env.sims.github.mergeableNullReads = 1_000
         env.seed(app: "orders", environment: "staging")
         let escalated = await eventuallyAsync(within: 60) { engine.machine(of: "orders")?.state == .awaitingHumanReview }
-        try #require(escalated)
+        try #require(escalated, "orders is \(engine.machine(of: "orders")?.state.rawValue ?? "unknown"); history: \(engine.machine(of: "orders")?.attempt?.history.map { "\($0.from.rawValue)->\($0.to.rawValue) \($0.event): \($0.reason)" } ?? [])")
 
         let scrape = try await httpAsync(port: service.port, method: "GET", path: "/metrics", headers: [], body: [])
         #expect(scrape.status == 200)

@@ -19,8 +19,8 @@ import Webhooks
         #expect(stored.first?["event"] as? String == "check_suite")
         #expect(stored.first?["action"] as? String == "completed")
         #expect(stored.first?["source"] as? String == "github")
-        // The body itself is stored, byte for byte, waiting to be processed.
-        let pending = try h.service.pendingDeliveriesForTesting()
+        // The body itself is stored, byte for byte.
+        let pending = try h.service.storedDeliveriesForTesting()
         #expect(pending.map(\.body) == [checkSuiteBody()])
     }
 
@@ -42,7 +42,7 @@ import Webhooks
             #expect(again.json?["status"] as? String == "duplicate")
         }
         #expect(try h.accepted().count == 1)
-        #expect(try h.service.pendingDeliveriesForTesting().count == 1)
+        #expect(try h.service.storedDeliveriesForTesting().count == 1)
         #expect(try h.deliveries().filter { $0["outcome"] as? String == "duplicate" }.count == 3)
     }
 
@@ -113,7 +113,7 @@ import Webhooks
         #expect(statuses.contains(503))
         #expect(Set(statuses).isSubset(of: [202, 503]))
         // What was accepted before is still there.
-        let pending = try h.service.pendingDeliveriesForTesting()
+        let pending = try h.service.storedDeliveriesForTesting()
         #expect(pending.first?.record.id == "first")
         #expect(pending.count == statuses.filter { $0 == 202 }.count + 1)
         #expect(h.logs.captured.contains { $0.contains("could not be stored") })
@@ -138,7 +138,7 @@ import Webhooks
         }
         #expect(group.wait(timeout: .now() + 60) == .success)
         #expect(statuses.all == Array(repeating: 202, count: 100))
-        let pending = try h.service.pendingDeliveriesForTesting()
+        let pending = try h.service.storedDeliveriesForTesting()
         #expect(pending.count == 100)
         #expect(Set(pending.map(\.record.id)) == Set((0..<100).map { "c-\($0)" }))
         // Overlapping requests shared commits.
@@ -151,7 +151,7 @@ import Webhooks
         let h = try ServiceHarness()
         defer { h.stop() }
         #expect(try h.postGitHub(event: "check_suite", delivery: "keep-1", body: checkSuiteBody()).status == 202)
-        let before = try h.service.pendingDeliveriesForTesting().map { ($0.record.id, $0.body) }
+        let before = try h.service.storedDeliveriesForTesting().map { ($0.record.id, $0.body) }
         let port = h.port
         let body = checkSuiteBody()
         let bursts = Statuses()
@@ -184,7 +184,7 @@ import Webhooks
         #expect(group.wait(timeout: .now() + 60) == .success)
         #expect(bursts.all.allSatisfy { $0 >= 400 })
         #expect(try RawHTTP.request(port: port, method: "GET", path: "/healthz").status == 200)
-        let after = try h.service.pendingDeliveriesForTesting().map { ($0.record.id, $0.body) }
+        let after = try h.service.storedDeliveriesForTesting().map { ($0.record.id, $0.body) }
         #expect(after.count == before.count)
         #expect(zip(after, before).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 })
         // A genuine new delivery still goes through.

@@ -102,7 +102,9 @@ import Testing
         #expect(after.itemsCommitted - before.itemsCommitted == 101)   // the gate item + 100
         #expect(after.commits - before.commits == 2)                   // the gate's, then ONE for all 100
         #expect(after.largestBatch >= 100)
-        // The WAL is checkpointed by the background thread, not inside those commits.
+        // The WAL is checkpointed by the background thread, not inside those commits: it runs
+        // after every 16 commits, so make some more.
+        for _ in 0..<20 { _ = try await store.writer.perform { db in try db.exec("SELECT 1") } }
         #expect(await eventually(within: 60) { store.writer.statistics.checkpoints > 0 })
         #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 100)
         #expect(try rawCount(store.path, "SELECT count(DISTINCT id) FROM deliveries") == 100)

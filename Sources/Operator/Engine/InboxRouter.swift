@@ -59,14 +59,30 @@ final class InboxRouter: @unchecked Sendable {
 
     /// Routes every pending delivery not already on its way.
     func drain() async {
+        // GitHub deliveries only ever concern an attempt (its PR, CI, reviews, escalation
+        // issue): with none open there is nothing to decode them for, so their bodies are
+        // not even read.
+        let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
         let pending: [StoredDelivery]
         do {
-            pending = try await read { try self.inbox.pending(limit: 500) }
+            pending = try await read { try self.inbox.pending(limit: 500, bodies: anyAttempt) }
         } catch {
             logger.error("could not read pending deliveries", metadata: ["error": "\(error)"])
             return
         }
-        for d in claim(pending) { await route(d) }
+        let fresh = claim(pending)
+        guard !fresh.isEmpty else { return }
+        var unrouted: [String] = []
+        for var d in fresh {
+            let needsBody = anyAttempt || d.record.source == .argocd || d.record.event == "installation"
+            if needsBody && !anyAttempt {
+                let seq = d.seq
+                d.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
+            }
+            if !(await route(d, attemptsOpen: anyAttempt)) { unrouted.append(d.record.id) }
+        }
+        // One write for every delivery that concerned no application.
+        await engine.core.markProcessed(unrouted, at: clock())
     }
 
     /// The deliveries not already on their way; forgets ids that are no longer pending.
@@ -83,28 +99,31 @@ final class InboxRouter: @unchecked Sendable {
         }
     }
 
-    private func route(_ d: StoredDelivery) async {
+    /// Returns whether an application took the delivery (it then marks it processed with the
+    /// state change it causes).
+    private func route(_ d: StoredDelivery, attemptsOpen: Bool) async -> Bool {
         let id = d.record.id
         switch d.record.source {
         case .argocd:
             switch ArgoCDNotificationDecoder.decode(body: d.body) {
             case let .success(n):
                 // The body is never trusted as health: it only names the app to check now.
-                if await poller.checkNow(app: n.app, deliveryID: id) { return }
+                return await poller.checkNow(app: n.app, deliveryID: id)
             case let .failure(e):
                 logger.warning("stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
             }
         case .github:
+            guard attemptsOpen || d.record.event == "installation" else { return false }
             switch GitHubEventDecoder.decode(event: d.record.event, body: d.body) {
             case let .signal(s):
-                if await route(s, deliveryID: id) { return }
+                return await route(s, deliveryID: id)
             case .ping, .ignored:
                 break
             case let .malformed(why):
                 logger.warning("stored GitHub delivery is malformed", metadata: ["delivery": "\(id)", "why": "\(why)"])
             }
         }
-        await engine.core.markProcessed([id], at: clock())
+        return false
     }
 
     /// Returns whether an event was handed to an application (which then marks the delivery).
