@@ -65,6 +65,27 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
     }
 
     public func setTokens(_ accepted: Set<String>) { lock.lock(); tokens = accepted; lock.unlock() }
+    /// Only `paths` (each a list of keys) of `object`, nested as they were.
+    static func select(_ paths: [[String]], from object: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for path in paths {
+            guard let key = path.first, let value = object[key] else { continue }
+            if path.count == 1 {
+                out[key] = value
+            } else if let child = value as? [String: Any] {
+                let picked = select([Array(path.dropFirst())], from: child)
+                guard !picked.isEmpty else { continue }
+                var merged = out[key] as? [String: Any] ?? [:]
+                merged.merge(picked) { a, b in
+                    if let x = a as? [String: Any], let y = b as? [String: Any] { return x.merging(y) { $1 } }
+                    return b
+                }
+                out[key] = merged
+            }
+        }
+        return out
+    }
+
     /// A token that authenticates but has no `applications, get` permission (answers 403).
     public func addTokenWithoutPermission(_ t: String) { lock.lock(); readOnlyNone.insert(t); lock.unlock() }
 
@@ -175,6 +196,14 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
                 if let repo = request.query["repo"], !repo.isEmpty, !a.sources.contains(where: { $0.repoURL == repo }) { continue }
                 guard selector.allSatisfy({ $0(a.labels) }) else { continue }
                 items.append(appJSON(a))
+            }
+            if let fields = request.query["fields"], !fields.isEmpty {
+                // Like the real server's forwarder: keep only the requested `items.` paths.
+                let paths = fields.split(separator: ",").compactMap { f -> [String]? in
+                    let parts = f.split(separator: ".").map(String.init)
+                    return parts.first == "items" && parts.count > 1 ? Array(parts.dropFirst()) : nil
+                }
+                items = items.map { Self.select(paths, from: $0) }
             }
             return SimJSON.response(200, ["metadata": ["resourceVersion": String(resourceVersion)], "items": items])
         }

@@ -12,10 +12,15 @@ public final class ArgoCDClient: Sendable {
     }
 
     /// `GET /api/v1/applications?selector=` (a Kubernetes label selector such as `ai-operator.enabled=true`).
-    public func listApplications(selector: String? = nil, project: String? = nil) async throws -> [ArgoApplication] {
+    ///
+    /// - Parameter fields: only these paths of each item (Argo CD's `fields` parameter, e.g.
+    ///   `items.metadata.name`): a poll of thousands of apps then decodes a fraction of them.
+    public func listApplications(selector: String? = nil, project: String? = nil,
+                                 fields: [String]? = nil) async throws -> [ArgoApplication] {
         struct List: Decodable { let items: [ArgoApplication]? }
         return try await call("argocd.listApplications", path: "/api/v1/applications",
-                              query: [("selector", selector), ("projects", project)],
+                              query: [("selector", selector), ("projects", project),
+                                      ("fields", fields.map { $0.joined(separator: ",") })],
                               parameters: ["selector": selector ?? "", "project": project ?? ""],
                               decode: { try ClientJSON.decode(List.self, $0.body).items ?? [] },
                               summarize: { "\($0.count) applications" })

@@ -30,6 +30,14 @@ final class Poller: Sendable {
         self.logger = logger
     }
 
+    /// What a poll reads of each application. Argo CD honours these in every 2.x/3.x release,
+    /// except `status.sync.revision` (3.5+): an older server omits it, and the revision is then
+    /// read from the app itself when an attempt starts.
+    static let pollFields = [
+        "items.metadata.name", "items.metadata.labels", "items.metadata.annotations", "items.spec",
+        "items.status.health", "items.status.sync.status", "items.status.sync.revision",
+    ]
+
     func run() async {
         while !Task.isCancelled {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -46,7 +54,7 @@ final class Poller: Sendable {
     func cycle() async {
         let apps: [ArgoApplication]
         do {
-            apps = try await argocd.listApplications(selector: selector)
+            apps = try await argocd.listApplications(selector: selector, fields: Self.pollFields)
         } catch {
             logger.warning("Argo CD list failed; no app is judged degraded on this poll", metadata: ["error": "\(error)"])
             for w in engine.allWorkers { w.enqueue(.healthChecked(.argoReadFailure)) }
