@@ -7,44 +7,17 @@ import TestSupport
 /// The real `ai-operator` executable as a child process (built next to the test runner by
 /// `swift build --build-tests`), for the crash-recovery tests: started, SIGKILLed, restarted.
 final class CrashBinary: @unchecked Sendable {
-    // Safe: `output` is only touched under `lock`; `process` is configured before `run()`.
-    static var executable: String {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = me.deletingLastPathComponent()
-        // The test runner may live inside an .xctest bundle folder.
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("ai-operator").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return me.deletingLastPathComponent().appendingPathComponent("ai-operator").path
-    }
-
-    let process = Process()
-    private let pipe = Pipe()
-    private let lock = NSLock()
-    private var output = ""
+    let child: ChildProcess
+    var process: Process { child.process }
+    var text: String { child.text }
+    var pid: Int32 { child.pid }
+    var isRunning: Bool { child.isRunning }
 
     init(arguments: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GITHUB_") && !$0.key.hasPrefix("ARGOCD_") }
-        env.merge(environment) { $1 }
+        var env = environment
         env["LOG_FORMAT"] = "text"
-        process.environment = env
-        process.standardError = pipe
-        process.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let data = h.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock(); self.output += String(decoding: data, as: UTF8.self); self.lock.unlock()
-        }
-        try process.run()
+        child = try ChildProcess(executable: ChildProcess.siblingExecutable("ai-operator"), arguments: arguments, environment: env)
     }
-
-    var text: String { lock.lock(); defer { lock.unlock() }; return output }
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
 
     /// Waits (bounded) for the `port=N` log line, then for `/readyz` 200; returns the port.
     func waitForReady(seconds: Double = 30) async -> Int? {

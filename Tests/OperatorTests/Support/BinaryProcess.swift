@@ -4,44 +4,15 @@ import TestSupport
 /// The real `ai-operator` executable, started as a child process for tests that need a
 /// process boundary (kill -9, exit codes). It is built next to the test bundle.
 final class BinaryProcess: @unchecked Sendable {
-    static var executable: String {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = me.deletingLastPathComponent()
-        // The test runner may live inside an .xctest bundle folder.
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("ai-operator").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return me.deletingLastPathComponent().appendingPathComponent("ai-operator").path
-    }
-
-    let process = Process()
-    private let stderrPipe = Pipe()
-    private let stdoutPipe = Pipe()
-    private let lock = NSLock()
-    private var output = ""
+    let child: ChildProcess
+    var process: Process { child.process }
+    var text: String { child.text }
 
     init(arguments: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GITHUB_") && !$0.key.hasPrefix("ARGOCD_") }
-        env.merge(environment) { $1 }
+        var env = environment
         env["LOG_FORMAT"] = "text"
-        process.environment = env
-        process.standardError = stderrPipe
-        process.standardOutput = stdoutPipe
-        for pipe in [stderrPipe, stdoutPipe] {
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-                let data = h.availableData
-                guard let self, !data.isEmpty else { return }
-                self.lock.lock(); self.output += String(decoding: data, as: UTF8.self); self.lock.unlock()
-            }
-        }
-        try process.run()
+        child = try ChildProcess(executable: ChildProcess.siblingExecutable("ai-operator"), arguments: arguments, environment: env)
     }
-
-    var text: String { lock.lock(); defer { lock.unlock() }; return output }
 
     /// Waits (bounded) for the "listening ... port=N" line and returns the port.
     func waitForPort(seconds: Double = 20) -> Int? {
