@@ -96,20 +96,17 @@ public class MetricFamily: @unchecked Sendable {
     }
 }
 
-public final class Counter: MetricFamily, @unchecked Sendable {
+/// A family whose series each hold one number (counters and gauges).
+public class ScalarFamily: MetricFamily, @unchecked Sendable {
+    // Safe: `values` is only touched under the family's `lock`.
     private var values: [String: (labels: [String], value: Double)] = [:]
 
-    init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "counter") }
-
-    public func inc(_ labelValues: [String] = [], by amount: Double = 1) {
+    func update(_ labelValues: [String], _ change: (inout Double) -> Void) {
         let k = key(labelValues)
         lock.lock()
-        values[k, default: (labelValues, 0)].value += amount
+        change(&values[k, default: (labelValues, 0)].value)
         lock.unlock()
     }
-
-    /// Creates the series at 0 so it is visible before the first event.
-    public func touch(_ labelValues: [String]) { inc(labelValues, by: 0) }
 
     public func value(_ labelValues: [String] = []) -> Double {
         lock.lock(); defer { lock.unlock() }
@@ -124,36 +121,21 @@ public final class Counter: MetricFamily, @unchecked Sendable {
     }
 }
 
-public final class Gauge: MetricFamily, @unchecked Sendable {
-    private var values: [String: (labels: [String], value: Double)] = [:]
+public final class Counter: ScalarFamily, @unchecked Sendable {
+    init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "counter") }
 
+    public func inc(_ labelValues: [String] = [], by amount: Double = 1) { update(labelValues) { $0 += amount } }
+
+    /// Creates the series at 0 so it is visible before the first event.
+    public func touch(_ labelValues: [String]) { inc(labelValues, by: 0) }
+}
+
+public final class Gauge: ScalarFamily, @unchecked Sendable {
     init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "gauge") }
 
-    public func set(_ labelValues: [String] = [], _ value: Double) {
-        let k = key(labelValues)
-        lock.lock()
-        values[k] = (labelValues, value)
-        lock.unlock()
-    }
+    public func set(_ labelValues: [String] = [], _ value: Double) { update(labelValues) { $0 = value } }
 
-    public func add(_ labelValues: [String] = [], _ delta: Double) {
-        let k = key(labelValues)
-        lock.lock()
-        values[k, default: (labelValues, 0)].value += delta
-        lock.unlock()
-    }
-
-    public func value(_ labelValues: [String] = []) -> Double {
-        lock.lock(); defer { lock.unlock() }
-        return values[key(labelValues)]?.value ?? 0
-    }
-
-    override func renderSamples(into out: inout String) {
-        lock.lock()
-        let snapshot = values.sorted { $0.key < $1.key }
-        lock.unlock()
-        for (_, s) in snapshot { out += "\(name)\(labelText(s.labels)) \(Self.number(s.value))\n" }
-    }
+    public func add(_ labelValues: [String] = [], _ delta: Double) { update(labelValues) { $0 += delta } }
 }
 
 public final class Histogram: MetricFamily, @unchecked Sendable {
