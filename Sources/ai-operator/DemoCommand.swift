@@ -30,6 +30,11 @@ struct DemoCommand: ParsableCommand {
 
         let output = LogOutput(fd: 2, capturing: !verbose)
         let logger = Logger(label: "ai-operator") { OperatorLogHandler(label: $0, level: .info, json: false, output: output) }
+        var port = self.port
+        if port != 0 && !Self.isFree(port) {
+            writeLine("port \(port) is in use; the demo takes a free port instead (or pass --port)")
+            port = 0
+        }
         let env: DemoEnvironment
         do {
             env = try DemoEnvironment(listen: "127.0.0.1:\(port)")
@@ -73,6 +78,20 @@ struct DemoCommand: ParsableCommand {
             env.stop()
             throw ExitCode(1)
         }
+    }
+
+    /// Whether a TCP port on 127.0.0.1 can be bound now.
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = in_port_t(UInt16(port).bigEndian)
+        sa.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     final class ResultBox: @unchecked Sendable {
