@@ -95,9 +95,9 @@ final class RunningParts: Sendable {
                                    settings: EffectSettings(alertsRepo: config.alertsRepo, configuration: config.rollbackConfiguration),
                                    clock: clock, logger: logger)
         let engineStore = try EngineStore(store: store)
-        let (_, quotas) = try engineStore.loadAll()
+        // The stored quota ledger is loaded by `engine.recover()`, with the applications.
         let core = EngineCore(store: engineStore, effects: effects, audit: audit, metrics: metrics,
-                              configuration: config.rollbackConfiguration, clock: clock, logger: logger, quotas: quotas,
+                              configuration: config.rollbackConfiguration, clock: clock, logger: logger, quotas: QuotaLedger(),
                               observer: observer)
         engine = Engine(core: core)
         poller = Poller(argocd: argocd, kubernetes: kubernetes, engine: engine, config: config, logger: logger)

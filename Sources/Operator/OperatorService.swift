@@ -37,7 +37,7 @@ public final class OperatorService: Sendable {
         var router = Router()
         let state = self.state
         let ingress = WebhookIngress(config: config, state: state, metrics: metrics, logger: logger, clock: clock,
-                                     onStored: { _ in state.router?.poke() })
+                                     onStored: { state.router?.poke() })
         ingress.register(on: &router)
         StatusRoutes(state: state, metrics: metrics).register(on: &router)
         let parts = self.parts

@@ -17,10 +17,10 @@ final class WebhookIngress: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     /// Called after a delivery is stored (the engine's wake-up).
-    let onStored: @Sendable (DeliveryRecord) -> Void
+    let onStored: @Sendable () -> Void
 
     init(config: OperatorConfig, state: ServiceState, metrics: OperatorMetrics, logger: Logger,
-         clock: @escaping @Sendable () -> Date, onStored: @escaping @Sendable (DeliveryRecord) -> Void) {
+         clock: @escaping @Sendable () -> Date, onStored: @escaping @Sendable () -> Void) {
         github = GitHubSignatureVerifier(secret: config.githubWebhookSecret)
         argocd = BearerTokenVerifier(token: config.argocdWebhookToken)
         self.state = state
@@ -111,9 +111,7 @@ final class WebhookIngress: Sendable {
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, isPing ? "ping" : "accepted"])
                 res.respond(isPing ? .json(200, fields: ["status": "pong", "delivery": incoming.id])
                                    : .json(202, fields: ["status": "accepted", "delivery": incoming.id]))
-                onStored(DeliveryRecord(id: incoming.id, source: incoming.source, event: incoming.event,
-                                        action: incoming.action, receivedAt: incoming.receivedAt, outcome: "accepted",
-                                        processedAt: nil))
+                onStored()
             case .success(.duplicate):
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, "duplicate"])
                 res.respond(.json(200, fields: ["status": isPing ? "pong" : "duplicate", "delivery": incoming.id]))
