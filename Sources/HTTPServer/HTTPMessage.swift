@@ -96,7 +96,7 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Shared JSON coders: UTC timestamps with milliseconds, sorted keys (stable answers).
+/// The shared JSON encoder: UTC timestamps with milliseconds, sorted keys (stable answers).
 public enum JSONCoding {
     public static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -106,19 +106,6 @@ public enum JSONCoding {
             try c.encode(Timestamp.string(date))
         }
         return e
-    }()
-
-    public static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .custom { decoder in
-            let c = try decoder.singleValueContainer()
-            let s = try c.decode(String.self)
-            guard let date = Timestamp.parse(s) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 timestamp: \(s)")
-            }
-            return date
-        }
-        return d
     }()
 }
 

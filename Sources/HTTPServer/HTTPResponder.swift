@@ -9,29 +9,21 @@ public final class HTTPResponder: @unchecked Sendable {
     private let lock = NSLock()
     private var response: HTTPResponse?
     private var suspended = false
-    private var connection: OpaquePointer?
-    private let onRespond: (@Sendable (HTTPResponse) -> Void)?
+    private let connection: OpaquePointer
 
-    init(connection: OpaquePointer?, onRespond: (@Sendable (HTTPResponse) -> Void)? = nil) {
+    init(connection: OpaquePointer) {
         self.connection = connection
-        self.onRespond = onRespond
-    }
-
-    /// A responder not bound to a connection: for calling handlers directly (tests, in-process use).
-    public static func detached(_ onRespond: @escaping @Sendable (HTTPResponse) -> Void) -> HTTPResponder {
-        HTTPResponder(connection: nil, onRespond: onRespond)
     }
 
     public func respond(_ r: HTTPResponse) {
         lock.lock()
         guard response == nil else { lock.unlock(); return }
         response = r
-        if suspended, let c = connection {
+        if suspended {
             suspended = false
-            MHD_resume_connection(c)
+            MHD_resume_connection(connection)
         }
         lock.unlock()
-        onRespond?(r)
     }
 
     /// Called on the MHD thread after the handler returned: the response if there is one,
@@ -40,10 +32,8 @@ public final class HTTPResponder: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let r = response { return r }
-        if let c = connection {
-            suspended = true
-            MHD_suspend_connection(c)
-        }
+        suspended = true
+        MHD_suspend_connection(connection)
         return nil
     }
 

@@ -57,12 +57,6 @@ public struct Router: Sendable {
     /// Every route as (method, pattern), in registration order.
     public var routeList: [(method: String, pattern: String)] { routes.map { ($0.method, $0.pattern) } }
 
-    /// Whether a path is known to the router (under any method).
-    public func knows(path: String) -> Bool {
-        if case .notFound = resolve(method: "\u{0}", path: path) { return false }
-        return true
-    }
-
     /// Resolves and runs the handler, or answers 404/405. Returns the matched route pattern
     /// (`"unmatched"` when none).
     @discardableResult

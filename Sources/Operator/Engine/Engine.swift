@@ -138,9 +138,6 @@ public final class Engine: @unchecked Sendable {
     /// The state machine of `app` right now (for the demo, tests and diagnostics).
     public func machine(of app: String) -> RollbackStateMachine? { existingWorker(app)?.snapshot.machine }
 
-    /// The names of every application the engine knows.
-    public var applicationNames: [String] { allWorkers.map { $0.snapshot.app.name }.sorted() }
-
     /// A health observation from the poller (or an Argo CD notification's immediate check).
     func observe(_ app: MonitoredApp, _ observation: HealthObservation, deliveryID: String? = nil) async {
         let w = await worker(for: app)

@@ -125,9 +125,6 @@ public final class Counter: ScalarFamily, @unchecked Sendable {
     init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "counter") }
 
     public func inc(_ labelValues: [String] = [], by amount: Double = 1) { update(labelValues) { $0 += amount } }
-
-    /// Creates the series at 0 so it is visible before the first event.
-    public func touch(_ labelValues: [String]) { inc(labelValues, by: 0) }
 }
 
 public final class Gauge: ScalarFamily, @unchecked Sendable {
