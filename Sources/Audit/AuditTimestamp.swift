@@ -1,4 +1,5 @@
 import Foundation
+import RollbackCore
 
 /// Audit timestamps: UTC, milliseconds, `2026-02-27T10:30:00.123Z`, with integer arithmetic
 /// (no formatter, no locale, no floating-point rounding on the way back).
@@ -14,7 +15,7 @@ public enum AuditTimestamp {
         let milli = ms - secondsTotal * 1000
         let days = floorDiv(secondsTotal, 86400)
         let secs = secondsTotal - days * 86400
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilDate.from(days: days)
         var s = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
         s += "T" + pad(secs / 3600, 2) + ":" + pad(secs % 3600 / 60, 2) + ":" + pad(secs % 60, 2)
         s += "." + pad(milli, 3) + "Z"
@@ -45,7 +46,7 @@ public enum AuditTimestamp {
 
     /// The UTC day of a timestamp as used in file names: `2026.02.27`.
     public static func day(milliseconds ms: Int64) -> String {
-        let (y, m, d) = civil(fromDays: floorDiv(floorDiv(ms, 1000), 86400))
+        let (y, m, d) = CivilDate.from(days: floorDiv(floorDiv(ms, 1000), 86400))
         return pad(y, 4) + "." + pad(m, 2) + "." + pad(d, 2)
     }
 
@@ -72,19 +73,6 @@ public enum AuditTimestamp {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Civil from days (Howard Hinnant).
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     /// Days from civil (Howard Hinnant).
