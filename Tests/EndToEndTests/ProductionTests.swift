@@ -94,20 +94,11 @@ import Testing
     /// A stranger's `APPROVE` and `ABORT` change nothing (but are audited); the approver's
     /// `ABORT` aborts (PR closed, reply); `RESET` on the escalation issue returns to `Idle`.
     @Test func chatOpsCommandsOnlyFromApprovers() async throws {
-        let env = try DemoEnvironment()
-        defer { env.stop() }
         let app = "billing"
-        let s = env.seed(app: app, environment: "production")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
-
-        let waiting = await watcher.wait(within: 60) {
-            watcher.reached(app, .awaitingMergeApproval) && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
-        }
-        try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
-        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
-        let issue = try #require(env.escalationIssues("APPROVAL_REQUIRED").first)
+        let w = try await WaitingForApproval.start(app: app)
+        let env = w.env
+        defer { env.stop() }
+        let (s, watcher, pr, issue) = (w.scenario, w.watcher, w.pr, w.issue)
         let id = try #require(watcher.last(app)?.machine.attempt?.correlationId)
 
         // A stranger: APPROVE on the PR, ABORT on the escalation issue.
@@ -170,20 +161,11 @@ import Testing
     /// Approvals that do not count (a stranger's approving review, the approver's review of
     /// another commit) change nothing; the approver's `APPROVE` on the escalation issue merges.
     @Test func onlyAnApproverApprovalOfTheHeadMerges() async throws {
-        let env = try DemoEnvironment()
-        defer { env.stop() }
         let app = "accounts"
-        let s = env.seed(app: app, environment: "production")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
-
-        let waiting = await watcher.wait(within: 60) {
-            watcher.reached(app, .awaitingMergeApproval) && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
-        }
-        try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
-        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
-        let issue = try #require(env.escalationIssues("APPROVAL_REQUIRED").first)
+        let w = try await WaitingForApproval.start(app: app)
+        let env = w.env
+        defer { env.stop() }
+        let (s, watcher, logs, pr, issue) = (w.scenario, w.watcher, w.logs, w.pr, w.issue)
         // The production degradation alerted humans on Slack before the PR.
         #expect(env.sims.slack.messages.contains { ($0.text ?? "").contains("needs an authorized approval") || ($0.text ?? "").contains("will need approval") })
 

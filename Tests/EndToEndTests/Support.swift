@@ -3,6 +3,9 @@ import Foundation
 import Logging
 import Operator
 import RollbackCore
+import Simulator
+import Testing
+import TestSupport
 
 /// Collects every step of every app (from the service's observer) and waits, bounded, for
 /// conditions on them.
@@ -48,8 +51,6 @@ func capturingLogger(_ output: LogOutput) -> Logger {
 
 // MARK: - Helpers added for the acceptance tests
 
-import Simulator
-import TestSupport
 
 extension StepWatcher {
     /// Applied health checks the engine processed for `app`.
@@ -131,5 +132,37 @@ extension DemoEnvironment {
         sims.kubernetes.setDeployment(namespace: s.namespace, name: s.app, desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
                                       progressDeadlineExceeded: true)
         sims.argocd.setHealth(app: s.app, status: "Degraded", message: "Deployment \"\(s.app)\" exceeded its progress deadline")
+    }
+}
+
+/// A production attempt of one app waiting in `AwaitingMergeApproval` with its
+/// approval-request issue open: the start of the ChatOps and approval tests. The caller stops
+/// `env`.
+struct WaitingForApproval {
+    let env: DemoEnvironment
+    let scenario: SimulatorSuite.RollbackScenario
+    let watcher: StepWatcher
+    let logs: LogOutput
+    let pr: GitHubSimulator.PullRequestInfo
+    let issue: GitHubSimulator.IssueInfo
+
+    static func start(app: String) async throws -> WaitingForApproval {
+        let env = try DemoEnvironment()
+        do {
+            let s = env.seed(app: app, environment: "production")
+            let watcher = StepWatcher()
+            let logs = LogOutput(capturing: true)
+            try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+            let waiting = await watcher.wait(within: 60) {
+                watcher.reached(app, .awaitingMergeApproval) && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
+            }
+            try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+            let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+            let issue = try #require(env.escalationIssues("APPROVAL_REQUIRED").first)
+            return WaitingForApproval(env: env, scenario: s, watcher: watcher, logs: logs, pr: pr, issue: issue)
+        } catch {
+            env.stop()
+            throw error
+        }
     }
 }
