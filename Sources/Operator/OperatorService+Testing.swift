@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 
 extension OperatorService {
@@ -10,5 +11,22 @@ extension OperatorService {
     /// The store writer's group-commit statistics.
     public func storeStatisticsForTesting() -> WriterStatistics {
         state.store?.writer.statistics ?? WriterStatistics()
+    }
+}
+
+extension OperatorService {
+    /// Blocks the store writer with one work item until the returned function is called, so a
+    /// test can queue requests behind it and see them share one commit. Work queued meanwhile
+    /// is kept, not lost; the writer goes on once released.
+    public func holdStoreWriterForTesting() -> @Sendable () -> Void {
+        guard let writer = state.store?.writer else { return {} }
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit({ _ in gate.wait() }, completion: { _ in })
+        return { gate.signal() }
+    }
+
+    /// Work items queued for the store writer and not yet taken.
+    public func storeQueuedCountForTesting() -> Int {
+        state.store?.writer.queuedCount ?? 0
     }
 }

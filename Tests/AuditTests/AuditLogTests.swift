@@ -226,7 +226,7 @@ import TestSupport
         #expect(try F.verify(dir).isValid)
     }
 
-    @Test func tenThousandEntriesInOneBatchAreFast() throws {
+    @Test func tenThousandEntriesInOneBatchChainAndVerify() throws {
         let dir = TemporaryDirectory("audit-log")
         defer { dir.remove() }
         let log = try AuditLog(directory: dir.path, clock: ManualClock("2026-02-27T12:00:00Z").closure)
@@ -234,14 +234,9 @@ import TestSupport
             AuditEntry(mcpCall: "argocd.getApplication", parameters: ["name": "app-\(i)"], result: "ok",
                        durationMs: i % 100, retryCount: 0, correlationId: "c-\(i % 7)", version: F.version)
         }
-        let start = ContinuousClock.now
+        // One batch, one fsync: the chain runs through all of it (speed belongs in bench/, not here).
         try log.append(entries)
-        let elapsed = ContinuousClock.now - start
-        // Well under a second in release; a generous bound for an unoptimised test build on a shared machine.
-        #expect(elapsed < .seconds(5), "\(elapsed)")
-        let verifyStart = ContinuousClock.now
         let v = try F.verify(dir)
-        print("10,000 entries: append \(elapsed), verify \(ContinuousClock.now - verifyStart)")
         #expect(v.isValid && v.entriesChecked == 10_000)
     }
 }

@@ -31,7 +31,7 @@ import Testing
             c.github.faults.clear()
             try await c.start()
             // The line is written before /readyz answers 200; the pipe may deliver it a bit later.
-            let resumed = await poll(within: 5) { c.binary?.text.contains("recovery done") == true }
+            let resumed = await poll(within: 20) { c.binary?.text.contains("recovery done") == true }
             #expect(resumed && c.binary?.text.contains("resumed=1") == true, "\(point): the restart did not resume the attempt:\n\(c.output())")
             await c.expectCompletedExactlyOnce(point, approvalEscalation: environment == "production")
             let last = (c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String

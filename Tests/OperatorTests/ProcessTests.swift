@@ -58,7 +58,6 @@ import Webhooks
         let p = try BinaryProcess(arguments: ["serve"], environment: env)
         defer { p.terminate() }
         #expect(p.waitForExit() == 2)
-        _ = eventually(within: 2) { !p.text.isEmpty }
         let lines = p.text.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.contains(key) == true)
@@ -71,7 +70,6 @@ import Webhooks
         let p = try BinaryProcess(arguments: ["config", "check"], environment: env)
         defer { p.terminate() }
         #expect(p.waitForExit() == 0)
-        _ = eventually(within: 2) { p.text.contains("MANIFEST_PATH") }
         #expect(p.text.contains("configuration OK"))
         for key in ["GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN"] {
             #expect(!p.text.contains(env[key]!), "\(key) leaked")
@@ -84,7 +82,6 @@ import Webhooks
         let q = try BinaryProcess(arguments: ["config", "check"], environment: bad)
         defer { q.terminate() }
         #expect(q.waitForExit() == 2)
-        _ = eventually(within: 2) { !q.text.isEmpty }
         #expect(q.text.contains("POLL_INTERVAL_SEC"))
     }
 }

@@ -8,6 +8,7 @@ public final class ChildProcess: @unchecked Sendable {
     private let pipe = Pipe()
     private let lock = NSLock()
     private var output = ""
+    private var ended = false
 
     /// An executable built next to the running test binary (SwiftPM puts products there).
     public static func siblingExecutable(_ name: String) -> String {
@@ -34,14 +35,23 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = pipe
         pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
             let data = h.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock(); self.output += String(decoding: data, as: UTF8.self); self.lock.unlock()
+            guard let self else { return }
+            self.lock.lock(); defer { self.lock.unlock() }
+            if data.isEmpty {
+                // End of file: every writer (the child and anything it started) closed the pipe.
+                self.ended = true
+                h.readabilityHandler = nil
+            } else {
+                self.output += String(decoding: data, as: UTF8.self)
+            }
         }
         try process.run()
     }
 
     /// Everything it printed so far.
     public var text: String { lock.lock(); defer { lock.unlock() }; return output }
+    /// True once the pipe reached end of file: `text` is then all the child ever printed.
+    public var outputEnded: Bool { lock.lock(); defer { lock.unlock() }; return ended }
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
 }

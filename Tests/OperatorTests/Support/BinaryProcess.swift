@@ -35,10 +35,13 @@ final class BinaryProcess: @unchecked Sendable {
         return ready && process.isRunning ? port : nil
     }
 
-    /// Waits (bounded) for the process to exit; returns its status, or nil if it is still running.
+    /// Waits (bounded) for the process to exit and for its output to be read to the end;
+    /// returns its status, or nil if it is still running.
     func waitForExit(seconds: Double = 20) -> Int32? {
         _ = eventually(within: seconds) { !process.isRunning }
-        return process.isRunning ? nil : process.terminationStatus
+        if process.isRunning { return nil }
+        _ = eventually(within: 10) { child.outputEnded }
+        return process.terminationStatus
     }
 
     func kill9() {
