@@ -135,7 +135,8 @@ import Webhooks
                 let body = checkSuiteBody(sha: String(format: "%040x", i), padTo: 8192)
                 let headers = [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "c-\(i)"),
                                ("X-Hub-Signature-256", signer.signatureHeader(for: body))]
-                statuses.add((try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github", headers: headers, body: body))?.status ?? -1)
+                // A generous client timeout: on a loaded machine 100 threads take a while to all connect.
+                statuses.add((try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github", headers: headers, body: body, timeout: 90))?.status ?? -1)
                 group.leave()
             }
         }
