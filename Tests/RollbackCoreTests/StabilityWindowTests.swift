@@ -9,6 +9,19 @@ import Testing
         for o in obs { now += dt; out.append(w.record(o, at: now, configuration: c)) }
         return (w, out)
     }
+    @Test func keepsTheLastTenChecksInOrderWithoutSpareRoom() {
+        let obs = (0..<25).map { i in
+            HealthObservation(health: .healthy, message: i < 20 ? "fine" : "fine \(i)",
+                              syncRevision: String(repeating: i < 12 ? "a" : "b", count: 40),
+                              replicas: ReplicaCounts(desired: 3, available: 3))
+        }
+        let (w, _) = feed(obs)
+        #expect(w.recent.count == StabilityWindow.kept)
+        #expect(w.recent.map(\.observation) == Array(obs.suffix(StabilityWindow.kept)))
+        #expect(w.recent.map(\.at) == (16...25).map { t0 + Double($0) * 10 })
+        // Thousands of apps keep one each: no room reserved for growth.
+        #expect(w.recent.capacity <= StabilityWindow.kept + 1, "capacity \(w.recent.capacity)")
+    }
     @Test func threeConsecutiveDegradedIsPersistent() {
         let (_, v) = feed([degraded(), degraded(), degraded()])
         #expect(v.map(\.persistent) == [false, false, true] && v[0].firstDegraded)
