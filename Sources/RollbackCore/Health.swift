@@ -47,6 +47,13 @@ public struct HealthObservation: Sendable, Equatable, Codable {
         self.syncRevision = syncRevision; self.replicas = replicas; self.unhealthyPods = unhealthyPods
     }
 
+    /// Makes the strings equal to `previous`'s share its storage (each poll decodes fresh
+    /// copies of what rarely changes). Changes no value.
+    mutating func shareStrings(with previous: HealthObservation) {
+        if message != nil, message == previous.message { message = previous.message }
+        if syncRevision != nil, syncRevision == previous.syncRevision { syncRevision = previous.syncRevision }
+    }
+
     /// A check whose Argo CD read failed.
     public static let argoReadFailure: HealthObservation = {
         var o = HealthObservation(health: .unknown, replicas: nil)

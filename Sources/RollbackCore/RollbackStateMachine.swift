@@ -8,9 +8,20 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     public internal(set) var app: ApplicationInfo
     public internal(set) var state: RollbackState = .idle
     /// The open attempt (also kept while in `Abort`, until a reset).
-    public internal(set) var attempt: Attempt?
+    public internal(set) var attempt: Attempt? {
+        get { attemptStorage?.value }
+        set { attemptStorage = newValue.map(OutOfLine.init) }
+    }
     /// The last attempt that ended (for `lastAttempt` in the API).
-    public internal(set) var lastAttempt: Attempt?
+    public internal(set) var lastAttempt: Attempt? {
+        get { lastAttemptStorage?.value }
+        set { lastAttemptStorage = newValue.map(OutOfLine.init) }
+    }
+    // An `Attempt` is large (about 600 bytes) and most apps have none: kept out of line, a
+    // machine is a few hundred bytes, and the copies the shell keeps (its worker, the snapshot
+    // the API reads) share one attempt instead of holding one each.
+    private var attemptStorage: OutOfLine<Attempt>?
+    private var lastAttemptStorage: OutOfLine<Attempt>?
     public internal(set) var window = StabilityWindow()
     public internal(set) var timers: [PendingTimer] = []
     public internal(set) var lastAttemptEndedAt: Date?
@@ -20,6 +31,11 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     public internal(set) var blockedEscalation: ReasonCode?
     var generation: UInt64 = 0
     var ids: SplitMix64
+
+    private enum CodingKeys: String, CodingKey {
+        case app, state, window, timers, lastAttemptEndedAt, rolledBackTo, blockedEscalation, generation, ids
+        case attemptStorage = "attempt", lastAttemptStorage = "lastAttempt"
+    }
 
     /// - Parameter seed: seeds the generator of correlation ids (the shell draws it once).
     public init(app: ApplicationInfo, seed: UInt64) {

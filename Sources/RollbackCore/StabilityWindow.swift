@@ -56,9 +56,15 @@ public struct StabilityWindow: Sendable, Equatable, Codable {
             if now < until { v.skipped = true; return v }
             skipUntil = nil
         }
-        let record = HealthCheckRecord(at: now, observation: observation)
-        if recent.count >= Self.kept { recent.removeFirst(recent.count - Self.kept + 1) }
-        recent.append(record)
+        var record = HealthCheckRecord(at: now, observation: observation)
+        if let previous = recent.last { record.observation.shareStrings(with: previous.observation) }
+        // A new array of exactly the size kept (appending to the shared one would copy it with
+        // room to grow): thousands of apps each keep one.
+        var next: [HealthCheckRecord] = []
+        next.reserveCapacity(min(recent.count + 1, Self.kept))
+        next.append(contentsOf: recent.suffix(Self.kept - 1))
+        next.append(record)
+        recent = next
 
         if observation.argoReadFailed {
             // Fail safe: a failed read is never degraded and breaks any streak.

@@ -491,5 +491,15 @@ import Testing
         let data = try JSONEncoder().encode(h.m)
         let back = try JSONDecoder().decode(RollbackStateMachine.self, from: data)
         #expect(back == h.m)
+        // The stored shape keeps its names (the attempt is held out of line in memory only).
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((object["attempt"] as? [String: Any])?["correlationId"] as? String == h.m.attempt?.correlationId)
+        #expect(object["attemptStorage"] == nil && object["lastAttempt"] == nil)
+        #expect(Set(object.keys).isSuperset(of: ["app", "state", "attempt", "window", "timers", "rolledBackTo", "generation", "ids"]))
+        // A machine written before (attempt present, lastAttempt absent) still decodes.
+        var older = object
+        older["lastAttempt"] = nil
+        let reread = try JSONDecoder().decode(RollbackStateMachine.self, from: JSONSerialization.data(withJSONObject: older))
+        #expect(reread.attempt == h.m.attempt && reread.lastAttempt == nil)
     }
 }

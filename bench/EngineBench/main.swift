@@ -212,10 +212,29 @@ Task.detached {
             p.arguments = ["-c", "curl -s -o /tmp/argo-list.json -w '%{size_download} bytes in %{time_total} s' -H 'Authorization: Bearer argocd-token' '\(env.sims.baseURLs["argocd"]!)/api/v1/applications?selector=ai-operator.enabled%3Dtrue'"]
             try p.run(); p.waitUntilExit()
             out("")
+        case "sizes":
+            out("RollbackStateMachine \(MemoryLayout<RollbackStateMachine>.size), Attempt \(MemoryLayout<Attempt>.size), StabilityWindow \(MemoryLayout<StabilityWindow>.size), HealthCheckRecord \(MemoryLayout<HealthCheckRecord>.size), HealthObservation \(MemoryLayout<HealthObservation>.size), ApplicationInfo \(MemoryLayout<ApplicationInfo>.size), MonitoredApp \(MemoryLayout<MonitoredApp>.size)")
+        case "sim":
+            // Simulators only, for profiling the real binary by hand: writes the environment
+            // `ai-operator serve` needs to FILE (shell `export` lines) and keeps serving.
+            let env = try DemoEnvironment()
+            defer { env.stop() }
+            for i in 0..<(Int(args[2]) ?? 1000) {
+                env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": i % 2 == 0 ? "staging" : "production",
+                                                                           "ai-operator.enabled": "true"],
+                                               annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
+                                               repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
+                                               targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
+            }
+            let vars = try env.environment(port: 0, overrides: ["POLL_INTERVAL_SEC": "1", "LOG_LEVEL": "ERROR"])
+            let text = vars.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n") + "\n"
+            try text.write(toFile: args.count > 3 ? args[3] : "/tmp/sim.env", atomically: true, encoding: .utf8)
+            out("simulators up; environment in \(args.count > 3 ? args[3] : "/tmp/sim.env")")
+            try await Task.sleep(nanoseconds: UInt64(Double(args.count > 4 ? args[4] : "600")! * 1e9))
         case "poller":
             try await poller(apps: Int(args[2]) ?? 1000, cycles: args.count > 3 ? Int(args[3]) ?? 10 : 10,
                              binary: args.count > 4 ? args[4] : "ai-operator")
-        default: out("usage: EngineBench pr-latency [RUNS] | poller APPS CYCLES BIN"); failed.set()
+        default: out("usage: EngineBench pr-latency [RUNS] | poller APPS CYCLES BIN | sim APPS [ENVFILE] [SECONDS]"); failed.set()
         }
     } catch {
         out("EngineBench: \(error)")
