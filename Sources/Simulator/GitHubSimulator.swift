@@ -253,7 +253,11 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     /// `in_progress` check run `name`, completed with `conclusion` `delay` seconds later (with
     /// its `check_run` / `check_suite` webhooks).
     public func setAutoCheckRun(branchPrefix: String = "rollback/", name: String = "ci", conclusion: String = "success", delay: Double = 0.5) {
-        withState { autoChecks.append((branchPrefix, name, conclusion, delay)) }
+        // Setting a rule replaces the one for the same prefix and check name (one run per name).
+        withState {
+            autoChecks.removeAll { $0.prefix == branchPrefix && $0.name == name }
+            autoChecks.append((branchPrefix, name, conclusion, delay))
+        }
     }
 
     public func clearAutoCheckRuns() { withState { autoChecks = [] } }
@@ -262,7 +266,8 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     func startAutoChecks(_ key: String, branch: String, sha: String) {
         guard let r = repos[key] else { return }
         for rule in autoChecks where branch.hasPrefix(rule.prefix) {
-            guard !r.checkRuns.contains(where: { $0.sha == sha && $0.name == rule.name }) else { continue }
+            // The live list: a run this loop already started counts (two rules, one name).
+            guard !repos[key]!.checkRuns.contains(where: { $0.sha == sha && $0.name == rule.name }) else { continue }
             let suite = r.suiteIDs[sha] ?? newID()
             repos[key]!.suiteIDs[sha] = suite
             repos[key]!.checkRuns.append(CheckRun(id: newID(), suiteID: suite, sha: sha, name: rule.name, status: "in_progress",

@@ -26,6 +26,24 @@ import TestSupport
         return gh
     }
 
+    @Test func settingAnAutoCheckRunAgainReplacesItAndGivesOneRun() throws {
+        let gh = try Self.started()
+        defer { gh.stop() }
+        gh.createRepository("acme/app")
+        gh.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.05)
+        gh.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 0.05)
+        let head = gh.addCommit(repo: "acme/app", branch: "main", files: ["a.txt": "1"], message: "one")
+        gh.setBranch(repo: "acme/app", branch: "rollback/x", to: head)
+        var runs: [[String: Any]] = []
+        let done = eventually(within: 10) {
+            let r = try? Self.call(gh, "GET", "/repos/acme/app/commits/\(head)/check-runs")
+            runs = r?.json?["check_runs"] as? [[String: Any]] ?? []
+            return runs.count == 1 && runs[0]["status"] as? String == "completed"
+        }
+        #expect(done, "\(runs)")
+        #expect(runs.map { $0["conclusion"] as? String } == ["success"])
+    }
+
     @Test func compareReportsAncestryLikeGitHub() throws {
         let gh = try Self.started()
         defer { gh.stop() }
