@@ -9,6 +9,13 @@
 //     Starts the real binary BIN (`ai-operator serve`, 1 s polls) against a simulated Argo CD
 //     holding APPS healthy monitored applications; prints the service's CPU per poll cycle and
 //     its resident memory. Baseline in the same run: the same with 1 application.
+//
+//   EngineBench sim APPS [ENVFILE] [SECONDS]
+//     Only the simulators, with APPS applications; writes the environment `ai-operator serve`
+//     needs to ENVFILE, for profiling the binary by hand (e.g. under heaptrack).
+//
+//   EngineBench sizes
+//     The in-memory sizes of the per-application values the engine keeps.
 import Demo
 import Foundation
 import Logging
