@@ -25,7 +25,13 @@ enum ClientJSON {
 
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
         do {
-            return try decoder.decode(type, from: Data(body))
+            // The decoder reads the bytes in place (no copy of a list of thousands of apps);
+            // the `Data` does not outlive the call, and nothing decoded points into it.
+            return try body.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, raw.count > 0 else { return try decoder.decode(type, from: Data()) }
+                return try decoder.decode(type, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
+                                                           count: raw.count, deallocator: .none))
+            }
         } catch let e as DecodingError {
             throw APIError(code: .validationError, call: "", message: "unexpected response body: \(describe(e))")
         }

@@ -156,6 +156,12 @@ final class CurlTransfer: @unchecked Sendable {
             overflow = true
             return false
         }
+        if body.isEmpty, let declared = headers["content-length"].flatMap(Int.init), declared > data.count,
+           declared <= maxResponseBytes {
+            // One allocation of the announced size: a large list is not grown by doubling
+            // (which would hold up to twice its size, plus a copy at every step).
+            body.reserveCapacity(declared)
+        }
         body.append(contentsOf: data)
         return true
     }
