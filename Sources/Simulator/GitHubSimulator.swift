@@ -268,7 +268,7 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
         for rule in autoChecks where branch.hasPrefix(rule.prefix) {
             // The live list: a run this loop already started counts (two rules, one name).
             guard !repos[key]!.checkRuns.contains(where: { $0.sha == sha && $0.name == rule.name }) else { continue }
-            let suite = r.suiteIDs[sha] ?? newID()
+            let suite = repos[key]!.suiteIDs[sha] ?? newID()
             repos[key]!.suiteIDs[sha] = suite
             repos[key]!.checkRuns.append(CheckRun(id: newID(), suiteID: suite, sha: sha, name: rule.name, status: "in_progress",
                                                   conclusion: nil, startedAt: now, completedAt: nil, appSlug: "github-actions", summary: nil))
