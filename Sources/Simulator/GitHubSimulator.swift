@@ -260,8 +260,6 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
         }
     }
 
-    public func clearAutoCheckRuns() { withState { autoChecks = [] } }
-
     /// Called under the lock when a branch moves.
     func startAutoChecks(_ key: String, branch: String, sha: String) {
         guard let r = repos[key] else { return }

@@ -18,8 +18,7 @@ import Testing
     func crash(_ point: String, app: String, environment: String = "staging", overrides: [String: String] = [:], arm: (CrashScenario) -> Void = { _ in },
                killWhen: @escaping (CrashScenario) -> Bool, atKill: (CrashScenario) -> Void = { _ in },
                after: (CrashScenario) -> Void = { _ in }) async throws {
-        let c = try CrashScenario(app: app, environment: environment, overrides: overrides)
-        do {
+        try await CrashScenario.run(app: app, environment: environment, overrides: overrides) { c in
             arm(c)
             try await c.start()
             let reached = await poll(within: 45) { killWhen(c) }
@@ -39,10 +38,6 @@ import Testing
             after(c)
             // The audit log written across the crash still verifies (the real subcommand).
             try await c.expectAuditVerifies(point)
-            await c.stop()
-        } catch {
-            await c.stop()
-            throw error
         }
     }
 
@@ -100,7 +95,6 @@ import Testing
     @Test func killRightAfterCIWebhookAccepted() async throws {
         var unprocessedAtKill: [String] = []
         try await crash("CI webhook accepted", app: "orders", arm: { c in
-            c.github.clearAutoCheckRuns()
             c.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 1)
             c.github.faults.inject(.stall(30), method: "GET", path: "/repos/\(c.s.gitopsRepo)/commits/*/check-runs", count: nil)
         }, killWhen: { c in
@@ -158,8 +152,7 @@ import Testing
     /// Two crashes in a row: after the branch was created, then (during the recovery) after the
     /// manifest was committed. The second restart still completes exactly once.
     @Test func killTwiceDuringRecovery() async throws {
-        let c = try CrashScenario(app: "wishlist")
-        do {
+        try await CrashScenario.run(app: "wishlist") { c in
             c.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/contents/**")
             try await c.start()
             let first = await poll(within: 45) { c.requested("PUT", "/repos/*/*/contents/**") }
@@ -178,10 +171,6 @@ import Testing
             await c.expectCompletedExactlyOnce("two crashes")
             #expect((c.appView?["lastAttempt"] as? [String: Any])?["correlationId"] as? String == before)
             try await c.expectAuditVerifies("two crashes")
-            await c.stop()
-        } catch {
-            await c.stop()
-            throw error
         }
     }
 
@@ -189,8 +178,7 @@ import Testing
     /// `PR_CREATION_TIMEOUT_SEC` (3 s here), so the restart aborts the attempt
     /// (`PR_CREATION_FAILED`, one escalation). No PR may be left open for the aborted attempt.
     @Test func prCreationTimeoutElapsedWhileDown() async throws {
-        let c = try CrashScenario(app: "coupons", overrides: ["PR_CREATION_TIMEOUT_SEC": "3"])
-        do {
+        try await CrashScenario.run(app: "coupons", overrides: ["PR_CREATION_TIMEOUT_SEC": "3"]) { c in
             c.github.faults.inject(.stall(30), method: "PUT", path: "/repos/*/*/contents/**")
             try await c.start()
             let reached = await poll(within: 45) { c.requested("PUT", "/repos/*/*/contents/**") }
@@ -214,18 +202,13 @@ import Testing
             #expect(c.github.merges.isEmpty)
             #expect(c.github.issues(repo: c.env.alertsRepo).count == 1)
             #expect(c.rollbackBranches.count == 1)
-            await c.stop()
-        } catch {
-            await c.stop()
-            throw error
         }
     }
 
     /// The same without a crash: the PR-creation bound (3 s) fires while the create-PR answer
     /// is still on its way (held 5 s; GitHub did open the PR). The late PR is closed.
     @Test func prConfirmedAfterTheAttemptAbortedIsClosed() async throws {
-        let c = try CrashScenario(app: "gifts", overrides: ["PR_CREATION_TIMEOUT_SEC": "3"])
-        do {
+        try await CrashScenario.run(app: "gifts", overrides: ["PR_CREATION_TIMEOUT_SEC": "3"]) { c in
             c.github.faults.inject(.delay(5), method: "POST", path: "/repos/*/*/pulls")
             try await c.start()
             let aborted = await poll(within: 30) {
@@ -239,10 +222,6 @@ import Testing
             #expect(closed, "\(c.github.pulls(repo: c.s.gitopsRepo).map { "#\($0.number) \($0.state)" }); \(c.brief)")
             #expect(c.github.merges.isEmpty)
             #expect(c.github.issues(repo: c.env.alertsRepo).count == 1)
-            await c.stop()
-        } catch {
-            await c.stop()
-            throw error
         }
     }
 
@@ -288,9 +267,7 @@ import Testing
     @Test(arguments: [false, true])
     func killWhileEscalatingAfterCIFailure(issueCreated: Bool) async throws {
         let point = issueCreated ? "escalation issue created, answer lost" : "escalation issue requested (not performed)"
-        let c = try CrashScenario(app: issueCreated ? "ledger" : "catalog")
-        do {
-            c.github.clearAutoCheckRuns()
+        try await CrashScenario.run(app: issueCreated ? "ledger" : "catalog") { c in
             c.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.3)
             let issues = "/repos/\(c.env.alertsRepo)/issues"
             c.github.faults.inject(issueCreated ? .delay(30) : .stall(30), method: "POST", path: issues)
@@ -315,10 +292,6 @@ import Testing
                     "\(point): \(String(describing: attempt?["escalationIssueUrl"]))")
             #expect(c.github.pulls(repo: c.s.gitopsRepo).count == 1)
             #expect(c.github.merges.isEmpty)
-            await c.stop()
-        } catch {
-            await c.stop()
-            throw error
         }
     }
 
@@ -326,8 +299,7 @@ import Testing
     /// its issue request is held and never performed when the kill comes: the restart still
     /// pages (one issue), the approver approves, the attempt completes.
     @Test func killWhilePagingForProductionApproval() async throws {
-        let c = try CrashScenario(app: "identity", environment: "production")
-        do {
+        try await CrashScenario.run(app: "identity", environment: "production") { c in
             let issues = "/repos/\(c.env.alertsRepo)/issues"
             c.github.faults.inject(.stall(30), method: "POST", path: issues)
             try await c.start()
@@ -343,10 +315,6 @@ import Testing
                 c.github.addReview(repo: c.s.gitopsRepo, number: pr.number, user: c.env.approver, state: "APPROVED")
             }
             await c.expectCompletedExactlyOnce("production approval page", approvalEscalation: true)
-            await c.stop()
-        } catch {
-            await c.stop()
-            throw error
         }
     }
 }

@@ -133,6 +133,19 @@ final class CrashScenario: @unchecked Sendable {
         env.stop()
     }
 
+    /// Runs `body` with a fresh scenario and always stops it, whether `body` finished or threw.
+    static func run(app: String, environment: String = "staging", overrides: [String: String] = [:],
+                    _ body: (CrashScenario) async throws -> Void) async throws {
+        let c = try CrashScenario(app: app, environment: environment, overrides: overrides)
+        do {
+            try await body(c)
+        } catch {
+            await c.stop()
+            throw error
+        }
+        await c.stop()
+    }
+
     /// The output of every binary run so far (the last `n` characters).
     func output(_ n: Int = 4000) -> String { String((logs + [binary?.text ?? ""]).joined(separator: "\n--- restart ---\n").suffix(n)) }
 

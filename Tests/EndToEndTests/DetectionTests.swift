@@ -50,9 +50,7 @@ import Testing
         defer { env.stop() }
         let names = ["alpha", "bravo", "charlie", "delta", "echo"]
         let scenarios = names.map { env.seed(app: $0, environment: "staging") }
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let done = await watcher.wait(within: 90) { names.allSatisfy { watcher.reached($0, .rollbackComplete) } }
         #expect(done, "states: \(names.map { "\($0): \(watcher.states($0))" }); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
@@ -113,9 +111,7 @@ import Testing
         let app = "blindspot"
         let s = env.seed(app: app, environment: "staging")
         env.sims.argocd.setHealth(app: app, status: "Unknown", message: "cluster unreachable")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let escalated = await watcher.wait(within: 30) { env.escalationIssues("HEALTH_UNKNOWN").count == 1 }
         #expect(escalated, "issues: \(env.allEscalationIssues.map(\.title)); logs: \(logs.captured.suffix(10).joined(separator: "\n"))")
@@ -148,9 +144,7 @@ extension DetectionTests {
         let app = "steady"
         let s = env.seed(app: app, environment: "staging")
         env.makeHealthy(s)
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let polled = await watcher.wait(within: 30) { watcher.healthChecks(app).count >= 10 }
         #expect(polled)

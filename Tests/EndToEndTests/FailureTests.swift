@@ -12,16 +12,13 @@ import Testing
     @Test func ciFailureAbortsWithEscalationAndNoMerge() async throws {
         let env = try DemoEnvironment()
         defer { env.stop() }
-        env.sims.github.clearAutoCheckRuns()
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.3)
         let app = "search"
         let s = env.seed(app: app, environment: "staging")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let aborted = await watcher.wait(within: 60) { watcher.reached(app, .abort) }
-        try #require(aborted, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        try #require(aborted, watcher.brief(app, logs))
         #expect(watcher.states(app) == [.idle, .degradationDetected, .candidateResolved, .prCreated, .abort])
         #expect(watcher.last(app)?.machine.attempt?.abortReason == .ciFailure)
         #expect(watcher.steps(app, event: "CIFailed").count == 1)
@@ -53,12 +50,10 @@ import Testing
         let s = env.seed(app: app, environment: "staging")
         let pullsPath = "/repos/\(s.gitopsRepo)/pulls"
         env.sims.github.faults.inject(.status(502), method: "POST", path: pullsPath, count: 20)
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let aborted = await watcher.wait(within: 60) { watcher.reached(app, .abort) }
-        try #require(aborted, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        try #require(aborted, watcher.brief(app, logs))
         #expect(watcher.states(app) == [.idle, .degradationDetected, .candidateResolved, .abort])
         #expect(watcher.last(app)?.machine.attempt?.abortReason == .prCreationFailed)
         // Retried: 1 try + 3 retries, every one answered 502.
@@ -87,7 +82,7 @@ import Testing
         let reset = try await httpRequest(port: env.servicePort, "POST", "/api/v1/rollbacks/\(id)/reset", token: env.apiToken)
         #expect(reset.status == 200, "\(reset.text)")
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
-        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(done, watcher.brief(app, logs))
         #expect(env.rollbackBranches(s.gitopsRepo).count == 1)
         #expect(env.githubRequests("POST", refsPath).count == 1)
         #expect(env.sims.github.requestLog.filter { $0.method == "PUT" && $0.path.hasPrefix("/repos/\(s.gitopsRepo)/contents/") }.count == 1)

@@ -40,13 +40,11 @@ import Testing
             engine.machine(of: "checkout")?.lastAttempt != nil && engine.machine(of: "checkout")?.state == .idle
         }
         try #require(completed)
-        env.sims.github.clearAutoCheckRuns()
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.2)
         env.seed(app: "payments", environment: "staging")
         let aborted = await eventuallyAsync(within: 60) { engine.machine(of: "payments")?.state == .abort }
         try #require(aborted)
         // A third whose mergeability never settles: I8 fails at the merge decision.
-        env.sims.github.clearAutoCheckRuns()
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 0.2)
         env.sims.github.mergeableNullReads = 1_000
         env.seed(app: "orders", environment: "staging")

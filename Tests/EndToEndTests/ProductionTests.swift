@@ -15,12 +15,10 @@ import Testing
         defer { env.stop() }
         let app = "payments"
         let s = env.seed(app: app, environment: "production")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let waiting = await watcher.wait(within: 60) { watcher.reached(app, .awaitingMergeApproval) }
-        try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        try #require(waiting, watcher.brief(app, logs))
         let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
         #expect(pr.baseRef == "main")
         #expect(Set(pr.labels) == ["ai-operator", "rollback", "production"])
@@ -48,7 +46,7 @@ import Testing
         // The approver approves the head: merge, recovery.
         env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
-        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(done, watcher.brief(app, logs))
         #expect(watcher.states(app).prefix(7) == [.idle, .degradationDetected, .candidateResolved, .prCreated,
                                                   .awaitingMergeApproval, .rollbackMerged, .rollbackComplete])
         #expect(env.sims.github.merges.count == 1)
@@ -67,12 +65,10 @@ import Testing
         defer { env.stop() }
         let app = "ledger"
         let s = env.seed(app: app, environment: "production")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let waiting = await watcher.wait(within: 60) { watcher.reached(app, .awaitingMergeApproval) }
-        try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        try #require(waiting, watcher.brief(app, logs))
         let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
 
         env.makeHealthy(s)
@@ -184,7 +180,7 @@ import Testing
 
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "approve")
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
-        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(done, watcher.brief(app, logs))
         #expect(env.sims.github.merges.count == 1)
         #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
         let replied = await watcher.wait(within: 20) {
@@ -198,16 +194,13 @@ import Testing
     @Test func approvalGivenBeforeCIPassesIsHonoured() async throws {
         let env = try DemoEnvironment()
         defer { env.stop() }
-        env.sims.github.clearAutoCheckRuns()
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 3)
         let app = "profile"
         let s = env.seed(app: app, environment: "production")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
 
         let opened = await watcher.wait(within: 60) { watcher.reached(app, .prCreated) }
-        try #require(opened, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        try #require(opened, watcher.brief(app, logs))
         let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
         env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
         let recorded = await watcher.wait(within: 20) { !(watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? true) }
@@ -215,7 +208,7 @@ import Testing
         #expect(watcher.state(app) == .prCreated, "CI must still be running when the approval lands")
 
         let done = await watcher.wait(within: 30) { watcher.reached(app, .rollbackComplete) }
-        #expect(done, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(done, watcher.brief(app, logs))
         #expect(env.sims.github.merges.count == 1)
         #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
     }

@@ -17,13 +17,11 @@ import TestSupport
         env.sims.github.mergeableNullReads = 1_000
         let app = "orders"
         let s = env.seed(app: app, environment: "staging")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
         let port = env.servicePort
 
         let review = await watcher.wait(within: 60) { watcher.reached(app, .awaitingHumanReview) }
-        try #require(review, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        try #require(review, watcher.brief(app, logs))
         let id = try #require(watcher.last(app)?.correlationId)
         let escalated = await watcher.wait(within: 20) { env.escalationIssues("NOT_MERGEABLE").count == 1 }
         #expect(escalated)

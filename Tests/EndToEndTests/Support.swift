@@ -135,6 +135,23 @@ extension DemoEnvironment {
     }
 }
 
+extension DemoEnvironment {
+    /// Starts the service with every step watched and its logs captured.
+    func startWatched() throws -> (StepWatcher, LogOutput) {
+        let watcher = StepWatcher()
+        let logs = LogOutput(capturing: true)
+        try startService(logger: capturingLogger(logs), observer: watcher.record)
+        return (watcher, logs)
+    }
+}
+
+extension StepWatcher {
+    /// What a failed wait prints: the app's states and the last log lines.
+    func brief(_ app: String, _ logs: LogOutput) -> Comment {
+        Comment(rawValue: "states: \(states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+    }
+}
+
 /// A production attempt of one app waiting in `AwaitingMergeApproval` with its
 /// approval-request issue open: the start of the ChatOps and approval tests. The caller stops
 /// `env`.
@@ -150,13 +167,11 @@ struct WaitingForApproval {
         let env = try DemoEnvironment()
         do {
             let s = env.seed(app: app, environment: "production")
-            let watcher = StepWatcher()
-            let logs = LogOutput(capturing: true)
-            try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+            let (watcher, logs) = try env.startWatched()
             let waiting = await watcher.wait(within: 60) {
                 watcher.reached(app, .awaitingMergeApproval) && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
             }
-            try #require(waiting, "states: \(watcher.states(app)); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+            try #require(waiting, watcher.brief(app, logs))
             let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
             let issue = try #require(env.escalationIssues("APPROVAL_REQUIRED").first)
             return WaitingForApproval(env: env, scenario: s, watcher: watcher, logs: logs, pr: pr, issue: issue)

@@ -12,9 +12,7 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let s = env.seed(app: "checkout", environment: "staging")
-        let watcher = StepWatcher()
-        let logs = LogOutput(capturing: true)
-        try env.startService(logger: capturingLogger(logs), observer: watcher.record)
+        let (watcher, logs) = try env.startWatched()
         let done = await watcher.wait(within: 60) { watcher.reached("checkout", .rollbackComplete) }
         #expect(done, "states: \(watcher.states("checkout")); last logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
         #expect(watcher.states("checkout").prefix(7) == [.idle, .degradationDetected, .candidateResolved, .prCreated,
