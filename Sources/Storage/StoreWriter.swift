@@ -56,8 +56,10 @@ public struct WriterStatistics: Sendable, Equatable {
 /// (up to `maxBatchSize`), runs it in ONE `BEGIN IMMEDIATE ... COMMIT` transaction with each item
 /// inside its own SAVEPOINT (an item that throws rolls back only itself and gets its own error),
 /// commits (`synchronous=FULL`: durable when COMMIT returns), and only then calls the completions
-/// on the writer thread (those of the batch's committed items in submission order, then its failures). Completions must be quick and must not block
-/// (resume a continuation, resume an HTTP connection); anything slow delays the next commit.
+/// (those of the batch's committed items in submission order, then its failures). Completions run
+/// on a second thread, the completion thread, in batch order, so the writer starts the next batch
+/// while the previous one's answers are being sent. Completions must be quick and must not block
+/// (resume a continuation, resume an HTTP connection); anything slow delays every later answer.
 ///
 /// If the COMMIT fails (disk full, I/O error), every item of the batch gets that error and
 /// nothing of the batch is stored; earlier commits are untouched. If SQLite rolls the whole
@@ -90,9 +92,9 @@ public final class StoreWriter: Sendable {
 
     deinit { core.requestClose(waiter: nil) }
 
-    /// Queues `work`; `completion` is called once, after the transaction holding it committed
-    /// (`.success`) or failed (`.failure`). After `close()` the completion is called at once, on
-    /// the calling thread, with `.failure(.closed)`.
+    /// Queues `work`; `completion` is called once, on the completion thread, after the transaction
+    /// holding it committed (`.success`) or failed (`.failure`). After `close()` the completion is
+    /// called at once, on the calling thread, with `.failure(.closed)`.
     public func submit<T: Sendable>(_ work: @escaping @Sendable (SQLiteDatabase) throws -> T,
                                     completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
         let job = Job(
@@ -137,9 +139,9 @@ public final class StoreWriter: Sendable {
     /// True until `close()` is called.
     public var isOpen: Bool { core.isOpen }
 
-    /// Stops accepting work, finishes everything already queued, closes the connection, and
-    /// returns once the writer thread has ended. Blocking; idempotent. Called from a completion
-    /// (i.e. on the writer thread itself) it only starts the shutdown and returns.
+    /// Stops accepting work, finishes everything already queued (completions included), closes the
+    /// connection, and returns once the writer thread has ended. Blocking; idempotent. Called from
+    /// a work item or a completion (the writer's own threads) it only starts the shutdown and returns.
     public func close() {
         let done = DispatchSemaphore(value: 0)
         if core.requestClose(waiter: { done.signal() }) { done.wait() }
@@ -168,7 +170,8 @@ private struct Job: Sendable {
 /// touched with `condition` locked; `db` is only touched by the writer thread once `start()` has
 /// handed it over (the initializer configured it before the thread existed, and the thread's
 /// creation orders those writes before the thread's reads); `thread` is written once, under the
-/// lock, before the thread starts; `maxBatchSize` and `checkpointer` (itself Sendable) are immutable.
+/// lock, before the thread starts; `maxBatchSize`, `checkpointer` and `completions` (both
+/// Sendable) are immutable.
 private final class WriterCore: @unchecked Sendable {
     private enum State { case running, closing, closed }
 
@@ -180,6 +183,7 @@ private final class WriterCore: @unchecked Sendable {
     private let db: SQLiteDatabase
     private let maxBatchSize: Int
     private let checkpointer: Checkpointer?
+    private let completions = CompletionThread()
     private var thread: Thread?
 
     init(db: SQLiteDatabase, maxBatchSize: Int, checkpointer: Checkpointer?) {
@@ -194,6 +198,7 @@ private final class WriterCore: @unchecked Sendable {
         condition.lock()
         self.thread = thread
         condition.unlock()
+        completions.start()
         thread.start()
     }
 
@@ -237,7 +242,7 @@ private final class WriterCore: @unchecked Sendable {
             state = .closing
             condition.signal()
         }
-        guard state != .closed, let waiter, Thread.current !== thread else { return false }
+        guard state != .closed, let waiter, Thread.current !== thread, !completions.isCurrent else { return false }
         closeWaiters.append(waiter)
         return true
     }
@@ -263,6 +268,7 @@ private final class WriterCore: @unchecked Sendable {
         }
         checkpointer?.stop()
         db.close()
+        completions.finish()
         condition.lock()
         state = .closed
         let waiters = closeWaiters
@@ -346,7 +352,68 @@ private final class WriterCore: @unchecked Sendable {
         condition.unlock()
 
         if transactionError == nil, !finishers.isEmpty { checkpointer?.noteCommit() }
-        for finish in finishers { finish(transactionError) }
-        for (job, error) in failed { job.fail(error) }
+        let finished = finishers
+        completions.enqueue {
+            for finish in finished { finish(transactionError) }
+            for (job, error) in failed { job.fail(error) }
+        }
+    }
+}
+
+/// Runs the writer's completions, in order, on a thread of their own: answering a batch (building
+/// responses, resuming connections, waking the engine) overlaps the next batch's transaction
+/// instead of delaying it.
+///
+/// `@unchecked Sendable` is safe because `work`, `finishing` and `finished` are only touched with
+/// `condition` locked, and `thread` is written once, before the thread starts, and read only by
+/// `isCurrent` (which compares it with the calling thread).
+private final class CompletionThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var work: [() -> Void] = []
+    private var finishing = false
+    private var finished = false
+    private var thread: Thread?
+
+    func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "storage-completions"
+        self.thread = thread
+        thread.start()
+    }
+
+    var isCurrent: Bool { Thread.current === thread }
+
+    /// Queues one batch's completions (called by the writer thread only).
+    func enqueue(_ batch: @escaping () -> Void) {
+        condition.lock()
+        work.append(batch)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs everything queued, ends the thread, and returns once it has ended.
+    func finish() {
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while work.isEmpty && !finishing { condition.wait() }
+            let batches = work
+            work = []
+            let done = batches.isEmpty
+            if done {
+                finished = true
+                condition.broadcast()
+            }
+            condition.unlock()
+            if done { return }
+            for batch in batches { batch() }
+        }
     }
 }

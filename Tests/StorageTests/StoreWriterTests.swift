@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import Synchronization
 import Testing
 
 @Suite struct StoreWriterTests {
@@ -75,6 +76,32 @@ import Testing
         let reopened = try Store.open(directory: dir.path)
         #expect(try reopened.inbox.pending(limit: 10).map(\.record.id) == (0..<5).map { "q\($0)" })
         await reopened.close()
+    }
+
+    @Test func aSlowCompletionDoesNotHoldUpTheNextCommit() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let release = DispatchSemaphore(value: 0)
+        let inCompletion = Atomic<Bool>(false)
+        let results = Results<AcceptOutcome>()
+        store.inbox.accept(delivery("first")) { result in
+            inCompletion.store(true, ordering: .sequentiallyConsistent)
+            _ = release.wait(timeout: .now() + 30)
+            results.callback(0)(result)
+        }
+        #expect(await eventually { inCompletion.load(ordering: .sequentiallyConsistent) })
+        let committedBefore = store.writer.statistics.itemsCommitted
+        store.inbox.accept(delivery("second"), completion: results.callback(1))
+        // The writer commits "second" while "first"'s answer is still being given...
+        #expect(await eventually { store.writer.statistics.itemsCommitted == committedBefore + 1 })
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries WHERE id = 'second'") == 1)
+        // ...and answers stay in commit order.
+        #expect(results.count == 0)
+        release.signal()
+        #expect(await results.waitFor(2))
+        #expect(results.all.map(\.value) == [.stored, .stored])
+        await store.close()
     }
 
     @Test func overlappingSubmissionsShareOneCommit() async throws {
