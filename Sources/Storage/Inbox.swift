@@ -61,16 +61,20 @@ public struct StoredDelivery: Sendable {
 public struct PruneResult: Sendable, Equatable {
     public var deliveries: Int       // processed deliveries (rows and bodies)
     public var events: Int           // duplicate / rejected entries
-    public init(deliveries: Int, events: Int) {
+    public var segments: Int         // body log segment files no row points into any more
+    public init(deliveries: Int, events: Int, segments: Int = 0) {
         self.deliveries = deliveries
         self.events = events
+        self.segments = segments
     }
 }
 
 /// The durable webhook inbox.
 ///
 /// Writes go through the store's `StoreWriter` (group commit: `accept` completes after the
-/// transaction holding the row committed with `synchronous=FULL`). Reads use a separate
+/// transaction holding the row committed with `synchronous=FULL`). A body goes to the writer's
+/// body log (one write and fsync per batch, before the commit); its row holds where it is.
+/// Rows stored before the body log existed keep their body in `delivery_bodies`. Reads use a separate
 /// read-only connection (WAL lets it read while the writer writes), behind a lock; read calls
 /// block the calling thread for the duration of a query.
 ///
@@ -99,35 +103,39 @@ public final class Inbox: Sendable {
     /// after the commit; on failure (e.g. `StorageError.isFull`, I/O error, `.closed`) nothing of
     /// `d` is stored and nothing stored before is affected.
     public func accept(_ d: IncomingDelivery, completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
-        writer.submit({ db in try Inbox.accept(d, in: db) }, completion: completion)
+        writer.submit({ [self] db in try accept(d, in: db) }, completion: completion)
     }
 
     public func accept(_ d: IncomingDelivery) async throws -> AcceptOutcome {
-        try await writer.perform { db in try Inbox.accept(d, in: db) }
+        try await writer.perform { [self] db in try accept(d, in: db) }
     }
 
-    /// The work item behind `accept`, for callers composing their own transaction.
-    public static func accept(_ d: IncomingDelivery, in db: SQLiteDatabase) throws -> AcceptOutcome {
+    /// The work item behind `accept`, for callers composing their own transaction (in a work
+    /// item of this inbox's writer: the body is reserved in its body log).
+    public func accept(_ d: IncomingDelivery, in db: SQLiteDatabase) throws -> AcceptOutcome {
+        let bodies = writer.bodies
+        let mark = bodies.pendingMark
+        let location = bodies.reserve(d.body)
         let inserted = try db.run(SQL.insertDelivery) { st in
             try st.bind(d.id, at: 1)
             try st.bind(d.source.rawValue, at: 2)
             try st.bind(d.event, at: 3)
             try st.bind(d.action, at: 4)
             try st.bind(unixMillis(d.receivedAt), at: 5)
+            try st.bind(location.segment, at: 6)
+            try st.bind(location.offset, at: 7)
+            try st.bind(location.length, at: 8)
         }
         if inserted == 1 {
-            let seq = db.lastInsertRowID
-            try db.run(SQL.insertBody) { st in
-                try st.bind(seq, at: 1)
-                try st.bind(d.body, at: 2)
-            }
+            try bodies.checkCapacity()   // throwing undoes the row (the item's savepoint) and the reservation
             return .stored
         }
+        bodies.truncatePending(to: mark)
         // Already stored: answer "duplicate" whatever happens to the listing entry. If even that
         // small insert fails (store full), the statement alone is undone and the answer stands,
         // unless SQLite dropped the whole transaction, which the writer must see.
         do {
-            try insertEvent(id: d.id, source: d.source, event: d.event, action: d.action,
+            try Inbox.insertEvent(id: d.id, source: d.source, event: d.event, action: d.action,
                             receivedAt: d.receivedAt, outcome: "duplicate", in: db)
         } catch {
             if !db.isInTransaction { throw error }
@@ -170,18 +178,22 @@ public final class Inbox: Sendable {
 
     /// Retention: removes processed deliveries (row and body) received before `cutoff`, and
     /// duplicate / rejected entries before `cutoff`. Pending deliveries are never removed.
-    /// A delivery id pruned here is no longer known to dedup.
-    public func prune(olderThan cutoff: Date, in db: SQLiteDatabase) throws -> PruneResult {
-        let ms = unixMillis(cutoff)
-        try db.run(SQL.pruneBodies) { try $0.bind(ms, at: 1) }
-        let deliveries = try db.run(SQL.pruneDeliveries) { try $0.bind(ms, at: 1) }
-        let events = try db.run(SQL.pruneEvents) { try $0.bind(ms, at: 1) }
-        return PruneResult(deliveries: deliveries, events: events)
-    }
-
+    /// A delivery id pruned here is no longer known to dedup. Once the deletion has committed,
+    /// the body log's segments that no remaining row points into are removed.
     @discardableResult
     public func prune(olderThan cutoff: Date) async throws -> PruneResult {
-        try await writer.perform { [self] db in try prune(olderThan: cutoff, in: db) }
+        let ms = unixMillis(cutoff)
+        var (result, firstInUse) = try await writer.perform { db -> (PruneResult, Int64?) in
+            try db.run(SQL.pruneBodies) { try $0.bind(ms, at: 1) }
+            let deliveries = try db.run(SQL.pruneDeliveries) { try $0.bind(ms, at: 1) }
+            let events = try db.run(SQL.pruneEvents) { try $0.bind(ms, at: 1) }
+            let firstInUse = try db.withStatement(SQL.firstSegmentInUse) { st in try st.step() ? st.int64(0) : nil }
+            return (PruneResult(deliveries: deliveries, events: events), firstInUse)
+        }
+        // Segments only grow in number with `seq`, so the oldest row with a body in the log
+        // names the oldest segment still needed (with none, all but the active one can go).
+        result.segments = try writer.bodies.removeSegments(before: firstInUse ?? .max)
+        return result
     }
 
     static func insertEvent(id: String?, source: DeliverySource, event: String?, action: String?,
@@ -228,7 +240,7 @@ public final class Inbox: Sendable {
                         id: st.string(1) ?? "", source: try Inbox.source(st.string(2)), event: st.string(3) ?? "",
                         action: st.string(4), receivedAt: dateFromMillis(st.int64(5)),
                         outcome: "accepted", processedAt: nil)
-                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: st.blob(6) ?? []))
+                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: bodies ? try body(st, from: 6) : []))
                 }
                 return out
             }
@@ -239,8 +251,9 @@ public final class Inbox: Sendable {
     public func stored(limit: Int) throws -> [StoredDelivery] {
         try reader.withLock { db in
             try db.withStatement("""
-                SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at, b.body, d.processed_at
-                FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq ORDER BY d.seq LIMIT ?1
+                SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at,
+                       b.body, d.body_segment, d.body_offset, d.body_length, d.processed_at
+                FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq ORDER BY d.seq LIMIT ?1
                 """) { st in
                 try st.bind(Int64(max(0, limit)), at: 1)
                 var out: [StoredDelivery] = []
@@ -248,8 +261,8 @@ public final class Inbox: Sendable {
                     let record = DeliveryRecord(
                         id: st.string(1) ?? "", source: try Inbox.source(st.string(2)), event: st.string(3) ?? "",
                         action: st.string(4), receivedAt: dateFromMillis(st.int64(5)), outcome: "accepted",
-                        processedAt: st.isNull(7) ? nil : dateFromMillis(st.int64(7)))
-                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: st.blob(6) ?? []))
+                        processedAt: st.isNull(10) ? nil : dateFromMillis(st.int64(10)))
+                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: try body(st, from: 6)))
                 }
                 return out
             }
@@ -259,11 +272,22 @@ public final class Inbox: Sendable {
     /// One stored body (for a row read with `pending(limit:bodies: false)`).
     public func body(seq: Int64) throws -> [UInt8]? {
         try reader.withLock { db in
-            try db.withStatement("SELECT body FROM delivery_bodies WHERE seq = ?1") { st in
+            try db.withStatement("""
+                SELECT b.body, d.body_segment, d.body_offset, d.body_length
+                FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq WHERE d.seq = ?1
+                """) { st in
                 try st.bind(seq, at: 1)
-                return try st.step() ? st.blob(0) : nil
+                return try st.step() ? try body(st, from: 0) : nil
             }
         }
+    }
+
+    /// A row's body: from the body log when the row says where (columns `column + 1...3`),
+    /// else the `delivery_bodies` blob (column `column`) of a row stored before the log existed.
+    private func body(_ st: SQLiteStatement, from column: Int32) throws -> [UInt8] {
+        if st.isNull(column + 1) { return st.blob(column) ?? [] }
+        return try writer.bodies.read(BodyLocation(segment: st.int64(column + 1), offset: st.int64(column + 2),
+                                                   length: st.int64(column + 3)))
     }
 
     private static func source(_ raw: String?) throws -> DeliverySource {
@@ -275,10 +299,9 @@ public final class Inbox: Sendable {
 
     private enum SQL {
         static let insertDelivery = """
-            INSERT INTO deliveries(id, source, event, action, received_at)
-            VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING
+            INSERT INTO deliveries(id, source, event, action, received_at, body_segment, body_offset, body_length)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING
             """
-        static let insertBody = "INSERT INTO delivery_bodies(seq, body) VALUES (?1, ?2)"
         static let insertEvent = """
             INSERT INTO delivery_events(delivery_id, source, event, action, received_at, outcome)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -290,6 +313,9 @@ public final class Inbox: Sendable {
             """
         static let pruneDeliveries = "DELETE FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL"
         static let pruneEvents = "DELETE FROM delivery_events WHERE received_at < ?1"
+        static let firstSegmentInUse = """
+            SELECT body_segment FROM deliveries WHERE body_segment IS NOT NULL ORDER BY seq LIMIT 1
+            """
         // Each side takes its newest `limit` rows through its received_at index, then the two
         // short lists are merged: cost follows `limit`, not the table sizes.
         static let recent = """
@@ -304,12 +330,13 @@ public final class Inbox: Sendable {
             ) ORDER BY received_at DESC, kind ASC, seq DESC LIMIT ?1
             """
         static let pending = """
-            SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at, b.body
-            FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq
+            SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at,
+                   b.body, d.body_segment, d.body_offset, d.body_length
+            FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq
             WHERE d.processed_at IS NULL ORDER BY d.seq LIMIT ?1
             """
         static let pendingWithoutBodies = """
-            SELECT seq, id, source, event, action, received_at, NULL
+            SELECT seq, id, source, event, action, received_at
             FROM deliveries WHERE processed_at IS NULL ORDER BY seq LIMIT ?1
             """
     }

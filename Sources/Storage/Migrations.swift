@@ -77,6 +77,14 @@ public enum Schema {
                 value BLOB NOT NULL
             );
             """),
+        Migration(version: 3, name: "body-log", sql: """
+            -- Bodies accepted from here on live in the body log (segment files in bodies/ next to
+            -- the database, written and fsynced before the row commits); the row says where.
+            -- Rows from before keep their body in delivery_bodies (body_segment NULL).
+            ALTER TABLE deliveries ADD COLUMN body_segment INTEGER;
+            ALTER TABLE deliveries ADD COLUMN body_offset  INTEGER;
+            ALTER TABLE deliveries ADD COLUMN body_length  INTEGER;
+            """),
     ]
 }
 

@@ -16,13 +16,20 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case workFailed(any Error)
     /// A stored value did not have the expected shape (e.g. an unknown `source`).
     case invalidData(String)
-    /// A file-system operation around the database failed (e.g. creating the directory).
+    /// A file-system operation around the database failed (e.g. creating the directory, writing
+    /// the body log).
     case io(String)
+    /// The body log cannot grow: disk full, or its configured cap (`maxBodyBytes`) reached.
+    case full(String)
 
-    /// The store cannot grow: disk full, or the configured storage cap (`maxPageCount`) reached.
+    /// The store cannot grow: disk full, or a configured storage cap (`maxPageCount`,
+    /// `maxBodyBytes`) reached.
     public var isFull: Bool {
-        if case .sqlite(let code, _, _, _) = self { return code == SQLITE_FULL }
-        return false
+        switch self {
+        case .sqlite(let code, _, _, _): return code == SQLITE_FULL
+        case .full: return true
+        default: return false
+        }
     }
 
     /// The primary SQLite result code, when this is a SQLite failure.
@@ -43,6 +50,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
             return "invalid stored data: \(what)"
         case let .io(what):
             return "storage I/O error: \(what)"
+        case let .full(what):
+            return "storage is full: \(what)"
         }
     }
 

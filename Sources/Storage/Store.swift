@@ -1,7 +1,8 @@
 import Foundation
 
 /// The operator's durable store: one SQLite file, `<directory>/operator.sqlite3`, with its single
-/// writer (group commit) and the webhook inbox on top.
+/// writer (group commit), the body log `<directory>/bodies/` for webhook bodies, and the webhook
+/// inbox on top.
 ///
 /// ```swift
 /// let store = try Store.open(directory: "/data")      // blocking: call at startup

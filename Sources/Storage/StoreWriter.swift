@@ -15,15 +15,23 @@ public struct StoreOptions: Sendable {
     public var migrations: [Migration]
     /// Checkpoint the WAL on a separate thread (see `Checkpointer`) instead of inside commits.
     public var backgroundCheckpoints: Bool
+    /// Cap on the bytes the body log's segment files hold together (`nil`: the disk's). A body
+    /// that would pass it fails with `StorageError.full`, like a full disk. Tests use it.
+    public var maxBodyBytes: Int64?
+    /// Size at which the body log starts a new segment file.
+    public var bodySegmentBytes: Int64
 
     public init(busyTimeoutMilliseconds: Int32 = 5_000, maxPageCount: Int64? = nil,
                 maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations,
-                backgroundCheckpoints: Bool = true) {
+                backgroundCheckpoints: Bool = true, maxBodyBytes: Int64? = nil,
+                bodySegmentBytes: Int64 = 64 << 20) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maxPageCount = maxPageCount
         self.maxBatchSize = max(1, maxBatchSize)
         self.migrations = migrations
         self.backgroundCheckpoints = backgroundCheckpoints
+        self.maxBodyBytes = maxBodyBytes
+        self.bodySegmentBytes = bodySegmentBytes
     }
 }
 
@@ -41,8 +49,9 @@ public struct WriterStatistics: Sendable, Equatable {
     public var batches = 0
     /// The most items taken in one batch.
     public var largestBatch = 0
-    /// Times SQLite rolled a whole transaction back after an item's error (e.g. `SQLITE_FULL`), so
-    /// the other items of the batch were run again in a fresh transaction.
+    /// Times a whole transaction was rolled back after an item's error (SQLite does it for
+    /// `SQLITE_FULL` and the like) or because the body log could not be written, so the other
+    /// items of the batch were run again in a fresh transaction.
     public var restarts = 0
     /// Background WAL checkpoints run (0 when `backgroundCheckpoints` is off).
     public var checkpoints = 0
@@ -67,14 +76,25 @@ public struct WriterStatistics: Sendable, Equatable {
 /// `SQLITE_NOMEM`), that item fails and the others are run again in a fresh transaction, so a
 /// work item must only touch the database (it may run more than once; only one run commits).
 /// A work item must not run `BEGIN`, `COMMIT` or `ROLLBACK` itself.
+///
+/// Large values (webhook bodies) go to the body log (`bodies`, files next to the database): a work
+/// item reserves them there, and the writer writes and fsyncs the batch's reservations with one
+/// write before it commits. If that fails, the items that reserved a body fail with the error and
+/// the others are run again in a fresh transaction.
 public final class StoreWriter: Sendable {
     public let path: String
+    /// The body log, in `<directory of path>/bodies`.
+    public let bodies: BodyLog
     private let core: WriterCore
 
     /// Opens (creating if needed) the database at `path`, configures WAL + `synchronous=FULL`,
-    /// applies `options.migrations`, and starts the writer thread. Blocking: call it at startup.
+    /// applies `options.migrations`, opens the body log, and starts the writer thread. Blocking:
+    /// call it at startup.
     public init(path: String, options: StoreOptions = StoreOptions()) throws {
         self.path = path
+        bodies = try BodyLog(directory: ((path as NSString).deletingLastPathComponent as NSString)
+                                .appendingPathComponent(BodyLog.directoryName),
+                             segmentBytes: options.bodySegmentBytes, capacity: options.maxBodyBytes)
         let db = try SQLiteDatabase(path: path, flags: [.readWrite, .create, .noMutex],
                                     busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         try db.configureForWriting(maxPageCount: options.maxPageCount)
@@ -86,7 +106,7 @@ public final class StoreWriter: Sendable {
             checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
             checkpointer?.start()
         }
-        core = WriterCore(db: db, maxBatchSize: options.maxBatchSize, checkpointer: checkpointer)
+        core = WriterCore(db: db, bodies: bodies, maxBatchSize: options.maxBatchSize, checkpointer: checkpointer)
         core.start()
     }
 
@@ -170,8 +190,9 @@ private struct Job: Sendable {
 /// touched with `condition` locked; `db` is only touched by the writer thread once `start()` has
 /// handed it over (the initializer configured it before the thread existed, and the thread's
 /// creation orders those writes before the thread's reads); `thread` is written once, under the
-/// lock, before the thread starts; `maxBatchSize`, `checkpointer` and `completions` (both
-/// Sendable) are immutable.
+/// lock, before the thread starts; `maxBatchSize`, `checkpointer`, `bodies` and `completions`
+/// (all three Sendable) are immutable, and the body log's writer-side calls happen on the writer
+/// thread only.
 private final class WriterCore: @unchecked Sendable {
     private enum State { case running, closing, closed }
 
@@ -181,13 +202,15 @@ private final class WriterCore: @unchecked Sendable {
     private var stats = WriterStatistics()
     private var closeWaiters: [@Sendable () -> Void] = []
     private let db: SQLiteDatabase
+    private let bodies: BodyLog
     private let maxBatchSize: Int
     private let checkpointer: Checkpointer?
     private let completions = CompletionThread()
     private var thread: Thread?
 
-    init(db: SQLiteDatabase, maxBatchSize: Int, checkpointer: Checkpointer?) {
+    init(db: SQLiteDatabase, bodies: BodyLog, maxBatchSize: Int, checkpointer: Checkpointer?) {
         self.db = db
+        self.bodies = bodies
         self.maxBatchSize = maxBatchSize
         self.checkpointer = checkpointer
     }
@@ -286,8 +309,13 @@ private final class WriterCore: @unchecked Sendable {
         finishers.reserveCapacity(jobs.count)
         var transactionError: StorageError?
 
+        // Per item of `jobs` that ran: whether it reserved a body (parallel to `finishers`).
+        var reservedBody: [Bool] = []
+
         attempt: while true {
             finishers.removeAll(keepingCapacity: true)
+            reservedBody.removeAll(keepingCapacity: true)
+            bodies.discardPending()   // a restart runs every remaining item again
             if jobs.isEmpty { break attempt }
             do {
                 // Never expected: a transaction left open (a failed ROLLBACK). Start clean.
@@ -302,6 +330,7 @@ private final class WriterCore: @unchecked Sendable {
             while index < jobs.count {
                 let job = jobs[index]
                 var outcome: Result<(StorageError?) -> Void, StorageError>
+                let mark = bodies.pendingMark
                 do {
                     try db.run("SAVEPOINT item")
                     outcome = job.run(db)
@@ -312,8 +341,10 @@ private final class WriterCore: @unchecked Sendable {
                 switch outcome {
                 case .success(let finish):
                     finishers.append(finish)
+                    reservedBody.append(bodies.pendingMark > mark)
                     index += 1
                 case .failure(let error):
+                    bodies.truncatePending(to: mark)
                     failed.append((job, error))
                     jobs.remove(at: index)
                     if db.isInTransaction {
@@ -327,6 +358,18 @@ private final class WriterCore: @unchecked Sendable {
                         continue attempt
                     }
                 }
+            }
+            do {
+                try bodies.sync()   // bodies are durable before any row pointing at them commits
+            } catch {
+                // Not durable: the items that reserved a body fail; the others run again.
+                if db.isInTransaction { _ = try? db.run("ROLLBACK") }
+                let storageError = StorageError.wrapping(error)
+                let lost = jobs.indices.filter { reservedBody[$0] }
+                failed += lost.map { (jobs[$0], storageError) }
+                for i in lost.reversed() { jobs.remove(at: i) }
+                restarts += 1
+                continue attempt
             }
             do {
                 try db.run("COMMIT")

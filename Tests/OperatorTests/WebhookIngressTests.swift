@@ -102,8 +102,8 @@ import Webhooks
     }
 
     @Test func storeThatCannotWriteAnswers503AndKeepsWhatItHad() throws {
-        // A store capped at a few pages fills up like a full disk.
-        let h = try ServiceHarness(storeOptions: StoreOptions(maxPageCount: 40))
+        // A store whose body log is capped at 256 KB fills up like a full disk.
+        let h = try ServiceHarness(storeOptions: StoreOptions(maxBodyBytes: 256 * 1024))
         defer { h.stop() }
         #expect(try h.postGitHub(event: "check_suite", delivery: "first", body: checkSuiteBody()).status == 202)
         var statuses: [Int] = []

@@ -3,10 +3,10 @@ import Foundation
 import Storage
 import Testing
 
-/// A full disk is simulated with the storage cap (`PRAGMA max_page_count`): we run as root, so
-/// file permissions would not stop writes.
+/// A full disk is simulated with the storage caps: `PRAGMA max_page_count` for SQLite and the
+/// body log's `capacity` (we run as root, so file permissions would not stop writes).
 @Suite struct FullStoreTests {
-    @Test func aFullStoreFailsNewWritesAndKeepsEverythingStoredBefore() async throws {
+    @Test func aFullBodyLogFailsNewDeliveriesAndKeepsEverythingStoredBefore() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         var stored: [IncomingDelivery] = []
@@ -18,8 +18,7 @@ import Testing
                 stored.append(d)
             }
             // Leave room for a few more 8 KB bodies only.
-            let cap = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 12) }
-            #expect(cap > 0)
+            store.writer.bodies.capacity = store.writer.bodies.liveByteCount + 3 * 8192 + 100
 
             var fullError: StorageError?
             for i in 0..<200 {
@@ -34,8 +33,8 @@ import Testing
             }
             let error = try #require(fullError)
             #expect(error.isFull)
-            #expect(error.sqliteCode == SQLITE_FULL)
             #expect(error.description.contains("full"))
+            #expect(stored.count == 8)
 
             // A duplicate of something stored is still answered (it is stored already).
             #expect(try await store.inbox.accept(stored[0]) == .duplicate)
@@ -46,7 +45,7 @@ import Testing
             #expect(pending.map(\.body) == stored.map(\.body))
 
             // Once there is room again, the same writer serves again.
-            try await store.writer.perform { db in _ = try db.setMaxPageCount(1_000_000) }
+            store.writer.bodies.capacity = nil
             let later = delivery("after-space", at: t0 + 1_000, size: 8192)
             #expect(try await store.inbox.accept(later) == .stored)
             stored.append(later)
@@ -59,18 +58,53 @@ import Testing
         await reopened.close()
     }
 
+    @Test func aFullDatabaseFailsNewDeliveriesAndKeepsEverythingStoredBefore() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        var stored: [IncomingDelivery] = []
+        for i in 0..<5 {
+            let d = delivery("before-\(i)", at: t0 + Int64(i), size: 512)
+            #expect(try await store.inbox.accept(d) == .stored)
+            stored.append(d)
+        }
+        // Rows are small (the bodies are in the body log): two more pages fill after some dozens.
+        _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 2) }
+        var fullError: StorageError?
+        for i in 0..<5_000 {
+            let d = delivery("fill-\(i)-" + String(repeating: "x", count: 100), at: t0 + 100 + Int64(i), size: 512)
+            do {
+                #expect(try await store.inbox.accept(d) == .stored)
+                stored.append(d)
+            } catch let error as StorageError {
+                fullError = error
+                break
+            }
+        }
+        let error = try #require(fullError)
+        #expect(error.isFull)
+        #expect(error.sqliteCode == SQLITE_FULL)
+        #expect(try await store.inbox.accept(stored[0]) == .duplicate)
+        let pending = try store.inbox.pending(limit: 10_000)
+        #expect(pending.map(\.record.id) == stored.map(\.id))
+        #expect(pending.map(\.body) == stored.map(\.body))
+        await store.close()
+    }
+
     @Test func inOneBatchOnlyTheItemThatDoesNotFitFails() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path)
-        #expect(try await store.inbox.accept(delivery("base", size: 1024)) == .stored)
-        _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 16) }
+        let base = delivery("base", size: 1024)
+        #expect(try await store.inbox.accept(base) == .stored)
+        store.writer.bodies.capacity = store.writer.bodies.liveByteCount + 4096
 
         let gate = try await Gate.close(store.writer)
         let results = Results<AcceptOutcome>()
-        store.inbox.accept(delivery("small-1", at: t0 + 1, size: 200), completion: results.callback(0))
+        let small1 = delivery("small-1", at: t0 + 1, size: 200), small2 = delivery("small-2", at: t0 + 3, size: 200)
+        store.inbox.accept(small1, completion: results.callback(0))
         store.inbox.accept(delivery("huge", at: t0 + 2, size: 1 << 20), completion: results.callback(1))
-        store.inbox.accept(delivery("small-2", at: t0 + 3, size: 200), completion: results.callback(2))
+        store.inbox.accept(small2, completion: results.callback(2))
         #expect(await eventually { store.writer.queuedCount == 3 })
         gate.open()
         #expect(await results.waitFor(3))
@@ -79,32 +113,100 @@ import Testing
         #expect(all[0].value == .stored)
         #expect(all[1].error?.isFull == true)
         #expect(all[2].value == .stored)
-        #expect(try store.inbox.pending(limit: 10).map(\.record.id) == ["base", "small-1", "small-2"])
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [base.body, small1.body, small2.body])
         #expect(store.writer.statistics.itemsFailed == 1)
+        // The failed item's body was taken back before the write: only the stored ones are on disk.
+        #expect(store.writer.bodies.liveByteCount == 1024 + 200 + 200)
         await store.close()
 
-        // And after reopening, the same three rows.
+        // And after reopening, the same three rows and bodies.
         let reopened = try Store.open(directory: dir.path)
-        #expect(try reopened.inbox.pending(limit: 10).map(\.record.id) == ["base", "small-1", "small-2"])
+        #expect(try reopened.inbox.pending(limit: 10).map(\.body) == [base.body, small1.body, small2.body])
         await reopened.close()
+    }
+
+    @Test func whenSQLiteDropsTheTransactionTheOthersAreStoredWithTheirBodies() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        try await store.writer.perform { db in try db.exec("CREATE TABLE filler(x BLOB)") }
+        _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 8) }
+
+        let gate = try await Gate.close(store.writer)
+        let accepted = Results<AcceptOutcome>(), filled = Results<Int>()
+        let a = delivery("a", at: t0 + 1, size: 8192), b = delivery("b", at: t0 + 2, size: 8192)
+        store.inbox.accept(a, completion: accepted.callback(0))
+        store.writer.submit({ db in try db.run("INSERT INTO filler(x) VALUES (zeroblob(1048576))") }, completion: filled.callback(0))
+        store.inbox.accept(b, completion: accepted.callback(1))
+        #expect(await eventually { store.writer.queuedCount == 3 })
+        gate.open()
+        #expect(await accepted.waitFor(2))
+        #expect(await filled.waitFor(1))
+
+        #expect(accepted.all.map(\.value) == [.stored, .stored])
+        #expect(filled.all.first?.error?.isFull == true)
+        // Whether SQLite undid only the statement or the whole transaction (then "a" ran again),
+        // each body is stored exactly once and reads back whole.
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [a.body, b.body])
+        #expect(store.writer.bodies.liveByteCount == 2 * 8192)
+        await store.close()
+    }
+
+    @Test func aBodyLogThatCannotBeWrittenFailsOnlyTheItemsWithABody() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        // One-byte segments: every write starts a new segment file, which is where this fails.
+        let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 1))
+        let first = delivery("first", size: 2048)
+        #expect(try await store.inbox.accept(first) == .stored)
+        let bodiesDir = store.writer.bodies.directory
+        let kept = dir.path + "/kept-bodies"
+        try FileManager.default.moveItem(atPath: bodiesDir, toPath: kept)
+
+        let gate = try await Gate.close(store.writer)
+        let accepted = Results<AcceptOutcome>(), noted = Results<Int>()
+        store.inbox.accept(delivery("lost", at: t0 + 1, size: 2048), completion: accepted.callback(0))
+        store.writer.submit({ db in
+            try db.run("INSERT INTO engine_meta(key, value) VALUES ('note', x'01')")
+        }, completion: noted.callback(0))
+        #expect(await eventually { store.writer.queuedCount == 2 })
+        gate.open()
+        #expect(await accepted.waitFor(1))
+        #expect(await noted.waitFor(1))
+        guard case .io(let why)? = accepted.all.first?.error else {
+            Issue.record("expected an I/O error, got \(accepted.all)")
+            return
+        }
+        #expect(why.contains("segment"))
+        #expect(noted.all.first?.value == 1)              // the item without a body committed
+        #expect(store.writer.statistics.restarts == 1)
+
+        // With the directory back, the same writer stores bodies again.
+        try FileManager.default.moveItem(atPath: kept, toPath: bodiesDir)
+        let later = delivery("later", at: t0 + 2, size: 2048)
+        #expect(try await store.inbox.accept(later) == .stored)
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [first.body, later.body])
+        await store.close()
     }
 
     @Test func aCapGivenAtOpenActsLikeAFullDisk() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        // The empty schema takes a handful of pages; 40 pages is 160 KB.
-        let store = try Store.open(directory: dir.path, options: StoreOptions(maxPageCount: 40))
+        let store = try Store.open(directory: dir.path, options: StoreOptions(maxBodyBytes: 64 * 1024))
+        var stored = 0
         var sawFull = false
         for i in 0..<100 {
             do {
                 _ = try await store.inbox.accept(delivery("cap-\(i)", at: t0 + Int64(i), size: 8192))
+                stored += 1
             } catch let error as StorageError where error.isFull {
                 sawFull = true
                 break
             }
         }
         #expect(sawFull)
-        #expect(try store.inbox.recentDeliveries(limit: 1000).count > 0)   // reads keep working
+        #expect(stored == 8)
+        #expect(try store.inbox.recentDeliveries(limit: 1000).count == 8)   // reads keep working
         await store.close()
     }
 }

@@ -11,12 +11,12 @@ import Testing
         let gate = try await Gate.close(store.writer)
         let batchesBefore = store.writer.statistics.batches
         let results = Results<AcceptOutcome>()
-        store.writer.submit({ db in try Inbox.accept(delivery("a"), in: db) }, completion: results.callback(0))
+        store.writer.submit({ db in try store.inbox.accept(delivery("a"), in: db) }, completion: results.callback(0))
         store.writer.submit({ db -> AcceptOutcome in
-            _ = try Inbox.accept(delivery("b"), in: db)          // written, then undone by the savepoint
+            _ = try store.inbox.accept(delivery("b"), in: db)          // written, then undone by the savepoint
             throw TestFailure(message: "boom")
         }, completion: results.callback(1))
-        store.writer.submit({ db in try Inbox.accept(delivery("c"), in: db) }, completion: results.callback(2))
+        store.writer.submit({ db in try store.inbox.accept(delivery("c"), in: db) }, completion: results.callback(2))
         #expect(await eventually { store.writer.queuedCount == 3 })
         gate.open()
         #expect(await results.waitFor(3))

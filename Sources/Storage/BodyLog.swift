@@ -1,0 +1,275 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where one delivery's body lives in the body log.
+public struct BodyLocation: Sendable, Equatable {
+    public var segment: Int64
+    public var offset: Int64
+    public var length: Int64
+    public init(segment: Int64, offset: Int64, length: Int64) {
+        self.segment = segment
+        self.offset = offset
+        self.length = length
+    }
+}
+
+/// Webhook bodies, kept outside SQLite in append-only segment files
+/// (`<store directory>/bodies/000000000001.seg`, ...); the delivery's row holds the location.
+///
+/// Why: a body of a few KB in SQLite is written three times (WAL frames with checksums, then the
+/// checkpoint's copy into the database file) in a dozen small writes. Here it is copied once into
+/// the batch's buffer and written by ONE `pwrite` and ONE `fdatasync` per group commit.
+///
+/// Durability order: the `StoreWriter` calls `sync()` before it runs COMMIT, so a committed row
+/// never points at a body that is not on disk. Bytes written for a transaction that then failed
+/// are never referenced; they go with their segment.
+///
+/// Each process start writes into a new segment (created on the first body), so nothing is ever
+/// appended after a tail a crash may have left half written. A segment is closed once it holds
+/// `segmentBytes` or more, and removed (`removeSegments(before:)`) once no row points into it.
+///
+/// Threads: `reserve`, `pendingMark`, `truncatePending`, `checkCapacity`, `discardPending` and
+/// `sync` are for the writer thread only (its work items and its commit). `read` and
+/// `removeSegments` may be called from any thread.
+///
+/// `@unchecked Sendable` is safe because `activeFD`, `activeSize`, `pending` and `directorySynced`
+/// are only touched by the writer thread (see above), and `active`, `liveBytes` and `readFDs` only
+/// with `lock` held.
+public final class BodyLog: @unchecked Sendable {
+    public static let directoryName = "bodies"
+    static let suffix = ".seg"
+
+    public let directory: String
+    public let segmentBytes: Int64
+
+    // Writer thread only.
+    private var activeFD: Int32 = -1
+    private var activeSize: Int64 = 0
+    private var pending: [UInt8] = []
+
+    // With `lock` held.
+    private let lock = NSLock()
+    private var active: Int64
+    private var liveBytes: Int64
+    private var cap: Int64?
+    private var readFDs: [Int64: Int32] = [:]
+
+    /// Opens (creating) `directory`. The segments already there stay readable; new bodies go to
+    /// a new segment numbered after the last one.
+    public init(directory: String, segmentBytes: Int64 = 64 << 20, capacity: Int64? = nil) throws {
+        self.directory = directory
+        self.segmentBytes = max(1, segmentBytes)
+        cap = capacity
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError.io("cannot create \(directory): \(error.localizedDescription)")
+        }
+        let existing = try Self.segments(in: directory)
+        active = (existing.map(\.number).max() ?? 0) + 1
+        liveBytes = existing.reduce(0) { $0 + $1.size }
+    }
+
+    deinit {
+        if activeFD >= 0 { Glibc.close(activeFD) }
+        for fd in readFDs.values { Glibc.close(fd) }
+    }
+
+    // MARK: writer thread
+
+    /// Queues `body` for the next `sync()` and returns where it will be.
+    public func reserve(_ body: [UInt8]) -> BodyLocation {
+        let location = BodyLocation(segment: lock.withLock { active }, offset: activeSize + Int64(pending.count),
+                                    length: Int64(body.count))
+        pending.append(contentsOf: body)
+        return location
+    }
+
+    /// Bytes queued so far; pass it to `truncatePending(to:)` to take back what came after.
+    public var pendingMark: Int { pending.count }
+
+    /// Drops what was reserved after `mark` (a work item that failed or stored nothing).
+    public func truncatePending(to mark: Int) {
+        if mark < pending.count { pending.removeSubrange(mark...) }
+    }
+
+    /// Drops everything reserved since the last `sync()` (its transaction will not commit).
+    public func discardPending() { pending.removeAll(keepingCapacity: true) }
+
+    /// Throws `StorageError.full` if what is queued would take the log past `capacity`.
+    public func checkCapacity() throws {
+        let (live, cap) = lock.withLock { (liveBytes, self.cap) }
+        if let cap, live + Int64(pending.count) > cap {
+            throw StorageError.full("the body log is at its cap of \(cap) bytes")
+        }
+    }
+
+    /// Writes what is queued and makes it durable (`fdatasync`). On failure nothing queued is
+    /// considered written and the queue is emptied: the transaction that reserved it must not commit.
+    public func sync() throws {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: pending.capacity <= 4 << 20) }
+        if activeFD < 0 { try openActive() }
+        do {
+            try writeAndSync()
+        } catch {
+            // What a failed write or fdatasync left in the file is unknown: later bodies go to a
+            // fresh segment, and this one is removed once no row points into it.
+            Glibc.close(activeFD)
+            activeFD = -1
+            activeSize = 0
+            lock.withLock { active += 1 }
+            throw error
+        }
+        activeSize += Int64(pending.count)
+        let added = Int64(pending.count)
+        lock.withLock { liveBytes += added }
+        if activeSize >= segmentBytes {
+            Glibc.close(activeFD)
+            activeFD = -1
+            activeSize = 0
+            lock.withLock { active += 1 }
+        }
+    }
+
+    private func writeAndSync() throws {
+        let fd = activeFD
+        let start = activeSize
+        try pending.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(start + Int64(done)))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw Self.failure("write to segment \(lock.withLock { active })")
+                }
+                done += n
+            }
+        }
+        while fdatasync(fd) != 0 {
+            if errno != EINTR { throw Self.failure("fdatasync of segment \(lock.withLock { active })") }
+        }
+    }
+
+    /// Creates the active segment and makes its directory entry durable.
+    private func openActive() throws {
+        let number = lock.withLock { active }
+        let path = Self.path(directory, number)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.failure("create segment \(number)") }
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if dir >= 0 { Glibc.close(dir) } }
+        guard dir >= 0, fsync(dir) == 0 else {
+            let error = Self.failure("fsync of \(directory)")
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+        activeFD = fd
+        activeSize = 0
+    }
+
+    // MARK: any thread
+
+    /// Bytes the segment files may hold in total (`nil`: no cap but the disk's).
+    public var capacity: Int64? {
+        get { lock.withLock { cap } }
+        set { lock.withLock { cap = newValue } }
+    }
+
+    /// Bytes in the segment files (what was written through this log, plus what was there at open).
+    public var liveByteCount: Int64 { lock.withLock { liveBytes } }
+
+    /// The body at `location`. Throws `invalidData` if the segment is gone or too short.
+    public func read(_ location: BodyLocation) throws -> [UInt8] {
+        guard location.length >= 0, location.offset >= 0 else {
+            throw StorageError.invalidData("body location \(location) is negative")
+        }
+        let count = Int(location.length)
+        return try lock.withLock {
+            let fd = try readFD(location.segment)
+            return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                var done = 0
+                while done < count {
+                    let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(location.offset + Int64(done)))
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { throw Self.failure("read from segment \(location.segment)") }
+                    if n == 0 {
+                        throw StorageError.invalidData("segment \(location.segment) ends before the body at \(location.offset) (\(count) bytes)")
+                    }
+                    done += n
+                }
+                initialized = count
+            }
+        }
+    }
+
+    private func readFD(_ segment: Int64) throws -> Int32 {
+        if let fd = readFDs[segment] { return fd }
+        let fd = open(Self.path(directory, segment), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw StorageError.invalidData("body segment \(segment) is missing from \(directory)") }
+            throw Self.failure("open segment \(segment)")
+        }
+        readFDs[segment] = fd
+        return fd
+    }
+
+    /// Removes every segment numbered below `first` (never the active one). Returns how many.
+    /// Call it once the rows that pointed into them are deleted and that deletion is committed.
+    @discardableResult
+    public func removeSegments(before first: Int64) throws -> Int {
+        try lock.withLock {
+            let bound = min(first, active)
+            var removed = 0
+            for segment in try Self.segments(in: directory) where segment.number < bound {
+                if let fd = readFDs.removeValue(forKey: segment.number) { Glibc.close(fd) }
+                guard unlink(Self.path(directory, segment.number)) == 0 || errno == ENOENT else {
+                    throw Self.failure("remove segment \(segment.number)")
+                }
+                liveBytes -= segment.size
+                removed += 1
+            }
+            return removed
+        }
+    }
+
+    /// Segment files on disk, as (number, size).
+    public func segmentFiles() throws -> [(number: Int64, size: Int64)] {
+        try lock.withLock { try Self.segments(in: directory) }
+    }
+
+    // MARK: files
+
+    static func path(_ directory: String, _ number: Int64) -> String {
+        let digits = String(number)
+        return directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + suffix
+    }
+
+    static func segments(in directory: String) throws -> [(number: Int64, size: Int64)] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw StorageError.io("cannot list \(directory): \(error.localizedDescription)")
+        }
+        var out: [(number: Int64, size: Int64)] = []
+        for name in names where name.hasSuffix(suffix) {
+            guard let number = Int64(name.dropLast(suffix.count)) else { continue }
+            var info = stat()
+            guard stat(directory + "/" + name, &info) == 0 else { continue }
+            out.append((number, Int64(info.st_size)))
+        }
+        return out.sorted { $0.number < $1.number }
+    }
+
+    /// The error for a failed system call: `full` for a full disk, `io` otherwise.
+    static func failure(_ what: String) -> StorageError {
+        let code = errno
+        let text = String(cString: strerror(code))
+        if code == ENOSPC || code == EDQUOT { return .full("\(what): \(text)") }
+        return .io("\(what): \(text)")
+    }
+}

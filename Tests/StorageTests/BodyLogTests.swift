@@ -1,0 +1,127 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite struct BodyLogTests {
+    @Test func bodiesLiveInSegmentFilesNotInTheDatabase() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let d = delivery("one", size: 8192)
+        #expect(try await store.inbox.accept(d) == .stored)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM delivery_bodies") == 0)
+        #expect(try rawCount(store.path, "SELECT body_length FROM deliveries WHERE id = 'one'") == 8192)
+        let files = try store.writer.bodies.segmentFiles()
+        #expect(files.map(\.size) == [8192])
+        #expect(try store.inbox.pending(limit: 1).first?.body == d.body)
+        #expect(try store.inbox.body(seq: try #require(store.inbox.pending(limit: 1).first?.seq)) == d.body)
+        // A duplicate writes no second copy.
+        #expect(try await store.inbox.accept(d) == .duplicate)
+        #expect(try store.writer.bodies.segmentFiles().map(\.size) == [8192])
+        await store.close()
+    }
+
+    @Test func aFullSegmentIsClosedAndEachStartWritesANewOne() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        var all: [IncomingDelivery] = []
+        do {
+            let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 10_000))
+            for i in 0..<3 {
+                let d = delivery("a\(i)", at: t0 + Int64(i), size: 6000)
+                #expect(try await store.inbox.accept(d) == .stored)
+                all.append(d)
+            }
+            // 6000 (open) + 6000 = 12000 >= 10000: closed; then a new one.
+            #expect(try store.writer.bodies.segmentFiles().map(\.size) == [6000 + 6000, 6000])
+            await store.close()
+        }
+        let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 10_000))
+        // Nothing is appended after what the last run left: the next body starts segment 3.
+        let d = delivery("b", at: t0 + 10, size: 100)
+        #expect(try await store.inbox.accept(d) == .stored)
+        all.append(d)
+        #expect(try store.writer.bodies.segmentFiles().map(\.number) == [1, 2, 3])
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == all.map(\.body))
+        await store.close()
+    }
+
+    @Test func pruneRemovesSegmentsNoRowPointsInto() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 1))
+        // One-byte segments: every delivery gets a segment of its own (1, 2, 3, 4).
+        for (i, id) in ["done-1", "pending", "done-2", "new-done"].enumerated() {
+            #expect(try await store.inbox.accept(delivery(id, at: t0 + Int64(i) * 1_000, size: 300)) == .stored)
+        }
+        try await store.inbox.markProcessed(["done-1", "done-2", "new-done"], at: at(t0 + 20_000))
+        #expect(try store.writer.bodies.segmentFiles().map(\.number) == [1, 2, 3, 4])
+
+        // done-1 and done-2 go; segment 1 is no longer needed, but "pending" still needs 2, so
+        // 3 (done-2's) stays too: segments are removed from the oldest in use down, never above it.
+        var pruned = try await store.inbox.prune(olderThan: at(t0 + 2_500))
+        #expect(pruned == PruneResult(deliveries: 2, events: 0, segments: 1))
+        #expect(try store.writer.bodies.segmentFiles().map(\.number) == [2, 3, 4])
+
+        try await store.inbox.markProcessed(["pending"], at: at(t0 + 20_000))
+        pruned = try await store.inbox.prune(olderThan: at(t0 + 60_000))
+        #expect(pruned == PruneResult(deliveries: 2, events: 0, segments: 3))
+        #expect(try store.writer.bodies.segmentFiles().isEmpty)
+
+        // And the log goes on.
+        let d = delivery("after", at: t0 + 70_000, size: 300)
+        #expect(try await store.inbox.accept(d) == .stored)
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [d.body])
+        await store.close()
+    }
+
+    @Test func rowsStoredBeforeTheBodyLogKeepTheirBodies() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let old = delivery("from-v2", size: 5000)
+        do {
+            // A store written by a build that kept bodies in delivery_bodies (schema 2).
+            let store = try Store.open(directory: dir.path, options: StoreOptions(migrations: Array(Schema.migrations.prefix(2))))
+            try await store.writer.perform { db in
+                _ = try db.run("INSERT INTO deliveries(id, source, event, action, received_at) VALUES (?1, 'github', 'check_suite', 'completed', ?2)") { st in
+                    try st.bind(old.id, at: 1)
+                    try st.bind(t0, at: 2)
+                }
+                let seq = db.lastInsertRowID
+                _ = try db.run("INSERT INTO delivery_bodies(seq, body) VALUES (?1, ?2)") { st in
+                    try st.bind(seq, at: 1)
+                    try st.bind(old.body, at: 2)
+                }
+            }
+            await store.close()
+        }
+        let store = try Store.open(directory: dir.path)
+        let new = delivery("from-v3", at: t0 + 1, size: 5000)
+        #expect(try await store.inbox.accept(new) == .stored)
+        #expect(try await store.inbox.accept(old) == .duplicate)
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [old.body, new.body])
+        #expect(try store.inbox.stored(limit: 10).map(\.body) == [old.body, new.body])
+        #expect(try store.inbox.pending(limit: 10, bodies: false).map(\.body) == [[], []])
+
+        try await store.inbox.markProcessed(["from-v2", "from-v3"], at: at(t0 + 10))
+        let pruned = try await store.inbox.prune(olderThan: at(t0 + 100))
+        #expect(pruned.deliveries == 2)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM delivery_bodies") == 0)
+        await store.close()
+    }
+
+    @Test func aMissingSegmentIsReportedNotReadAsEmpty() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 1))
+        #expect(try await store.inbox.accept(delivery("x", size: 100)) == .stored)
+        try FileManager.default.removeItem(atPath: store.writer.bodies.directory + "/000000000001.seg")
+        #expect {
+            _ = try store.inbox.pending(limit: 10)
+        } throws: { error in
+            guard case .invalidData(let why)? = error as? StorageError else { return false }
+            return why.contains("segment 1")
+        }
+        await store.close()
+    }
+}
