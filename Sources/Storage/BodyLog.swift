@@ -19,24 +19,25 @@ public struct BodyLocation: Sendable, Equatable {
 /// (`<store directory>/bodies/000000000001.seg`, ...); the delivery's row holds the location.
 ///
 /// Why: a body of a few KB in SQLite is written three times (WAL frames with checksums, then the
-/// checkpoint's copy into the database file) in a dozen small writes. Here it is copied once into
-/// the batch's buffer and written by ONE `pwrite` and ONE `fdatasync` per group commit.
+/// checkpoint's copy into the database file) in a dozen small writes. Here the bodies of a group
+/// commit are written by ONE `pwrite` and ONE `fdatasync`, on a thread of their own while the
+/// writer runs the batch's transaction.
 ///
-/// Durability order: the `StoreWriter` calls `sync()` before it runs COMMIT, so a committed row
-/// never points at a body that is not on disk. Bytes written for a transaction that then failed
-/// are never referenced; they go with their segment.
+/// Durability order: the `StoreWriter` reserves the batch's bodies (`reserve`), starts their write
+/// (`startWrite`), runs the items, and waits for the write (`finishWrite`) before it runs COMMIT,
+/// so a committed row never points at a body that is not on disk. Bytes written for an item that
+/// then stored nothing (a duplicate, a failure) are never referenced; they go with their segment.
 ///
 /// Each process start writes into a new segment (created on the first body), so nothing is ever
 /// appended after a tail a crash may have left half written. A segment is closed once it holds
 /// `segmentBytes` or more, and removed (`removeSegments(before:)`) once no row points into it.
 ///
-/// Threads: `reserve`, `pendingMark`, `truncatePending`, `checkCapacity`, `discardPending` and
-/// `sync` are for the writer thread only (its work items and its commit). `read` and
-/// `removeSegments` may be called from any thread.
+/// Threads: `reserve`, `startWrite` and `finishWrite` are for the writer thread only. `read`,
+/// `removeSegments` and the rest may be called from any thread.
 ///
-/// `@unchecked Sendable` is safe because `activeFD`, `activeSize`, `pending` and `directorySynced`
-/// are only touched by the writer thread (see above), and `active`, `liveBytes` and `readFDs` only
-/// with `lock` held.
+/// `@unchecked Sendable` is safe because `activeFD`, `activeSize`, `pending` and `pendingBytes`
+/// are only touched by the writer thread (the body thread gets copies of what it needs), and
+/// `active`, `liveBytes`, `cap` and `readFDs` only with `lock` held.
 public final class BodyLog: @unchecked Sendable {
     public static let directoryName = "bodies"
     static let suffix = ".seg"
@@ -47,7 +48,10 @@ public final class BodyLog: @unchecked Sendable {
     // Writer thread only.
     private var activeFD: Int32 = -1
     private var activeSize: Int64 = 0
-    private var pending: [UInt8] = []
+    private var pending: [[UInt8]] = []
+    private var pendingBytes: Int64 = 0
+    private var writing = false
+    private let bodyThread = OneAtATimeThread(name: "storage-bodies")
 
     // With `lock` held.
     private let lock = NSLock()
@@ -73,59 +77,67 @@ public final class BodyLog: @unchecked Sendable {
     }
 
     deinit {
+        bodyThread.stop()
         if activeFD >= 0 { Glibc.close(activeFD) }
         for fd in readFDs.values { Glibc.close(fd) }
     }
 
     // MARK: writer thread
 
-    /// Queues `body` for the next `sync()` and returns where it will be.
-    public func reserve(_ body: [UInt8]) -> BodyLocation {
-        let location = BodyLocation(segment: lock.withLock { active }, offset: activeSize + Int64(pending.count),
-                                    length: Int64(body.count))
-        pending.append(contentsOf: body)
-        return location
-    }
-
-    /// Bytes queued so far; pass it to `truncatePending(to:)` to take back what came after.
-    public var pendingMark: Int { pending.count }
-
-    /// Drops what was reserved after `mark` (a work item that failed or stored nothing).
-    public func truncatePending(to mark: Int) {
-        if mark < pending.count { pending.removeSubrange(mark...) }
-    }
-
-    /// Drops everything reserved since the last `sync()` (its transaction will not commit).
-    public func discardPending() { pending.removeAll(keepingCapacity: true) }
-
-    /// Throws `StorageError.full` if what is queued would take the log past `capacity`.
-    public func checkCapacity() throws {
-        let (live, cap) = lock.withLock { (liveBytes, self.cap) }
-        if let cap, live + Int64(pending.count) > cap {
-            throw StorageError.full("the body log is at its cap of \(cap) bytes")
+    /// Reserves the place of `body` in the next write, or fails with `StorageError.full` if it
+    /// would take the log past `capacity` (nothing is reserved then).
+    public func reserve(_ body: [UInt8]) -> Result<BodyLocation, StorageError> {
+        let (live, cap, segment) = lock.withLock { (liveBytes, self.cap, active) }
+        let length = Int64(body.count)
+        if let cap, live + pendingBytes + length > cap {
+            return .failure(.full("the body log is at its cap of \(cap) bytes"))
         }
+        let location = BodyLocation(segment: segment, offset: activeSize + pendingBytes, length: length)
+        pending.append(body)
+        pendingBytes += length
+        return .success(location)
     }
 
-    /// Writes what is queued and makes it durable (`fdatasync`). On failure nothing queued is
-    /// considered written and the queue is emptied: the transaction that reserved it must not commit.
-    public func sync() throws {
+    /// Starts writing what was reserved, on the body thread: one `pwrite`, one `fdatasync`.
+    /// Every `startWrite` is followed by one `finishWrite`.
+    public func startWrite() {
         guard !pending.isEmpty else { return }
-        defer { pending.removeAll(keepingCapacity: pending.capacity <= 4 << 20) }
-        if activeFD < 0 { try openActive() }
-        do {
-            try writeAndSync()
-        } catch {
+        writing = true
+        if activeFD < 0 {
+            do {
+                try openActive()
+            } catch {
+                bodyThread.run { .failure(error as? StorageError ?? .io("\(error)")) }
+                return
+            }
+        }
+        let fd = activeFD, start = activeSize, bodies = pending, total = Int(pendingBytes)
+        let segment = lock.withLock { active }
+        bodyThread.run { Self.write(bodies, total: total, to: fd, at: start, segment: segment) }
+    }
+
+    /// Ends the body thread (the writer is closing).
+    func close() { bodyThread.stop() }
+
+    /// Waits for the write `startWrite` started. On failure nothing reserved is considered
+    /// written: the transaction's rows that point at it must not commit.
+    public func finishWrite() throws {
+        guard writing else { return }
+        writing = false
+        let written = pendingBytes
+        pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        if case .failure(let error) = bodyThread.wait() {
             // What a failed write or fdatasync left in the file is unknown: later bodies go to a
             // fresh segment, and this one is removed once no row points into it.
-            Glibc.close(activeFD)
+            if activeFD >= 0 { Glibc.close(activeFD) }
             activeFD = -1
             activeSize = 0
             lock.withLock { active += 1 }
             throw error
         }
-        activeSize += Int64(pending.count)
-        let added = Int64(pending.count)
-        lock.withLock { liveBytes += added }
+        activeSize += written
+        lock.withLock { liveBytes += written }
         if activeSize >= segmentBytes {
             Glibc.close(activeFD)
             activeFD = -1
@@ -134,22 +146,26 @@ public final class BodyLog: @unchecked Sendable {
         }
     }
 
-    private func writeAndSync() throws {
-        let fd = activeFD
-        let start = activeSize
-        try pending.withUnsafeBytes { raw in
+    /// The body thread's work: the bodies, copied into one buffer, in one write; then fdatasync.
+    private static func write(_ bodies: [[UInt8]], total: Int, to fd: Int32, at start: Int64,
+                              segment: Int64) -> Result<Void, StorageError> {
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(total)
+        for body in bodies { buffer.append(contentsOf: body) }
+        return buffer.withUnsafeBytes { raw -> Result<Void, StorageError> in
             var done = 0
             while done < raw.count {
                 let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(start + Int64(done)))
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw Self.failure("write to segment \(lock.withLock { active })")
+                    return .failure(failure("write to segment \(segment)"))
                 }
                 done += n
             }
-        }
-        while fdatasync(fd) != 0 {
-            if errno != EINTR { throw Self.failure("fdatasync of segment \(lock.withLock { active })") }
+            while fdatasync(fd) != 0 {
+                if errno != EINTR { return .failure(failure("fdatasync of segment \(segment)")) }
+            }
+            return .success(())
         }
     }
 
@@ -271,5 +287,76 @@ public final class BodyLog: @unchecked Sendable {
         let text = String(cString: strerror(code))
         if code == ENOSPC || code == EDQUOT { return .full("\(what): \(text)") }
         return .io("\(what): \(text)")
+    }
+}
+
+/// A thread that runs one piece of work at a time: `run` hands it over, `wait` collects its
+/// result. Started on the first `run`; `stop` ends it once it is idle.
+///
+/// `@unchecked Sendable` is safe because `work`, `result`, `stopping` and `started` are only
+/// touched with `condition` locked.
+final class OneAtATimeThread: @unchecked Sendable {
+    typealias Work = () -> Result<Void, StorageError>
+    private let condition = NSCondition()
+    private let name: String
+    private var work: Work?
+    private var result: Result<Void, StorageError>?
+    private var stopping = false
+    private var started = false
+
+    init(name: String) { self.name = name }
+
+    /// Hands `work` over (the previous one must have been collected by `wait`).
+    func run(_ work: @escaping Work) {
+        condition.lock()
+        defer { condition.unlock() }
+        if !started && !stopping {
+            started = true
+            let thread = Thread { [self] in loop() }
+            thread.name = name
+            thread.start()
+        }
+        if stopping {
+            result = work()   // never expected: run inline rather than lose it
+            return
+        }
+        self.work = work
+        result = nil
+        condition.broadcast()
+    }
+
+    /// Waits for the work handed over by `run` and returns its result.
+    func wait() -> Result<Void, StorageError> {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        let done = result!
+        result = nil
+        return done
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while work == nil && !stopping { condition.wait() }
+            guard let next = work else {
+                condition.unlock()
+                return
+            }
+            work = nil
+            condition.unlock()
+            let done = next()
+            condition.lock()
+            result = done
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 }

@@ -21,8 +21,11 @@ final class Checkpointer: @unchecked Sendable {
     private var checkpoints = 0
     private var failures = 0
     private let db: SQLiteDatabase
+    /// Commits between two checkpoints.
+    private let commitsPerCheckpoint: Int
 
-    init(path: String, busyTimeoutMilliseconds: Int32) throws {
+    init(path: String, busyTimeoutMilliseconds: Int32, commitsPerCheckpoint: Int) throws {
+        self.commitsPerCheckpoint = max(1, commitsPerCheckpoint)
         db = try SQLiteDatabase(path: path, flags: [.readWrite, .noMutex], busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try db.exec("PRAGMA synchronous=FULL")
     }
@@ -33,17 +36,13 @@ final class Checkpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Commits between two checkpoints: each checkpoint also fsyncs the database file, so
-    /// running one per commit doubled the fsyncs under load. The WAL stays bounded (the
-    /// writer's `wal_autocheckpoint` remains the safety net).
-    static let commitsPerCheckpoint = 16
     private var commitsSince = 0
 
     /// Called by the writer after a commit.
     func noteCommit() {
         condition.lock()
         commitsSince += 1
-        if commitsSince >= Self.commitsPerCheckpoint {
+        if commitsSince >= commitsPerCheckpoint {
             commitsSince = 0
             pending = true
             condition.signal()

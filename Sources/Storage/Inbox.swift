@@ -103,34 +103,41 @@ public final class Inbox: Sendable {
     /// after the commit; on failure (e.g. `StorageError.isFull`, I/O error, `.closed`) nothing of
     /// `d` is stored and nothing stored before is affected.
     public func accept(_ d: IncomingDelivery, completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
-        writer.submit({ [self] db in try accept(d, in: db) }, completion: completion)
+        writer.submit(body: d.body, { db, place in try Inbox.accept(d, bodyAt: place, in: db) }, completion: completion)
     }
 
     public func accept(_ d: IncomingDelivery) async throws -> AcceptOutcome {
-        try await writer.perform { [self] db in try accept(d, in: db) }
+        try await withCheckedThrowingContinuation { continuation in
+            accept(d) { continuation.resume(with: $0.mapError { $0 as any Error }) }
+        }
     }
 
-    /// The work item behind `accept`, for callers composing their own transaction (in a work
-    /// item of this inbox's writer: the body is reserved in its body log).
-    public func accept(_ d: IncomingDelivery, in db: SQLiteDatabase) throws -> AcceptOutcome {
-        let bodies = writer.bodies
-        let mark = bodies.pendingMark
-        let location = bodies.reserve(d.body)
-        let inserted = try db.run(SQL.insertDelivery) { st in
-            try st.bind(d.id, at: 1)
-            try st.bind(d.source.rawValue, at: 2)
-            try st.bind(d.event, at: 3)
-            try st.bind(d.action, at: 4)
-            try st.bind(unixMillis(d.receivedAt), at: 5)
-            try st.bind(location.segment, at: 6)
-            try st.bind(location.offset, at: 7)
-            try st.bind(location.length, at: 8)
+    /// The work item behind `accept`: the row, with where the writer put the body. It runs without
+    /// a savepoint, so it throws only before changing anything (or from the one INSERT, which
+    /// SQLite undoes by itself).
+    static func accept(_ d: IncomingDelivery, bodyAt place: Result<BodyLocation, StorageError>,
+                       in db: SQLiteDatabase) throws -> AcceptOutcome {
+        switch place {
+        case .failure(let error):
+            // The body has no place (the log is full): a duplicate is still answered as one.
+            let known = try db.withStatement(SQL.isKnown) { st in
+                try st.bind(d.id, at: 1)
+                return try st.step()
+            }
+            if !known { throw error }
+        case .success(let location):
+            let inserted = try db.run(SQL.insertDelivery) { st in
+                try st.bind(d.id, at: 1)
+                try st.bind(d.source.rawValue, at: 2)
+                try st.bind(d.event, at: 3)
+                try st.bind(d.action, at: 4)
+                try st.bind(unixMillis(d.receivedAt), at: 5)
+                try st.bind(location.segment, at: 6)
+                try st.bind(location.offset, at: 7)
+                try st.bind(location.length, at: 8)
+            }
+            if inserted == 1 { return .stored }
         }
-        if inserted == 1 {
-            try bodies.checkCapacity()   // throwing undoes the row (the item's savepoint) and the reservation
-            return .stored
-        }
-        bodies.truncatePending(to: mark)
         // Already stored: answer "duplicate" whatever happens to the listing entry. If even that
         // small insert fails (store full), the statement alone is undone and the answer stands,
         // unless SQLite dropped the whole transaction, which the writer must see.
@@ -302,6 +309,7 @@ public final class Inbox: Sendable {
             INSERT INTO deliveries(id, source, event, action, received_at, body_segment, body_offset, body_length)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING
             """
+        static let isKnown = "SELECT 1 FROM deliveries WHERE id = ?1"
         static let insertEvent = """
             INSERT INTO delivery_events(delivery_id, source, event, action, received_at, outcome)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)

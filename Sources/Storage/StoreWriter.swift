@@ -20,11 +20,16 @@ public struct StoreOptions: Sendable {
     public var maxBodyBytes: Int64?
     /// Size at which the body log starts a new segment file.
     public var bodySegmentBytes: Int64
+    /// Commits between two background checkpoints. Each checkpoint writes the pages changed
+    /// since the last one into the database file and fsyncs it: the hot pages (the inbox's
+    /// index leaves) change in every commit, so fewer checkpoints write them fewer times. With
+    /// bodies in the body log a commit adds a few pages to the WAL, so 256 keep it to a few MB.
+    public var commitsPerCheckpoint: Int
 
     public init(busyTimeoutMilliseconds: Int32 = 5_000, maxPageCount: Int64? = nil,
                 maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations,
                 backgroundCheckpoints: Bool = true, maxBodyBytes: Int64? = nil,
-                bodySegmentBytes: Int64 = 64 << 20) {
+                bodySegmentBytes: Int64 = 64 << 20, commitsPerCheckpoint: Int = 256) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maxPageCount = maxPageCount
         self.maxBatchSize = max(1, maxBatchSize)
@@ -32,6 +37,7 @@ public struct StoreOptions: Sendable {
         self.backgroundCheckpoints = backgroundCheckpoints
         self.maxBodyBytes = maxBodyBytes
         self.bodySegmentBytes = bodySegmentBytes
+        self.commitsPerCheckpoint = commitsPerCheckpoint
     }
 }
 
@@ -77,9 +83,10 @@ public struct WriterStatistics: Sendable, Equatable {
 /// work item must only touch the database (it may run more than once; only one run commits).
 /// A work item must not run `BEGIN`, `COMMIT` or `ROLLBACK` itself.
 ///
-/// Large values (webhook bodies) go to the body log (`bodies`, files next to the database): a work
-/// item reserves them there, and the writer writes and fsyncs the batch's reservations with one
-/// write before it commits. If that fails, the items that reserved a body fail with the error and
+/// Large values (webhook bodies) go to the body log (`bodies`, files next to the database): work
+/// submitted with a body gets its place reserved before the batch's transaction starts; the body
+/// thread writes and fsyncs the batch's bodies (one write) while the items run, and the writer
+/// waits for that before COMMIT. If the write fails, the items with a body fail with its error and
 /// the others are run again in a fresh transaction.
 public final class StoreWriter: Sendable {
     public let path: String
@@ -103,7 +110,8 @@ public final class StoreWriter: Sendable {
         if options.backgroundCheckpoints {
             // Safety net only: the writer checkpoints by itself if the WAL passes 64 MB.
             try db.exec("PRAGMA wal_autocheckpoint=16384")
-            checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+            checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds,
+                                            commitsPerCheckpoint: options.commitsPerCheckpoint)
             checkpointer?.start()
         }
         core = WriterCore(db: db, bodies: bodies, maxBatchSize: options.maxBatchSize, checkpointer: checkpointer)
@@ -117,10 +125,35 @@ public final class StoreWriter: Sendable {
     /// called at once, on the calling thread, with `.failure(.closed)`.
     public func submit<T: Sendable>(_ work: @escaping @Sendable (SQLiteDatabase) throws -> T,
                                     completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
+        enqueue(body: nil, savepoint: true, { db, _ in try work(db) }, completion: completion)
+    }
+
+    /// `submit` for work that stores `body` in the body log. The writer reserves its place before
+    /// the batch's transaction (`.failure(.full)` if it would pass the log's cap), writes it while
+    /// the transaction runs, and commits only once it is durable; `work` gets the reservation and
+    /// stores the location with its row. If the body cannot be written, the item fails with that
+    /// error. A body whose item stores nothing (it throws, or finds a duplicate) is written anyway,
+    /// never referenced, and removed with its segment.
+    ///
+    /// No savepoint is taken around this work (it is the hot path of every webhook): it must throw
+    /// only before its first change, or from the one statement whose failure SQLite undoes by itself.
+    public func submit<T: Sendable>(body: [UInt8],
+                                    _ work: @escaping @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>) throws -> T,
+                                    completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
+        enqueue(body: body, savepoint: false, { db, reservation in
+            try work(db, reservation ?? .failure(.invalidData("no place was reserved for the body")))
+        }, completion: completion)
+    }
+
+    private func enqueue<T: Sendable>(body: [UInt8]?, savepoint: Bool,
+                                      _ work: @escaping @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>?) throws -> T,
+                                      completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
         let job = Job(
-            run: { db in
+            body: body,
+            savepoint: savepoint,
+            run: { db, reservation in
                 do {
-                    let value = try work(db)
+                    let value = try work(db, reservation)
                     return .success({ commitError in
                         if let commitError { completion(.failure(commitError)) } else { completion(.success(value)) }
                     })
@@ -177,9 +210,14 @@ public final class StoreWriter: Sendable {
 
 /// One queued work item, type-erased.
 private struct Job: Sendable {
-    /// Runs the work (inside a savepoint, on the writer thread). On success it returns the
-    /// function to call after the transaction ended (with the COMMIT error, if any).
-    let run: @Sendable (SQLiteDatabase) -> Result<(StorageError?) -> Void, StorageError>
+    /// A body for the body log, if the work stores one.
+    var body: [UInt8]?
+    /// Whether the work runs inside a SAVEPOINT (undone alone if it throws after changing something).
+    var savepoint: Bool
+    /// Runs the work (inside a savepoint, on the writer thread), with the place reserved for its
+    /// body. On success it returns the function to call after the transaction ended (with the
+    /// COMMIT error, if any).
+    let run: @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>?) -> Result<(StorageError?) -> Void, StorageError>
     /// Reports a failure of this item.
     let fail: @Sendable (StorageError) -> Void
 }
@@ -291,6 +329,7 @@ private final class WriterCore: @unchecked Sendable {
         }
         checkpointer?.stop()
         db.close()
+        bodies.close()
         completions.finish()
         condition.lock()
         state = .closed
@@ -302,74 +341,78 @@ private final class WriterCore: @unchecked Sendable {
 
     /// Runs one batch in one transaction; calls every completion once, after the transaction.
     private func execute(_ batch: [Job]) {
-        var jobs = batch
+        // The batch's bodies: reserved in order, written and fsynced by the body thread while the
+        // items run, waited for before COMMIT (a row never commits before its body is durable).
+        var items = batch.map { job in (job: job, body: job.body.map { bodies.reserve($0) }) }
+        bodies.startWrite()
+        var writing = true
         var failed: [(Job, StorageError)] = []
         var restarts = 0
         var finishers: [(StorageError?) -> Void] = []
-        finishers.reserveCapacity(jobs.count)
+        finishers.reserveCapacity(items.count)
         var transactionError: StorageError?
-
-        // Per item of `jobs` that ran: whether it reserved a body (parallel to `finishers`).
-        var reservedBody: [Bool] = []
 
         attempt: while true {
             finishers.removeAll(keepingCapacity: true)
-            reservedBody.removeAll(keepingCapacity: true)
-            bodies.discardPending()   // a restart runs every remaining item again
-            if jobs.isEmpty { break attempt }
+            if items.isEmpty { break attempt }
             do {
                 // Never expected: a transaction left open (a failed ROLLBACK). Start clean.
                 if db.isInTransaction { try db.run("ROLLBACK") }
                 try db.run("BEGIN IMMEDIATE")
             } catch {
                 transactionError = .wrapping(error)
-                failed += jobs.map { ($0, .wrapping(error)) }
+                failed += items.map { ($0.job, .wrapping(error)) }
                 break attempt
             }
             var index = 0
-            while index < jobs.count {
-                let job = jobs[index]
+            while index < items.count {
+                let item = items[index]
                 var outcome: Result<(StorageError?) -> Void, StorageError>
-                let mark = bodies.pendingMark
+                let savepoint = item.job.savepoint
                 do {
-                    try db.run("SAVEPOINT item")
-                    outcome = job.run(db)
-                    if case .success = outcome { try db.run("RELEASE item") }
+                    if savepoint { try db.run("SAVEPOINT item") }
+                    outcome = item.job.run(db, item.body)
+                    if savepoint, case .success = outcome { try db.run("RELEASE item") }
                 } catch {
                     outcome = .failure(.wrapping(error))
                 }
                 switch outcome {
                 case .success(let finish):
                     finishers.append(finish)
-                    reservedBody.append(bodies.pendingMark > mark)
                     index += 1
                 case .failure(let error):
-                    bodies.truncatePending(to: mark)
-                    failed.append((job, error))
-                    jobs.remove(at: index)
+                    failed.append((item.job, error))
+                    items.remove(at: index)
                     if db.isInTransaction {
-                        // Undo this item only; the transaction goes on.
-                        _ = try? db.run("ROLLBACK TO item")
-                        _ = try? db.run("RELEASE item")
+                        // Undo this item only; the transaction goes on. (Work without a savepoint
+                        // changed nothing that SQLite did not undo already.)
+                        if savepoint {
+                            _ = try? db.run("ROLLBACK TO item")
+                            _ = try? db.run("RELEASE item")
+                        }
                     } else {
                         // SQLite rolled the whole transaction back: the items before this one lost
-                        // their changes. Run the remaining items again in a fresh transaction.
+                        // their changes. Run the remaining items again in a fresh transaction
+                        // (their bodies keep their places).
                         restarts += 1
                         continue attempt
                     }
                 }
             }
-            do {
-                try bodies.sync()   // bodies are durable before any row pointing at them commits
-            } catch {
-                // Not durable: the items that reserved a body fail; the others run again.
-                if db.isInTransaction { _ = try? db.run("ROLLBACK") }
-                let storageError = StorageError.wrapping(error)
-                let lost = jobs.indices.filter { reservedBody[$0] }
-                failed += lost.map { (jobs[$0], storageError) }
-                for i in lost.reversed() { jobs.remove(at: i) }
-                restarts += 1
-                continue attempt
+            if writing {
+                writing = false
+                do {
+                    try bodies.finishWrite()
+                } catch {
+                    // Not durable: the items with a body fail; the others run again without them.
+                    if db.isInTransaction { _ = try? db.run("ROLLBACK") }
+                    let storageError = StorageError.wrapping(error)
+                    let lost = items.indices.filter { if case .success? = items[$0].body { true } else { false } }
+                    failed += lost.map { (items[$0].job, storageError) }
+                    for i in lost.reversed() { items.remove(at: i) }
+                    restarts += 1
+                    continue attempt
+                }
             }
             do {
                 try db.run("COMMIT")
@@ -379,6 +422,7 @@ private final class WriterCore: @unchecked Sendable {
             }
             break attempt
         }
+        if writing { _ = try? bodies.finishWrite() }   // the batch ended before its commit
 
         condition.lock()
         stats.batches += 1

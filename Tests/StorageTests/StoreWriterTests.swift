@@ -11,12 +11,12 @@ import Testing
         let gate = try await Gate.close(store.writer)
         let batchesBefore = store.writer.statistics.batches
         let results = Results<AcceptOutcome>()
-        store.writer.submit({ db in try store.inbox.accept(delivery("a"), in: db) }, completion: results.callback(0))
+        store.inbox.accept(delivery("a"), completion: results.callback(0))
         store.writer.submit({ db -> AcceptOutcome in
-            _ = try store.inbox.accept(delivery("b"), in: db)          // written, then undone by the savepoint
+            _ = try db.run("INSERT INTO engine_meta(key, value) VALUES ('b', x'01')")   // written, then undone by the savepoint
             throw TestFailure(message: "boom")
         }, completion: results.callback(1))
-        store.writer.submit({ db in try store.inbox.accept(delivery("c"), in: db) }, completion: results.callback(2))
+        store.inbox.accept(delivery("c"), completion: results.callback(2))
         #expect(await eventually { store.writer.queuedCount == 3 })
         gate.open()
         #expect(await results.waitFor(3))
@@ -31,6 +31,7 @@ import Testing
         #expect(inner as? TestFailure == TestFailure(message: "boom"))
         #expect(store.writer.statistics.batches == batchesBefore + 2)    // the gate's batch, then one for a, b, c
         #expect(try store.inbox.pending(limit: 10).map(\.record.id) == ["a", "c"])
+        #expect(try rawCount(store.path, "SELECT count(*) FROM engine_meta") == 0)
         await store.close()
     }
 
@@ -107,7 +108,7 @@ import Testing
     @Test func overlappingSubmissionsShareOneCommit() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let store = try Store.open(directory: dir.path)
+        let store = try Store.open(directory: dir.path, options: StoreOptions(commitsPerCheckpoint: 16))
         let gate = try await Gate.close(store.writer)
         let before = store.writer.statistics
         let results = Results<AcceptOutcome>()
