@@ -283,7 +283,11 @@ final class RequestState {
 final class ValueBox {
     let lowercaseKeys: Bool
     var values: [String: String] = [:]
-    init(lowercaseKeys: Bool) { self.lowercaseKeys = lowercaseKeys }
+    init(lowercaseKeys: Bool) {
+        self.lowercaseKeys = lowercaseKeys
+        // Headers: room for a typical request's, so the table is not regrown header by header.
+        if lowercaseKeys { values.reserveCapacity(12) }
+    }
 }
 
 /// The C callbacks. They live in a type in a non-main file and only forward (Swift 6 trap:

@@ -147,12 +147,15 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
 
     public func observe(_ labelValues: [String] = [], _ value: Double) {
         let k = key(labelValues)
+        let bucket = buckets.firstIndex(where: { value <= $0 })
         lock.lock()
-        var s = series[k] ?? Series(labels: labelValues, counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)
-        if let i = buckets.firstIndex(where: { value <= $0 }) { s.counts[i] += 1 }
-        s.sum += value
-        s.count += 1
-        series[k] = s
+        // In place: a copied-out Series would copy its counts array on every observation.
+        if series[k] == nil {
+            series[k] = Series(labels: labelValues, counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)
+        }
+        series[k]!.sum += value
+        series[k]!.count += 1
+        if let bucket { series[k]!.counts[bucket] += 1 }
         lock.unlock()
     }
 
