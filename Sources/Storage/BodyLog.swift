@@ -35,9 +35,11 @@ public struct BodyLocation: Sendable, Equatable {
 /// Threads: `reserve`, `startWrite` and `finishWrite` are for the writer thread only. `read`,
 /// `removeSegments` and the rest may be called from any thread.
 ///
-/// `@unchecked Sendable` is safe because `activeFD`, `activeSize`, `pending` and `pendingBytes`
-/// are only touched by the writer thread (the body thread gets copies of what it needs), and
-/// `active`, `liveBytes`, `cap` and `readFDs` only with `lock` held.
+/// `@unchecked Sendable` is safe because `activeFD`, `activeSize`, `pending`, `pendingBytes` and
+/// `writing` are only touched by the writer thread (the body thread gets copies of what it
+/// needs), `active`, `liveBytes` and `cap` only with `lock` held, and `readFDs` only with
+/// `readLock` held (taken before `lock` when both are needed, so a slow read never holds up the
+/// writer's reservations).
 public final class BodyLog: @unchecked Sendable {
     public static let directoryName = "bodies"
     static let suffix = ".seg"
@@ -51,13 +53,17 @@ public final class BodyLog: @unchecked Sendable {
     private var pending: [[UInt8]] = []
     private var pendingBytes: Int64 = 0
     private var writing = false
-    private let bodyThread = OneAtATimeThread(name: "storage-bodies")
+    private let bodyThread = SerialThread(name: "storage-bodies")
+    /// The body thread's answer to the write in progress (signalled by `written`).
+    private let writeResult = Locked<Result<Void, StorageError>>(.success(()))
+    private let written = DispatchSemaphore(value: 0)
 
     // With `lock` held.
     private let lock = NSLock()
     private var active: Int64
     private var liveBytes: Int64
     private var cap: Int64?
+    private let readLock = NSLock()
     private var readFDs: [Int64: Int32] = [:]
 
     /// Opens (creating) `directory`. The segments already there stay readable; new bodies go to
@@ -74,10 +80,11 @@ public final class BodyLog: @unchecked Sendable {
         let existing = try Self.segments(in: directory)
         active = (existing.map(\.number).max() ?? 0) + 1
         liveBytes = existing.reduce(0) { $0 + $1.size }
+        bodyThread.start()
     }
 
     deinit {
-        bodyThread.stop()
+        bodyThread.finish()
         if activeFD >= 0 { Glibc.close(activeFD) }
         for fd in readFDs.values { Glibc.close(fd) }
     }
@@ -107,27 +114,34 @@ public final class BodyLog: @unchecked Sendable {
             do {
                 try openActive()
             } catch {
-                bodyThread.run { .failure(error as? StorageError ?? .io("\(error)")) }
+                writeResult.withLock { $0 = .failure(error as? StorageError ?? .io("\(error)")) }
+                written.signal()
                 return
             }
         }
         let fd = activeFD, start = activeSize, bodies = pending, total = Int(pendingBytes)
         let segment = lock.withLock { active }
-        bodyThread.run { Self.write(bodies, total: total, to: fd, at: start, segment: segment) }
+        let (result, done) = (writeResult, written)
+        bodyThread.enqueue {
+            let outcome = Self.write(bodies, total: total, to: fd, at: start, segment: segment)
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
     }
 
     /// Ends the body thread (the writer is closing).
-    func close() { bodyThread.stop() }
+    func close() { bodyThread.finish() }
 
     /// Waits for the write `startWrite` started. On failure nothing reserved is considered
     /// written: the transaction's rows that point at it must not commit.
     public func finishWrite() throws {
         guard writing else { return }
         writing = false
-        let written = pendingBytes
+        let bytes = pendingBytes
         pending.removeAll(keepingCapacity: true)
         pendingBytes = 0
-        if case .failure(let error) = bodyThread.wait() {
+        written.wait()
+        if case .failure(let error) = writeResult.withLock({ $0 }) {
             // What a failed write or fdatasync left in the file is unknown: later bodies go to a
             // fresh segment, and this one is removed once no row points into it.
             if activeFD >= 0 { Glibc.close(activeFD) }
@@ -136,8 +150,8 @@ public final class BodyLog: @unchecked Sendable {
             lock.withLock { active += 1 }
             throw error
         }
-        activeSize += written
-        lock.withLock { liveBytes += written }
+        activeSize += bytes
+        lock.withLock { liveBytes += bytes }
         if activeSize >= segmentBytes {
             Glibc.close(activeFD)
             activeFD = -1
@@ -204,7 +218,7 @@ public final class BodyLog: @unchecked Sendable {
             throw StorageError.invalidData("body location \(location) is negative")
         }
         let count = Int(location.length)
-        return try lock.withLock {
+        return try readLock.withLock {
             let fd = try readFD(location.segment)
             return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 var done = 0
@@ -237,15 +251,16 @@ public final class BodyLog: @unchecked Sendable {
     /// Call it once the rows that pointed into them are deleted and that deletion is committed.
     @discardableResult
     public func removeSegments(before first: Int64) throws -> Int {
-        try lock.withLock {
-            let bound = min(first, active)
+        try readLock.withLock {
+            let bound = min(first, lock.withLock { active })
             var removed = 0
             for segment in try Self.segments(in: directory) where segment.number < bound {
                 if let fd = readFDs.removeValue(forKey: segment.number) { Glibc.close(fd) }
                 guard unlink(Self.path(directory, segment.number)) == 0 || errno == ENOENT else {
                     throw Self.failure("remove segment \(segment.number)")
                 }
-                liveBytes -= segment.size
+                // (A segment abandoned after a failed write was never counted in full.)
+                lock.withLock { liveBytes = max(0, liveBytes - segment.size) }
                 removed += 1
             }
             return removed
@@ -254,7 +269,7 @@ public final class BodyLog: @unchecked Sendable {
 
     /// Segment files on disk, as (number, size).
     public func segmentFiles() throws -> [(number: Int64, size: Int64)] {
-        try lock.withLock { try Self.segments(in: directory) }
+        try readLock.withLock { try Self.segments(in: directory) }
     }
 
     // MARK: files
@@ -287,76 +302,5 @@ public final class BodyLog: @unchecked Sendable {
         let text = String(cString: strerror(code))
         if code == ENOSPC || code == EDQUOT { return .full("\(what): \(text)") }
         return .io("\(what): \(text)")
-    }
-}
-
-/// A thread that runs one piece of work at a time: `run` hands it over, `wait` collects its
-/// result. Started on the first `run`; `stop` ends it once it is idle.
-///
-/// `@unchecked Sendable` is safe because `work`, `result`, `stopping` and `started` are only
-/// touched with `condition` locked.
-final class OneAtATimeThread: @unchecked Sendable {
-    typealias Work = () -> Result<Void, StorageError>
-    private let condition = NSCondition()
-    private let name: String
-    private var work: Work?
-    private var result: Result<Void, StorageError>?
-    private var stopping = false
-    private var started = false
-
-    init(name: String) { self.name = name }
-
-    /// Hands `work` over (the previous one must have been collected by `wait`).
-    func run(_ work: @escaping Work) {
-        condition.lock()
-        defer { condition.unlock() }
-        if !started && !stopping {
-            started = true
-            let thread = Thread { [self] in loop() }
-            thread.name = name
-            thread.start()
-        }
-        if stopping {
-            result = work()   // never expected: run inline rather than lose it
-            return
-        }
-        self.work = work
-        result = nil
-        condition.broadcast()
-    }
-
-    /// Waits for the work handed over by `run` and returns its result.
-    func wait() -> Result<Void, StorageError> {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        let done = result!
-        result = nil
-        return done
-    }
-
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while work == nil && !stopping { condition.wait() }
-            guard let next = work else {
-                condition.unlock()
-                return
-            }
-            work = nil
-            condition.unlock()
-            let done = next()
-            condition.lock()
-            result = done
-            condition.broadcast()
-            condition.unlock()
-        }
     }
 }

@@ -99,7 +99,7 @@ public final class Inbox: Sendable {
 
     // MARK: writes
 
-    /// Stores `d` durably, or recognises it as a duplicate. `completion` runs on the writer thread
+    /// Stores `d` durably, or recognises it as a duplicate. `completion` runs on the writer's completion thread
     /// after the commit; on failure (e.g. `StorageError.isFull`, I/O error, `.closed`) nothing of
     /// `d` is stored and nothing stored before is affected.
     public func accept(_ d: IncomingDelivery, completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
@@ -143,7 +143,7 @@ public final class Inbox: Sendable {
         // unless SQLite dropped the whole transaction, which the writer must see.
         do {
             try Inbox.insertEvent(id: d.id, source: d.source, event: d.event, action: d.action,
-                            receivedAt: d.receivedAt, outcome: "duplicate", in: db)
+                                  receivedAt: d.receivedAt, outcome: "duplicate", in: db)
         } catch {
             if !db.isInTransaction { throw error }
         }

@@ -243,7 +243,9 @@ private final class WriterCore: @unchecked Sendable {
     private let bodies: BodyLog
     private let maxBatchSize: Int
     private let checkpointer: Checkpointer?
-    private let completions = CompletionThread()
+    /// Runs the completions, in batch order: answering a batch (building responses, resuming
+    /// connections, waking the engine) overlaps the next batch's transaction instead of delaying it.
+    private let completions = SerialThread(name: "storage-completions")
     private var thread: Thread?
 
     init(db: SQLiteDatabase, bodies: BodyLog, maxBatchSize: Int, checkpointer: Checkpointer?) {
@@ -443,64 +445,6 @@ private final class WriterCore: @unchecked Sendable {
         completions.enqueue {
             for finish in finished { finish(transactionError) }
             for (job, error) in failed { job.fail(error) }
-        }
-    }
-}
-
-/// Runs the writer's completions, in order, on a thread of their own: answering a batch (building
-/// responses, resuming connections, waking the engine) overlaps the next batch's transaction
-/// instead of delaying it.
-///
-/// `@unchecked Sendable` is safe because `work`, `finishing` and `finished` are only touched with
-/// `condition` locked, and `thread` is written once, before the thread starts, and read only by
-/// `isCurrent` (which compares it with the calling thread).
-private final class CompletionThread: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var work: [() -> Void] = []
-    private var finishing = false
-    private var finished = false
-    private var thread: Thread?
-
-    func start() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "storage-completions"
-        self.thread = thread
-        thread.start()
-    }
-
-    var isCurrent: Bool { Thread.current === thread }
-
-    /// Queues one batch's completions (called by the writer thread only).
-    func enqueue(_ batch: @escaping () -> Void) {
-        condition.lock()
-        work.append(batch)
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Runs everything queued, ends the thread, and returns once it has ended.
-    func finish() {
-        condition.lock()
-        finishing = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while work.isEmpty && !finishing { condition.wait() }
-            let batches = work
-            work = []
-            let done = batches.isEmpty
-            if done {
-                finished = true
-                condition.broadcast()
-            }
-            condition.unlock()
-            if done { return }
-            for batch in batches { batch() }
         }
     }
 }

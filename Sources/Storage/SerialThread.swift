@@ -1,0 +1,67 @@
+import Foundation
+
+/// A thread that runs the closures handed to it, one after the other, in the order given.
+/// The store uses two: the writer's completions, and the body log's writes.
+///
+/// `@unchecked Sendable` is safe because `work`, `finishing` and `finished` are only touched with
+/// `condition` locked, and `thread` is written once, before the thread starts, and read only by
+/// `isCurrent` (which compares it with the calling thread).
+final class SerialThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let name: String
+    private var work: [() -> Void] = []
+    private var finishing = false
+    private var finished = false
+    private var thread: Thread?
+
+    init(name: String) { self.name = name }
+
+    func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = name
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Whether the caller is this thread.
+    var isCurrent: Bool { Thread.current === thread }
+
+    /// Queues `closure`; after `finish()` it runs at once on the calling thread.
+    func enqueue(_ closure: @escaping () -> Void) {
+        condition.lock()
+        if finishing {
+            condition.unlock()
+            closure()
+            return
+        }
+        work.append(closure)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs everything queued, ends the thread, and returns once it has ended. Idempotent.
+    func finish() {
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        while !finished && thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while work.isEmpty && !finishing { condition.wait() }
+            let batch = work
+            work = []
+            let done = batch.isEmpty
+            if done {
+                finished = true
+                condition.broadcast()
+            }
+            condition.unlock()
+            if done { return }
+            for closure in batch { closure() }
+        }
+    }
+}
