@@ -21,6 +21,9 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Routes without `{name}` segments by method and exact path, when no earlier route takes the
+    /// same requests: the webhook doors resolve without splitting the path.
+    private var literal: [String: [String: Int]] = [:]
 
     public init() {}
 
@@ -29,7 +32,14 @@ public struct Router: Sendable {
             if s.hasPrefix("{"), s.hasSuffix("}") { return .parameter(String(s.dropFirst().dropLast())) }
             return .literal(String(s))
         }
-        routes.append(Route(method: method.uppercased(), pattern: pattern, segments: segments, handler: handler))
+        let upper = method.uppercased()
+        let names = segments.compactMap { if case let .literal(l) = $0 { Substring(l) } else { nil } }
+        if names.count == segments.count,
+           !routes.contains(where: { $0.method == upper && Self.match($0.segments, names) != nil }) {
+            let path = "/" + names.joined(separator: "/")
+            if literal[upper]?[path] == nil { literal[upper, default: [:]][path] = routes.count }
+        }
+        routes.append(Route(method: upper, pattern: pattern, segments: segments, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
@@ -42,6 +52,9 @@ public struct Router: Sendable {
     }
 
     public func resolve(method: String, path: String) -> Resolution {
+        if let index = literal[method]?[path] {
+            return .found(routes[index].handler, pattern: routes[index].pattern, parameters: [:])
+        }
         let parts = Self.split(path)
         var allowed: [String] = []
         for route in routes {
