@@ -20,18 +20,9 @@ import Testing
             // Leave room for a few more 8 KB bodies only.
             store.writer.bodies.capacity = store.writer.bodies.liveByteCount + 3 * 8192 + 100
 
-            var fullError: StorageError?
-            for i in 0..<200 {
-                let d = delivery("fill-\(i)", at: t0 + 100 + Int64(i), size: 8192)
-                do {
-                    #expect(try await store.inbox.accept(d) == .stored)
-                    stored.append(d)
-                } catch let error as StorageError {
-                    fullError = error
-                    break
-                }
-            }
-            let error = try #require(fullError)
+            let error = try #require(await fillUntilFull(store, &stored, limit: 200) { i in
+                delivery("fill-\(i)", at: t0 + 100 + Int64(i), size: 8192)
+            })
             #expect(error.isFull)
             #expect(error.description.contains("full"))
             #expect(stored.count == 8)
@@ -70,18 +61,9 @@ import Testing
         }
         // Rows are small (the bodies are in the body log): two more pages fill after some dozens.
         _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 2) }
-        var fullError: StorageError?
-        for i in 0..<5_000 {
-            let d = delivery("fill-\(i)-" + String(repeating: "x", count: 100), at: t0 + 100 + Int64(i), size: 512)
-            do {
-                #expect(try await store.inbox.accept(d) == .stored)
-                stored.append(d)
-            } catch let error as StorageError {
-                fullError = error
-                break
-            }
-        }
-        let error = try #require(fullError)
+        let error = try #require(await fillUntilFull(store, &stored, limit: 5_000) { i in
+            delivery("fill-\(i)-" + String(repeating: "x", count: 100), at: t0 + 100 + Int64(i), size: 512)
+        })
         #expect(error.isFull)
         #expect(error.sqliteCode == SQLITE_FULL)
         #expect(try await store.inbox.accept(stored[0]) == .duplicate)
@@ -209,4 +191,20 @@ import Testing
         #expect(try store.inbox.recentDeliveries(limit: 1000).count == 8)   // reads keep working
         await store.close()
     }
+}
+
+/// Accepts `make(0)`, `make(1)`, ... (appending each stored one to `stored`) until the store
+/// answers with an error, and returns it; `nil` if `limit` deliveries all fit.
+private func fillUntilFull(_ store: Store, _ stored: inout [IncomingDelivery], limit: Int,
+                           _ make: (Int) -> IncomingDelivery) async -> StorageError? {
+    for i in 0..<limit {
+        let d = make(i)
+        do {
+            #expect(try await store.inbox.accept(d) == .stored)
+            stored.append(d)
+        } catch {
+            return error as? StorageError ?? .workFailed(error)
+        }
+    }
+    return nil
 }
