@@ -122,17 +122,31 @@ public final class HTTPServer: @unchecked Sendable {
         _ = MHD_quiesce_daemon(d)
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
         while !inFlight.isEmpty, lock.wait(until: deadline) {}
-        let stuck = inFlight.values.compactMap { $0.responder }
-        lock.unlock()
-        for responder in stuck {
-            responder.respond(.error(503, "shutting_down", "the server is shutting down"))
+        // Requests still waiting get 503. libmicrohttpd aborts the process if it is stopped while
+        // a connection is suspended, and a resumed one counts until its worker thread has taken
+        // the answer, which on a loaded machine can take a while; a keep-alive connection may
+        // also bring a new request meanwhile. So: answer, wait, and again, until none is left.
+        let settle = Date().addingTimeInterval(30)
+        while !inFlight.isEmpty && Date() < settle {
+            let stuck = inFlight.values.compactMap { $0.responder }
+            lock.unlock()
+            for responder in stuck {
+                responder.respond(.error(503, "shutting_down", "the server is shutting down"))
+            }
+            lock.lock()
+            let round = min(settle, Date().addingTimeInterval(0.5))
+            while !inFlight.isEmpty, lock.wait(until: round) {}
         }
-        lock.lock()
-        let settle = Date().addingTimeInterval(2)
-        while !inFlight.isEmpty, lock.wait(until: settle) {}
+        let leftover = inFlight.count
         daemon = nil
         lock.unlock()
-        MHD_stop_daemon(d)
+        if leftover == 0 {
+            MHD_stop_daemon(d)
+        } else {
+            // Never expected: stopping now would abort the whole process. Leave the daemon's
+            // threads to the process's exit instead.
+            FileHandle.standardError.write(Data("HTTPServer: \(leftover) request(s) still in flight after 30 s; libmicrohttpd left running\n".utf8))
+        }
         lock.lock()
         close(listenFD)
         listenFD = -1
