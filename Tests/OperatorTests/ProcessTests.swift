@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import TestSupport
 import Testing
 import Webhooks
@@ -36,6 +37,56 @@ import Webhooks
         #expect(again.status == 200)
         second.terminate()
         #expect(second.process.terminationStatus == 0)
+    }
+
+    /// Senders post without pause and the process is killed mid-stream, so batches are being
+    /// written when it dies: every delivery answered 2xx is then stored, and every stored body
+    /// (answered or not) reads back byte for byte.
+    @Test func everyAnsweredBodySurvivesKill9ByteForByte() throws {
+        let dir = TemporaryDirectory("ai-operator-kill-bodies")
+        defer { dir.remove() }
+        let env = baseEnvironment(dataDir: dir.path)
+        let signer = GitHubSignatureVerifier(secret: env["GITHUB_WEBHOOK_SECRET"]!)
+        let process = try BinaryProcess(arguments: ["serve"], environment: env)
+        defer { process.terminate() }
+        let port = try #require(process.waitForReady(), "the server did not start: \(process.text)")
+
+        let log = SendLog()
+        let senders = DispatchGroup()
+        for t in 0..<8 {
+            senders.enter()
+            Thread.detachNewThread {
+                defer { senders.leave() }
+                var i = 0
+                while !log.stopped {
+                    let id = "k-\(t)-\(i)"
+                    // Bodies differ in content and size, so a body read from the wrong place shows.
+                    let body = checkSuiteBody(sha: String(format: "%040x", t * 1_000_000 + i), padTo: 1_000 + (i * 977) % 20_000)
+                    log.sent(id, body)
+                    let r = try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github",
+                                                 headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", id),
+                                                           ("X-Hub-Signature-256", signer.signatureHeader(for: body))],
+                                                 body: body, timeout: 5)
+                    if r?.status == 202 { log.answered(id) } else if r == nil { return }
+                    i += 1
+                }
+            }
+        }
+        let enough = eventually(within: 60) { log.answeredCount >= 200 }
+        process.kill9()
+        log.stop()
+        #expect(senders.wait(timeout: .now() + 30) == .success)
+        try #require(enough, "only \(log.answeredCount) deliveries answered: \(process.text)")
+
+        let store = try Store.open(directory: dir.path)
+        defer { store.close() }
+        let stored = Dictionary(uniqueKeysWithValues: try store.inbox.stored(limit: 1_000_000).map { ($0.record.id, $0.body) })
+        let (sent, answered) = log.snapshot
+        let lost = answered.filter { stored[$0] == nil }
+        #expect(lost.isEmpty, "answered 202 but not stored: \(lost.sorted().prefix(5))")
+        let wrong = stored.filter { $0.value != sent[$0.key] }.map(\.key)
+        #expect(wrong.isEmpty, "bodies that do not read back as sent: \(wrong.sorted().prefix(5))")
+        #expect(stored.count >= answered.count)
     }
 
     @Test func sigtermStopsGracefullyWithExitZero() throws {
@@ -100,4 +151,20 @@ import Webhooks
         #expect(text.contains("TAKEN"))
         #expect(text.contains(": verified,"))
     }
+}
+
+/// What the kill test's senders sent and which were answered 202.
+private final class SendLog: @unchecked Sendable {
+    // Safe: every field is only touched with `lock` held.
+    private let lock = NSLock()
+    private var bodies: [String: [UInt8]] = [:]
+    private var accepted: Set<String> = []
+    private var stopping = false
+
+    func sent(_ id: String, _ body: [UInt8]) { lock.withLock { bodies[id] = body } }
+    func answered(_ id: String) { lock.withLock { _ = accepted.insert(id) } }
+    func stop() { lock.withLock { stopping = true } }
+    var stopped: Bool { lock.withLock { stopping } }
+    var answeredCount: Int { lock.withLock { accepted.count } }
+    var snapshot: (sent: [String: [UInt8]], answered: Set<String>) { lock.withLock { (bodies, accepted) } }
 }
