@@ -51,13 +51,20 @@ import Testing
         let escalated = await eventuallyAsync(within: 60) { engine.machine(of: "orders")?.state == .awaitingHumanReview }
         try #require(escalated, "orders is \(engine.machine(of: "orders")?.state.rawValue ?? "unknown"); history: \(engine.machine(of: "orders")?.attempt?.history.map { "\($0.from.rawValue)->\($0.to.rawValue) \($0.event): \($0.reason)" } ?? [])")
 
-        let scrape = try await httpAsync(port: service.port, method: "GET", path: "/metrics", headers: [], body: [])
+        // The state is published when the step commits; its metrics follow once its audit entry
+        // is written, so scrape until every family has a series (or 10 s have passed).
+        var scrape = try await httpAsync(port: service.port, method: "GET", path: "/metrics", headers: [], body: [])
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !Self.families.allSatisfy({ Self.hasSeries($0, in: scrape.text) }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            scrape = try await httpAsync(port: service.port, method: "GET", path: "/metrics", headers: [], body: [])
+        }
         #expect(scrape.status == 200)
         #expect(scrape.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = scrape.text
         for f in Self.families {
             #expect(text.contains("# TYPE \(f.name) \(f.type)\n"), "\(f.name) type")
-            let samples = text.split(separator: "\n").filter { $0.hasPrefix(f.name) && !$0.hasPrefix("#") }
+            let samples = Self.samples(f, in: text)
             let series = samples.filter { f.type != "histogram" || $0.hasPrefix(f.name + "_count") }
             if series.isEmpty { Issue.record("\(f.name) has no series after the rollbacks") }
             for s in series {
@@ -88,6 +95,14 @@ import Testing
         let finished = await eventuallyAsync(within: 30) { !p.isRunning }
         #expect(finished)
         #expect(p.terminationStatus == 0, "promtool check metrics: \(report)")
+    }
+
+    static func samples(_ f: (name: String, type: String, labels: Set<String>), in text: String) -> [Substring] {
+        text.split(separator: "\n").filter { $0.hasPrefix(f.name) && !$0.hasPrefix("#") }
+    }
+
+    static func hasSeries(_ f: (name: String, type: String, labels: Set<String>), in text: String) -> Bool {
+        samples(f, in: text).contains { f.type != "histogram" || $0.hasPrefix(f.name + "_count") }
     }
 
     static func labelNames(_ sample: String) -> Set<String> {
