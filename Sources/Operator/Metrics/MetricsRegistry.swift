@@ -149,14 +149,15 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
         let k = key(labelValues)
         let bucket = buckets.firstIndex(where: { value <= $0 })
         lock.lock()
-        // In place: a copied-out Series would copy its counts array on every observation.
-        if series[k] == nil {
-            series[k] = Series(labels: labelValues, counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)
-        }
-        series[k]!.sum += value
-        series[k]!.count += 1
-        if let bucket { series[k]!.counts[bucket] += 1 }
+        // In place, with one lookup: a copied-out Series would copy its counts array every time.
+        Self.add(value, bucket: bucket, to: &series[k, default: Series(labels: labelValues, counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)])
         lock.unlock()
+    }
+
+    private static func add(_ value: Double, bucket: Int?, to s: inout Series) {
+        s.sum += value
+        s.count += 1
+        if let bucket { s.counts[bucket] += 1 }
     }
 
     public func count(_ labelValues: [String] = []) -> UInt64 {
