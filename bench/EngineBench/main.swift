@@ -94,6 +94,18 @@ func prLatency(runs: Int) async throws {
 
 // MARK: - Poller cost
 
+/// `n` healthy monitored applications in the simulated Argo CD (every other one in production
+/// when `alternatingEnvironments`, else all in staging).
+func seedApplications(_ env: DemoEnvironment, _ n: Int, alternatingEnvironments: Bool) {
+    for i in 0..<n {
+        let environment = alternatingEnvironments && i % 2 == 1 ? "production" : "staging"
+        env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": environment, "ai-operator.enabled": "true"],
+                                       annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
+                                       repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
+                                       targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
+    }
+}
+
 func procStat(_ pid: Int32) -> (cpuSeconds: Double, rssMB: Double, hwmMB: Double) {
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
     let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
@@ -110,13 +122,7 @@ func procStat(_ pid: Int32) -> (cpuSeconds: Double, rssMB: Double, hwmMB: Double
 func pollerRun(apps: Int, cycles: Int, binary: String) async throws -> (cpuPerCycle: Double, rssMB: Double, hwmMB: Double) {
     let env = try DemoEnvironment()
     defer { env.stop() }
-    for i in 0..<apps {
-        env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": i % 2 == 0 ? "staging" : "production",
-                                                                   "ai-operator.enabled": "true"],
-                                       annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
-                                       repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
-                                       targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
-    }
+    seedApplications(env, apps, alternatingEnvironments: true)
     let port = { () -> Int in
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var sa = sockaddr_in(); sa.sin_family = sa_family_t(AF_INET); sa.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -185,12 +191,7 @@ Task.detached {
             let n = Int(args[2]) ?? 1000
             let env = try DemoEnvironment()
             defer { env.stop() }
-            for i in 0..<n {
-                env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": "staging", "ai-operator.enabled": "true"],
-                                               annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
-                                               repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
-                                               targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
-            }
+            seedApplications(env, n, alternatingEnvironments: false)
             let counter = StepCounter()
             let logger = Logger(label: "bench") { OperatorLogHandler(label: $0, level: .critical, json: false, output: LogOutput(capturing: true)) }
             _ = malloc_trim(0)
@@ -208,12 +209,7 @@ Task.detached {
         case "argo-size":
             let env = try DemoEnvironment()
             defer { env.stop() }
-            for i in 0..<(Int(args[2]) ?? 100) {
-                env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": "staging", "ai-operator.enabled": "true"],
-                                               annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
-                                               repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
-                                               targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
-            }
+            seedApplications(env, Int(args[2]) ?? 100, alternatingEnvironments: false)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", "curl -s -o /tmp/argo-list.json -w '%{size_download} bytes in %{time_total} s' -H 'Authorization: Bearer argocd-token' '\(env.sims.baseURLs["argocd"]!)/api/v1/applications?selector=ai-operator.enabled%3Dtrue'"]
@@ -226,13 +222,7 @@ Task.detached {
             // `ai-operator serve` needs to FILE (shell `export` lines) and keeps serving.
             let env = try DemoEnvironment()
             defer { env.stop() }
-            for i in 0..<(Int(args[2]) ?? 1000) {
-                env.sims.argocd.setApplication(name: "app-\(i)", labels: ["environment": i % 2 == 0 ? "staging" : "production",
-                                                                           "ai-operator.enabled": "true"],
-                                               annotations: ["ai-operator.io/manifest-repo": "acme/gitops"],
-                                               repoURL: "https://github.com/acme/app-\(i % 100).git", path: "deploy",
-                                               targetRevision: String(format: "%040x", i), namespace: "ns-\(i % 50)")
-            }
+            seedApplications(env, Int(args[2]) ?? 1000, alternatingEnvironments: true)
             let vars = try env.environment(port: 0, overrides: ["POLL_INTERVAL_SEC": "1", "LOG_LEVEL": "ERROR"])
             let text = vars.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n") + "\n"
             try text.write(toFile: args.count > 3 ? args[3] : "/tmp/sim.env", atomically: true, encoding: .utf8)
