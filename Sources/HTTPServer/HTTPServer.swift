@@ -9,7 +9,7 @@ import Glibc
 /// decided from `Content-Length` before reading when present), routing, and a graceful stop
 /// (stop accepting, finish requests in flight, then shut down).
 public final class HTTPServer: @unchecked Sendable {
-    // Safe: `daemon`, `listen`, `started`, the in-flight table and `retainedSelf` are only
+    // Safe: `daemon`, `boundPort`, `stopping`, the in-flight table and `retainedSelf` are only
     // touched under `lock`; the rest is immutable after init.
 
     public struct Configuration: Sendable {
@@ -60,9 +60,10 @@ public final class HTTPServer: @unchecked Sendable {
 
     private let lock = NSCondition()
     private var daemon: OpaquePointer?
-    private var listenFD: Int32 = -1
     private var boundPort = 0
     private var inFlight: [ObjectIdentifier: RequestState] = [:]
+    /// Set when `stop()` begins: connections accepted from then on are closed at once.
+    private var stopping = false
     private var retainedSelf: Unmanaged<HTTPServer>?
 
     public init(configuration: Configuration, router: Router, observer: (@Sendable (Completed) -> Void)? = nil) {
@@ -84,6 +85,7 @@ public final class HTTPServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard daemon == nil else { return }
+        stopping = false
         let socket = try ListenSocket.open(address: configuration.address)
         let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let me = Unmanaged.passRetained(self)
@@ -101,7 +103,7 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_OPTION.END.rawValue,
         ]
         let d = withVaList(args) { va in
-            MHD_start_daemon_va(flags, 0, nil, nil, MHDCallbacks.access, me.toOpaque(), va)
+            MHD_start_daemon_va(flags, 0, MHDCallbacks.acceptPolicy, me.toOpaque(), MHDCallbacks.access, me.toOpaque(), va)
         }
         guard let d else {
             me.release()
@@ -109,7 +111,6 @@ public final class HTTPServer: @unchecked Sendable {
             throw HTTPServerError.startFailed("libmicrohttpd refused the configuration")
         }
         daemon = d
-        listenFD = socket.fd
         boundPort = socket.port
         retainedSelf = me
     }
@@ -119,7 +120,11 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         lock.lock()
         guard let d = daemon else { lock.unlock(); return }
-        _ = MHD_quiesce_daemon(d)
+        // Stop accepting through the accept policy, not MHD_quiesce_daemon: with epoll and a
+        // worker pool, libmicrohttpd 0.9.75's quiesce races its own workers over removing the
+        // listening socket from their epoll sets, and the loser aborts the process ("Failed to
+        // remove listen FD from epoll set"; seen in CI, and reproduced in C in one run of two).
+        stopping = true
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
         while !inFlight.isEmpty, lock.wait(until: deadline) {}
         // Requests still waiting get 503. libmicrohttpd aborts the process if it is stopped while
@@ -141,15 +146,14 @@ public final class HTTPServer: @unchecked Sendable {
         daemon = nil
         lock.unlock()
         if leftover == 0 {
+            // Closes the listening socket too (libmicrohttpd owns it once it was handed over).
             MHD_stop_daemon(d)
         } else {
             // Never expected: stopping now would abort the whole process. Leave the daemon's
-            // threads to the process's exit instead.
+            // threads, and its listening socket, to the process's exit instead.
             FileHandle.standardError.write(Data("HTTPServer: \(leftover) request(s) still in flight after 30 s; libmicrohttpd left running\n".utf8))
         }
         lock.lock()
-        close(listenFD)
-        listenFD = -1
         let me = retainedSelf
         retainedSelf = nil
         lock.unlock()
@@ -158,7 +162,13 @@ public final class HTTPServer: @unchecked Sendable {
 
     deinit {
         if let d = daemon { MHD_stop_daemon(d) }
-        if listenFD >= 0 { close(listenFD) }
+    }
+
+    /// Whether a newly accepted connection may be served (no longer once `stop()` has begun).
+    func acceptsConnections() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !stopping
     }
 
     // MARK: - Called on libmicrohttpd threads
@@ -311,6 +321,11 @@ enum MHDCallbacks {
         guard let cls else { return .NO }
         return Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
             .access(connection, url, method, uploadData, uploadSize, conCls)
+    }
+
+    static let acceptPolicy: MHD_AcceptPolicyCallback = { cls, _, _ in
+        guard let cls else { return .NO }
+        return Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().acceptsConnections() ? .YES : .NO
     }
 
     static let completed: MHD_RequestCompletedCallback = { cls, _, conCls, _ in

@@ -213,6 +213,77 @@ func echoRouter() -> Router {
         #expect(status.values == [503])
     }
 
+    /// libmicrohttpd 0.9.75's MHD_quiesce_daemon races its epoll workers over the listening
+    /// socket and can abort the process (seen in CI). Stopping while connections keep arriving
+    /// must never abort, and must release the port.
+    @Test func stoppingWhileConnectionsArriveNeverAbortsTheProcess() throws {
+        let request = Array("GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        for round in 0..<1000 {
+            let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 5),
+                                    router: echoRouter())
+            try server.start()
+            let port = server.port
+            let finished = ResultBox()
+            let sender = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                while finished.count == 0 {
+                    guard let fd = try? RawHTTP.connect(port: port, timeout: 1) else { break }
+                    try? RawHTTP.writeAll(fd, request)
+                    close(fd)
+                }
+                sender.signal()
+            }
+            if round % 2 == 1 { usleep(100) }
+            server.stop()
+            finished.add(true)
+            #expect(sender.wait(timeout: .now() + 10) == .success)
+            if round % 200 == 0 {
+                #expect(throws: (any Error).self) { try RawHTTP.request(port: port, method: "GET", path: "/items/1", timeout: 1) }
+            }
+        }
+    }
+
+    @Test func connectionsArrivingWhileStoppingAreClosedUnserved() throws {
+        let handled = ResultBox()
+        let gate = DispatchSemaphore(value: 0)
+        var router = Router()
+        router.get("/slow") { _, res in
+            DispatchQueue.global().async {
+                _ = gate.wait(timeout: .now() + 10)
+                res.respond(.text(200, "finished"))
+            }
+        }
+        router.get("/fast") { _, res in handled.add(true); res.respond(.text(200, "fast")) }
+        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 10), router: router)
+        try server.start()
+        let port = server.port
+        let slow = ResultBox()
+        let slowDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            slow.add((try? RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 15))?.text == "finished")
+            slowDone.signal()
+        }
+        #expect(eventually(within: 5) { server.inFlightCount == 1 })
+        let stopped = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { server.stop(); stopped.signal() }
+        // The slow request keeps the server in its grace period. Once stopping has begun, a new
+        // connection is accepted by the kernel but closed by the server without reaching a
+        // handler, every time.
+        #expect(eventually(within: 5) {
+            (try? RawHTTP.request(port: port, method: "GET", path: "/fast", timeout: 2)) == nil
+        })
+        let servedBefore = handled.count
+        for _ in 0..<5 {
+            #expect(throws: (any Error).self) { try RawHTTP.request(port: port, method: "GET", path: "/fast", timeout: 2) }
+        }
+        #expect(handled.count == servedBefore)
+        #expect(server.inFlightCount == 1)
+        gate.signal()
+        #expect(slowDone.wait(timeout: .now() + 15) == .success)
+        #expect(stopped.wait(timeout: .now() + 15) == .success)
+        #expect(slow.allTrue && slow.count == 1)
+    }
+
     @Test func listenAddressesAreValidated() {
         let bad = HTTPServer(configuration: .init(address: "nonsense"), router: Router())
         #expect(throws: HTTPServerError.self) { try bad.start() }
