@@ -209,6 +209,11 @@ public final class BodyLog: @unchecked Sendable {
         set { lock.withLock { cap = newValue } }
     }
 
+    /// The segment new bodies go to. Read by a work item on the writer thread, it bounds what work
+    /// still to commit may point into: the batch's bodies are all placed there (a segment is only
+    /// closed after its write), and later batches' bodies go there or after.
+    public var activeSegment: Int64 { lock.withLock { active } }
+
     /// Bytes in the segment files (what was written through this log, plus what was there at open).
     public var liveByteCount: Int64 { lock.withLock { liveBytes } }
 

@@ -190,16 +190,20 @@ public final class Inbox: Sendable {
     @discardableResult
     public func prune(olderThan cutoff: Date) async throws -> PruneResult {
         let ms = unixMillis(cutoff)
-        var (result, firstInUse) = try await writer.perform { db -> (PruneResult, Int64?) in
+        let bodies = writer.bodies
+        let (pruned, firstNeeded) = try await writer.perform { db -> (PruneResult, Int64) in
             try db.run(SQL.pruneBodies) { try $0.bind(ms, at: 1) }
             let deliveries = try db.run(SQL.pruneDeliveries) { try $0.bind(ms, at: 1) }
             let events = try db.run(SQL.pruneEvents) { try $0.bind(ms, at: 1) }
+            // Segments only grow in number with `seq`, so the oldest row with a body in the log
+            // names the oldest segment a committed row needs. Work not committed yet (later in
+            // this batch, or in later batches) needs the active segment at most: read it here,
+            // in the transaction, not after the commit (this batch may close it before its commit).
             let firstInUse = try db.withStatement(SQL.firstSegmentInUse) { st in try st.step() ? st.int64(0) : nil }
-            return (PruneResult(deliveries: deliveries, events: events), firstInUse)
+            return (PruneResult(deliveries: deliveries, events: events), min(firstInUse ?? .max, bodies.activeSegment))
         }
-        // Segments only grow in number with `seq`, so the oldest row with a body in the log
-        // names the oldest segment still needed (with none, all but the active one can go).
-        result.segments = try writer.bodies.removeSegments(before: firstInUse ?? .max)
+        var result = pruned
+        result.segments = try bodies.removeSegments(before: firstNeeded)
         return result
     }
 

@@ -77,6 +77,37 @@ import Testing
         await store.close()
     }
 
+    /// Retention runs while deliveries keep arriving. A segment may only go once no committed row
+    /// and no work still to commit points into it. Retention's transaction sees no row in the
+    /// segment that deliveries later in its own batch were given (they are not inserted yet), and
+    /// that batch closes the segment before it commits; removing segments "below the active one"
+    /// after the commit then removed theirs (failed at once, in the first rounds).
+    @Test func pruneNeverRemovesASegmentThatWorkCommittedMeanwhilePointsInto() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        // One-byte segments: every batch starts a new segment and closes it before its commit.
+        let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 1))
+        for round in 0..<50 {
+            let batch = (0..<8).map { delivery("r\(round)-\($0)", at: t0 + Int64(round * 100 + $0), size: 256) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await store.inbox.prune(olderThan: at(t0 + 1_000_000)) }
+                for d in batch {
+                    group.addTask {
+                        let outcome = try await store.inbox.accept(d)
+                        #expect(outcome == .stored)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Every stored body still reads back (a removed segment throws here).
+            let stored = try store.inbox.pending(limit: 10_000)
+            let bodies = Dictionary(uniqueKeysWithValues: stored.map { ($0.record.id, $0.body) })
+            #expect(bodies == Dictionary(uniqueKeysWithValues: batch.map { ($0.id, $0.body) }))
+            try await store.inbox.markProcessed(batch.map(\.id), at: at(t0 + 1))
+        }
+        await store.close()
+    }
+
     @Test func rowsStoredBeforeTheBodyLogKeepTheirBodies() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
