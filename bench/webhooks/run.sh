@@ -34,6 +34,14 @@ export BENCH_BODY="$OUT/body.json"
 export BENCH_SIG="sha256=$(openssl dgst -sha256 -hmac "$SECRET" < "$BENCH_BODY" | awk '{print $NF}')"
 TICKS=$(getconf CLK_TCK)
 
+# The service writes about 1 GB per round. Deleting that (ext4 may discard the freed blocks) and
+# the page cache's writeback go on for seconds after a round; they must not fall inside the next
+# server's measurement. So: the data of an earlier run goes now, and each round's data right
+# after it was counted, each time followed by a sync and a pause.
+settle() { sync; sleep "${SETTLE_SECONDS:-3}"; }
+rm -rf "$OUT"/data-*
+settle
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -53,7 +61,6 @@ run_one() { # name round -> prints "reqs_per_sec cpu_us_per_req non2xx"
     "$OUT/hmac-baseline" "$port" "$SECRET" >/dev/null & pid=$!
     wait_ready "http://127.0.0.1:$port/" "$pid" || true
   else
-    rm -rf "$OUT/data-$round"
     GITHUB_TOKEN=bench-token GITHUB_WEBHOOK_SECRET=$SECRET ARGOCD_URL=http://127.0.0.1:9 ARGOCD_TOKEN=bench \
     ARGOCD_WEBHOOK_TOKEN=bench-argo API_TOKEN=bench-api-token-0123456789 ALERTS_REPO=acme/alerts \
     KUBERNETES_API_URL=http://127.0.0.1:9 DATA_DIR="$OUT/data-$round" LISTEN_ADDR="127.0.0.1:$port" LOG_LEVEL=WARNING \
@@ -72,7 +79,9 @@ run_one() { # name round -> prints "reqs_per_sec cpu_us_per_req non2xx"
   local stored=""
   if [ "$name" = service ]; then
     stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from deliveries').fetchone()[0])" "$OUT/data-$round/operator.sqlite3" 2>/dev/null || echo "?")
+    rm -rf "$OUT/data-$round"
   fi
+  settle >&2
   python3 -c "import sys; t,b,a,r=map(float,sys.argv[1:5]); print(f'{r:.0f} {(a-b)/t/max(1,float(sys.argv[5]))*1e6:.1f} {sys.argv[6]} {sys.argv[7]}')" \
     "$TICKS" "$before" "$after" "$rps" "$total" "$non2xx" "${stored:--}"
 }
