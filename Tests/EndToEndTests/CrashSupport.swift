@@ -33,10 +33,13 @@ final class CrashBinary: @unchecked Sendable {
         return ready && isRunning ? port : nil
     }
 
-    /// Waits (bounded) for the process to exit; its status, or nil while it still runs.
+    /// Waits (bounded) for the process to exit; its status, or nil while it still runs. Then
+    /// waits (bounded) for the end of its output, so `text` holds all it printed.
     func waitForExit(seconds: Double = 20) async -> Int32? {
         _ = await poll(within: seconds) { !self.isRunning }
-        return isRunning ? nil : process.terminationStatus
+        if isRunning { return nil }
+        _ = await poll(within: 10) { self.child.outputEnded }
+        return process.terminationStatus
     }
 
     /// SIGKILL, then a bounded wait for the exit.
