@@ -239,12 +239,15 @@ public final class Inbox: Sendable {
     }
 
     /// Accepted and not yet processed, oldest first, with bodies.
+    /// - Parameter after: only rows with a larger `seq` (rows become visible in `seq` order, as
+    ///   the one writer commits them): a reader that keeps its place reads each new row once.
     /// - Parameter bodies: false reads the rows only (`body` is then empty): cheap when the
     ///   caller may not need them.
-    public func pending(limit: Int, bodies: Bool = true) throws -> [StoredDelivery] {
+    public func pending(after: Int64 = 0, limit: Int, bodies: Bool = true) throws -> [StoredDelivery] {
         try reader.withLock { db in
             try db.withStatement(bodies ? SQL.pending : SQL.pendingWithoutBodies) { st in
                 try st.bind(Int64(max(0, limit)), at: 1)
+                try st.bind(after, at: 2)
                 var out: [StoredDelivery] = []
                 while try st.step() {
                     let record = DeliveryRecord(
@@ -345,11 +348,11 @@ public final class Inbox: Sendable {
             SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at,
                    b.body, d.body_segment, d.body_offset, d.body_length
             FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq
-            WHERE d.processed_at IS NULL ORDER BY d.seq LIMIT ?1
+            WHERE d.processed_at IS NULL AND d.seq > ?2 ORDER BY d.seq LIMIT ?1
             """
         static let pendingWithoutBodies = """
             SELECT seq, id, source, event, action, received_at
-            FROM deliveries WHERE processed_at IS NULL ORDER BY seq LIMIT ?1
+            FROM deliveries WHERE processed_at IS NULL AND seq > ?2 ORDER BY seq LIMIT ?1
             """
     }
 }

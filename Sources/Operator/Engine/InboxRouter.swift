@@ -9,7 +9,7 @@ import Webhooks
 /// result is what the state machine sees. A delivery is marked processed together with the
 /// state change it caused, or right away when it concerns no attempt.
 final class InboxRouter: @unchecked Sendable {
-    // Safe: `inFlight` is only touched under `lock`.
+    // Safe: `inFlight`, `cursor` and `sweepDue` are only touched under `lock`.
     let inbox: Inbox
     let engine: Engine
     let effects: EffectPerforming
@@ -20,6 +20,12 @@ final class InboxRouter: @unchecked Sendable {
     let clock: @Sendable () -> Date
     private let lock = NSLock()
     private var inFlight: Set<String> = []
+    /// The largest `seq` read so far: a drain after a poke reads only newer rows (rows become
+    /// visible in `seq` order), so deliveries still on their way are not read again and again.
+    private var cursor: Int64 = 0
+    /// The next drain reads every pending delivery (at start, then once per sweep interval):
+    /// it picks up what is pending but was not taken (a failed route, a reused `seq`).
+    private var sweepDue = true
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let readQueue = DispatchQueue(label: "ai-operator.inbox-reads")
@@ -41,9 +47,10 @@ final class InboxRouter: @unchecked Sendable {
     func poke() { wake.yield(()) }
 
     func run(sweepEvery seconds: Double = 1) async {
-        let ticker = Task { [wake] in
+        let ticker = Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                lock.withLock { sweepDue = true }
                 wake.yield(())
             }
         }
@@ -63,14 +70,21 @@ final class InboxRouter: @unchecked Sendable {
         // issue): with none open there is nothing to decode them for, so their bodies are
         // not even read.
         let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
+        let (sweep, after) = lock.withLock {
+            defer { sweepDue = false }
+            return (sweepDue, sweepDue ? 0 : cursor)
+        }
+        let limit = 500
         let pending: [StoredDelivery]
         do {
-            pending = try await read { try self.inbox.pending(limit: 500, bodies: anyAttempt) }
+            pending = try await read { try self.inbox.pending(after: after, limit: limit, bodies: anyAttempt) }
         } catch {
             logger.error("could not read pending deliveries", metadata: ["error": "\(error)"])
             return
         }
-        let fresh = claim(pending)
+        let fresh = claim(pending, sweep: sweep)
+        // A full page: there may be more right behind it.
+        if pending.count == limit { poke() }
         guard !fresh.isEmpty else { return }
         var unrouted: [String] = []
         for var d in fresh {
@@ -85,11 +99,13 @@ final class InboxRouter: @unchecked Sendable {
         await engine.core.markProcessed(unrouted, at: clock())
     }
 
-    /// The deliveries not already on their way; forgets ids that are no longer pending.
-    private func claim(_ pending: [StoredDelivery]) -> [StoredDelivery] {
+    /// The deliveries not already on their way. A sweep (which read the oldest pending ones)
+    /// also forgets ids that are no longer pending.
+    private func claim(_ pending: [StoredDelivery], sweep: Bool) -> [StoredDelivery] {
         lock.lock()
         defer { lock.unlock() }
-        inFlight.formIntersection(pending.map(\.record.id))
+        if sweep { inFlight.formIntersection(pending.map(\.record.id)) }
+        if let last = pending.last?.seq { cursor = max(cursor, last) }
         return pending.filter { inFlight.insert($0.record.id).inserted }
     }
 
