@@ -64,9 +64,15 @@ public class MetricFamily: @unchecked Sendable {
 
     func renderSamples(into out: inout String) {}
 
-    func key(_ values: [String]) -> String {
+    /// A series is keyed by its label values themselves: no string is built per update.
+    func key(_ values: [String]) -> [String] {
         precondition(values.count == labels.count, "\(name) takes labels \(labels)")
-        return values.joined(separator: "\u{1}")
+        return values
+    }
+
+    /// Series in a stable order for rendering (by label values).
+    static func ordered<V>(_ series: [[String]: V]) -> [(key: [String], value: V)] {
+        series.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     func labelText(_ values: [String], extra: (String, String)? = nil) -> String {
@@ -99,25 +105,25 @@ public class MetricFamily: @unchecked Sendable {
 /// A family whose series each hold one number (counters and gauges).
 public class ScalarFamily: MetricFamily, @unchecked Sendable {
     // Safe: `values` is only touched under the family's `lock`.
-    private var values: [String: (labels: [String], value: Double)] = [:]
+    private var values: [[String]: Double] = [:]
 
     func update(_ labelValues: [String], _ change: (inout Double) -> Void) {
         let k = key(labelValues)
         lock.lock()
-        change(&values[k, default: (labelValues, 0)].value)
+        change(&values[k, default: 0])
         lock.unlock()
     }
 
     public func value(_ labelValues: [String] = []) -> Double {
         lock.lock(); defer { lock.unlock() }
-        return values[key(labelValues)]?.value ?? 0
+        return values[key(labelValues)] ?? 0
     }
 
     override func renderSamples(into out: inout String) {
         lock.lock()
-        let snapshot = values.sorted { $0.key < $1.key }
+        let snapshot = Self.ordered(values)
         lock.unlock()
-        for (_, s) in snapshot { out += "\(name)\(labelText(s.labels)) \(Self.number(s.value))\n" }
+        for (labels, value) in snapshot { out += "\(name)\(labelText(labels)) \(Self.number(value))\n" }
     }
 }
 
@@ -138,7 +144,7 @@ public final class Gauge: ScalarFamily, @unchecked Sendable {
 public final class Histogram: MetricFamily, @unchecked Sendable {
     let buckets: [Double]
     private struct Series { var labels: [String]; var counts: [UInt64]; var sum: Double; var count: UInt64 }
-    private var series: [String: Series] = [:]
+    private var series: [[String]: Series] = [:]
 
     init(name: String, help: String, labels: [String], buckets: [Double]) {
         self.buckets = buckets.sorted()
@@ -167,7 +173,7 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
 
     override func renderSamples(into out: inout String) {
         lock.lock()
-        let snapshot = series.sorted { $0.key < $1.key }
+        let snapshot = Self.ordered(series)
         lock.unlock()
         for (_, s) in snapshot {
             var cumulative: UInt64 = 0
