@@ -24,6 +24,22 @@ import Testing
         await store.close()
     }
 
+    @Test func pendingAfterASeqReadsOnlyNewerRowsStillPending() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        for i in 0..<5 { #expect(try await store.inbox.accept(delivery("p\(i)", at: t0 + Int64(i), size: 300)) == .stored) }
+        let all = try store.inbox.pending(limit: 10)
+        #expect(all.map(\.record.id) == ["p0", "p1", "p2", "p3", "p4"])
+        try await store.inbox.markProcessed(["p3"], at: at(t0 + 10))
+        let newer = try store.inbox.pending(after: all[1].seq, limit: 10)
+        #expect(newer.map(\.record.id) == ["p2", "p4"])
+        #expect(newer.map(\.body) == [all[2].body, all[4].body])
+        #expect(try store.inbox.pending(after: all[2].seq, limit: 1, bodies: false).map(\.record.id) == ["p4"])
+        #expect(try store.inbox.pending(after: all[4].seq, limit: 10).isEmpty)
+        await store.close()
+    }
+
     @Test func aRepeatedIdIsStoredOnce() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
