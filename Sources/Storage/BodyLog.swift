@@ -53,7 +53,7 @@ public final class BodyLog: @unchecked Sendable {
     private var pending: [[UInt8]] = []
     private var pendingBytes: Int64 = 0
     private var writing = false
-    private let bodyThread = SerialThread(name: "storage-bodies")
+    private let bodyThread = SerialThread(name: "store-bodies")
     /// The body thread's answer to the write in progress (signalled by `written`).
     private let writeResult = Locked<Result<Void, StorageError>>(.success(()))
     private let written = DispatchSemaphore(value: 0)

@@ -31,7 +31,10 @@ final class Checkpointer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in
+            nameThisThread("store-checkpt")
+            loop()
+        }
         thread.name = "storage-checkpoint"
         thread.start()
     }

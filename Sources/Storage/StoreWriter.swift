@@ -245,7 +245,7 @@ private final class WriterCore: @unchecked Sendable {
     private let checkpointer: Checkpointer?
     /// Runs the completions, in batch order: answering a batch (building responses, resuming
     /// connections, waking the engine) overlaps the next batch's transaction instead of delaying it.
-    private let completions = SerialThread(name: "storage-completions")
+    private let completions = SerialThread(name: "store-answers")
     private var thread: Thread?
 
     init(db: SQLiteDatabase, bodies: BodyLog, maxBatchSize: Int, checkpointer: Checkpointer?) {
@@ -256,7 +256,10 @@ private final class WriterCore: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in self.loop() }
+        let thread = Thread { [self] in
+            nameThisThread("store-writer")
+            self.loop()
+        }
         thread.name = "storage-writer"
         condition.lock()
         self.thread = thread
