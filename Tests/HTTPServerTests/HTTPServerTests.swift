@@ -166,32 +166,12 @@ func echoRouter() -> Router {
     }
 
     @Test func stopLetsARequestInFlightFinishAndThenRefusesConnections() throws {
-        var router = Router()
-        let gate = DispatchSemaphore(value: 0)
-        router.get("/slow") { _, res in
-            DispatchQueue.global().async {
-                _ = gate.wait(timeout: .now() + 5)
-                res.respond(.text(200, "finished"))
-            }
-        }
-        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 5), router: router)
-        try server.start()
-        let port = server.port
-        let answered = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            answered.add((try? RawHTTP.request(port: port, method: "GET", path: "/slow"))?.text == "finished")
-            done.signal()
-        }
-        // Wait (bounded) until the request is in flight, then stop while it is.
-        let deadline = Date().addingTimeInterval(5)
-        while server.inFlightCount == 0 && Date() < deadline { usleep(1000) }
-        #expect(server.inFlightCount == 1)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { gate.signal() }
-        server.stop()
-        #expect(done.wait(timeout: .now() + 5) == .success)
-        #expect(answered.allTrue && answered.count == 1)
-        #expect(throws: (any Error).self) { try RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 1) }
+        let held = try HeldRequest(grace: 5)
+        #expect(held.server.inFlightCount == 1)
+        held.release(after: 0.1)
+        held.server.stop()
+        #expect(held.finished())
+        #expect(throws: (any Error).self) { try RawHTTP.request(port: held.port, method: "GET", path: "/slow", timeout: 1) }
     }
 
     @Test func stopAnswers503ToRequestsStillWaitingAfterTheGracePeriod() throws {
@@ -245,25 +225,11 @@ func echoRouter() -> Router {
 
     @Test func connectionsArrivingWhileStoppingAreClosedUnserved() throws {
         let handled = ResultBox()
-        let gate = DispatchSemaphore(value: 0)
-        var router = Router()
-        router.get("/slow") { _, res in
-            DispatchQueue.global().async {
-                _ = gate.wait(timeout: .now() + 10)
-                res.respond(.text(200, "finished"))
-            }
+        let held = try HeldRequest(grace: 10) { router in
+            router.get("/fast") { _, res in handled.add(true); res.respond(.text(200, "fast")) }
         }
-        router.get("/fast") { _, res in handled.add(true); res.respond(.text(200, "fast")) }
-        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 10), router: router)
-        try server.start()
-        let port = server.port
-        let slow = ResultBox()
-        let slowDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            slow.add((try? RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 15))?.text == "finished")
-            slowDone.signal()
-        }
-        #expect(eventually(within: 5) { server.inFlightCount == 1 })
+        let (server, port) = (held.server, held.port)
+        #expect(server.inFlightCount == 1)
         let stopped = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { server.stop(); stopped.signal() }
         // The slow request keeps the server in its grace period. Once stopping has begun, a new
@@ -278,10 +244,9 @@ func echoRouter() -> Router {
         }
         #expect(handled.count == servedBefore)
         #expect(server.inFlightCount == 1)
-        gate.signal()
-        #expect(slowDone.wait(timeout: .now() + 15) == .success)
+        held.release()
+        #expect(held.finished())
         #expect(stopped.wait(timeout: .now() + 15) == .success)
-        #expect(slow.allTrue && slow.count == 1)
     }
 
     @Test func listenAddressesAreValidated() {
@@ -289,6 +254,49 @@ func echoRouter() -> Router {
         #expect(throws: HTTPServerError.self) { try bad.start() }
         let badPort = HTTPServer(configuration: .init(address: "127.0.0.1:99999"), router: Router())
         #expect(throws: HTTPServerError.self) { try badPort.start() }
+    }
+}
+
+/// A started server whose `GET /slow` answers "finished" only once released, with one such
+/// request already sent from another thread and (waited for, bounded) in flight.
+final class HeldRequest: @unchecked Sendable {
+    let server: HTTPServer
+    let port: Int
+    private let gate = DispatchSemaphore(value: 0)
+    private let answered = ResultBox()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(grace: Double, routes: (inout Router) -> Void = { _ in }) throws {
+        var router = Router()
+        let gate = self.gate
+        router.get("/slow") { _, res in
+            DispatchQueue.global().async {
+                _ = gate.wait(timeout: .now() + 10)
+                res.respond(.text(200, "finished"))
+            }
+        }
+        routes(&router)
+        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: grace), router: router)
+        try server.start()
+        self.server = server
+        let port = server.port
+        self.port = port
+        let (answered, done) = (self.answered, self.done)
+        DispatchQueue.global().async {
+            answered.add((try? RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 15))?.text == "finished")
+            done.signal()
+        }
+        _ = eventually(within: 5) { server.inFlightCount == 1 }
+    }
+
+    /// Lets the held request answer, now or after `seconds`.
+    func release(after seconds: Double = 0) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [gate] in gate.signal() }
+    }
+
+    /// Whether the held request got its "finished" answer (waits up to 15 s for it).
+    func finished() -> Bool {
+        done.wait(timeout: .now() + 15) == .success && answered.allTrue && answered.count == 1
     }
 }
 
