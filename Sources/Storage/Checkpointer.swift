@@ -31,11 +31,7 @@ final class Checkpointer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            nameThisThread("store-checkpt")
-            loop()
-        }
-        thread.name = "storage-checkpoint"
+        let thread = namedThread("store-checkpt") { [self] in loop() }
         thread.start()
     }
 

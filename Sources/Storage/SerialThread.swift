@@ -17,11 +17,7 @@ final class SerialThread: @unchecked Sendable {
     init(name: String) { self.name = name }
 
     func start() {
-        let thread = Thread { [self] in
-            nameThisThread(name)
-            loop()
-        }
-        thread.name = name
+        let thread = namedThread(name) { [self] in loop() }
         self.thread = thread
         thread.start()
     }
@@ -69,9 +65,19 @@ final class SerialThread: @unchecked Sendable {
     }
 }
 
-/// Gives the calling thread the name `top -H`, `perf` and /proc show (Foundation's
-/// `Thread.name` does not reach the OS on Linux). Linux keeps 15 bytes of it.
-func nameThisThread(_ name: String) {
+/// A thread (not started) that runs `body` under `name`, both for Foundation and for the OS
+/// (`top -H`, `perf`, /proc: Foundation's `Thread.name` does not reach the OS on Linux).
+/// Linux keeps 15 bytes of the name.
+func namedThread(_ name: String, _ body: @escaping @Sendable () -> Void) -> Thread {
+    let thread = Thread {
+        nameThisThread(name)
+        body()
+    }
+    thread.name = name
+    return thread
+}
+
+private func nameThisThread(_ name: String) {
     // (pthread_setname_np is not visible to Swift without _GNU_SOURCE; this is what it does.)
     let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { return }

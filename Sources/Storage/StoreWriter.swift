@@ -256,11 +256,7 @@ private final class WriterCore: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            nameThisThread("store-writer")
-            self.loop()
-        }
-        thread.name = "storage-writer"
+        let thread = namedThread("store-writer") { [self] in self.loop() }
         condition.lock()
         self.thread = thread
         condition.unlock()
