@@ -143,7 +143,7 @@ public final class Gauge: ScalarFamily, @unchecked Sendable {
 
 public final class Histogram: MetricFamily, @unchecked Sendable {
     let buckets: [Double]
-    private struct Series { var labels: [String]; var counts: [UInt64]; var sum: Double; var count: UInt64 }
+    private struct Series { var counts: [UInt64]; var sum: Double; var count: UInt64 }
     private var series: [[String]: Series] = [:]
 
     init(name: String, help: String, labels: [String], buckets: [Double]) {
@@ -156,7 +156,7 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
         let bucket = buckets.firstIndex(where: { value <= $0 })
         lock.lock()
         // In place, with one lookup: a copied-out Series would copy its counts array every time.
-        Self.add(value, bucket: bucket, to: &series[k, default: Series(labels: labelValues, counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)])
+        Self.add(value, bucket: bucket, to: &series[k, default: Series(counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)])
         lock.unlock()
     }
 
@@ -175,15 +175,15 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
         lock.lock()
         let snapshot = Self.ordered(series)
         lock.unlock()
-        for (_, s) in snapshot {
+        for (labels, s) in snapshot {
             var cumulative: UInt64 = 0
             for (i, b) in buckets.enumerated() {
                 cumulative += s.counts[i]
-                out += "\(name)_bucket\(labelText(s.labels, extra: ("le", Self.number(b)))) \(cumulative)\n"
+                out += "\(name)_bucket\(labelText(labels, extra: ("le", Self.number(b)))) \(cumulative)\n"
             }
-            out += "\(name)_bucket\(labelText(s.labels, extra: ("le", "+Inf"))) \(s.count)\n"
-            out += "\(name)_sum\(labelText(s.labels)) \(Self.number(s.sum))\n"
-            out += "\(name)_count\(labelText(s.labels)) \(s.count)\n"
+            out += "\(name)_bucket\(labelText(labels, extra: ("le", "+Inf"))) \(s.count)\n"
+            out += "\(name)_sum\(labelText(labels)) \(Self.number(s.sum))\n"
+            out += "\(name)_count\(labelText(labels)) \(s.count)\n"
         }
     }
 }
