@@ -2,6 +2,7 @@
 // (Argo CD notifications). Both compare in constant time through libcrypto's
 // `CRYPTO_memcmp`. Secrets never appear in descriptions, debug descriptions or mirrors.
 import COpenSSL
+import Foundation
 
 // MARK: - HMAC-SHA256
 
@@ -53,7 +54,7 @@ public enum HMACSHA256 {
         lowercaseHex(authenticationCode(key: key, message: message))
     }
 
-    private static func sha256(_ data: UnsafeRawBufferPointer) -> [UInt8] {
+    static func sha256(_ data: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
         var outLength: UInt32 = 0
         let ok = out.withUnsafeMutableBufferPointer { buffer in
@@ -61,6 +62,87 @@ public enum HMACSHA256 {
         }
         precondition(ok == 1 && outLength == UInt32(byteCount), "libcrypto SHA-256 failed")
         return out
+    }
+}
+
+extension HMACSHA256 {
+    /// A key prepared once, for the MACs of many messages.
+    ///
+    /// The one-shot `HMAC()` looks the algorithm up in libcrypto's provider tables, allocates a
+    /// context and hashes the padded key again for every message: on an 8 KB webhook body that
+    /// is about as much work as hashing the body itself. Here one libcrypto HMAC context takes
+    /// the key once; each message gets a context reset to that keyed state (`EVP_MAC_init` with
+    /// no key copies the saved inner hash state) from a small pool, so concurrent callers never
+    /// share one. Any thread may use a key.
+    public final class Key: @unchecked Sendable {
+        // Safe: `template` is only read (duplicated) after init; `idle` is only touched under `lock`.
+        private let template: OpaquePointer
+        private let lock = NSLock()
+        private var idle: [OpaquePointer] = []
+        /// Contexts kept for reuse; more concurrent callers get a fresh one, freed afterwards.
+        private static let poolLimit = 16
+
+        /// Traps only if libcrypto itself fails (allocation failure or a missing default
+        /// provider), which no key can cause.
+        public init(_ key: [UInt8]) {
+            // HMAC hashes keys longer than the block size first: doing it here gives the identical
+            // key for one that does not fit a C `int` length.
+            let material = key.count > Int(Int32.max) ? key.withUnsafeBytes { HMACSHA256.sha256($0) } : key
+            guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { preconditionFailure("libcrypto has no HMAC") }
+            defer { EVP_MAC_free(mac) }
+            guard let ctx = EVP_MAC_CTX_new(mac) else { preconditionFailure("libcrypto could not allocate an HMAC context") }
+            var digest = Array("SHA256".utf8CString)
+            let ok = digest.withUnsafeMutableBufferPointer { name in
+                var params = [OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0), OSSL_PARAM_construct_end()]
+                var empty: UInt8 = 0
+                return material.withUnsafeBufferPointer { k in
+                    EVP_MAC_init(ctx, k.baseAddress ?? withUnsafePointer(to: &empty) { $0 }, k.count, &params)
+                }
+            }
+            precondition(ok == 1, "libcrypto HMAC-SHA256 init failed")
+            template = ctx
+        }
+
+        deinit {
+            EVP_MAC_CTX_free(template)
+            for ctx in idle { EVP_MAC_CTX_free(ctx) }
+        }
+
+        /// Writes the 32-byte MAC of `message` to `out` (which must hold 32 bytes).
+        public func authenticationCode(of message: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) {
+            lock.lock()
+            let reused = idle.popLast()
+            lock.unlock()
+            guard let ctx = reused ?? EVP_MAC_CTX_dup(template) else {
+                preconditionFailure("libcrypto could not allocate an HMAC context")
+            }
+            var empty: UInt8 = 0
+            var length = 0
+            let ok = withUnsafeMutablePointer(to: &empty) { emptyPointer in
+                // No key: back to the keyed state, ready for a new message.
+                EVP_MAC_init(ctx, nil, 0, nil) == 1
+                    && EVP_MAC_update(ctx, message.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer),
+                                      message.count) == 1
+                    && EVP_MAC_final(ctx, out, &length, HMACSHA256.byteCount) == 1
+            }
+            precondition(ok && length == HMACSHA256.byteCount, "libcrypto HMAC-SHA256 failed")
+            lock.lock()
+            if idle.count < Self.poolLimit {
+                idle.append(ctx)
+                lock.unlock()
+            } else {
+                lock.unlock()
+                EVP_MAC_CTX_free(ctx)
+            }
+        }
+
+        /// The 32-byte MAC of `message`.
+        public func authenticationCode(of message: UnsafeRawBufferPointer) -> [UInt8] {
+            [UInt8](unsafeUninitializedCapacity: HMACSHA256.byteCount) { buffer, count in
+                authenticationCode(of: message, into: buffer.baseAddress!)
+                count = HMACSHA256.byteCount
+            }
+        }
     }
 }
 
@@ -75,6 +157,17 @@ public func lowercaseHex(_ bytes: [UInt8]) -> String {
         i += 2
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// The value of one hexadecimal digit of either case, `nil` for any other byte.
+@inline(__always)
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+    default: nil
+    }
 }
 
 // MARK: - Constant-time comparison
@@ -116,9 +209,9 @@ public enum SignatureCheck: String, Sendable, Equatable, CustomStringConvertible
 
 /// Verifies GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`.
 ///
-/// The expected header is computed in full and compared to the received one in constant
-/// time. Hex digits of either case are accepted (GitHub sends lowercase); the received
-/// digest is lowercased before the comparison. The secret never appears in any description.
+/// The received digest is decoded from hex (digits of either case; GitHub sends lowercase) and
+/// compared to the MAC we compute in constant time (`CRYPTO_memcmp`). The secret is prepared
+/// once (`HMACSHA256.Key`) and never appears in any description.
 public struct GitHubSignatureVerifier: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
@@ -127,17 +220,16 @@ public struct GitHubSignatureVerifier: Sendable, CustomStringConvertible, Custom
     static let prefix: [UInt8] = Array("sha256=".utf8)
     static let headerLength = 7 + 2 * 32   // "sha256=" + 64 hex digits
 
-    private let secret: [UInt8]
+    private let key: HMACSHA256.Key
 
     /// - Parameter secret: the webhook secret configured on the GitHub App (UTF-8).
-    public init(secret: String) { self.secret = Array(secret.utf8) }
+    public init(secret: String) { key = HMACSHA256.Key(Array(secret.utf8)) }
     /// - Parameter secret: the webhook secret as raw bytes.
-    public init(secret: [UInt8]) { self.secret = secret }
+    public init(secret: [UInt8]) { key = HMACSHA256.Key(secret) }
 
     /// The header value GitHub would send for `body`: `sha256=` + 64 lowercase hex digits.
     public func signatureHeader(for body: UnsafeRawBufferPointer) -> String {
-        let mac = secret.withUnsafeBytes { HMACSHA256.authenticationCode(key: $0, message: body) }
-        return "sha256=" + lowercaseHex(mac)
+        "sha256=" + lowercaseHex(key.authenticationCode(of: body))
     }
 
     /// The header value GitHub would send for `body`.
@@ -149,27 +241,30 @@ public struct GitHubSignatureVerifier: Sendable, CustomStringConvertible, Custom
     /// (the raw request body exactly as received). Surrounding spaces/tabs are ignored;
     /// an empty value counts as missing.
     public func verify(body: UnsafeRawBufferPointer, signatureHeader header: String?) -> SignatureCheck {
-        guard let header else { return .missing }
-        let utf8 = header.utf8
-        // Bound the work before copying anything: a valid value is 71 bytes plus whitespace.
-        if utf8.count > 1024 { return .malformed }
-        var received = Array(utf8)
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
-        while let last = received.last, isSpace(last) { received.removeLast() }
-        let leading = received.prefix(while: isSpace).count
-        if leading > 0 { received.removeFirst(leading) }
-        if received.isEmpty { return .missing }
-        guard received.count == Self.headerLength, received.starts(with: Self.prefix) else { return .malformed }
-        for i in Self.prefix.count..<received.count {
-            let c = received[i]
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): received[i] = c | 0x20
-            default: return .malformed
+        guard var header else { return .missing }
+        // Bound the work before looking at anything: a valid value is 71 bytes plus whitespace.
+        if header.utf8.count > 1024 { return .malformed }
+        return header.withUTF8 { value in
+            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+            var start = 0, end = value.count
+            while start < end, isSpace(value[start]) { start += 1 }
+            while end > start, isSpace(value[end - 1]) { end -= 1 }
+            if start == end { return .missing }
+            guard end - start == Self.headerLength,
+                  Self.prefix.indices.allSatisfy({ value[start + $0] == Self.prefix[$0] }) else { return .malformed }
+            // The received digest as bytes (hex digits of either case), next to the one we compute.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * HMACSHA256.byteCount) { digests in
+                let received = digests.baseAddress!, expected = received + HMACSHA256.byteCount
+                var i = start + Self.prefix.count
+                for n in 0..<HMACSHA256.byteCount {
+                    guard let high = hexValue(value[i]), let low = hexValue(value[i + 1]) else { return .malformed }
+                    received[n] = high << 4 | low
+                    i += 2
+                }
+                key.authenticationCode(of: body, into: expected)
+                return CRYPTO_memcmp(received, expected, HMACSHA256.byteCount) == 0 ? .valid : .mismatch
             }
         }
-        let expected = Array(signatureHeader(for: body).utf8)
-        return constantTimeEquals(expected, received) ? .valid : .mismatch
     }
 
     /// Checks `signatureHeader` against `body` (see the buffer overload).

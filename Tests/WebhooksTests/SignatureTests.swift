@@ -40,6 +40,36 @@ private func hexBytes(_ s: String) -> [UInt8] {
         let k = hexBytes(key), d = hexBytes(data)
         let viaBuffers = k.withUnsafeBytes { kb in d.withUnsafeBytes { db in HMACSHA256.hex(key: kb, message: db) } }
         #expect(viaBuffers == expected)
+        // A prepared key gives the same MAC, again and again from its reused contexts.
+        let prepared = HMACSHA256.Key(k)
+        for _ in 0..<3 {
+            #expect(lowercaseHex(d.withUnsafeBytes { prepared.authenticationCode(of: $0) }) == expected)
+        }
+    }
+
+    @Test func aPreparedKeyIsResetBetweenMessagesAndSharedSafelyAcrossThreads() async {
+        let key = bytes("It's a Secret to Everybody")
+        let prepared = HMACSHA256.Key(key)
+        // Messages of many lengths, so a context that kept state from an earlier message would
+        // give a wrong MAC; more concurrent callers than the pool keeps.
+        let messages = (0..<64).map { n in (0..<(n * 97 % 9000)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) } }
+        let expected = messages.map { HMACSHA256.authenticationCode(key: key, message: $0) }
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<24 {
+                group.addTask {
+                    var wrong = 0
+                    for round in 0..<40 {
+                        let i = (worker * 7 + round) % messages.count
+                        if messages[i].withUnsafeBytes({ prepared.authenticationCode(of: $0) }) != expected[i] { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect([UInt8]().withUnsafeBytes { prepared.authenticationCode(of: $0) }
+                == HMACSHA256.authenticationCode(key: key, message: []))
     }
 
     @Test func emptyKeyAndMessage() {
