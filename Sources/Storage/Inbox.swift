@@ -183,6 +183,27 @@ public final class Inbox: Sendable {
         try await writer.perform { [self] db in try markProcessed(ids, at: at, in: db) }
     }
 
+    /// Marks deliveries processed by the rows `pending` returned, in a transaction of its own:
+    /// found by `seq` (the table's key) rather than through the index of ids, which is what
+    /// makes it cheaper than `markProcessed(_:at:)`. The id must match too, so a row that is
+    /// no longer the one read is left alone. Returns how many rows changed.
+    @discardableResult
+    public func markProcessed(rows: [(seq: Int64, id: String)], at: Date) async throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        return try await writer.perform { db in
+            var changed = 0
+            let ms = unixMillis(at)
+            for row in rows {
+                changed += try db.run(SQL.markProcessedRow) { st in
+                    try st.bind(row.seq, at: 1)
+                    try st.bind(ms, at: 2)
+                    try st.bind(row.id, at: 3)
+                }
+            }
+            return changed
+        }
+    }
+
     /// Retention: removes processed deliveries (row and body) received before `cutoff`, and
     /// duplicate / rejected entries before `cutoff`. Pending deliveries are never removed.
     /// A delivery id pruned here is no longer known to dedup. Once the deletion has committed,
@@ -322,6 +343,7 @@ public final class Inbox: Sendable {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """
         static let markProcessed = "UPDATE deliveries SET processed_at = ?2 WHERE id = ?1 AND processed_at IS NULL"
+        static let markProcessedRow = "UPDATE deliveries SET processed_at = ?2 WHERE seq = ?1 AND id = ?3 AND processed_at IS NULL"
         static let pruneBodies = """
             DELETE FROM delivery_bodies WHERE seq IN
                 (SELECT seq FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL)

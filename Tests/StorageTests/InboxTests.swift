@@ -24,6 +24,25 @@ import Testing
         await store.close()
     }
 
+    @Test func markingByRowChangesOnlyRowsWhoseSeqAndIdBothMatch() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        for i in 0..<4 { #expect(try await store.inbox.accept(delivery("m\(i)", at: t0 + Int64(i), size: 200)) == .stored) }
+        let rows = try store.inbox.pending(limit: 10).map { (seq: $0.seq, id: $0.record.id) }
+        #expect(rows.map(\.id) == ["m0", "m1", "m2", "m3"])
+        // m0 and m2 by their rows; m1's seq with m3's id is no row at all; an unknown seq neither.
+        let changed = try await store.inbox.markProcessed(
+            rows: [rows[0], rows[2], (seq: rows[1].seq, id: "m3"), (seq: rows[3].seq + 100, id: "m3")], at: at(t0 + 50))
+        #expect(changed == 2)
+        #expect(try store.inbox.pending(limit: 10).map(\.record.id) == ["m1", "m3"])
+        // Already processed: left alone, not counted; the time stays the first one.
+        #expect(try await store.inbox.markProcessed(rows: [rows[0]], at: at(t0 + 90)) == 0)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries WHERE processed_at = \(t0 + 50)") == 2)
+        #expect(try await store.inbox.markProcessed(rows: [], at: at(t0 + 90)) == 0)
+        await store.close()
+    }
+
     @Test func pendingAfterASeqReadsOnlyNewerRowsStillPending() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

@@ -53,6 +53,12 @@ final class EngineCore: Sendable {
         }
     }
 
+    func markProcessed(rows: [(seq: Int64, id: String)], at: Date) async {
+        do { try await store.markProcessed(rows: rows, at: at) } catch {
+            logger.error("could not mark deliveries processed", metadata: ["error": "\(error)"])
+        }
+    }
+
     func record(_ m: MetricEvent, app: MonitoredApp, machine: RollbackStateMachine) {
         let name = app.name, env = app.info.environment.rawValue
         switch m {

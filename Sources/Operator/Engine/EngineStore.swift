@@ -73,6 +73,11 @@ final class EngineStore: Sendable {
         _ = try await store.inbox.markProcessed(ids, at: at)
     }
 
+    /// `markProcessed` by the rows the inbox returned (cheaper: found by `seq`).
+    func markProcessed(rows: [(seq: Int64, id: String)], at: Date) async throws {
+        _ = try await store.inbox.markProcessed(rows: rows, at: at)
+    }
+
     /// Every application row (at start-up).
     func loadAll() throws -> (rows: [Row], quotas: QuotaLedger) {
         try reader.read { db in

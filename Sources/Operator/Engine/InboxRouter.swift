@@ -86,17 +86,17 @@ final class InboxRouter: @unchecked Sendable {
         // A full page: there may be more right behind it.
         if pending.count == limit { poke() }
         guard !fresh.isEmpty else { return }
-        var unrouted: [String] = []
+        var unrouted: [(seq: Int64, id: String)] = []
         for var d in fresh {
             let needsBody = anyAttempt || d.record.source == .argocd || d.record.event == "installation"
             if needsBody && !anyAttempt {
                 let seq = d.seq
                 d.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
             }
-            if !(await route(d, attemptsOpen: anyAttempt)) { unrouted.append(d.record.id) }
+            if !(await route(d, attemptsOpen: anyAttempt)) { unrouted.append((d.seq, d.record.id)) }
         }
         // One write for every delivery that concerned no application.
-        await engine.core.markProcessed(unrouted, at: clock())
+        await engine.core.markProcessed(rows: unrouted, at: clock())
     }
 
     /// The deliveries not already on their way. A sweep (which read the oldest pending ones)
