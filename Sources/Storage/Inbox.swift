@@ -204,6 +204,24 @@ public final class Inbox: Sendable {
         }
     }
 
+    /// Marks processed, oldest first and at most `limit`, the pending deliveries from `source`
+    /// whose event is not `exceptEvent`, in one statement and without reading them, if
+    /// `condition` still holds when the writer gets to it (it is checked in the same
+    /// transaction; nothing changes when it does not). Returns how many rows changed.
+    @discardableResult
+    public func markPendingProcessed(source: DeliverySource, exceptEvent: String, at: Date, limit: Int,
+                                     if condition: @escaping @Sendable () -> Bool) async throws -> Int {
+        try await writer.perform { db in
+            guard condition() else { return 0 }
+            return try db.run(SQL.markPendingProcessed) { st in
+                try st.bind(unixMillis(at), at: 1)
+                try st.bind(source.rawValue, at: 2)
+                try st.bind(exceptEvent, at: 3)
+                try st.bind(Int64(limit), at: 4)
+            }
+        }
+    }
+
     /// Retention: removes processed deliveries (row and body) received before `cutoff`, and
     /// duplicate / rejected entries before `cutoff`. Pending deliveries are never removed.
     /// A delivery id pruned here is no longer known to dedup. Once the deletion has committed,
@@ -343,6 +361,10 @@ public final class Inbox: Sendable {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """
         static let markProcessed = "UPDATE deliveries SET processed_at = ?2 WHERE id = ?1 AND processed_at IS NULL"
+        static let markPendingProcessed = """
+            UPDATE deliveries SET processed_at = ?1 WHERE seq IN
+                (SELECT seq FROM deliveries WHERE processed_at IS NULL AND source = ?2 AND event <> ?3 ORDER BY seq LIMIT ?4)
+            """
         static let markProcessedRow = "UPDATE deliveries SET processed_at = ?2 WHERE seq = ?1 AND id = ?3 AND processed_at IS NULL"
         static let pruneBodies = """
             DELETE FROM delivery_bodies WHERE seq IN

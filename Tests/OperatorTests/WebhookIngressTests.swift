@@ -24,6 +24,20 @@ import Webhooks
         #expect(pending.map(\.body) == [checkSuiteBody()])
     }
 
+    @Test func withNoAttemptOpenAcceptedGitHubDeliveriesAreMarkedProcessed() throws {
+        let h = try ServiceHarness()
+        defer { h.stop() }
+        for i in 0..<20 {
+            #expect(try h.postGitHub(event: "check_suite", delivery: "cs-\(i)", body: checkSuiteBody()).status == 202)
+        }
+        // The engine marks them processed (in bulk: nothing they could concern is open).
+        #expect(try eventually(within: 10) {
+            let rows = try h.accepted()
+            return rows.count == 20 && rows.allSatisfy { $0["processedAt"] != nil }
+        })
+        #expect(try h.accepted().allSatisfy { ($0["id"] as? String)?.hasPrefix("cs-") == true })
+    }
+
     @Test func pingIsAnswered200() throws {
         let h = try ServiceHarness()
         defer { h.stop() }

@@ -43,6 +43,36 @@ import Testing
         await store.close()
     }
 
+    @Test func bulkMarkingTakesOnlyPendingRowsOfTheSourceOldestFirstAndOnlyWhileTheConditionHolds() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let inbox = store.inbox
+        #expect(try await inbox.accept(delivery("g1", at: t0 + 1)) == .stored)
+        #expect(try await inbox.accept(delivery("a1", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
+        #expect(try await inbox.accept(delivery("i1", at: t0 + 3, event: "installation", action: "created")) == .stored)
+        #expect(try await inbox.accept(delivery("g2", at: t0 + 4, event: "pull_request", action: "closed")) == .stored)
+        #expect(try await inbox.accept(delivery("g3", at: t0 + 5)) == .stored)
+        #expect(try await inbox.accept(delivery("g4", at: t0 + 6)) == .stored)
+        try await inbox.markProcessed(["g3"], at: at(t0 + 7))
+
+        // The condition no longer holds when the writer runs it: nothing changes.
+        #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 10),
+                                                     limit: 100, if: { false }) == 0)
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["g1", "a1", "i1", "g2", "g4"])
+        // The oldest two GitHub rows still pending, then the rest; Argo CD and `installation` stay.
+        #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 20),
+                                                     limit: 2, if: { true }) == 2)
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["a1", "i1", "g4"])
+        #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 30),
+                                                     limit: 100, if: { true }) == 1)
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["a1", "i1"])
+        // g3 keeps the time it was marked at first.
+        #expect(try rawCount(store.path, "SELECT processed_at FROM deliveries WHERE id = 'g3'") == t0 + 7)
+        #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries WHERE processed_at = \(t0 + 20)") == 2)
+        await store.close()
+    }
+
     @Test func pendingAfterASeqReadsOnlyNewerRowsStillPending() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

@@ -69,7 +69,23 @@ final class InboxRouter: @unchecked Sendable {
         // GitHub deliveries only ever concern an attempt (its PR, CI, reviews, escalation
         // issue): with none open there is nothing to decode them for, so their bodies are
         // not even read.
+        let engine = self.engine
         let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
+        if !anyAttempt {
+            // With none open, a pending GitHub delivery (`installation` aside) is done with as it
+            // is: all of them are marked processed in one statement, never read. The writer checks
+            // again that no attempt is open, in the same transaction.
+            let bulk = 5_000
+            do {
+                let marked = try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation",
+                                                                  at: clock(), limit: bulk) {
+                    !engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
+                }
+                if marked == bulk { poke() }
+            } catch {
+                logger.error("could not mark deliveries processed", metadata: ["error": "\(error)"])
+            }
+        }
         let (sweep, after) = lock.withLock {
             defer { sweepDue = false }
             return (sweepDue, sweepDue ? 0 : cursor)
