@@ -48,8 +48,11 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON body from raw bytes already encoded.
     public static func json(_ status: Int, bytes: [UInt8]) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: bytes)
+        HTTPResponse(status: status, headers: jsonHeaders, body: bytes)
     }
+
+    /// Shared by every JSON answer (one array, not one per response).
+    private static let jsonHeaders = [("Content-Type", "application/json")]
 
     /// A flat JSON object of string members, written directly (no encoder: hot paths use it).
     public static func json(_ status: Int, fields: KeyValuePairs<String, String>) -> HTTPResponse {

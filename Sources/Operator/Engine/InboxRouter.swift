@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RollbackCore
 import Storage
+import Synchronization
 import Webhooks
 
 /// Turns stored deliveries into events for the right application, oldest first. Webhooks
@@ -26,6 +27,9 @@ final class InboxRouter: @unchecked Sendable {
     /// The next drain reads every pending delivery (at start, then once per sweep interval):
     /// it picks up what is pending but was not taken (a failed route, a reused `seq`).
     private var sweepDue = true
+    /// A wake-up is on its way and the drain it causes has not started reading yet: the
+    /// deliveries of one group commit (dozens under load) then cost one wake-up, not one each.
+    private let wakePending = Atomic<Bool>(false)
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let readQueue = DispatchQueue(label: "ai-operator.inbox-reads")
@@ -44,7 +48,10 @@ final class InboxRouter: @unchecked Sendable {
     }
 
     /// A delivery was stored: route it now rather than at the next sweep.
-    func poke() { wake.yield(()) }
+    func poke() {
+        if wakePending.exchange(true, ordering: .acquiringAndReleasing) { return }
+        wake.yield(())
+    }
 
     func run(sweepEvery seconds: Double = 1) async {
         let ticker = Task { [self] in
@@ -66,6 +73,8 @@ final class InboxRouter: @unchecked Sendable {
 
     /// Routes every pending delivery not already on its way.
     func drain() async {
+        // From here on, a new delivery needs a new wake-up: this drain may read before it lands.
+        wakePending.store(false, ordering: .releasing)
         // GitHub deliveries only ever concern an attempt (its PR, CI, reviews, escalation
         // issue): with none open there is nothing to decode them for, so their bodies are
         // not even read.
