@@ -340,8 +340,23 @@ enum MHDCallbacks {
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
         guard let cls, let key else { return .YES }
         let box = Unmanaged<ValueBox>.fromOpaque(cls).takeUnretainedValue()
-        let k = String(cString: key)
-        box.values[box.lowercaseKeys ? k.lowercased() : k] = value.map { String(cString: $0) } ?? ""
+        let k = box.lowercaseKeys ? asciiLowercased(key) : String(cString: key)
+        box.values[k] = value.map { String(cString: $0) } ?? ""
         return .YES
+    }
+
+    /// A header name with its letters lowercased, built in one pass: header names are ASCII
+    /// tokens. Anything else takes the general path (`String(cString:)`, then `lowercased()`).
+    static func asciiLowercased(_ name: UnsafePointer<CChar>) -> String {
+        let count = strlen(name)
+        let raw = UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self)
+        for i in 0..<count where raw[i] >= 0x80 { return String(cString: name).lowercased() }
+        return String(unsafeUninitializedCapacity: count) { out in
+            for i in 0..<count {
+                let b = raw[i]
+                out[i] = b >= 65 && b <= 90 ? b | 0x20 : b
+            }
+            return count
+        }
     }
 }

@@ -28,6 +28,10 @@ func echoRouter() -> Router {
         res.respond(.json(200, ["id": req.pathParameters["id"] ?? "", "q": req.query["q"] ?? "", "route": req.routePattern]))
     }
     r.get("/drop") { _, res in res.respond(.dropConnection) }
+    r.get("/headers") { req, res in
+        // Every header the handler sees, as a JSON object (names as the handler gets them).
+        res.respond(.json(200, req.headers))
+    }
     r.get("/later") { _, res in
         // Answer from another thread after the handler returned: the connection is suspended meanwhile.
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { res.respond(.text(200, "later")) }
@@ -44,6 +48,19 @@ func echoRouter() -> Router {
             #expect(r.json?["id"] as? String == "abc")
             #expect(r.json?["q"] as? String == "x y")
             #expect(r.json?["route"] as? String == "/items/{id}")
+        }
+    }
+
+    @Test func headerNamesReachHandlersLowercasedWhateverTheirCase() throws {
+        try withServer(echoRouter()) { server in
+            let r = try RawHTTP.request(port: server.port, method: "GET", path: "/headers",
+                                        headers: [("X-GitHub-Delivery", "AbC-1"), ("x-hub-signature-256", "sha256=Ff"),
+                                                  ("X-MIXED-case_9", "v")])
+            #expect(r.status == 200)
+            #expect(r.json?["x-github-delivery"] as? String == "AbC-1")   // values keep their case
+            #expect(r.json?["x-hub-signature-256"] as? String == "sha256=Ff")
+            #expect(r.json?["x-mixed-case_9"] as? String == "v")
+            #expect(r.json?["X-GitHub-Delivery"] == nil)
         }
     }
 
