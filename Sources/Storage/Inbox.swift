@@ -207,12 +207,13 @@ public final class Inbox: Sendable {
     /// Marks processed, oldest first and at most `limit`, the pending deliveries from `source`
     /// whose event is not `exceptEvent`, in one statement and without reading them, if
     /// `condition` still holds when the writer gets to it (it is checked in the same
-    /// transaction; nothing changes when it does not). Returns how many rows changed.
+    /// transaction). Returns how many rows changed, or `nil` if the condition did not hold
+    /// (nothing changed then).
     @discardableResult
     public func markPendingProcessed(source: DeliverySource, exceptEvent: String, at: Date, limit: Int,
-                                     if condition: @escaping @Sendable () -> Bool) async throws -> Int {
+                                     if condition: @escaping @Sendable () -> Bool) async throws -> Int? {
         try await writer.perform { db in
-            guard condition() else { return 0 }
+            guard condition() else { return nil }
             return try db.run(SQL.markPendingProcessed) { st in
                 try st.bind(unixMillis(at), at: 1)
                 try st.bind(source.rawValue, at: 2)
@@ -283,10 +284,26 @@ public final class Inbox: Sendable {
     /// - Parameter bodies: false reads the rows only (`body` is then empty): cheap when the
     ///   caller may not need them.
     public func pending(after: Int64 = 0, limit: Int, bodies: Bool = true) throws -> [StoredDelivery] {
+        try readPending(bodies ? SQL.pending : SQL.pendingWithoutBodies, after: after, limit: limit, bodies: bodies) { _ in }
+    }
+
+    /// `pending` without bodies, leaving out the deliveries from `source` whose event is not
+    /// `exceptEvent`: the ones `markPendingProcessed` takes with the same arguments.
+    public func pending(after: Int64 = 0, limit: Int, leavingOut source: DeliverySource,
+                        exceptEvent: String) throws -> [StoredDelivery] {
+        try readPending(SQL.pendingLeavingOut, after: after, limit: limit, bodies: false) { st in
+            try st.bind(source.rawValue, at: 3)
+            try st.bind(exceptEvent, at: 4)
+        }
+    }
+
+    private func readPending(_ sql: String, after: Int64, limit: Int, bodies: Bool,
+                             bind: (SQLiteStatement) throws -> Void) throws -> [StoredDelivery] {
         try reader.withLock { db in
-            try db.withStatement(bodies ? SQL.pending : SQL.pendingWithoutBodies) { st in
+            try db.withStatement(sql) { st in
                 try st.bind(Int64(max(0, limit)), at: 1)
                 try st.bind(after, at: 2)
+                try bind(st)
                 var out: [StoredDelivery] = []
                 while try st.step() {
                     let record = DeliveryRecord(
@@ -397,6 +414,11 @@ public final class Inbox: Sendable {
         static let pendingWithoutBodies = """
             SELECT seq, id, source, event, action, received_at
             FROM deliveries WHERE processed_at IS NULL AND seq > ?2 ORDER BY seq LIMIT ?1
+            """
+        static let pendingLeavingOut = """
+            SELECT seq, id, source, event, action, received_at
+            FROM deliveries WHERE processed_at IS NULL AND seq > ?2 AND NOT (source = ?3 AND event <> ?4)
+            ORDER BY seq LIMIT ?1
             """
     }
 }

@@ -58,8 +58,14 @@ import Testing
 
         // The condition no longer holds when the writer runs it: nothing changes.
         #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 10),
-                                                     limit: 100, if: { false }) == 0)
+                                                     limit: 100, if: { false }) == nil)
         #expect(try inbox.pending(limit: 10).map(\.record.id) == ["g1", "a1", "i1", "g2", "g4"])
+        // The read that goes with it leaves out exactly the rows it would take.
+        let leftIn = try inbox.pending(limit: 10, leavingOut: .github, exceptEvent: "installation")
+        #expect(leftIn.map(\.record.id) == ["a1", "i1"])
+        #expect(leftIn.allSatisfy { $0.body.isEmpty })
+        #expect(try inbox.pending(after: leftIn[0].seq, limit: 10, leavingOut: .github, exceptEvent: "installation")
+                    .map(\.record.id) == ["i1"])
         // The oldest two GitHub rows still pending, then the rest; Argo CD and `installation` stay.
         #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 20),
                                                      limit: 2, if: { true }) == 2)

@@ -80,16 +80,19 @@ final class InboxRouter: @unchecked Sendable {
         // not even read.
         let engine = self.engine
         let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
+        // With none open, a pending GitHub delivery (`installation` aside) is done with as it is:
+        // all of them are marked processed in one statement, never read, and the read below
+        // leaves them out (a later drain marks the ones stored meanwhile: each one stored pokes).
+        // The writer checks again that no attempt is open, in the same transaction.
+        var bulkMarked = false
         if !anyAttempt {
-            // With none open, a pending GitHub delivery (`installation` aside) is done with as it
-            // is: all of them are marked processed in one statement, never read. The writer checks
-            // again that no attempt is open, in the same transaction.
             let bulk = 5_000
             do {
                 let marked = try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation",
                                                                   at: clock(), limit: bulk) {
                     !engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
                 }
+                bulkMarked = marked != nil
                 if marked == bulk { poke() }
             } catch {
                 logger.error("could not mark deliveries processed", metadata: ["error": "\(error)"])
@@ -101,13 +104,19 @@ final class InboxRouter: @unchecked Sendable {
         }
         let limit = 500
         let pending: [StoredDelivery]
+        let leaveOut = bulkMarked
         do {
-            pending = try await read { try self.inbox.pending(after: after, limit: limit, bodies: anyAttempt) }
+            pending = try await read {
+                leaveOut ? try self.inbox.pending(after: after, limit: limit, leavingOut: .github, exceptEvent: "installation")
+                           : try self.inbox.pending(after: after, limit: limit, bodies: anyAttempt)
+            }
         } catch {
             logger.error("could not read pending deliveries", metadata: ["error": "\(error)"])
             return
         }
-        let fresh = claim(pending, sweep: sweep)
+        // A read that left rows out does not move the cursor past them: should an attempt open
+        // before they are marked, the next drain still reads them.
+        let fresh = claim(pending, sweep: sweep, advancingCursor: !leaveOut)
         // A full page: there may be more right behind it.
         if pending.count == limit { poke() }
         guard !fresh.isEmpty else { return }
@@ -126,11 +135,11 @@ final class InboxRouter: @unchecked Sendable {
 
     /// The deliveries not already on their way. A sweep (which read the oldest pending ones)
     /// also forgets ids that are no longer pending.
-    private func claim(_ pending: [StoredDelivery], sweep: Bool) -> [StoredDelivery] {
+    private func claim(_ pending: [StoredDelivery], sweep: Bool, advancingCursor: Bool) -> [StoredDelivery] {
         lock.lock()
         defer { lock.unlock() }
         if sweep { inFlight.formIntersection(pending.map(\.record.id)) }
-        if let last = pending.last?.seq { cursor = max(cursor, last) }
+        if advancingCursor, let last = pending.last?.seq { cursor = max(cursor, last) }
         return pending.filter { inFlight.insert($0.record.id).inserted }
     }
 
