@@ -31,10 +31,12 @@ import Webhooks
             #expect(try h.postGitHub(event: "check_suite", delivery: "cs-\(i)", body: checkSuiteBody()).status == 202)
         }
         // The engine marks them processed (in bulk: nothing they could concern is open).
-        #expect(try eventually(within: 10) {
+        let processed = try eventually(within: 10) {
             let rows = try h.accepted()
             return rows.count == 20 && rows.allSatisfy { $0["processedAt"] != nil }
-        })
+        }
+        let stillPending = try h.accepted().filter { $0["processedAt"] == nil }.compactMap { $0["id"] as? String }
+        #expect(processed, "still pending: \(stillPending)")
         #expect(try h.accepted().allSatisfy { ($0["id"] as? String)?.hasPrefix("cs-") == true })
     }
 

@@ -76,14 +76,12 @@ final class InboxRouter: @unchecked Sendable {
         // From here on, a new delivery needs a new wake-up: this drain may read before it lands.
         wakePending.store(false, ordering: .releasing)
         // GitHub deliveries only ever concern an attempt (its PR, CI, reviews, escalation
-        // issue): with none open there is nothing to decode them for, so their bodies are
-        // not even read.
-        let engine = self.engine
-        let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
-        // With none open, a pending GitHub delivery (`installation` aside) is done with as it is:
+        // issue). With none open, a pending one (`installation` aside) is done with as it is:
         // all of them are marked processed in one statement, never read, and the read below
         // leaves them out (a later drain marks the ones stored meanwhile: each one stored pokes).
         // The writer checks again that no attempt is open, in the same transaction.
+        let engine = self.engine
+        let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
         var bulkMarked = false
         if !anyAttempt {
             let bulk = 5_000
@@ -114,9 +112,9 @@ final class InboxRouter: @unchecked Sendable {
             logger.error("could not read pending deliveries", metadata: ["error": "\(error)"])
             return
         }
-        // A read that left rows out does not move the cursor past them: should an attempt open
-        // before they are marked, the next drain still reads them.
-        let fresh = claim(pending, sweep: sweep, advancingCursor: !leaveOut)
+        // Should an attempt open before a GitHub row the read left out is marked, the next sweep
+        // (which reads from the start) routes it, at most a sweep interval later.
+        let fresh = claim(pending, sweep: sweep)
         // A full page: there may be more right behind it.
         if pending.count == limit { poke() }
         guard !fresh.isEmpty else { return }
@@ -135,11 +133,11 @@ final class InboxRouter: @unchecked Sendable {
 
     /// The deliveries not already on their way. A sweep (which read the oldest pending ones)
     /// also forgets ids that are no longer pending.
-    private func claim(_ pending: [StoredDelivery], sweep: Bool, advancingCursor: Bool) -> [StoredDelivery] {
+    private func claim(_ pending: [StoredDelivery], sweep: Bool) -> [StoredDelivery] {
         lock.lock()
         defer { lock.unlock() }
         if sweep { inFlight.formIntersection(pending.map(\.record.id)) }
-        if advancingCursor, let last = pending.last?.seq { cursor = max(cursor, last) }
+        if let last = pending.last?.seq { cursor = max(cursor, last) }
         return pending.filter { inFlight.insert($0.record.id).inserted }
     }
 
