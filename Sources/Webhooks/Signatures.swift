@@ -54,7 +54,7 @@ public enum HMACSHA256 {
         lowercaseHex(authenticationCode(key: key, message: message))
     }
 
-    static func sha256(_ data: UnsafeRawBufferPointer) -> [UInt8] {
+    private static func sha256(_ data: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
         var outLength: UInt32 = 0
         let ok = out.withUnsafeMutableBufferPointer { buffer in
@@ -85,18 +85,18 @@ extension HMACSHA256 {
         /// Traps only if libcrypto itself fails (allocation failure or a missing default
         /// provider), which no key can cause.
         public init(_ key: [UInt8]) {
-            // HMAC hashes keys longer than the block size first: doing it here gives the identical
-            // key for one that does not fit a C `int` length.
-            let material = key.count > Int(Int32.max) ? key.withUnsafeBytes { HMACSHA256.sha256($0) } : key
             guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { preconditionFailure("libcrypto has no HMAC") }
             defer { EVP_MAC_free(mac) }
             guard let ctx = EVP_MAC_CTX_new(mac) else { preconditionFailure("libcrypto could not allocate an HMAC context") }
             var digest = Array("SHA256".utf8CString)
+            // Never hand libcrypto a NULL key pointer, even for an empty key.
+            var empty: UInt8 = 0
             let ok = digest.withUnsafeMutableBufferPointer { name in
                 var params = [OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0), OSSL_PARAM_construct_end()]
-                var empty: UInt8 = 0
-                return material.withUnsafeBufferPointer { k in
-                    EVP_MAC_init(ctx, k.baseAddress ?? withUnsafePointer(to: &empty) { $0 }, k.count, &params)
+                return withUnsafePointer(to: &empty) { emptyPointer in
+                    key.withUnsafeBufferPointer { k in
+                        EVP_MAC_init(ctx, k.baseAddress ?? emptyPointer, k.count, &params)
+                    }
                 }
             }
             precondition(ok == 1, "libcrypto HMAC-SHA256 init failed")
