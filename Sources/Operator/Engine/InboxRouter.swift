@@ -33,6 +33,8 @@ final class InboxRouter: @unchecked Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let readQueue = DispatchQueue(label: "ai-operator.inbox-reads")
+    /// The one GitHub event routed whether or not an attempt is open (an App installation change).
+    static let eventWithoutAttempt = "installation"
 
     init(inbox: Inbox, engine: Engine, effects: EffectPerforming, approvers: ApproverChecking, poller: Poller,
          alertsRepo: String, logger: Logger, clock: @escaping @Sendable () -> Date) {
@@ -86,7 +88,7 @@ final class InboxRouter: @unchecked Sendable {
         if !anyAttempt {
             let bulk = 5_000
             do {
-                let marked = try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation",
+                let marked = try await inbox.markPendingProcessed(source: .github, exceptEvent: Self.eventWithoutAttempt,
                                                                   at: clock(), limit: bulk) {
                     !engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
                 }
@@ -105,7 +107,7 @@ final class InboxRouter: @unchecked Sendable {
         let leaveOut = bulkMarked
         do {
             pending = try await read {
-                leaveOut ? try self.inbox.pending(after: after, limit: limit, leavingOut: .github, exceptEvent: "installation")
+                leaveOut ? try self.inbox.pending(after: after, limit: limit, leavingOut: .github, exceptEvent: Self.eventWithoutAttempt)
                            : try self.inbox.pending(after: after, limit: limit, bodies: anyAttempt)
             }
         } catch {
@@ -120,7 +122,7 @@ final class InboxRouter: @unchecked Sendable {
         guard !fresh.isEmpty else { return }
         var unrouted: [(seq: Int64, id: String)] = []
         for var d in fresh {
-            let needsBody = anyAttempt || d.record.source == .argocd || d.record.event == "installation"
+            let needsBody = anyAttempt || d.record.source == .argocd || d.record.event == Self.eventWithoutAttempt
             if needsBody && !anyAttempt {
                 let seq = d.seq
                 d.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
@@ -161,7 +163,7 @@ final class InboxRouter: @unchecked Sendable {
                 logger.warning("stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
             }
         case .github:
-            guard attemptsOpen || d.record.event == "installation" else { return false }
+            guard attemptsOpen || d.record.event == Self.eventWithoutAttempt else { return false }
             switch GitHubEventDecoder.decode(event: d.record.event, body: d.body) {
             case let .signal(s):
                 return await route(s, deliveryID: id)
