@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// Starts a server on a free loopback port, runs `body`, and always stops it.
-func withServer<T>(_ router: Router, maxBody: Int = 25 * 1024 * 1024, memoryLimit: Int = 64 * 1024,
+func withServer<T>(_ router: Router, maxBody: Int = 25 * 1024 * 1024,
+                   memoryLimit: Int = HTTPServer.Configuration().connectionMemoryLimit,
                    grace: Double = 5, _ body: (HTTPServer) throws -> T) throws -> T {
     let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, connectionTimeoutSeconds: 5,
                                                  connectionMemoryLimit: memoryLimit, maxBodyBytes: maxBody,
@@ -61,6 +62,18 @@ func echoRouter() -> Router {
             #expect(r.json?["x-hub-signature-256"] as? String == "sha256=Ff")
             #expect(r.json?["x-mixed-case_9"] as? String == "v")
             #expect(r.json?["X-GitHub-Delivery"] == nil)
+        }
+    }
+
+    /// The per-connection memory (the default) holds far more headers than webhooks bring, even
+    /// behind proxies that add their own: 16 KiB of them reach the handler whole.
+    @Test func sixteenKilobytesOfHeadersFitTheDefaultConnectionMemory() throws {
+        try withServer(echoRouter()) { server in
+            let headers = (0..<16).map { i in ("X-Padding-\(i)", String(repeating: Character(String(i % 10)), count: 1000)) }
+            let r = try RawHTTP.request(port: server.port, method: "GET", path: "/headers", headers: headers)
+            #expect(r.status == 200)
+            let whole = headers.filter { name, value in r.json?[name.lowercased()] as? String == value }
+            #expect(whole.count == headers.count)
         }
     }
 
