@@ -8,6 +8,11 @@ extension OperatorService {
         return try inbox.stored(limit: limit)
     }
 
+    /// Whether the engine knows that no application holds an attempt (false until it has
+    /// loaded the stored applications): while so, GitHub deliveries other than `installation`
+    /// are stored already processed.
+    public var holdsNoAttemptForTesting: Bool { state.engine?.holdsNoAttempt ?? false }
+
     /// The store writer's group-commit statistics.
     public func storeStatisticsForTesting() -> WriterStatistics {
         state.store?.writer.statistics ?? WriterStatistics()

@@ -21,7 +21,14 @@ public struct IncomingDelivery: Sendable {
     }
 }
 
-public enum AcceptOutcome: Sendable, Equatable { case stored, duplicate }
+public enum AcceptOutcome: Sendable, Equatable {
+    /// Stored, pending.
+    case stored
+    /// Stored already processed (`accept`'s `processedIf` answered true).
+    case storedProcessed
+    /// Stored before (same id): not stored again.
+    case duplicate
+}
 
 /// One row of `GET /api/v1/deliveries`. Times are stored with millisecond precision.
 /// For a rejected request without a delivery id (or event), `id` (or `event`) is "".
@@ -102,13 +109,20 @@ public final class Inbox: Sendable {
     /// Stores `d` durably, or recognises it as a duplicate. `completion` runs on the writer's completion thread
     /// after the commit; on failure (e.g. `StorageError.isFull`, I/O error, `.closed`) nothing of
     /// `d` is stored and nothing stored before is affected.
-    public func accept(_ d: IncomingDelivery, completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
-        writer.submit(body: d.body, { db, place in try Inbox.accept(d, bodyAt: place, in: db) }, completion: completion)
+    ///
+    /// `processedIf` is asked on the writer thread, inside the transaction that stores `d`: if it
+    /// answers true, `d` is stored already processed (at its arrival time), for a delivery its
+    /// consumer knows it has nothing to do with. It must be quick and must not touch the store.
+    public func accept(_ d: IncomingDelivery, processedIf: (@Sendable () -> Bool)? = nil,
+                       completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
+        writer.submit(body: d.body, { db, place in
+            try Inbox.accept(d, bodyAt: place, processed: processedIf?() ?? false, in: db)
+        }, completion: completion)
     }
 
-    public func accept(_ d: IncomingDelivery) async throws -> AcceptOutcome {
+    public func accept(_ d: IncomingDelivery, processedIf: (@Sendable () -> Bool)? = nil) async throws -> AcceptOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            accept(d) { continuation.resume(with: $0.mapError { $0 as any Error }) }
+            accept(d, processedIf: processedIf) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
     }
 
@@ -116,7 +130,7 @@ public final class Inbox: Sendable {
     /// a savepoint, so it throws only before changing anything (or from the one INSERT, which
     /// SQLite undoes by itself).
     static func accept(_ d: IncomingDelivery, bodyAt place: Result<BodyLocation, StorageError>,
-                       in db: SQLiteDatabase) throws -> AcceptOutcome {
+                       processed: Bool, in db: SQLiteDatabase) throws -> AcceptOutcome {
         switch place {
         case .failure(let error):
             // The body has no place (the log is full): a duplicate is still answered as one.
@@ -135,8 +149,9 @@ public final class Inbox: Sendable {
                 try st.bind(location.segment, at: 6)
                 try st.bind(location.offset, at: 7)
                 try st.bind(location.length, at: 8)
+                if processed { try st.bind(unixMillis(d.receivedAt), at: 9) } else { try st.bindNull(at: 9) }
             }
-            if inserted == 1 { return .stored }
+            if inserted == 1 { return processed ? .storedProcessed : .stored }
         }
         // Already stored: answer "duplicate" whatever happens to the listing entry. If even that
         // small insert fails (store full), the statement alone is undone and the answer stands,
@@ -369,8 +384,8 @@ public final class Inbox: Sendable {
 
     private enum SQL {
         static let insertDelivery = """
-            INSERT INTO deliveries(id, source, event, action, received_at, body_segment, body_offset, body_length)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING
+            INSERT INTO deliveries(id, source, event, action, received_at, body_segment, body_offset, body_length, processed_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING
             """
         static let isKnown = "SELECT 1 FROM deliveries WHERE id = ?1"
         static let insertEvent = """

@@ -16,9 +16,12 @@ import Testing
         let app = "payments"
         let s = env.seed(app: app, environment: "production")
         let (watcher, logs) = try env.startWatched()
+        let service = try #require(env.service)
 
         let waiting = await watcher.wait(within: 60) { watcher.reached(app, .awaitingMergeApproval) }
         try #require(waiting, watcher.brief(app, logs))
+        // The engine counts the attempt as held: GitHub deliveries are stored pending for it now.
+        #expect(!service.holdsNoAttemptForTesting)
         let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
         #expect(pr.baseRef == "main")
         #expect(Set(pr.labels) == ["ai-operator", "rollback", "production"])
@@ -56,6 +59,9 @@ import Testing
         #expect(manifest.contains(s.goodRevisions.last!))
         let merged = try #require(watcher.steps(app, event: "HumanApproved").first)
         #expect(merged.transition.to == .rollbackMerged)
+        // Once the attempt has ended (after the hold in RollbackComplete), none is held.
+        let released = await watcher.wait(within: 30) { service.holdsNoAttemptForTesting }
+        #expect(released, "state: \(String(describing: watcher.state(app)))")
     }
 
     /// Worked example 4: health comes back while the PR waits; the PR is closed with a

@@ -79,6 +79,29 @@ import Testing
         await store.close()
     }
 
+    /// A delivery its consumer has nothing to do with is stored processed at its arrival time,
+    /// in the transaction that stores it.
+    @Test func aDeliveryAcceptedProcessedIsStoredDoneAtItsArrival() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let done = delivery("done", at: t0 + 1, size: 300), kept = delivery("kept", at: t0 + 2, size: 300)
+        #expect(try await store.inbox.accept(done, processedIf: { true }) == .storedProcessed)
+        #expect(try await store.inbox.accept(kept, processedIf: { false }) == .stored)
+        #expect(try await store.inbox.accept(delivery("plain", at: t0 + 3, size: 300)) == .stored)
+        // A repeat is a duplicate whatever the answer would be.
+        #expect(try await store.inbox.accept(done, processedIf: { true }) == .duplicate)
+
+        #expect(try store.inbox.pending(limit: 10).map(\.record.id) == ["kept", "plain"])
+        let records = try store.inbox.recentDeliveries(limit: 10).filter { $0.outcome == "accepted" }
+        let processed = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.processedAt) })
+        #expect(processed["done"] == .some(at(t0 + 1)))
+        #expect(processed["kept"] == .some(nil))
+        // Its body is stored all the same.
+        #expect(try store.inbox.stored(limit: 10).first { $0.record.id == "done" }?.body == done.body)
+        await store.close()
+    }
+
     @Test func pendingAfterASeqReadsOnlyNewerRowsStillPending() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import RollbackCore
 
@@ -47,7 +48,7 @@ actor AppWorker {
         self.machine = machine
         persistedApp = persisted ? app : nil
         self.engine = engine
-        snapshot = Snapshot(app: app, machine: machine)
+        snapshot = Snapshot(app: app, machine: machine, attemptsHeld: engine.attemptsHeld)
     }
 
     nonisolated func enqueue(_ envelope: Envelope) {
@@ -284,13 +285,35 @@ actor AppWorker {
 
     /// A lock-protected copy of the worker's state for readers that must not await.
     final class Snapshot: @unchecked Sendable {
-        // Safe: both fields are only touched under `lock`.
+        // Safe: both fields are only touched under `lock`; `attemptsHeld` is atomic.
         private let lock = NSLock()
         private var _app: MonitoredApp
         private var _machine: RollbackStateMachine
-        init(app: MonitoredApp, machine: RollbackStateMachine) { _app = app; _machine = machine }
-        func set(app: MonitoredApp, machine: RollbackStateMachine) { lock.lock(); _app = app; _machine = machine; lock.unlock() }
+        /// The engine's count of applications holding an attempt, which this keeps.
+        private let attemptsHeld: AttemptCount
+        init(app: MonitoredApp, machine: RollbackStateMachine, attemptsHeld: AttemptCount) {
+            _app = app
+            _machine = machine
+            self.attemptsHeld = attemptsHeld
+            if machine.attempt != nil { attemptsHeld.add(1) }
+        }
+        func set(app: MonitoredApp, machine: RollbackStateMachine) {
+            lock.lock()
+            let held = _machine.attempt != nil, holds = machine.attempt != nil
+            _app = app
+            _machine = machine
+            // Counted under the lock, so the count moves in the order the snapshots change.
+            if holds != held { attemptsHeld.add(holds ? 1 : -1) }
+            lock.unlock()
+        }
         var app: MonitoredApp { lock.lock(); defer { lock.unlock() }; return _app }
         var machine: RollbackStateMachine { lock.lock(); defer { lock.unlock() }; return _machine }
     }
+}
+
+/// A count of applications holding an attempt (see `EngineCore.attemptsHeld`).
+final class AttemptCount: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .acquiring) }
+    func add(_ n: Int) { count.add(n, ordering: .acquiringAndReleasing) }
 }

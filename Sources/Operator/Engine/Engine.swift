@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import RollbackCore
 
@@ -32,6 +33,10 @@ final class EngineCore: Sendable {
     let observer: (@Sendable (StepReport) -> Void)?
     /// Bounds the application steps in flight at once (see `AsyncGate`).
     let stepGate = AsyncGate(permits: 64)
+    /// How many applications hold an attempt (their snapshot's `machine.attempt` is set), kept
+    /// by the snapshots themselves: read in O(1) where every delivery would otherwise scan every
+    /// application.
+    let attemptsHeld = AttemptCount()
 
     init(store: EngineStore, effects: EffectPerforming, audit: AuditWriting, metrics: OperatorMetrics,
          configuration: RollbackConfiguration, clock: @escaping @Sendable () -> Date, logger: Logger,
@@ -89,6 +94,8 @@ public final class Engine: @unchecked Sendable {
     let core: EngineCore
     private let lock = NSLock()
     private var workers: [String: AppWorker] = [:]
+    /// Set once `recover()` has loaded the stored applications (and their attempts).
+    private let recovered = Atomic<Bool>(false)
 
     init(core: EngineCore) { self.core = core }
 
@@ -110,6 +117,7 @@ public final class Engine: @unchecked Sendable {
             }
         }
         lock.unlock()
+        recovered.store(true, ordering: .releasing)
         return resumed
     }
 
@@ -134,6 +142,13 @@ public final class Engine: @unchecked Sendable {
     func existingWorker(_ name: String) -> AppWorker? {
         lock.lock(); defer { lock.unlock() }
         return workers[name]
+    }
+
+    /// Whether no application holds an attempt, as far as the engine knows: false until the
+    /// stored applications are loaded. GitHub deliveries (an App installation change aside)
+    /// only ever concern an attempt, so while this holds they are done with as they arrive.
+    var holdsNoAttempt: Bool {
+        recovered.load(ordering: .acquiring) && core.attemptsHeld.value == 0
     }
 
     var allWorkers: [AppWorker] {

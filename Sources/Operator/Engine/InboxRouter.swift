@@ -36,6 +36,12 @@ final class InboxRouter: @unchecked Sendable {
     /// The one GitHub event routed whether or not an attempt is open (an App installation change).
     static let eventWithoutAttempt = "installation"
 
+    /// Whether a delivery of `source` and `event` only ever concerns an attempt: then, while no
+    /// application holds one, it is done with as it arrives (stored already processed).
+    static func concernsOnlyAttempts(source: DeliverySource, event: String) -> Bool {
+        source == .github && event != eventWithoutAttempt
+    }
+
     init(inbox: Inbox, engine: Engine, effects: EffectPerforming, approvers: ApproverChecking, poller: Poller,
          alertsRepo: String, logger: Logger, clock: @escaping @Sendable () -> Date) {
         self.inbox = inbox
@@ -83,14 +89,14 @@ final class InboxRouter: @unchecked Sendable {
         // leaves them out (a later drain marks the ones stored meanwhile: each one stored pokes).
         // The writer checks again that no attempt is open, in the same transaction.
         let engine = self.engine
-        let anyAttempt = engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
+        let anyAttempt = !engine.holdsNoAttempt
         var bulkMarked = false
         if !anyAttempt {
             let bulk = 5_000
             do {
                 let marked = try await inbox.markPendingProcessed(source: .github, exceptEvent: Self.eventWithoutAttempt,
                                                                   at: clock(), limit: bulk) {
-                    !engine.allWorkers.contains { $0.snapshot.machine.attempt != nil }
+                    engine.holdsNoAttempt
                 }
                 bulkMarked = marked != nil
                 if marked == bulk { poke() }

@@ -104,17 +104,23 @@ final class WebhookIngress: Sendable {
             res.respond(.error(503, "store_unavailable", "the store is not open yet; retry shortly"))
             return
         }
-        let metrics = self.metrics, logger = self.logger, onStored = self.onStored
-        inbox.accept(incoming) { result in
+        let metrics = self.metrics, logger = self.logger, onStored = self.onStored, state = self.state
+        // A delivery that only ever concerns an attempt, arriving while no application holds one,
+        // is stored already processed: the engine is not woken for it, nor has to mark it. Asked
+        // in the transaction that stores it, so an attempt the engine holds by then is seen.
+        let processedIf: (@Sendable () -> Bool)? =
+            InboxRouter.concernsOnlyAttempts(source: incoming.source, event: incoming.event)
+                ? { @Sendable in state.engine?.holdsNoAttempt ?? false } : nil
+        inbox.accept(incoming, processedIf: processedIf) { result in
             switch result {
-            case .success(.stored):
-                metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, isPing ? "ping" : "accepted"])
-                res.respond(isPing ? .json(200, fields: ["status": "pong", "delivery": incoming.id])
-                                   : .json(202, fields: ["status": "accepted", "delivery": incoming.id]))
-                onStored()
             case .success(.duplicate):
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, "duplicate"])
                 res.respond(.json(200, fields: ["status": isPing ? "pong" : "duplicate", "delivery": incoming.id]))
+            case .success(let outcome):
+                metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, isPing ? "ping" : "accepted"])
+                res.respond(isPing ? .json(200, fields: ["status": "pong", "delivery": incoming.id])
+                                   : .json(202, fields: ["status": "accepted", "delivery": incoming.id]))
+                if outcome == .stored { onStored() }
             case let .failure(error):
                 metrics.webhooksReceived.inc([incoming.source.rawValue, metricEvent, "unavailable"])
                 logger.error("a webhook delivery could not be stored; answered 503 so the sender can redeliver",
