@@ -84,10 +84,10 @@ final class InboxRouter: @unchecked Sendable {
         // From here on, a new delivery needs a new wake-up: this drain may read before it lands.
         wakePending.store(false, ordering: .releasing)
         // GitHub deliveries only ever concern an attempt (its PR, CI, reviews, escalation
-        // issue). With none open, a pending one (`installation` aside) is done with as it is:
-        // all of them are marked processed in one statement, never read, and the read below
-        // leaves them out (a later drain marks the ones stored meanwhile: each one stored pokes).
-        // The writer checks again that no attempt is open, in the same transaction.
+        // issue). While none is held they are stored already processed; the ones still pending
+        // (stored before recovery, or while an attempt was held) are done with as they are: all
+        // marked processed in one statement, never read, and the read below leaves them out.
+        // The writer checks again that no attempt is held, in the same transaction.
         let engine = self.engine
         let anyAttempt = !engine.holdsNoAttempt
         var bulkMarked = false
@@ -128,7 +128,7 @@ final class InboxRouter: @unchecked Sendable {
         guard !fresh.isEmpty else { return }
         var unrouted: [(seq: Int64, id: String)] = []
         for var d in fresh {
-            let needsBody = anyAttempt || d.record.source == .argocd || d.record.event == Self.eventWithoutAttempt
+            let needsBody = anyAttempt || !Self.concernsOnlyAttempts(source: d.record.source, event: d.record.event)
             if needsBody && !anyAttempt {
                 let seq = d.seq
                 d.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
@@ -169,7 +169,7 @@ final class InboxRouter: @unchecked Sendable {
                 logger.warning("stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
             }
         case .github:
-            guard attemptsOpen || d.record.event == Self.eventWithoutAttempt else { return false }
+            guard attemptsOpen || !Self.concernsOnlyAttempts(source: .github, event: d.record.event) else { return false }
             switch GitHubEventDecoder.decode(event: d.record.event, body: d.body) {
             case let .signal(s):
                 return await route(s, deliveryID: id)
