@@ -18,6 +18,8 @@ final class WebhookIngress: Sendable {
     let clock: @Sendable () -> Date
     /// Called after a delivery is stored (the engine's wake-up).
     let onStored: @Sendable () -> Void
+    /// Whether the engine holds no attempt (made once: asked for most GitHub deliveries).
+    let noAttemptHeld: @Sendable () -> Bool
 
     init(config: OperatorConfig, state: ServiceState, metrics: OperatorMetrics, logger: Logger,
          clock: @escaping @Sendable () -> Date, onStored: @escaping @Sendable () -> Void) {
@@ -28,6 +30,7 @@ final class WebhookIngress: Sendable {
         self.logger = logger
         self.clock = clock
         self.onStored = onStored
+        noAttemptHeld = { [state] in state.engine?.holdsNoAttempt ?? false }
     }
 
     func register(on router: inout Router) {
@@ -104,13 +107,12 @@ final class WebhookIngress: Sendable {
             res.respond(.error(503, "store_unavailable", "the store is not open yet; retry shortly"))
             return
         }
-        let metrics = self.metrics, logger = self.logger, onStored = self.onStored, state = self.state
+        let metrics = self.metrics, logger = self.logger, onStored = self.onStored
         // A delivery that only ever concerns an attempt, arriving while no application holds one,
         // is stored already processed: the engine is not woken for it, nor has to mark it. Asked
         // in the transaction that stores it, so an attempt the engine holds by then is seen.
-        let processedIf: (@Sendable () -> Bool)? =
-            InboxRouter.concernsOnlyAttempts(source: incoming.source, event: incoming.event)
-                ? { @Sendable in state.engine?.holdsNoAttempt ?? false } : nil
+        let processedIf = InboxRouter.concernsOnlyAttempts(source: incoming.source, event: incoming.event)
+            ? noAttemptHeld : nil
         inbox.accept(incoming, processedIf: processedIf) { result in
             switch result {
             case .success(.duplicate):
