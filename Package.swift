@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "ai-operator",
     products: [
-        .executable(name: "ai-operator", targets: ["ai-operator"]),
+        .executable(name: "ai-operator", targets: ["ai-operator"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,28 +37,36 @@ let package = Package(
         // Stateful fakes of the same HTTP APIs, for tests and the demo.
         .target(name: "Simulator", dependencies: ["RollbackCore", "HTTPServer", "Webhooks", "COpenSSL"]),
         // The service: configuration, ingress routes, metrics, engine.
-        .target(name: "Operator", dependencies: [
-            "RollbackCore", "Webhooks", "HTTPServer", "Storage", "Clients", "Audit",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Operator",
+            dependencies: [
+                "RollbackCore", "Webhooks", "HTTPServer", "Storage", "Clients", "Audit",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The demo: simulators + the real service on loopback, scripted scenarios (also used by
         // the end-to-end tests).
-        .target(name: "Demo", dependencies: [
-            "Operator", "Simulator", "RollbackCore", "Audit",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "ai-operator", dependencies: [
-            "Operator", "Simulator", "Demo", "Audit",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Operator", "Simulator", "RollbackCore", "Audit",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "ai-operator",
+            dependencies: [
+                "Operator", "Simulator", "Demo", "Audit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // Benchmarks (run with -c release; see bench/README.md).
         .executableTarget(name: "CoreBench", dependencies: ["RollbackCore"], path: "bench/CoreBench"),
-        .executableTarget(name: "EngineBench", dependencies: [
-            "Demo", "Operator", "Simulator", "RollbackCore",
-            .product(name: "Logging", package: "swift-log"),
-        ], path: "bench/EngineBench"),
+        .executableTarget(
+            name: "EngineBench",
+            dependencies: [
+                "Demo", "Operator", "Simulator", "RollbackCore",
+                .product(name: "Logging", package: "swift-log"),
+            ], path: "bench/EngineBench"),
 
         // Helpers shared by the test targets (a raw-socket HTTP client with hard timeouts, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -67,11 +75,16 @@ let package = Package(
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "RollbackCore"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "RollbackCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Demo", "Operator", "Simulator", "RollbackCore", "Clients", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Demo", "Operator", "Simulator", "RollbackCore", "Clients", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "RollbackCore", "TestSupport"]),
         // Checks the files under deploy/ (manifests, alert rules, dashboard).
         .testTarget(name: "DeployTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore", "TestSupport"]),
-        .testTarget(name: "OperatorTests", dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore", "TestSupport"]),
+        .testTarget(
+            name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore", "TestSupport"]),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore", "TestSupport"]),
     ]
 )

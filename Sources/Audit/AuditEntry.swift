@@ -20,10 +20,16 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         public var durationMs: Int
         public var retryCount: Int
 
-        public init(name: String, parameters: [String: String], result: String, response: String? = nil,
-                    durationMs: Int, retryCount: Int) {
-            self.name = name; self.parameters = parameters; self.result = result; self.response = response
-            self.durationMs = durationMs; self.retryCount = retryCount
+        public init(
+            name: String, parameters: [String: String], result: String, response: String? = nil,
+            durationMs: Int, retryCount: Int
+        ) {
+            self.name = name
+            self.parameters = parameters
+            self.result = result
+            self.response = response
+            self.durationMs = durationMs
+            self.retryCount = retryCount
         }
     }
 
@@ -31,7 +37,10 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public struct FSMState: Sendable, Equatable, Codable {
         public var before: String
         public var after: String
-        public init(before: String, after: String) { self.before = before; self.after = after }
+        public init(before: String, after: String) {
+            self.before = before
+            self.after = after
+        }
     }
 
     /// The operator version string, e.g. `0.1.0`.
@@ -61,15 +70,28 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var hash: String
 
     /// The memberwise initialiser; chain fields and timestamp are normally left to `AuditLog`.
-    public init(version: String, timestamp: String = "", correlationId: String?, level: Level, actionType: ActionType,
-                actor: String? = nil, reasoning: String, mcpCall: MCPCall? = nil, invariantsChecked: [String: String]? = nil,
-                fsmState: FSMState? = nil, escalation: String? = nil, error: String? = nil, metadata: [String: String]? = nil,
-                seq: Int = 0, prevHash: String = "", hash: String = "") {
-        self.version = version; self.timestamp = timestamp; self.correlationId = correlationId
-        self.level = level; self.actionType = actionType; self.actor = actor ?? Self.actor(version: version)
-        self.reasoning = reasoning; self.mcpCall = mcpCall; self.invariantsChecked = invariantsChecked
-        self.fsmState = fsmState; self.escalation = escalation; self.error = error; self.metadata = metadata
-        self.seq = seq; self.prevHash = prevHash; self.hash = hash
+    public init(
+        version: String, timestamp: String = "", correlationId: String?, level: Level, actionType: ActionType,
+        actor: String? = nil, reasoning: String, mcpCall: MCPCall? = nil, invariantsChecked: [String: String]? = nil,
+        fsmState: FSMState? = nil, escalation: String? = nil, error: String? = nil, metadata: [String: String]? = nil,
+        seq: Int = 0, prevHash: String = "", hash: String = ""
+    ) {
+        self.version = version
+        self.timestamp = timestamp
+        self.correlationId = correlationId
+        self.level = level
+        self.actionType = actionType
+        self.actor = actor ?? Self.actor(version: version)
+        self.reasoning = reasoning
+        self.mcpCall = mcpCall
+        self.invariantsChecked = invariantsChecked
+        self.fsmState = fsmState
+        self.escalation = escalation
+        self.error = error
+        self.metadata = metadata
+        self.seq = seq
+        self.prevHash = prevHash
+        self.hash = hash
     }
 
     /// `ai-operator-v<version>`.
@@ -77,27 +99,32 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     /// An entry for one of the core's audit records. `metadata` gets `app_name`,
     /// `environment` and `event`, plus `extraMetadata` (credential-named keys redacted).
-    public init(record: AuditRecord, app: String, environment: DeploymentEnvironment, version: String,
-                error: String? = nil, extraMetadata: [String: String] = [:]) {
+    public init(
+        record: AuditRecord, app: String, environment: DeploymentEnvironment, version: String,
+        error: String? = nil, extraMetadata: [String: String] = [:]
+    ) {
         var meta = AuditRedaction.parameters(extraMetadata)
         meta["app_name"] = app
         meta["environment"] = environment.rawValue
         meta["event"] = record.event
-        self.init(version: version, correlationId: record.correlationId, level: record.level,
-                  actionType: record.actionType, reasoning: record.reasoning,
-                  invariantsChecked: record.invariants?.map,
-                  fsmState: FSMState(before: record.fsmBefore.rawValue, after: record.fsmAfter.rawValue),
-                  escalation: record.escalation?.rawValue, error: error.map(AuditRedaction.text), metadata: meta)
+        self.init(
+            version: version, correlationId: record.correlationId, level: record.level,
+            actionType: record.actionType, reasoning: record.reasoning,
+            invariantsChecked: record.invariants?.map,
+            fsmState: FSMState(before: record.fsmBefore.rawValue, after: record.fsmAfter.rawValue),
+            escalation: record.escalation?.rawValue, error: error.map(AuditRedaction.text), metadata: meta)
     }
 
     /// An `MCP_CALL` entry for one external call. Parameters whose key names a credential
     /// (`Authorization`, `token`, `secret`, `password`, `key`) are replaced by `[REDACTED]`;
     /// `response` and the error text pass through the redactor. A call whose `result` is
     /// not `ok` is a `WARN` with `error` = `<result>: <response>`.
-    public init(mcpCall name: String, parameters: [String: String], result: String, response: String? = nil,
-                durationMs: Int, retryCount: Int, httpStatus: Int? = nil, correlationId: String?, version: String,
-                reasoning: String? = nil, app: String? = nil, environment: DeploymentEnvironment? = nil,
-                extraMetadata: [String: String] = [:]) {
+    public init(
+        mcpCall name: String, parameters: [String: String], result: String, response: String? = nil,
+        durationMs: Int, retryCount: Int, httpStatus: Int? = nil, correlationId: String?, version: String,
+        reasoning: String? = nil, app: String? = nil, environment: DeploymentEnvironment? = nil,
+        extraMetadata: [String: String] = [:]
+    ) {
         let cleanResponse = response.map(AuditRedaction.text)
         let ok = result == "ok"
         var meta = AuditRedaction.parameters(extraMetadata)
@@ -105,14 +132,17 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         if let environment { meta["environment"] = environment.rawValue }
         if let httpStatus { meta["httpStatus"] = String(httpStatus) }
         let retries = retryCount == 1 ? "1 retry" : "\(retryCount) retries"
-        let why = reasoning.map(AuditRedaction.text)
+        let why =
+            reasoning.map(AuditRedaction.text)
             ?? "Called \(name): \(result) after \(durationMs) ms and \(retries)."
-        self.init(version: version, correlationId: correlationId, level: ok ? .info : .warning, actionType: .mcpCall,
-                  reasoning: why,
-                  mcpCall: MCPCall(name: name, parameters: AuditRedaction.parameters(parameters), result: result,
-                                   response: cleanResponse, durationMs: durationMs, retryCount: retryCount),
-                  error: ok ? nil : (cleanResponse.map { "\(result): \($0)" } ?? result),
-                  metadata: meta.isEmpty ? nil : meta)
+        self.init(
+            version: version, correlationId: correlationId, level: ok ? .info : .warning, actionType: .mcpCall,
+            reasoning: why,
+            mcpCall: MCPCall(
+                name: name, parameters: AuditRedaction.parameters(parameters), result: result,
+                response: cleanResponse, durationMs: durationMs, retryCount: retryCount),
+            error: ok ? nil : (cleanResponse.map { "\(result): \($0)" } ?? result),
+            metadata: meta.isEmpty ? nil : meta)
     }
 
     // MARK: - Canonical form
@@ -124,38 +154,72 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     func canonicalParts() -> (head: [UInt8], tail: [UInt8]) {
         var h: [UInt8] = []
         h.reserveCapacity(160)
-        Self.field("actionType", first: true, &h); CanonicalJSON.writeString(actionType.rawValue, into: &h)
-        Self.field("actor", &h); CanonicalJSON.writeString(actor, into: &h)
+        Self.field("actionType", first: true, &h)
+        CanonicalJSON.writeString(actionType.rawValue, into: &h)
+        Self.field("actor", &h)
+        CanonicalJSON.writeString(actor, into: &h)
         Self.field("correlationId", &h)
-        if let correlationId { CanonicalJSON.writeString(correlationId, into: &h) } else { h.append(contentsOf: Self.null) }
-        if let error { Self.field("error", &h); CanonicalJSON.writeString(error, into: &h) }
-        if let escalation { Self.field("escalation", &h); CanonicalJSON.writeString(escalation, into: &h) }
+        if let correlationId {
+            CanonicalJSON.writeString(correlationId, into: &h)
+        } else {
+            h.append(contentsOf: Self.null)
+        }
+        if let error {
+            Self.field("error", &h)
+            CanonicalJSON.writeString(error, into: &h)
+        }
+        if let escalation {
+            Self.field("escalation", &h)
+            CanonicalJSON.writeString(escalation, into: &h)
+        }
         if let fsmState {
             Self.field("fsmState", &h)
-            Self.field("after", first: true, &h); CanonicalJSON.writeString(fsmState.after, into: &h)
-            Self.field("before", &h); CanonicalJSON.writeString(fsmState.before, into: &h)
+            Self.field("after", first: true, &h)
+            CanonicalJSON.writeString(fsmState.after, into: &h)
+            Self.field("before", &h)
+            CanonicalJSON.writeString(fsmState.before, into: &h)
             h.append(0x7D)
         }
         var t: [UInt8] = []
         t.reserveCapacity(512)
-        if let invariantsChecked { Self.field("invariantsChecked", &t); Self.map(invariantsChecked, &t) }
-        Self.field("level", &t); CanonicalJSON.writeString(level.rawValue, into: &t)
+        if let invariantsChecked {
+            Self.field("invariantsChecked", &t)
+            Self.map(invariantsChecked, &t)
+        }
+        Self.field("level", &t)
+        CanonicalJSON.writeString(level.rawValue, into: &t)
         if let c = mcpCall {
             Self.field("mcpCall", &t)
-            Self.field("durationMs", first: true, &t); t.append(contentsOf: String(c.durationMs).utf8)
-            Self.field("name", &t); CanonicalJSON.writeString(c.name, into: &t)
-            Self.field("parameters", &t); Self.map(c.parameters, &t)
-            if let r = c.response { Self.field("response", &t); CanonicalJSON.writeString(r, into: &t) }
-            Self.field("result", &t); CanonicalJSON.writeString(c.result, into: &t)
-            Self.field("retryCount", &t); t.append(contentsOf: String(c.retryCount).utf8)
+            Self.field("durationMs", first: true, &t)
+            t.append(contentsOf: String(c.durationMs).utf8)
+            Self.field("name", &t)
+            CanonicalJSON.writeString(c.name, into: &t)
+            Self.field("parameters", &t)
+            Self.map(c.parameters, &t)
+            if let r = c.response {
+                Self.field("response", &t)
+                CanonicalJSON.writeString(r, into: &t)
+            }
+            Self.field("result", &t)
+            CanonicalJSON.writeString(c.result, into: &t)
+            Self.field("retryCount", &t)
+            t.append(contentsOf: String(c.retryCount).utf8)
             t.append(0x7D)
         }
-        if let metadata { Self.field("metadata", &t); Self.map(metadata, &t) }
-        Self.field("prevHash", &t); CanonicalJSON.writeString(prevHash, into: &t)
-        Self.field("reasoning", &t); CanonicalJSON.writeString(reasoning, into: &t)
-        Self.field("seq", &t); t.append(contentsOf: String(seq).utf8)
-        Self.field("timestamp", &t); CanonicalJSON.writeString(timestamp, into: &t)
-        Self.field("version", &t); CanonicalJSON.writeString(version, into: &t)
+        if let metadata {
+            Self.field("metadata", &t)
+            Self.map(metadata, &t)
+        }
+        Self.field("prevHash", &t)
+        CanonicalJSON.writeString(prevHash, into: &t)
+        Self.field("reasoning", &t)
+        CanonicalJSON.writeString(reasoning, into: &t)
+        Self.field("seq", &t)
+        t.append(contentsOf: String(seq).utf8)
+        Self.field("timestamp", &t)
+        CanonicalJSON.writeString(timestamp, into: &t)
+        Self.field("version", &t)
+        CanonicalJSON.writeString(version, into: &t)
         t.append(0x7D)
         return (h, t)
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The day files of an audit directory: `ai-operator-audit-YYYY.MM.DD.jsonl`.
@@ -12,7 +13,9 @@ public enum AuditFiles {
     public static func fileName(day: String) -> String { prefix + day + suffix }
 
     /// The file holding entries stamped at `milliseconds`.
-    public static func fileName(milliseconds: Int64) -> String { fileName(day: AuditTimestamp.day(milliseconds: milliseconds)) }
+    public static func fileName(milliseconds: Int64) -> String {
+        fileName(day: AuditTimestamp.day(milliseconds: milliseconds))
+    }
 
     /// The day (`YYYY.MM.DD`) of a well-formed audit file name, else `nil`.
     public static func day(ofFileName name: String) -> String? {

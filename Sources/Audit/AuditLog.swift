@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `AuditLog` found when it opened its directory.
@@ -59,8 +60,10 @@ public final class AuditLog: Sendable {
     ///   - clock: stamps the entries (UTC milliseconds).
     ///   - mirror: receives every appended line (without newline), in chain order, after it is durable.
     ///   - log: receives one sentence when a torn line was repaired.
-    public init(directory: String, clock: @escaping @Sendable () -> Date = { Date() }, retentionDays: Int = 90,
-                mirror: (@Sendable (String) -> Void)? = nil, log: (@Sendable (String) -> Void)? = nil) throws {
+    public init(
+        directory: String, clock: @escaping @Sendable () -> Date = { Date() }, retentionDays: Int = 90,
+        mirror: (@Sendable (String) -> Void)? = nil, log: (@Sendable (String) -> Void)? = nil
+    ) throws {
         self.directory = directory
         self.clock = clock
         self.retentionDays = retentionDays
@@ -70,12 +73,19 @@ public final class AuditLog: Sendable {
         self.recovery = recovery
         self.state = Mutex(State(head: recovery.head, lastMilliseconds: lastMs))
         if let file = recovery.repairedFile, let log {
-            log("audit log: removed a torn last line of \(recovery.removedBytes) bytes from \(file); the chain continues after seq \(recovery.head.seq)")
+            log(
+                "audit log: removed a torn last line of \(recovery.removedBytes) bytes from \(file); the chain continues after seq \(recovery.head.seq)"
+            )
         }
     }
 
     deinit {
-        state.withLock { s in if s.fd >= 0 { close(s.fd); s.fd = -1 } }
+        state.withLock { s in
+            if s.fd >= 0 {
+                close(s.fd)
+                s.fd = -1
+            }
+        }
     }
 
     /// The last entry's seq and hash.
@@ -138,7 +148,10 @@ public final class AuditLog: Sendable {
 
     private func openForAppend(_ s: inout State, _ name: String) throws -> Int32 {
         if s.fd >= 0 && s.fdFile == name { return s.fd }
-        if s.fd >= 0 { close(s.fd); s.fd = -1 }
+        if s.fd >= 0 {
+            close(s.fd)
+            s.fd = -1
+        }
         let p = path(name)
         var created = true
         var fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
@@ -193,13 +206,16 @@ public final class AuditLog: Sendable {
             if keep < bytes.count {
                 // Only the newest written line can be torn (an append that never returned).
                 guard newest else {
-                    throw AuditLogError.unreadableHead(file: file.name, line: lines.count + 1,
-                                                       detail: "an older file ends with a broken line")
+                    throw AuditLogError.unreadableHead(
+                        file: file.name, line: lines.count + 1,
+                        detail: "an older file ends with a broken line")
                 }
                 let fd = open(p, O_WRONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw AuditIOError(operation: "open", path: p, code: errno) }
                 defer { close(fd) }
-                guard ftruncate(fd, off_t(keep)) == 0 else { throw AuditIOError(operation: "truncate", path: p, code: errno) }
+                guard ftruncate(fd, off_t(keep)) == 0 else {
+                    throw AuditIOError(operation: "truncate", path: p, code: errno)
+                }
                 guard fsync(fd) == 0 else { throw AuditIOError(operation: "fsync", path: p, code: errno) }
                 recovery.repairedFile = file.name
                 recovery.removedBytes = bytes.count - keep
@@ -212,7 +228,8 @@ public final class AuditLog: Sendable {
                 throw AuditLogError.unreadableHead(file: file.name, line: lines.count, detail: why.detail)
             case .success(let entry):
                 guard let ms = entry.timestampMilliseconds else {
-                    throw AuditLogError.unreadableHead(file: file.name, line: lines.count, detail: "bad timestamp \(entry.timestamp)")
+                    throw AuditLogError.unreadableHead(
+                        file: file.name, line: lines.count, detail: "bad timestamp \(entry.timestamp)")
                 }
                 recovery.head = AuditChainHead(seq: entry.seq, hash: entry.hash)
                 return (recovery, ms)
@@ -266,8 +283,14 @@ public final class AuditLog: Sendable {
             var removed: [String] = []
             for file in files.dropLast() {
                 guard let day = AuditTimestamp.dayNumber(file.day), (day + 1) * 86_400_000 <= cutoff else { continue }
-                if s.fdFile == file.name && s.fd >= 0 { close(s.fd); s.fd = -1; s.fdFile = "" }
-                guard unlink(path(file.name)) == 0 else { throw AuditIOError(operation: "unlink", path: path(file.name), code: errno) }
+                if s.fdFile == file.name && s.fd >= 0 {
+                    close(s.fd)
+                    s.fd = -1
+                    s.fdFile = ""
+                }
+                guard unlink(path(file.name)) == 0 else {
+                    throw AuditIOError(operation: "unlink", path: path(file.name), code: errno)
+                }
                 removed.append(file.name)
             }
             if !removed.isEmpty { try syncDirectory() }

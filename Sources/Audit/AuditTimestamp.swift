@@ -28,7 +28,8 @@ public enum AuditTimestamp {
     public static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         guard b.count == 24, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A,
-              b[19] == 0x2E, b[23] == 0x5A else { return nil }
+            b[19] == 0x2E, b[23] == 0x5A
+        else { return nil }
         func num(_ from: Int, _ to: Int) -> Int64? {
             var v: Int64 = 0
             for i in from..<to {
@@ -38,8 +39,9 @@ public enum AuditTimestamp {
             return v
         }
         guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13),
-              let mi = num(14, 16), let s = num(17, 19), let ms = num(20, 23),
-              (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h < 24, mi < 60, s < 60 else { return nil }
+            let mi = num(14, 16), let s = num(17, 19), let ms = num(20, 23),
+            (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h < 24, mi < 60, s < 60
+        else { return nil }
         let days = days(fromCivil: y, mo, d)
         return ((days * 86400) + h * 3600 + mi * 60 + s) * 1000 + ms
     }
@@ -55,7 +57,8 @@ public enum AuditTimestamp {
         let b = Array(day.utf8)
         guard b.count == 10, b[4] == 0x2E, b[7] == 0x2E else { return nil }
         guard let y = Int64(day.prefix(4)), let m = Int64(day.dropFirst(5).prefix(2)), let d = Int64(day.suffix(2)),
-              (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+            (1...12).contains(m), d >= 1, d <= daysInMonth(y, m)
+        else { return nil }
         return days(fromCivil: y, m, d)
     }
 

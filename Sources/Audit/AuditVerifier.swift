@@ -6,7 +6,10 @@ import Foundation
 public struct AuditChainHead: Sendable, Equatable, Codable {
     public var seq: Int
     public var hash: String
-    public init(seq: Int, hash: String) { self.seq = seq; self.hash = hash }
+    public init(seq: Int, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
     public static let genesis = AuditChainHead(seq: 0, hash: AuditHash.genesis)
 }
 
@@ -31,7 +34,10 @@ public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind
     public var detail: String
     public init(file: String, line: Int, kind: Kind, detail: String) {
-        self.file = file; self.line = line; self.kind = kind; self.detail = detail
+        self.file = file
+        self.line = line
+        self.kind = kind
+        self.detail = detail
     }
     /// `<file>:<line>: <kind>: <detail>`.
     public var description: String { "\(file):\(line): \(kind.rawValue): \(detail)" }
@@ -85,8 +91,9 @@ public enum AuditVerifier {
     private struct Walk {
         let directory: String
         let files: [(name: String, day: String)]
-        var result = AuditVerification(filesChecked: 0, entriesChecked: 0, firstSeq: nil, lastSeq: nil,
-                                       startsMidChain: false, problem: nil)
+        var result = AuditVerification(
+            filesChecked: 0, entriesChecked: 0, firstSeq: nil, lastSeq: nil,
+            startsMidChain: false, problem: nil)
         var prev: AuditChainHead?
         var anchorHashSeen: String?
 
@@ -110,8 +117,9 @@ public enum AuditVerifier {
                     }
                 }
                 if tail != nil {
-                    result.problem = AuditProblem(file: file.name, line: lines.count + 1, kind: .malformed,
-                                                  detail: "the last line is not terminated by a newline (torn or truncated write)")
+                    result.problem = AuditProblem(
+                        file: file.name, line: lines.count + 1, kind: .malformed,
+                        detail: "the last line is not terminated by a newline (torn or truncated write)")
                     return
                 }
                 lastPlace = (file.name, lines.count)
@@ -119,17 +127,22 @@ public enum AuditVerifier {
             guard let anchor, anchor.seq > 0 else { return }
             let last = result.lastSeq ?? 0
             if last < anchor.seq {
-                result.problem = AuditProblem(file: lastPlace.file, line: lastPlace.line + 1, kind: .removed,
-                                              detail: "the log ends at seq \(last) but seq \(anchor.seq) was written (lines removed from the end)")
+                result.problem = AuditProblem(
+                    file: lastPlace.file, line: lastPlace.line + 1, kind: .removed,
+                    detail: "the log ends at seq \(last) but seq \(anchor.seq) was written (lines removed from the end)"
+                )
             } else if let seen = anchorHashSeen, seen != anchor.hash {
-                result.problem = AuditProblem(file: lastPlace.file, line: lastPlace.line, kind: .altered,
-                                              detail: "seq \(anchor.seq) does not have the anchored hash")
+                result.problem = AuditProblem(
+                    file: lastPlace.file, line: lastPlace.line, kind: .altered,
+                    detail: "seq \(anchor.seq) does not have the anchored hash")
             }
         }
 
         /// The problem with one line, or nil (and the line joins the chain).
-        mutating func check(_ bytes: [UInt8], _ range: Range<Int>, file: (name: String, day: String),
-                            fileIndex: Int, lineIndex: Int) -> (AuditProblem.Kind, String)? {
+        mutating func check(
+            _ bytes: [UInt8], _ range: Range<Int>, file: (name: String, day: String),
+            fileIndex: Int, lineIndex: Int
+        ) -> (AuditProblem.Kind, String)? {
             if range.isEmpty { return (.malformed, "empty line") }
             let entry: AuditEntry
             switch AuditLine.decode(bytes[range]) {
@@ -137,7 +150,9 @@ public enum AuditVerifier {
             case .success(let e): entry = e
             }
             guard AuditHash.isWellFormed(entry.hash) else { return (.malformed, "hash is not 64 lowercase hex digits") }
-            guard AuditHash.isWellFormed(entry.prevHash) else { return (.malformed, "prevHash is not 64 lowercase hex digits") }
+            guard AuditHash.isWellFormed(entry.prevHash) else {
+                return (.malformed, "prevHash is not 64 lowercase hex digits")
+            }
             guard let ms = entry.timestampMilliseconds else {
                 return (.malformed, "timestamp \(entry.timestamp) is not UTC ISO 8601 with milliseconds")
             }
@@ -147,16 +162,24 @@ public enum AuditVerifier {
                 return (.altered, "seq \(entry.seq): the hash does not match the content")
             }
             if !canonicalLine.elementsEqual(bytes[range]) {
-                return (.altered, "seq \(entry.seq): the line is not in canonical form (a field was added, reordered or reformatted)")
+                return (
+                    .altered,
+                    "seq \(entry.seq): the line is not in canonical form (a field was added, reordered or reformatted)"
+                )
             }
             let day = AuditTimestamp.day(milliseconds: ms)
             if day != file.day {
-                return (.misplaced, "seq \(entry.seq): timestamp \(entry.timestamp) belongs in \(AuditFiles.fileName(day: day))")
+                return (
+                    .misplaced,
+                    "seq \(entry.seq): timestamp \(entry.timestamp) belongs in \(AuditFiles.fileName(day: day))"
+                )
             }
             if let p = prev {
                 if entry.seq == p.seq + 1 {
                     if entry.prevHash != p.hash {
-                        return (.removed, "seq \(entry.seq): prevHash does not link to the previous line (seq \(p.seq))")
+                        return (
+                            .removed, "seq \(entry.seq): prevHash does not link to the previous line (seq \(p.seq))"
+                        )
                     }
                 } else if entry.seq <= p.seq {
                     return (.reordered, "seq \(entry.seq) comes after seq \(p.seq)")
@@ -164,9 +187,14 @@ public enum AuditVerifier {
                     let missing = p.seq + 1
                     if let later = findLater(seqIn: missing..<entry.seq, fromFile: fileIndex, line: lineIndex + 1) {
                         if later.seq == missing {
-                            return (.reordered, "seq \(entry.seq) comes before seq \(missing) (\(later.file):\(later.line))")
+                            return (
+                                .reordered, "seq \(entry.seq) comes before seq \(missing) (\(later.file):\(later.line))"
+                            )
                         }
-                        return (.removed, "seq \(missing) is missing (previous line is seq \(p.seq), this line is seq \(entry.seq))")
+                        return (
+                            .removed,
+                            "seq \(missing) is missing (previous line is seq \(p.seq), this line is seq \(entry.seq))"
+                        )
                     }
                     let range = missing == entry.seq - 1 ? "seq \(missing) is" : "seq \(missing)..\(entry.seq - 1) are"
                     return (.removed, "\(range) missing (previous line is seq \(p.seq))")
@@ -196,7 +224,8 @@ public enum AuditVerifier {
                 guard start < lines.count else { continue }
                 for li in start..<lines.count {
                     guard case .success(let e) = AuditLine.decode(bytes[lines[li]]), range.contains(e.seq),
-                          e.computedHash == e.hash else { continue }
+                        e.computedHash == e.hash
+                    else { continue }
                     if e.seq == range.lowerBound { return (e.seq, files[i].name, li + 1) }
                     if first == nil { first = (e.seq, files[i].name, li + 1) }
                 }
@@ -217,9 +246,13 @@ enum AuditLine {
             let path = (ctx.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
             return .failure(Malformed(detail: "missing field \(path)"))
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            return .failure(Malformed(detail: "field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"))
+            return .failure(
+                Malformed(
+                    detail: "field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"))
         } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
-            return .failure(Malformed(detail: "field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has an invalid value"))
+            return .failure(
+                Malformed(
+                    detail: "field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has an invalid value"))
         } catch {
             return .failure(Malformed(detail: "not a JSON object"))
         }

@@ -53,8 +53,9 @@ public final class DemoEnvironment: @unchecked Sendable {
     /// Argo CD stand-in sync it when its manifest changes.
     @discardableResult
     public func seed(app: String, environment: String, goodCommits: Int = 3) -> SimulatorSuite.RollbackScenario {
-        let s = sims.seedRollbackScenario(app: app, environment: environment, namespace: "shop",
-                                          gitopsRepo: "acme/gitops-\(app)", sourceRepo: "acme/\(app)", goodCommits: goodCommits)
+        let s = sims.seedRollbackScenario(
+            app: app, environment: environment, namespace: "shop",
+            gitopsRepo: "acme/gitops-\(app)", sourceRepo: "acme/\(app)", goodCommits: goodCommits)
         controller.track(s)
         return s
     }
@@ -89,8 +90,10 @@ public final class DemoEnvironment: @unchecked Sendable {
 
     /// Starts the real service in this process and points the GitHub simulator's webhooks at it.
     @discardableResult
-    public func startService(overrides: [String: String] = [:], logger: Logger,
-                             observer: (@Sendable (StepReport) -> Void)? = nil) throws -> OperatorService {
+    public func startService(
+        overrides: [String: String] = [:], logger: Logger,
+        observer: (@Sendable (StepReport) -> Void)? = nil
+    ) throws -> OperatorService {
         let config = try OperatorConfig.load(from: ConfigSource(environment: try environment(overrides: overrides)))
         let s = OperatorService(config: config, logger: logger, observer: observer)
         try s.start()

@@ -32,12 +32,16 @@ public final class DemoScript: @unchecked Sendable {
     public func run(logger: Logger, scenarioTimeout: Double = 90) async throws -> Outcome {
         let service = try env.startService(logger: logger, observer: { [weak self] in self?.observe($0) })
         let base = "http://127.0.0.1:\(service.port)"
-        write("ai-operator demo: the real service on \(base), against simulated GitHub, Argo CD, Kubernetes, Prometheus and Slack on loopback.")
+        write(
+            "ai-operator demo: the real service on \(base), against simulated GitHub, Argo CD, Kubernetes, Prometheus and Slack on loopback."
+        )
         write("Timings are accelerated (poll every 0.2 s, 3 consecutive degraded checks confirm a degradation).")
         write("")
 
         let s1 = env.seed(app: "checkout", environment: "staging")
-        write("Scenario 1 (staging): checkout runs \(short(s1.badRevision)) and degrades: 1/3 replicas available, 2 pods in CrashLoopBackOff.")
+        write(
+            "Scenario 1 (staging): checkout runs \(short(s1.badRevision)) and degrades: 1/3 replicas available, 2 pods in CrashLoopBackOff."
+        )
         let staging = await waitFor("checkout", within: scenarioTimeout) { $0 == .rollbackComplete || $0 == .abort }
         write("")
 
@@ -48,26 +52,40 @@ public final class DemoScript: @unchecked Sendable {
             // Give the operator a few polls to show it does not merge on its own.
             try? await Task.sleep(nanoseconds: 1_500_000_000)
             let merged = env.sims.github.pulls(repo: s2.gitopsRepo).contains { $0.merged }
-            line("payments", "still waiting for a human after CI passed: \(merged ? "MERGED (unexpected)" : "no merge without approval")")
-            _ = env.sims.github.addReview(repo: s2.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
-                                          commitID: pr.headSHA, body: "Rollback looks right.")
-            line("payments", "\(env.approver) (an authorized approver) approves PR #\(pr.number) at \(short(pr.headSHA)) on GitHub")
+            line(
+                "payments",
+                "still waiting for a human after CI passed: \(merged ? "MERGED (unexpected)" : "no merge without approval")"
+            )
+            _ = env.sims.github.addReview(
+                repo: s2.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
+                commitID: pr.headSHA, body: "Rollback looks right.")
+            line(
+                "payments",
+                "\(env.approver) (an authorized approver) approves PR #\(pr.number) at \(short(pr.headSHA)) on GitHub")
         }
         let production = await waitFor("payments", within: scenarioTimeout) { $0 == .rollbackComplete || $0 == .abort }
         write("")
         let outcome = Outcome(staging: staging, production: production)
-        write("Summary: checkout (staging) \(staging?.rawValue ?? "timed out"); payments (production) \(production?.rawValue ?? "timed out").")
-        write("Slack messages sent: \(env.sims.slack.messages.count); escalation issues in \(env.alertsRepo): \(env.sims.github.issues(repo: env.alertsRepo).count).")
+        write(
+            "Summary: checkout (staging) \(staging?.rawValue ?? "timed out"); payments (production) \(production?.rawValue ?? "timed out")."
+        )
+        write(
+            "Slack messages sent: \(env.sims.slack.messages.count); escalation issues in \(env.alertsRepo): \(env.sims.github.issues(repo: env.alertsRepo).count)."
+        )
         let auditDir = (env.dataDir as NSString).appendingPathComponent("audit")
         if let v = try? AuditVerifier.verify(directory: auditDir) {
-            write("Audit log \(auditDir): \(v.isValid ? "verified" : "BROKEN: \(v.problem.map { "\($0)" } ?? "")"), \(v.entriesChecked) hash-chained entries.")
+            write(
+                "Audit log \(auditDir): \(v.isValid ? "verified" : "BROKEN: \(v.problem.map { "\($0)" } ?? "")"), \(v.entriesChecked) hash-chained entries."
+            )
         }
-        write("Try: curl \(base)/api/v1/applications | curl \(base)/api/v1/applications/payments | curl \(base)/metrics")
+        write(
+            "Try: curl \(base)/api/v1/applications | curl \(base)/api/v1/applications/payments | curl \(base)/metrics")
         return outcome
     }
 
     /// Waits (bounded) until `app` reaches a state accepted by `done`; returns that state.
-    private func waitFor(_ app: String, within seconds: Double, _ done: (RollbackState) -> Bool) async -> RollbackState? {
+    private func waitFor(_ app: String, within seconds: Double, _ done: (RollbackState) -> Bool) async -> RollbackState?
+    {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let s = state(app), done(s) { return s }
@@ -76,7 +94,11 @@ public final class DemoScript: @unchecked Sendable {
         return nil
     }
 
-    private func state(_ app: String) -> RollbackState? { lock.lock(); defer { lock.unlock() }; return reached[app] }
+    private func state(_ app: String) -> RollbackState? {
+        lock.lock()
+        defer { lock.unlock() }
+        return reached[app]
+    }
 
     /// Prints what matters of each step: state changes with their reason, the candidates
     /// when a target is chosen, the invariant table when it is evaluated.
@@ -99,7 +121,11 @@ public final class DemoScript: @unchecked Sendable {
         // The invariants are evaluated before the decision they justify: print them first.
         if let inv = showInvariants {
             line(r.app, "safety invariants (\(inv.allPass ? "all PASS" : "not all PASS")):")
-            for res in inv.results { write("             \(res.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(res.outcome.rawValue)  \(res.evidence)") }
+            for res in inv.results {
+                write(
+                    "             \(res.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(res.outcome.rawValue)  \(res.evidence)"
+                )
+            }
         }
         if r.transition.from != r.transition.to {
             let reason = attempt?.history.last(where: { $0.to == r.transition.to })?.reason ?? r.transition.event
@@ -110,7 +136,9 @@ public final class DemoScript: @unchecked Sendable {
         }
         if showCandidates, let a = attempt {
             line(r.app, "candidates, newest first:")
-            for c in a.candidates { write("             \(short(c.sha))  \(c.taken ? "TAKEN  " : "skipped")  \(c.reason)") }
+            for c in a.candidates {
+                write("             \(short(c.sha))  \(c.taken ? "TAKEN  " : "skipped")  \(c.reason)")
+            }
         }
     }
 

@@ -13,7 +13,9 @@ public struct HTTPRequest: Sendable {
     /// The pattern of the matched route (for metrics labels), e.g. `/api/v1/rollbacks/{id}`.
     public internal(set) var routePattern: String = ""
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(
+        method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -42,7 +44,9 @@ public struct HTTPResponse: Sendable {
     /// Closes the connection without any answer (for fault injection in simulators).
     public static let dropConnection = HTTPResponse(status: 0)
 
-    public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+    public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8")
+        -> HTTPResponse
+    {
         HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
     }
 
@@ -101,7 +105,9 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The error shape of the whole API: `{"error": "<code>", "message": "..."}`.
-    public static func error(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
+    public static func error(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = [])
+        -> HTTPResponse
+    {
         var r = HTTPResponse.json(status, fields: ["error": code, "message": message])
         r.headers.append(contentsOf: headers)
         return r
@@ -124,7 +130,8 @@ public enum JSONCoding {
 /// ISO 8601 UTC timestamps with milliseconds, e.g. `2026-11-21T17:53:00.123Z`.
 public enum Timestamp {
     public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+        date.formatted(
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
     }
 
     public static func parse(_ s: String) -> Date? {

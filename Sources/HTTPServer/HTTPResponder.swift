@@ -17,7 +17,10 @@ public final class HTTPResponder: @unchecked Sendable {
 
     public func respond(_ r: HTTPResponse) {
         lock.lock()
-        guard response == nil else { lock.unlock(); return }
+        guard response == nil else {
+            lock.unlock()
+            return
+        }
         response = r
         if suspended {
             suspended = false

@@ -1,7 +1,8 @@
 import CMicroHTTPD
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An HTTP/1.1 server over libmicrohttpd: an internal epoll polling thread with a pool of
@@ -32,13 +33,15 @@ public final class HTTPServer: @unchecked Sendable {
         /// How long `stop()` waits for requests in flight.
         public var shutdownGraceSeconds: Double
 
-        public init(address: String = "0.0.0.0:8080",
-                    threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-                    connectionTimeoutSeconds: Int = 30,
-                    connectionMemoryLimit: Int = 32 * 1024,
-                    maxBodyBytes: Int = 25 * 1024 * 1024,
-                    connectionLimit: Int = 1024,
-                    shutdownGraceSeconds: Double = 10) {
+        public init(
+            address: String = "0.0.0.0:8080",
+            threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+            connectionTimeoutSeconds: Int = 30,
+            connectionMemoryLimit: Int = 32 * 1024,
+            maxBodyBytes: Int = 25 * 1024 * 1024,
+            connectionLimit: Int = 1024,
+            shutdownGraceSeconds: Double = 10
+        ) {
             self.address = address
             self.threads = threads
             self.connectionTimeoutSeconds = connectionTimeoutSeconds
@@ -80,10 +83,18 @@ public final class HTTPServer: @unchecked Sendable {
     public var routes: [(method: String, pattern: String)] { router.routeList }
 
     /// Requests between their first byte and their completion.
-    public var inFlightCount: Int { lock.lock(); defer { lock.unlock() }; return inFlight.count }
+    public var inFlightCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return inFlight.count
+    }
 
     /// The bound port (after `start()`).
-    public var port: Int { lock.lock(); defer { lock.unlock() }; return boundPort }
+    public var port: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return boundPort
+    }
 
     public func start() throws {
         lock.lock()
@@ -91,7 +102,8 @@ public final class HTTPServer: @unchecked Sendable {
         guard daemon == nil else { return }
         stopping = false
         let socket = try ListenSocket.open(address: configuration.address)
-        let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        let flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let me = Unmanaged.passRetained(self)
         let completed = unsafeBitCast(MHDCallbacks.completed, to: OpaquePointer.self)
         var args: [CVarArg] = []
@@ -107,7 +119,8 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_OPTION.END.rawValue,
         ]
         let d = withVaList(args) { va in
-            MHD_start_daemon_va(flags, 0, MHDCallbacks.acceptPolicy, me.toOpaque(), MHDCallbacks.access, me.toOpaque(), va)
+            MHD_start_daemon_va(
+                flags, 0, MHDCallbacks.acceptPolicy, me.toOpaque(), MHDCallbacks.access, me.toOpaque(), va)
         }
         guard let d else {
             me.release()
@@ -123,7 +136,10 @@ public final class HTTPServer: @unchecked Sendable {
     /// waiting then get 503), and shuts the daemon down. Idempotent.
     public func stop() {
         lock.lock()
-        guard let d = daemon else { lock.unlock(); return }
+        guard let d = daemon else {
+            lock.unlock()
+            return
+        }
         // Stop accepting through the accept policy, not MHD_quiesce_daemon: with epoll and a
         // worker pool, libmicrohttpd 0.9.75's quiesce races its own workers over removing the
         // listening socket from their epoll sets, and the loser aborts the process ("Failed to
@@ -155,7 +171,9 @@ public final class HTTPServer: @unchecked Sendable {
         } else {
             // Never expected: stopping now would abort the whole process. Leave the daemon's
             // threads, and its listening socket, to the process's exit instead.
-            FileHandle.standardError.write(Data("HTTPServer: \(leftover) request(s) still in flight after 30 s; libmicrohttpd left running\n".utf8))
+            FileHandle.standardError.write(
+                Data("HTTPServer: \(leftover) request(s) still in flight after 30 s; libmicrohttpd left running\n".utf8)
+            )
         }
         lock.lock()
         let me = retainedSelf
@@ -177,17 +195,22 @@ public final class HTTPServer: @unchecked Sendable {
 
     // MARK: - Called on libmicrohttpd threads
 
-    func access(_ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?,
-                _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>?,
-                _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> MHD_Result {
+    func access(
+        _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?,
+        _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>?,
+        _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    ) -> MHD_Result {
         guard let connection, let conCls, let uploadSize else { return .NO }
         guard let raw = conCls.pointee else {
-            let state = RequestState(method: method.map { String(cString: $0) } ?? "GET",
-                                     target: url.map { String(cString: $0) } ?? "/")
-            _ = MHD_get_connection_values(connection, .HEADER_KIND, MHDCallbacks.collect,
-                                          Unmanaged.passUnretained(state.headers).toOpaque())
-            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, MHDCallbacks.collect,
-                                          Unmanaged.passUnretained(state.query).toOpaque())
+            let state = RequestState(
+                method: method.map { String(cString: $0) } ?? "GET",
+                target: url.map { String(cString: $0) } ?? "/")
+            _ = MHD_get_connection_values(
+                connection, .HEADER_KIND, MHDCallbacks.collect,
+                Unmanaged.passUnretained(state.headers).toOpaque())
+            _ = MHD_get_connection_values(
+                connection, .GET_ARGUMENT_KIND, MHDCallbacks.collect,
+                Unmanaged.passUnretained(state.query).toOpaque())
             conCls.pointee = Unmanaged.passRetained(state).toOpaque()
             lock.lock()
             inFlight[ObjectIdentifier(state)] = state
@@ -235,8 +258,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         // The whole request is here.
         let (path, _) = splitTarget(state.target)
-        let request = HTTPRequest(method: state.method, path: path, query: state.query.values,
-                                  headers: state.headers.values, body: state.body)
+        let request = HTTPRequest(
+            method: state.method, path: path, query: state.query.values,
+            headers: state.headers.values, body: state.body)
         state.body = []
         let responder = HTTPResponder(connection: connection)
         state.responder = responder
@@ -269,7 +293,8 @@ public final class HTTPServer: @unchecked Sendable {
         state.status = response.status
         if response.status == 0 { return .NO }
         let r: OpaquePointer? = response.body.withUnsafeBytes { buf in
-            MHD_create_response_from_buffer(buf.count, UnsafeMutableRawPointer(mutating: buf.baseAddress), .RESPMEM_MUST_COPY)
+            MHD_create_response_from_buffer(
+                buf.count, UnsafeMutableRawPointer(mutating: buf.baseAddress), .RESPMEM_MUST_COPY)
         }
         guard let r else { return .NO }
         for (name, value) in response.headers {

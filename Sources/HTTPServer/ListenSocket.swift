@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listening TCP socket we create ourselves, so that port 0 works (tests bind free ports)
@@ -26,7 +27,9 @@ struct ListenSocket {
         }
         if host.isEmpty { host = "0.0.0.0" }
         if host == "localhost" { host = "127.0.0.1" }
-        guard let port = Int(portText), (0...65535).contains(port) else { throw HTTPServerError.invalidAddress(address) }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw HTTPServerError.invalidAddress(address)
+        }
         return (host, port)
     }
 
@@ -53,7 +56,9 @@ struct ListenSocket {
             sa.sin_port = in_port_t(UInt16(port).bigEndian)
             sa.sin_addr = v4
             rc = withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         } else {
             var sa = sockaddr_in6()
@@ -61,7 +66,9 @@ struct ListenSocket {
             sa.sin6_port = in_port_t(UInt16(port).bigEndian)
             sa.sin6_addr = v6
             rc = withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         }
         guard rc == 0 else {
@@ -83,9 +90,13 @@ struct ListenSocket {
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp -> Int in
                 guard getsockname(fd, sp, &len) == 0 else { return port }
                 if sp.pointee.sa_family == sa_family_t(AF_INET) {
-                    return sp.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+                    return sp.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                        Int(UInt16(bigEndian: $0.pointee.sin_port))
+                    }
                 }
-                return sp.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return sp.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
         }
         return ListenSocket(fd: fd, port: boundPort)
@@ -99,9 +110,9 @@ public enum HTTPServerError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .invalidAddress(a): return "invalid listen address '\(a)' (expected host:port)"
-        case let .system(what, e): return "\(what) failed: \(String(cString: strerror(e)))"
-        case let .startFailed(why): return "the HTTP server could not start: \(why)"
+        case .invalidAddress(let a): return "invalid listen address '\(a)' (expected host:port)"
+        case .system(let what, let e): return "\(what) failed: \(String(cString: strerror(e)))"
+        case .startFailed(let why): return "the HTTP server could not start: \(why)"
         }
     }
 }

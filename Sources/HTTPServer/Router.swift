@@ -33,9 +33,10 @@ public struct Router: Sendable {
             return .literal(String(s))
         }
         let upper = method.uppercased()
-        let names = segments.compactMap { if case let .literal(l) = $0 { Substring(l) } else { nil } }
+        let names = segments.compactMap { if case .literal(let l) = $0 { Substring(l) } else { nil } }
         if names.count == segments.count,
-           !routes.contains(where: { $0.method == upper && Self.match($0.segments, names) != nil }) {
+            !routes.contains(where: { $0.method == upper && Self.match($0.segments, names) != nil })
+        {
             let path = "/" + names.joined(separator: "/")
             if literal[upper]?[path] == nil { literal[upper, default: [:]][path] = routes.count }
         }
@@ -75,15 +76,17 @@ public struct Router: Sendable {
     @discardableResult
     public func dispatch(_ request: HTTPRequest, _ responder: HTTPResponder) -> String {
         switch resolve(method: request.method, path: request.path) {
-        case let .found(handler, pattern, parameters):
+        case .found(let handler, let pattern, let parameters):
             var r = request
             r.pathParameters = parameters
             r.routePattern = pattern
             handler(r, responder)
             return pattern
-        case let .methodNotAllowed(allowed):
-            responder.respond(.error(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path)",
-                                     headers: [("Allow", allowed.joined(separator: ", "))]))
+        case .methodNotAllowed(let allowed):
+            responder.respond(
+                .error(
+                    405, "method_not_allowed", "\(request.method) is not allowed on \(request.path)",
+                    headers: [("Allow", allowed.joined(separator: ", "))]))
         case .notFound:
             responder.respond(.error(404, "not_found", "no such path: \(request.path)"))
         }
@@ -99,8 +102,8 @@ public struct Router: Sendable {
         var params: [String: String] = [:]
         for (seg, part) in zip(segments, parts) {
             switch seg {
-            case let .literal(l): if l != part { return nil }
-            case let .parameter(name):
+            case .literal(let l): if l != part { return nil }
+            case .parameter(let name):
                 guard let decoded = String(part).removingPercentEncoding, !decoded.isEmpty else { return nil }
                 params[name] = decoded
             }

@@ -25,8 +25,13 @@ extension OperatorService {
     /// is kept, not lost; the writer goes on once released.
     public func holdStoreWriterForTesting() -> @Sendable () -> Void {
         guard let writer = state.store?.writer else { return {} }
-        let gate = DispatchSemaphore(value: 0), holding = DispatchSemaphore(value: 0)
-        writer.submit({ _ in holding.signal(); gate.wait() }, completion: { _ in })
+        let gate = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        writer.submit(
+            { _ in
+                holding.signal()
+                gate.wait()
+            }, completion: { _ in })
         // Returns once the writer is inside the held item, so nothing queued after this call
         // can share its batch.
         _ = holding.wait(timeout: .now() + 30)

@@ -23,9 +23,11 @@ public final class OperatorService: Sendable {
     /// - Parameters:
     ///   - observer: sees every step of every application (the demo's timeline, tests).
     ///   - auditMirror: receives every audit line once durable (stdout for a log shipper).
-    public init(config: OperatorConfig, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
-                storeOptions: StoreOptions = StoreOptions(), observer: (@Sendable (StepReport) -> Void)? = nil,
-                auditMirror: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        config: OperatorConfig, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+        storeOptions: StoreOptions = StoreOptions(), observer: (@Sendable (StepReport) -> Void)? = nil,
+        auditMirror: (@Sendable (String) -> Void)? = nil
+    ) {
         self.config = config
         self.storeOptions = storeOptions
         self.observer = observer
@@ -36,13 +38,16 @@ public final class OperatorService: Sendable {
         self.metrics = metrics
         var router = Router()
         let state = self.state
-        let ingress = WebhookIngress(config: config, state: state, metrics: metrics, logger: logger, clock: clock,
-                                     onStored: { state.router?.poke() })
+        let ingress = WebhookIngress(
+            config: config, state: state, metrics: metrics, logger: logger, clock: clock,
+            onStored: { state.router?.poke() })
         ingress.register(on: &router)
         StatusRoutes(state: state, metrics: metrics).register(on: &router)
         let parts = self.parts
-        StatusAPI(state: state, audit: { parts.value?.audit }, token: BearerTokenVerifier(token: config.apiToken),
-                  logger: logger).register(on: &router)
+        StatusAPI(
+            state: state, audit: { parts.value?.audit }, token: BearerTokenVerifier(token: config.apiToken),
+            logger: logger
+        ).register(on: &router)
         let duration = metrics.httpRequestDuration
         server = HTTPServer(configuration: .init(address: config.listenAddress), router: router) { done in
             duration.observe([done.method, done.route, String(done.status)], done.seconds)
@@ -65,8 +70,9 @@ public final class OperatorService: Sendable {
         }
         state.opened(store)
         do {
-            let running = try RunningParts(config: config, store: store, metrics: metrics, logger: logger, clock: clock,
-                                           observer: observer, auditMirror: auditMirror)
+            let running = try RunningParts(
+                config: config, store: store, metrics: metrics, logger: logger, clock: clock,
+                observer: observer, auditMirror: auditMirror)
             parts.set(running)
             state.running(running.engine, running.router)
             try running.start(logger: logger)
@@ -101,8 +107,8 @@ public enum ServiceError: Error, CustomStringConvertible {
     case startFailed(String)
     public var description: String {
         switch self {
-        case let .storeUnavailable(why): return "the store could not be opened: \(why)"
-        case let .startFailed(why): return "the service could not start: \(why)"
+        case .storeUnavailable(let why): return "the store could not be opened: \(why)"
+        case .startFailed(let why): return "the service could not start: \(why)"
         }
     }
 }
@@ -112,6 +118,14 @@ final class PartsBox: @unchecked Sendable {
     // Safe: `parts` is only touched under `lock`.
     private let lock = NSLock()
     private var parts: RunningParts?
-    var value: RunningParts? { lock.lock(); defer { lock.unlock() }; return parts }
-    func set(_ p: RunningParts) { lock.lock(); parts = p; lock.unlock() }
+    var value: RunningParts? {
+        lock.lock()
+        defer { lock.unlock() }
+        return parts
+    }
+    func set(_ p: RunningParts) {
+        lock.lock()
+        parts = p
+        lock.unlock()
+    }
 }

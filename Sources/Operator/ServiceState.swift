@@ -11,20 +11,50 @@ final class ServiceState: @unchecked Sendable {
     private var _engine: Engine?
     private var _router: InboxRouter?
 
-    var store: Store? { lock.lock(); defer { lock.unlock() }; return _store }
+    var store: Store? {
+        lock.lock()
+        defer { lock.unlock() }
+        return _store
+    }
     var inbox: Inbox? { store?.inbox }
-    var ready: Bool { lock.lock(); defer { lock.unlock() }; return _ready }
+    var ready: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return _ready
+    }
 
-    func opened(_ store: Store) { lock.lock(); _store = store; lock.unlock() }
+    func opened(_ store: Store) {
+        lock.lock()
+        _store = store
+        lock.unlock()
+    }
 
-    var engine: Engine? { lock.lock(); defer { lock.unlock() }; return _engine }
-    var router: InboxRouter? { lock.lock(); defer { lock.unlock() }; return _router }
-    func running(_ engine: Engine, _ router: InboxRouter) { lock.lock(); _engine = engine; _router = router; lock.unlock() }
-    func markReady(_ r: Bool) { lock.lock(); _ready = r; lock.unlock() }
+    var engine: Engine? {
+        lock.lock()
+        defer { lock.unlock() }
+        return _engine
+    }
+    var router: InboxRouter? {
+        lock.lock()
+        defer { lock.unlock() }
+        return _router
+    }
+    func running(_ engine: Engine, _ router: InboxRouter) {
+        lock.lock()
+        _engine = engine
+        _router = router
+        lock.unlock()
+    }
+    func markReady(_ r: Bool) {
+        lock.lock()
+        _ready = r
+        lock.unlock()
+    }
 
     /// Forgets the store (at shutdown): later writes answer 503.
     func closing() -> Store? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         _ready = false
         let s = _store
         _store = nil

@@ -21,8 +21,10 @@ public struct ApplicationInfo: Sendable, Equatable, Codable {
     /// Path of the manifest in the GitOps repository.
     public var manifestPath: String
 
-    public init(name: String, environment: DeploymentEnvironment, manifestRepository: String,
-                baseBranch: String? = nil, manifestPath: String = ".argocd/application.yaml") {
+    public init(
+        name: String, environment: DeploymentEnvironment, manifestRepository: String,
+        baseBranch: String? = nil, manifestPath: String = ".argocd/application.yaml"
+    ) {
         self.name = name
         self.environment = environment
         self.manifestRepository = manifestRepository

@@ -78,6 +78,7 @@ public struct StepContext: Sendable, Equatable {
     public var configuration: RollbackConfiguration
     public var quotas: QuotaLedger
     public init(configuration: RollbackConfiguration = .default, quotas: QuotaLedger = QuotaLedger()) {
-        self.configuration = configuration; self.quotas = quotas
+        self.configuration = configuration
+        self.quotas = quotas
     }
 }

@@ -4,12 +4,18 @@ public struct CIReport: Sendable, Equatable, Codable {
         public var name: String
         /// `nil` or `.pending` while the run is `queued` or `in_progress`.
         public var conclusion: CheckConclusion?
-        public init(name: String, conclusion: CheckConclusion?) { self.name = name; self.conclusion = conclusion }
+        public init(name: String, conclusion: CheckConclusion?) {
+            self.name = name
+            self.conclusion = conclusion
+        }
     }
     public struct Status: Sendable, Equatable, Codable {
         public var context: String
         public var state: StatusState
-        public init(context: String, state: StatusState) { self.context = context; self.state = state }
+        public init(context: String, state: StatusState) {
+            self.context = context
+            self.state = state
+        }
     }
     public var sha: String
     public var checkRuns: [CheckRun]
@@ -18,7 +24,10 @@ public struct CIReport: Sendable, Equatable, Codable {
     public var statuses: [Status]
 
     public init(sha: String, checkRuns: [CheckRun], combinedState: StatusState = .pending, statuses: [Status] = []) {
-        self.sha = sha; self.checkRuns = checkRuns; self.combinedState = combinedState; self.statuses = statuses
+        self.sha = sha
+        self.checkRuns = checkRuns
+        self.combinedState = combinedState
+        self.statuses = statuses
     }
 
     /// The SPEC 6 rule, used for candidates and for I6.
@@ -35,18 +44,32 @@ public enum CIVerdict: String, Sendable, Equatable, Codable {
     public init(_ r: CIReport) {
         var pending = false
         for run in r.checkRuns {
-            guard let c = run.conclusion, c != .pending else { pending = true; continue }
-            if !c.passed { self = .failed; return }
+            guard let c = run.conclusion, c != .pending else {
+                pending = true
+                continue
+            }
+            if !c.passed {
+                self = .failed
+                return
+            }
         }
-        for s in r.statuses where s.state == .failure || s.state == .error { self = .failed; return }
+        for s in r.statuses where s.state == .failure || s.state == .error {
+            self = .failed
+            return
+        }
         if !r.statuses.isEmpty {
             switch r.combinedState {
-            case .failure, .error: self = .failed; return
+            case .failure, .error:
+                self = .failed
+                return
             case .pending: pending = true
             case .success: break
             }
         }
-        if r.checkRuns.isEmpty && r.statuses.isEmpty { self = .pending; return }
+        if r.checkRuns.isEmpty && r.statuses.isEmpty {
+            self = .pending
+            return
+        }
         self = pending ? .pending : .passed
     }
 }

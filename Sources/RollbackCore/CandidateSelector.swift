@@ -7,7 +7,10 @@ public struct CommitInfo: Sendable, Equatable, Codable {
     public var author: String
     public var date: Date
     public init(sha: String, message: String, author: String, date: Date) {
-        self.sha = sha; self.message = message; self.author = author; self.date = date
+        self.sha = sha
+        self.message = message
+        self.author = author
+        self.date = date
     }
 }
 
@@ -15,7 +18,10 @@ public struct CommitInfo: Sendable, Equatable, Codable {
 public struct DeployedRevision: Sendable, Equatable, Codable {
     public var sha: String
     public var deployedAt: Date
-    public init(sha: String, deployedAt: Date) { self.sha = sha; self.deployedAt = deployedAt }
+    public init(sha: String, deployedAt: Date) {
+        self.sha = sha
+        self.deployedAt = deployedAt
+    }
 }
 
 /// GitHub compare `current...candidate` status.
@@ -42,10 +48,17 @@ public struct CandidateFacts: Sendable, Equatable, Codable {
     public var ci: [String: CIReport]
     public var uptime: [String: UptimeFact]
 
-    public init(currentRevision: String, manifestRevision: String, history: [DeployedRevision], commits: [CommitInfo],
-                ancestry: [String: AncestryStatus], ci: [String: CIReport], uptime: [String: UptimeFact]) {
-        self.currentRevision = currentRevision; self.manifestRevision = manifestRevision; self.history = history
-        self.commits = commits; self.ancestry = ancestry; self.ci = ci; self.uptime = uptime
+    public init(
+        currentRevision: String, manifestRevision: String, history: [DeployedRevision], commits: [CommitInfo],
+        ancestry: [String: AncestryStatus], ci: [String: CIReport], uptime: [String: UptimeFact]
+    ) {
+        self.currentRevision = currentRevision
+        self.manifestRevision = manifestRevision
+        self.history = history
+        self.commits = commits
+        self.ancestry = ancestry
+        self.ci = ci
+        self.uptime = uptime
     }
 }
 
@@ -54,7 +67,11 @@ public struct CandidateVerdict: Sendable, Equatable, Codable {
     public var sha: String
     public var taken: Bool
     public var reason: String
-    public init(sha: String, taken: Bool, reason: String) { self.sha = sha; self.taken = taken; self.reason = reason }
+    public init(sha: String, taken: Bool, reason: String) {
+        self.sha = sha
+        self.taken = taken
+        self.reason = reason
+    }
 }
 
 /// The chosen target.
@@ -66,8 +83,11 @@ public struct Candidate: Sendable, Equatable, Codable {
     public var isStrictAncestor: Bool
     public var ciPassed: Bool
     public init(sha: String, commit: CommitInfo?, uptime: Double?, isStrictAncestor: Bool, ciPassed: Bool) {
-        self.sha = sha; self.commit = commit; self.uptime = uptime
-        self.isStrictAncestor = isStrictAncestor; self.ciPassed = ciPassed
+        self.sha = sha
+        self.commit = commit
+        self.uptime = uptime
+        self.isStrictAncestor = isStrictAncestor
+        self.ciPassed = ciPassed
     }
 }
 
@@ -80,7 +100,10 @@ public struct CandidateSelection: Sendable, Equatable, Codable {
     /// Every candidate looked at, in the order looked at.
     public var considered: [CandidateVerdict]
     public init(outcome: Outcome, currentRevision: String, winner: Candidate?, considered: [CandidateVerdict]) {
-        self.outcome = outcome; self.currentRevision = currentRevision; self.winner = winner; self.considered = considered
+        self.outcome = outcome
+        self.currentRevision = currentRevision
+        self.winner = winner
+        self.considered = considered
     }
 }
 
@@ -99,8 +122,10 @@ public enum CandidateSelector {
     /// The candidates in the order they are looked at: deployed revisions newest first,
     /// then commits backwards from current; the current revision left out; at most
     /// `maxCandidates`, none older than `candidateMaxAge`.
-    public static func plan(history: [DeployedRevision], commits: [CommitInfo], currentRevision: String,
-                            now: Date, configuration c: RollbackConfiguration = .default) -> [Planned] {
+    public static func plan(
+        history: [DeployedRevision], commits: [CommitInfo], currentRevision: String,
+        now: Date, configuration c: RollbackConfiguration = .default
+    ) -> [Planned] {
         let oldest = now.addingTimeInterval(-c.candidateMaxAge)
         let sortedHistory = history.sorted { $0.deployedAt > $1.deployedAt }
         var seen: Set<String> = [currentRevision]
@@ -112,8 +137,10 @@ public enum CandidateSelector {
         }
         for commit in commits where commit.date >= oldest && !seen.contains(commit.sha) {
             seen.insert(commit.sha)
-            out.append(Planned(sha: commit.sha, date: commit.date, fromHistory: false,
-                               uptimeEvaluatedAt: min(commit.date.addingTimeInterval(86400), now)))
+            out.append(
+                Planned(
+                    sha: commit.sha, date: commit.date, fromHistory: false,
+                    uptimeEvaluatedAt: min(commit.date.addingTimeInterval(86400), now)))
         }
         return Array(out.prefix(c.maxCandidates))
     }
@@ -121,44 +148,73 @@ public enum CandidateSelector {
     /// Chooses the target: the first planned candidate that is a strict ancestor of the
     /// current revision, whose CI passed, and that is stable (uptime >= 99 %, or no
     /// metrics and CI passed). Records a verdict for every candidate looked at.
-    public static func select(_ f: CandidateFacts, now: Date,
-                              configuration c: RollbackConfiguration = .default) -> CandidateSelection {
+    public static func select(
+        _ f: CandidateFacts, now: Date,
+        configuration c: RollbackConfiguration = .default
+    ) -> CandidateSelection {
         guard f.currentRevision == f.manifestRevision else {
-            return CandidateSelection(outcome: .revisionMismatch, currentRevision: f.currentRevision, winner: nil,
-                                      considered: [])
+            return CandidateSelection(
+                outcome: .revisionMismatch, currentRevision: f.currentRevision, winner: nil,
+                considered: [])
         }
         var considered: [CandidateVerdict] = []
-        if f.history.contains(where: { $0.sha == f.currentRevision }) || f.commits.contains(where: { $0.sha == f.currentRevision }) {
-            considered.append(CandidateVerdict(sha: f.currentRevision, taken: false,
-                                               reason: "it is the current revision (RB-09)"))
+        if f.history.contains(where: { $0.sha == f.currentRevision })
+            || f.commits.contains(where: { $0.sha == f.currentRevision })
+        {
+            considered.append(
+                CandidateVerdict(
+                    sha: f.currentRevision, taken: false,
+                    reason: "it is the current revision (RB-09)"))
         }
         let commitsBySHA = Dictionary(f.commits.map { ($0.sha, $0) }, uniquingKeysWith: { a, _ in a })
-        for p in plan(history: f.history, commits: f.commits, currentRevision: f.currentRevision, now: now, configuration: c) {
+        for p in plan(
+            history: f.history, commits: f.commits, currentRevision: f.currentRevision, now: now, configuration: c)
+        {
             func skip(_ why: String) { considered.append(CandidateVerdict(sha: p.sha, taken: false, reason: why)) }
-            guard let anc = f.ancestry[p.sha] else { skip("its ancestry is unknown"); continue }
-            guard anc == .behind else { skip("it is not a strict ancestor of the current revision (compare: \(anc.rawValue))"); continue }
-            guard let report = f.ci[p.sha] else { skip("no CI results were found"); continue }
+            guard let anc = f.ancestry[p.sha] else {
+                skip("its ancestry is unknown")
+                continue
+            }
+            guard anc == .behind else {
+                skip("it is not a strict ancestor of the current revision (compare: \(anc.rawValue))")
+                continue
+            }
+            guard let report = f.ci[p.sha] else {
+                skip("no CI results were found")
+                continue
+            }
             switch report.verdict {
-            case .failed: skip("CI failed"); continue
-            case .pending: skip("CI has not finished or reported nothing"); continue
+            case .failed:
+                skip("CI failed")
+                continue
+            case .pending:
+                skip("CI has not finished or reported nothing")
+                continue
             case .passed: break
             }
             let uptime: Double?
             switch f.uptime[p.sha] ?? .noMetrics {
             case .value(let u):
                 guard u >= c.minimumUptime else {
-                    skip("uptime \(Percent.format(u)) is below \(Percent.format(c.minimumUptime))"); continue
+                    skip("uptime \(Percent.format(u)) is below \(Percent.format(c.minimumUptime))")
+                    continue
                 }
                 uptime = u
             case .noMetrics:
                 uptime = nil
             }
-            considered.append(CandidateVerdict(sha: p.sha, taken: true, reason: uptime.map {
-                "strict ancestor, CI passed, uptime \(Percent.format($0))"
-            } ?? "strict ancestor, CI passed, no metrics (uptime: null): stable because CI passed"))
-            let winner = Candidate(sha: p.sha, commit: commitsBySHA[p.sha], uptime: uptime, isStrictAncestor: true, ciPassed: true)
-            return CandidateSelection(outcome: .found, currentRevision: f.currentRevision, winner: winner, considered: considered)
+            considered.append(
+                CandidateVerdict(
+                    sha: p.sha, taken: true,
+                    reason: uptime.map {
+                        "strict ancestor, CI passed, uptime \(Percent.format($0))"
+                    } ?? "strict ancestor, CI passed, no metrics (uptime: null): stable because CI passed"))
+            let winner = Candidate(
+                sha: p.sha, commit: commitsBySHA[p.sha], uptime: uptime, isStrictAncestor: true, ciPassed: true)
+            return CandidateSelection(
+                outcome: .found, currentRevision: f.currentRevision, winner: winner, considered: considered)
         }
-        return CandidateSelection(outcome: .noCandidate, currentRevision: f.currentRevision, winner: nil, considered: considered)
+        return CandidateSelection(
+            outcome: .noCandidate, currentRevision: f.currentRevision, winner: nil, considered: considered)
     }
 }

@@ -1,6 +1,9 @@
 /// The operator commands of SPEC 10.
 public enum CommandKind: String, Sendable, Equatable, Codable, CaseIterable {
-    case approve = "APPROVE", abort = "ABORT", manual = "MANUAL", reset = "RESET"
+    case approve = "APPROVE"
+    case abort = "ABORT"
+    case manual = "MANUAL"
+    case reset = "RESET"
 
     /// The command in a ChatOps comment: only its first word counts, case-insensitive.
     public static func parse(commentBody: String) -> CommandKind? {
@@ -25,6 +28,9 @@ public struct CommandInput: Sendable, Equatable, Codable {
     public var isAuthorized: Bool
     public var channel: CommandChannel
     public init(kind: CommandKind, sender: String, isAuthorized: Bool, channel: CommandChannel) {
-        self.kind = kind; self.sender = sender; self.isAuthorized = isAuthorized; self.channel = channel
+        self.kind = kind
+        self.sender = sender
+        self.isAuthorized = isAuthorized
+        self.channel = channel
     }
 }

@@ -2,8 +2,12 @@ import Foundation
 
 /// Argo CD health status of an application.
 public enum ArgoHealthStatus: String, Sendable, Equatable, Codable, CaseIterable {
-    case healthy = "Healthy", progressing = "Progressing", degraded = "Degraded"
-    case suspended = "Suspended", missing = "Missing", unknown = "Unknown"
+    case healthy = "Healthy"
+    case progressing = "Progressing"
+    case degraded = "Degraded"
+    case suspended = "Suspended"
+    case missing = "Missing"
+    case unknown = "Unknown"
 }
 
 /// Replica counts of the app's Deployment.
@@ -12,7 +16,9 @@ public struct ReplicaCounts: Sendable, Equatable, Codable {
     public var available: Int
     public var ready: Int
     public init(desired: Int, available: Int, ready: Int? = nil) {
-        self.desired = desired; self.available = available; self.ready = ready ?? available
+        self.desired = desired
+        self.available = available
+        self.ready = ready ?? available
     }
     /// `available < desired`
     public var isShort: Bool { available < desired }
@@ -22,7 +28,10 @@ public struct ReplicaCounts: Sendable, Equatable, Codable {
 public struct PodIssue: Sendable, Equatable, Codable {
     public var name: String
     public var reason: String
-    public init(name: String, reason: String) { self.name = name; self.reason = reason }
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
 }
 
 /// One health check of one application, as the poller read it (SPEC 2, 4).
@@ -41,10 +50,16 @@ public struct HealthObservation: Sendable, Equatable, Codable {
     /// a failed read. `nil` (older stored checks) counts as `false`.
     public var kubernetesNotRead: Bool?
 
-    public init(health: ArgoHealthStatus, message: String? = nil, syncRevision: String? = nil,
-                replicas: ReplicaCounts?, unhealthyPods: [PodIssue] = []) {
-        self.argoReadFailed = false; self.health = health; self.message = message
-        self.syncRevision = syncRevision; self.replicas = replicas; self.unhealthyPods = unhealthyPods
+    public init(
+        health: ArgoHealthStatus, message: String? = nil, syncRevision: String? = nil,
+        replicas: ReplicaCounts?, unhealthyPods: [PodIssue] = []
+    ) {
+        self.argoReadFailed = false
+        self.health = health
+        self.message = message
+        self.syncRevision = syncRevision
+        self.replicas = replicas
+        self.unhealthyPods = unhealthyPods
     }
 
     /// Makes the strings equal to `previous`'s share its storage (each poll decodes fresh
@@ -83,6 +98,8 @@ public struct HealthCheckRecord: Sendable, Equatable, Codable {
     public var observation: HealthObservation
     public var degraded: Bool
     public init(at: Date, observation: HealthObservation) {
-        self.at = at; self.observation = observation; self.degraded = observation.isDegraded
+        self.at = at
+        self.observation = observation
+        self.degraded = observation.isDegraded
     }
 }

@@ -15,7 +15,10 @@ public enum InvariantID: String, Sendable, Equatable, Codable, CaseIterable, Com
 }
 
 /// `"PASS"` or `"FAIL"`.
-public enum InvariantOutcome: String, Sendable, Equatable, Codable { case pass = "PASS", fail = "FAIL" }
+public enum InvariantOutcome: String, Sendable, Equatable, Codable {
+    case pass = "PASS"
+    case fail = "FAIL"
+}
 
 /// One snapshot of every fact the invariants read, taken immediately before a merge decision.
 public struct InvariantFacts: Sendable, Equatable, Codable {
@@ -43,17 +46,29 @@ public struct InvariantFacts: Sendable, Equatable, Codable {
     public var mergeableReads: Int
     public var maxMergeableReads: Int
 
-    public init(environment: DeploymentEnvironment, health: ArgoHealthStatus, replicas: ReplicaCounts?,
-                consecutiveDegradedChecks: Int, requiredDegradedChecks: Int = 3,
-                targetUptime: Double?, targetCIPassed: Bool, minimumUptime: Double = 0.99,
-                headSHA: String, headCI: CIVerdict, openOperatorPRs: [Int], prNumber: Int,
-                mergeable: Bool?, mergeableState: String?, mergeableReads: Int = 1, maxMergeableReads: Int = 3) {
-        self.environment = environment; self.health = health; self.replicas = replicas
-        self.consecutiveDegradedChecks = consecutiveDegradedChecks; self.requiredDegradedChecks = requiredDegradedChecks
-        self.targetUptime = targetUptime; self.targetCIPassed = targetCIPassed; self.minimumUptime = minimumUptime
-        self.headSHA = headSHA; self.headCI = headCI; self.openOperatorPRs = openOperatorPRs; self.prNumber = prNumber
-        self.mergeable = mergeable; self.mergeableState = mergeableState
-        self.mergeableReads = mergeableReads; self.maxMergeableReads = maxMergeableReads
+    public init(
+        environment: DeploymentEnvironment, health: ArgoHealthStatus, replicas: ReplicaCounts?,
+        consecutiveDegradedChecks: Int, requiredDegradedChecks: Int = 3,
+        targetUptime: Double?, targetCIPassed: Bool, minimumUptime: Double = 0.99,
+        headSHA: String, headCI: CIVerdict, openOperatorPRs: [Int], prNumber: Int,
+        mergeable: Bool?, mergeableState: String?, mergeableReads: Int = 1, maxMergeableReads: Int = 3
+    ) {
+        self.environment = environment
+        self.health = health
+        self.replicas = replicas
+        self.consecutiveDegradedChecks = consecutiveDegradedChecks
+        self.requiredDegradedChecks = requiredDegradedChecks
+        self.targetUptime = targetUptime
+        self.targetCIPassed = targetCIPassed
+        self.minimumUptime = minimumUptime
+        self.headSHA = headSHA
+        self.headCI = headCI
+        self.openOperatorPRs = openOperatorPRs
+        self.prNumber = prNumber
+        self.mergeable = mergeable
+        self.mergeableState = mergeableState
+        self.mergeableReads = mergeableReads
+        self.maxMergeableReads = maxMergeableReads
     }
 }
 
@@ -95,7 +110,8 @@ public struct InvariantReport: Sendable, Equatable, Codable {
         func add(_ id: InvariantID, _ ok: Bool, _ evidence: String) {
             r.append(InvariantResult(id: id, outcome: ok ? .pass : .fail, evidence: evidence))
         }
-        add(.environment, f.environment == .staging,
+        add(
+            .environment, f.environment == .staging,
             "The application's environment is \(f.environment.rawValue).")
         add(.healthDegraded, f.health == .degraded, "Argo CD health is \(f.health.rawValue) now.")
         if let rep = f.replicas {
@@ -103,21 +119,30 @@ public struct InvariantReport: Sendable, Equatable, Codable {
         } else {
             add(.replicaShortage, false, "The replica counts could not be read from Kubernetes.")
         }
-        add(.persistence, f.consecutiveDegradedChecks >= f.requiredDegradedChecks,
-            "The attempt's history holds \(f.consecutiveDegradedChecks) consecutive degraded checks (\(f.requiredDegradedChecks) required).")
+        add(
+            .persistence, f.consecutiveDegradedChecks >= f.requiredDegradedChecks,
+            "The attempt's history holds \(f.consecutiveDegradedChecks) consecutive degraded checks (\(f.requiredDegradedChecks) required)."
+        )
         if let up = f.targetUptime {
-            add(.stablePrevious, up >= f.minimumUptime,
+            add(
+                .stablePrevious, up >= f.minimumUptime,
                 "The target's uptime was \(Percent.format(up)) (at least \(Percent.format(f.minimumUptime)) required).")
         } else {
-            add(.stablePrevious, f.targetCIPassed,
-                f.targetCIPassed ? "No uptime metrics for the target; its CI passed." : "No uptime metrics for the target and its CI did not pass.")
+            add(
+                .stablePrevious, f.targetCIPassed,
+                f.targetCIPassed
+                    ? "No uptime metrics for the target; its CI passed."
+                    : "No uptime metrics for the target and its CI did not pass.")
         }
         add(.ciSuccess, f.headCI == .passed, "CI of the PR head \(ShortSHA.of(f.headSHA)) is \(f.headCI.rawValue).")
         let others = f.openOperatorPRs.filter { $0 != f.prNumber }
         let conflictFree = others.isEmpty && f.openOperatorPRs.contains(f.prNumber)
-        add(.noConflicts, conflictFree, conflictFree
-            ? "PR #\(f.prNumber) is the only open ai-operator PR on the base branch."
-            : "Open ai-operator PRs on the base branch: \(f.openOperatorPRs.map { "#\($0)" }.joined(separator: ", ")), expected only #\(f.prNumber).")
+        add(
+            .noConflicts, conflictFree,
+            conflictFree
+                ? "PR #\(f.prNumber) is the only open ai-operator PR on the base branch."
+                : "Open ai-operator PRs on the base branch: \(f.openOperatorPRs.map { "#\($0)" }.joined(separator: ", ")), expected only #\(f.prNumber)."
+        )
         var reread = false
         switch f.mergeable {
         case .some(true):
@@ -125,7 +150,9 @@ public struct InvariantReport: Sendable, Equatable, Codable {
             let state = f.mergeableState ?? "unknown"
             add(.branchProtection, okStates.contains(state), "GitHub says mergeable with state \(state).")
         case .some(false):
-            add(.branchProtection, false, "GitHub says the PR is not mergeable (state \(f.mergeableState ?? "unknown")).")
+            add(
+                .branchProtection, false,
+                "GitHub says the PR is not mergeable (state \(f.mergeableState ?? "unknown")).")
         case .none:
             reread = f.mergeableReads < f.maxMergeableReads
             add(.branchProtection, false, "GitHub is still computing mergeability after \(f.mergeableReads) read(s).")
@@ -144,7 +171,8 @@ enum Percent {
     /// 0.998 -> "99.8 %"
     static func format(_ fraction: Double) -> String {
         let tenths = (fraction * 1000).rounded()
-        let whole = Int(tenths) / 10, dec = Int(tenths) % 10
+        let whole = Int(tenths) / 10
+        let dec = Int(tenths) % 10
         return dec == 0 ? "\(whole) %" : "\(whole).\(dec) %"
     }
 }

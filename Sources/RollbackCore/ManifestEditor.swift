@@ -40,8 +40,10 @@ public enum ManifestEditor {
     /// Replaces the `targetRevision` of `spec.source`, or of the `spec.sources` entry whose
     /// `repoURL` matches `repoURL` (compared without a trailing `/` or `.git`, case-insensitive).
     /// When `expectedCurrent` is given, the value found must equal it.
-    public static func setTargetRevision(in text: String, to newValue: String, repoURL: String? = nil,
-                                         expectedCurrent: String? = nil) throws(EditError) -> Edit {
+    public static func setTargetRevision(
+        in text: String, to newValue: String, repoURL: String? = nil,
+        expectedCurrent: String? = nil
+    ) throws(EditError) -> Edit {
         guard !newValue.isEmpty, newValue.utf8.allSatisfy({ isRevisionByte($0) }) else {
             throw .invalidNewValue(newValue)
         }
@@ -64,8 +66,10 @@ public enum ManifestEditor {
             while c < contentEnd && bytes[c] == UInt8(ascii: " ") { c += 1 }
             if c == contentEnd || bytes[c] == UInt8(ascii: "#") { continue }
             if c == start && contentEnd - c >= 3 && bytes[c] == UInt8(ascii: "-") && bytes[c + 1] == UInt8(ascii: "-")
-                && bytes[c + 2] == UInt8(ascii: "-") {
-                stack.removeAll(); continue   // a new document
+                && bytes[c + 2] == UInt8(ascii: "-")
+            {
+                stack.removeAll()
+                continue  // a new document
             }
             var keyCol = c - start
             var keyStart = c
@@ -76,7 +80,10 @@ public enum ManifestEditor {
                 }
                 let parentPath = stack.compactMap(\.key)
                 stack.append(Frame(column: dashCol, key: nil, item: nextItem))
-                if parentPath == ["spec", "sources"] { items[nextItem] = (nil, []); itemOrder.append(nextItem) }
+                if parentPath == ["spec", "sources"] {
+                    items[nextItem] = (nil, [])
+                    itemOrder.append(nextItem)
+                }
                 nextItem += 1
                 keyStart = c + 1
                 while keyStart < contentEnd && bytes[keyStart] == UInt8(ascii: " ") { keyStart += 1 }
@@ -93,9 +100,13 @@ public enum ManifestEditor {
             let inSourcesItem = path == ["spec", "sources"] && itemID != nil && items[itemID!] != nil
             if isSourceTR || (inSourcesItem && (key == "targetRevision" || key == "repoURL")) {
                 let scalar = try parseValue(bytes, afterColon, contentEnd, line: lineNo)
-                if isSourceTR { hits.append(scalar) }
-                else if key == "repoURL" { items[itemID!]!.repoURL = scalar.value }
-                else { items[itemID!]!.revisions.append(scalar) }
+                if isSourceTR {
+                    hits.append(scalar)
+                } else if key == "repoURL" {
+                    items[itemID!]!.repoURL = scalar.value
+                } else {
+                    items[itemID!]!.revisions.append(scalar)
+                }
             }
         }
         for id in itemOrder {
@@ -108,7 +119,8 @@ public enum ManifestEditor {
         guard !hits.isEmpty else { throw .notFound }
         guard hits.count == 1 else { throw .ambiguous(count: hits.count) }
         let hit = hits[0]
-        if hit.value.contains("{{") || hit.value.contains("${") || hit.value.contains("<%") || hit.value.contains("$(") {
+        if hit.value.contains("{{") || hit.value.contains("${") || hit.value.contains("<%") || hit.value.contains("$(")
+        {
             throw .templated(hit.value)
         }
         if let e = expectedCurrent, e != hit.value { throw .unexpectedCurrentValue(found: hit.value, expected: e) }
@@ -117,8 +129,16 @@ public enum ManifestEditor {
         return Edit(text: String(decoding: out, as: UTF8.self), previousValue: hit.value, line: hit.line)
     }
 
-    private struct Frame { var column: Int; var key: String?; var item: Int? }
-    private struct Scalar { var value: String; var range: Range<Int>; var line: Int }
+    private struct Frame {
+        var column: Int
+        var key: String?
+        var item: Int?
+    }
+    private struct Scalar {
+        var value: String
+        var range: Range<Int>
+        var line: Int
+    }
 
     private static func isRevisionByte(_ b: UInt8) -> Bool {
         (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
@@ -137,11 +157,13 @@ public enum ManifestEditor {
         var i = s
         var key: String
         if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") {
-            let q = b[i]; i += 1
+            let q = b[i]
+            i += 1
             let ks = i
             while i < e && b[i] != q { i += 1 }
             guard i < e else { return nil }
-            key = String(decoding: b[ks..<i], as: UTF8.self); i += 1
+            key = String(decoding: b[ks..<i], as: UTF8.self)
+            i += 1
             guard i < e, b[i] == UInt8(ascii: ":") else { return nil }
         } else {
             while i < e && !(b[i] == UInt8(ascii: ":") && (i + 1 == e || b[i + 1] == UInt8(ascii: " "))) { i += 1 }
@@ -164,8 +186,10 @@ public enum ManifestEditor {
             guard j < e else { throw .unsupportedValue(String(decoding: b[i..<e], as: UTF8.self)) }
             return Scalar(value: String(decoding: b[vs..<j], as: UTF8.self), range: vs..<j, line: line)
         }
-        if [UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "*"),
-            UInt8(ascii: "&"), UInt8(ascii: "!")].contains(first) && !(first == UInt8(ascii: "{") && i + 1 < e && b[i + 1] == UInt8(ascii: "{")) {
+        if [
+            UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "*"),
+            UInt8(ascii: "&"), UInt8(ascii: "!"),
+        ].contains(first) && !(first == UInt8(ascii: "{") && i + 1 < e && b[i + 1] == UInt8(ascii: "{")) {
             throw .unsupportedValue(String(decoding: b[i..<e], as: UTF8.self))
         }
         var j = i

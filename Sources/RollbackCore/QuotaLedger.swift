@@ -56,7 +56,8 @@ public struct QuotaLedger: Sendable, Equatable, Codable {
         case .merge(let repo):
             let n = count(merges[repo], within: 3600)
             if n >= c.maxMergesPerRepoPerHour {
-                return .exceeded("\(n) merges were made in \(repo) in the last hour (limit \(c.maxMergesPerRepoPerHour))")
+                return .exceeded(
+                    "\(n) merges were made in \(repo) in the last hour (limit \(c.maxMergesPerRepoPerHour))")
             }
         }
         return .allowed
@@ -80,9 +81,19 @@ public struct QuotaLedger: Sendable, Equatable, Codable {
 
     /// Drops entries no quota can count any more.
     public mutating func prune(now: Date) {
-        let day = now.addingTimeInterval(-86400), hour = now.addingTimeInterval(-3600)
-        attemptStarts = attemptStarts.compactMapValues { d in let k = d.filter { $0 > day }; return k.isEmpty ? nil : k }
-        pullRequests = pullRequests.compactMapValues { d in let k = d.filter { $0 > hour }; return k.isEmpty ? nil : k }
-        merges = merges.compactMapValues { d in let k = d.filter { $0 > hour }; return k.isEmpty ? nil : k }
+        let day = now.addingTimeInterval(-86400)
+        let hour = now.addingTimeInterval(-3600)
+        attemptStarts = attemptStarts.compactMapValues { d in
+            let k = d.filter { $0 > day }
+            return k.isEmpty ? nil : k
+        }
+        pullRequests = pullRequests.compactMapValues { d in
+            let k = d.filter { $0 > hour }
+            return k.isEmpty ? nil : k
+        }
+        merges = merges.compactMapValues { d in
+            let k = d.filter { $0 > hour }
+            return k.isEmpty ? nil : k
+        }
     }
 }

@@ -50,10 +50,17 @@ public enum RollbackAction: Sendable, Equatable, Codable {
 /// One audit entry; the shell adds `version`, `timestamp`, `actor`.
 public struct AuditRecord: Sendable, Equatable, Codable {
     public enum ActionType: String, Sendable, Codable {
-        case mcpCall = "MCP_CALL", fsmTransition = "FSM_TRANSITION", invariantCheck = "INVARIANT_CHECK"
-        case escalation = "ESCALATION", error = "ERROR"
+        case mcpCall = "MCP_CALL"
+        case fsmTransition = "FSM_TRANSITION"
+        case invariantCheck = "INVARIANT_CHECK"
+        case escalation = "ESCALATION"
+        case error = "ERROR"
     }
-    public enum Level: String, Sendable, Codable { case info = "INFO", warning = "WARN", error = "ERROR" }
+    public enum Level: String, Sendable, Codable {
+        case info = "INFO"
+        case warning = "WARN"
+        case error = "ERROR"
+    }
     public var actionType: ActionType
     public var level: Level
     public var correlationId: String?
@@ -65,20 +72,33 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var invariants: InvariantReport?
     public var escalation: ReasonCode?
 
-    public init(actionType: ActionType, level: Level, correlationId: String?, reasoning: String, fsmBefore: RollbackState,
-                fsmAfter: RollbackState, event: String, invariants: InvariantReport? = nil, escalation: ReasonCode? = nil) {
-        self.actionType = actionType; self.level = level; self.correlationId = correlationId; self.reasoning = reasoning
-        self.fsmBefore = fsmBefore; self.fsmAfter = fsmAfter; self.event = event
-        self.invariants = invariants; self.escalation = escalation
+    public init(
+        actionType: ActionType, level: Level, correlationId: String?, reasoning: String, fsmBefore: RollbackState,
+        fsmAfter: RollbackState, event: String, invariants: InvariantReport? = nil, escalation: ReasonCode? = nil
+    ) {
+        self.actionType = actionType
+        self.level = level
+        self.correlationId = correlationId
+        self.reasoning = reasoning
+        self.fsmBefore = fsmBefore
+        self.fsmAfter = fsmAfter
+        self.event = event
+        self.invariants = invariants
+        self.escalation = escalation
     }
 }
 
 /// A domain event (SPEC 13): subject `ai-operator.<env>.<suffix>`.
 public struct DomainEvent: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case degradationDetected = "DegradationDetected", degradationConfirmed = "DegradationConfirmed"
-        case candidateResolved = "CandidateResolved", prCreated = "PRCreated", mergeCompleted = "MergeCompleted"
-        case healthRestored = "HealthRestored", abort = "Abort", stateTransition = "StateTransition"
+        case degradationDetected = "DegradationDetected"
+        case degradationConfirmed = "DegradationConfirmed"
+        case candidateResolved = "CandidateResolved"
+        case prCreated = "PRCreated"
+        case mergeCompleted = "MergeCompleted"
+        case healthRestored = "HealthRestored"
+        case abort = "Abort"
+        case stateTransition = "StateTransition"
 
         public var subjectSuffix: String {
             switch self {

@@ -42,7 +42,11 @@ public enum RollbackEvent: Sendable, Equatable, Codable {
         switch self {
         case .healthChecked: "HealthChecked"
         case .candidateSearchFinished(let s):
-            switch s.outcome { case .found: "CandidateFound"; case .noCandidate: "NoCandidateFound"; case .revisionMismatch: "RevisionMismatch" }
+            switch s.outcome {
+            case .found: "CandidateFound"
+            case .noCandidate: "NoCandidateFound"
+            case .revisionMismatch: "RevisionMismatch"
+            }
         case .pullRequestCreated: "PRCreated"
         case .pullRequestCreationFailed: "PRCreationFailed"
         case .ciReported: "CIReported"
@@ -68,15 +72,24 @@ public struct PullRequestRef: Sendable, Equatable, Codable {
     public var headBranch: String
     public var headSHA: String
     public init(number: Int, url: String, headBranch: String, headSHA: String) {
-        self.number = number; self.url = url; self.headBranch = headBranch; self.headSHA = headSHA
+        self.number = number
+        self.url = url
+        self.headBranch = headBranch
+        self.headSHA = headSHA
     }
 }
 
 /// The error codes of SPEC 12.
 public enum ExternalErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
-    case notFound = "NOT_FOUND", permissionDenied = "PERMISSION_DENIED", conflict = "CONFLICT"
-    case baseSHAMismatch = "BASE_SHA_MISMATCH", notMergeable = "NOT_MERGEABLE", alreadyMerged = "ALREADY_MERGED"
-    case ciPending = "CI_PENDING", rateLimitExceeded = "RATE_LIMIT_EXCEEDED", networkError = "NETWORK_ERROR"
+    case notFound = "NOT_FOUND"
+    case permissionDenied = "PERMISSION_DENIED"
+    case conflict = "CONFLICT"
+    case baseSHAMismatch = "BASE_SHA_MISMATCH"
+    case notMergeable = "NOT_MERGEABLE"
+    case alreadyMerged = "ALREADY_MERGED"
+    case ciPending = "CI_PENDING"
+    case rateLimitExceeded = "RATE_LIMIT_EXCEEDED"
+    case networkError = "NETWORK_ERROR"
     case validationError = "VALIDATION_ERROR"
 
     /// `NETWORK_ERROR`, `RATE_LIMIT_EXCEEDED` and `BASE_SHA_MISMATCH` are retried (SPEC 12).
@@ -100,7 +113,9 @@ public struct ExternalCallFailure: Sendable, Equatable, Codable {
     /// The retries the SPEC allows for this code were all used.
     public var retriesExhausted: Bool
     public init(code: ExternalErrorCode, message: String, retriesExhausted: Bool) {
-        self.code = code; self.message = message; self.retriesExhausted = retriesExhausted
+        self.code = code
+        self.message = message
+        self.retriesExhausted = retriesExhausted
     }
 }
 
@@ -115,10 +130,17 @@ public struct MergeFacts: Sendable, Equatable, Codable {
     public var openOperatorPRs: [Int]
     public var mergeable: Bool?
     public var mergeableState: String?
-    public init(prNumber: Int, health: ArgoHealthStatus, replicas: ReplicaCounts?, headSHA: String, headCI: CIReport,
-                openOperatorPRs: [Int], mergeable: Bool?, mergeableState: String?) {
-        self.prNumber = prNumber; self.health = health; self.replicas = replicas; self.headSHA = headSHA
-        self.headCI = headCI; self.openOperatorPRs = openOperatorPRs; self.mergeable = mergeable
+    public init(
+        prNumber: Int, health: ArgoHealthStatus, replicas: ReplicaCounts?, headSHA: String, headCI: CIReport,
+        openOperatorPRs: [Int], mergeable: Bool?, mergeableState: String?
+    ) {
+        self.prNumber = prNumber
+        self.health = health
+        self.replicas = replicas
+        self.headSHA = headSHA
+        self.headCI = headCI
+        self.openOperatorPRs = openOperatorPRs
+        self.mergeable = mergeable
         self.mergeableState = mergeableState
     }
 }
@@ -133,10 +155,15 @@ public struct ReviewInput: Sendable, Equatable, Codable {
     public var isAuthorizedApprover: Bool
     /// The operator's own identity (it never approves its own PR).
     public var isOperator: Bool
-    public init(reviewer: String, state: GitHubSignal.Review.State, commitSHA: String?, isAuthorizedApprover: Bool,
-                isOperator: Bool = false) {
-        self.reviewer = reviewer; self.state = state; self.commitSHA = commitSHA
-        self.isAuthorizedApprover = isAuthorizedApprover; self.isOperator = isOperator
+    public init(
+        reviewer: String, state: GitHubSignal.Review.State, commitSHA: String?, isAuthorizedApprover: Bool,
+        isOperator: Bool = false
+    ) {
+        self.reviewer = reviewer
+        self.state = state
+        self.commitSHA = commitSHA
+        self.isAuthorizedApprover = isAuthorizedApprover
+        self.isOperator = isOperator
     }
 }
 
@@ -148,6 +175,9 @@ public struct PullRequestClosure: Sendable, Equatable, Codable {
     /// The operator closed it itself (already accounted for).
     public var byOperator: Bool
     public init(number: Int, merged: Bool, closedBy: String, byOperator: Bool = false) {
-        self.number = number; self.merged = merged; self.closedBy = closedBy; self.byOperator = byOperator
+        self.number = number
+        self.merged = merged
+        self.closedBy = closedBy
+        self.byOperator = byOperator
     }
 }

@@ -68,7 +68,10 @@ public enum TimerKind: String, Sendable, Equatable, Codable, CaseIterable {
 public struct TimerToken: Sendable, Hashable, Codable {
     public var kind: TimerKind
     public var generation: UInt64
-    public init(kind: TimerKind, generation: UInt64) { self.kind = kind; self.generation = generation }
+    public init(kind: TimerKind, generation: UInt64) {
+        self.kind = kind
+        self.generation = generation
+    }
 }
 
 /// A pending timer as the machine remembers it (so it can be re-armed after a restart).

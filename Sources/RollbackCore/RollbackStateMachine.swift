@@ -34,7 +34,8 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case app, state, window, timers, lastAttemptEndedAt, rolledBackTo, blockedEscalation, generation, ids
-        case attemptStorage = "attempt", lastAttemptStorage = "lastAttempt"
+        case attemptStorage = "attempt"
+        case lastAttemptStorage = "lastAttempt"
     }
 
     /// - Parameter seed: seeds the generator of correlation ids (the shell draws it once).
@@ -101,10 +102,14 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
         if attempt != nil {
             attempt!.history.append(.init(at: s.now, from: from, to: to, event: s.label, reason: because))
         }
-        s.out.append(.audit(AuditRecord(
-            actionType: .fsmTransition, level: to == .abort ? .warning : .info, correlationId: attempt?.correlationId,
-            reasoning: ReasoningRenderer.transition(app: app.name, from: from, to: to, event: s.label, because: because),
-            fsmBefore: from, fsmAfter: to, event: s.label, invariants: nil, escalation: nil)))
+        s.out.append(
+            .audit(
+                AuditRecord(
+                    actionType: .fsmTransition, level: to == .abort ? .warning : .info,
+                    correlationId: attempt?.correlationId,
+                    reasoning: ReasoningRenderer.transition(
+                        app: app.name, from: from, to: to, event: s.label, because: because),
+                    fsmBefore: from, fsmAfter: to, event: s.label, invariants: nil, escalation: nil)))
         state = to
         s.out.append(.publish(domainEvent(.stateTransition, s.now, from: from, to: to)))
         s.out.append(.recordMetric(.fsmState(to)))
@@ -136,14 +141,18 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
             timers.remove(at: i)
         }
         generation &+= 1
-        let t = PendingTimer(token: TimerToken(kind: kind, generation: generation), fireAt: s.now.addingTimeInterval(seconds))
+        let t = PendingTimer(
+            token: TimerToken(kind: kind, generation: generation), fireAt: s.now.addingTimeInterval(seconds))
         timers.append(t)
         s.out.append(.scheduleTimer(t.token, fireAt: t.fireAt))
     }
 
-    func domainEvent(_ kind: DomainEvent.Kind, _ now: Date, from: RollbackState? = nil, to: RollbackState? = nil) -> DomainEvent {
-        DomainEvent(kind: kind, app: app.name, environment: app.environment, correlationId: attempt?.correlationId,
-                    timestamp: now, from: from, to: to)
+    func domainEvent(_ kind: DomainEvent.Kind, _ now: Date, from: RollbackState? = nil, to: RollbackState? = nil)
+        -> DomainEvent
+    {
+        DomainEvent(
+            kind: kind, app: app.name, environment: app.environment, correlationId: attempt?.correlationId,
+            timestamp: now, from: from, to: to)
     }
 
     /// Escalates (SPEC 11): the attempt's issue, or a comment on it; Slack; audit.
@@ -151,23 +160,28 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
         let e = escalation(code, detail, state: state, asComment: !(attempt?.escalations.isEmpty ?? true))
         attempt?.escalations.append(code)
         if attempt?.escalationIssueURL == nil { attempt?.unlinkedEscalation = e }
-        s.out.append(.audit(AuditRecord(
-            actionType: .escalation, level: .warning, correlationId: attempt?.correlationId,
-            reasoning: ReasoningRenderer.escalation(app: app.name, code: code, detail: detail),
-            fsmBefore: s.from, fsmAfter: state, event: s.label, invariants: attempt?.lastInvariants, escalation: code)))
+        s.out.append(
+            .audit(
+                AuditRecord(
+                    actionType: .escalation, level: .warning, correlationId: attempt?.correlationId,
+                    reasoning: ReasoningRenderer.escalation(app: app.name, code: code, detail: detail),
+                    fsmBefore: s.from, fsmAfter: state, event: s.label, invariants: attempt?.lastInvariants,
+                    escalation: code)))
         s.out.append(.escalate(e))
     }
 
     /// The escalation effect of `code` (issue, or a comment on the attempt's issue; Slack).
     func escalation(_ code: ReasonCode, _ detail: String, state: RollbackState, asComment: Bool) -> Escalation {
-        let ctx = EscalationRenderer.Context(app: app, code: code, detail: detail, state: state, attempt: attempt,
-                                             lastCheck: attempt?.lastCheck ?? window.recent.last)
+        let ctx = EscalationRenderer.Context(
+            app: app, code: code, detail: detail, state: state, attempt: attempt,
+            lastCheck: attempt?.lastCheck ?? window.recent.last)
         return Escalation(
             code: code, correlationId: attempt?.correlationId, asCommentOnExistingIssue: asComment,
             issueTitle: EscalationRenderer.title(app: app.name, code: code), issueBody: EscalationRenderer.body(ctx),
             labels: EscalationRenderer.labels(environment: app.environment),
-            slack: SlackRenderer.escalation(app: app, code: code, correlationId: attempt?.correlationId,
-                                            issueURL: attempt?.escalationIssueURL, prURL: attempt?.pullRequest?.url, detail: detail),
+            slack: SlackRenderer.escalation(
+                app: app, code: code, correlationId: attempt?.correlationId,
+                issueURL: attempt?.escalationIssueURL, prURL: attempt?.pullRequest?.url, detail: detail),
             securityAlert: code == .permissionDenied)
     }
 
@@ -179,7 +193,9 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     }
 
     /// Ends the open attempt into `Abort` with `reason`, escalating with `escalation` if given.
-    mutating func abort(_ reason: ReasonCode, escalation: ReasonCode?, detail: String, closePR: String?, _ s: inout Step) {
+    mutating func abort(
+        _ reason: ReasonCode, escalation: ReasonCode?, detail: String, closePR: String?, _ s: inout Step
+    ) {
         if let comment = closePR { closePRIfOpen(comment, &s) }
         if let code = escalation { escalate(code, detail, &s) }
         attempt?.abortReason = reason
@@ -205,9 +221,10 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     }
 
     mutating func startAttempt(_ s: inout Step) {
-        let a = Attempt(correlationId: ids.uuid(), createdAt: s.now, updatedAt: s.now,
-                        currentRevision: window.recent.last?.observation.syncRevision,
-                        confirmingChecks: window.lastChecks(s.config.persistenceChecks), lastCheck: window.recent.last)
+        let a = Attempt(
+            correlationId: ids.uuid(), createdAt: s.now, updatedAt: s.now,
+            currentRevision: window.recent.last?.observation.syncRevision,
+            confirmingChecks: window.lastChecks(s.config.persistenceChecks), lastCheck: window.recent.last)
         attempt = a
     }
 }

@@ -23,16 +23,22 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
     public struct CheckCompleted: Sendable, Equatable, Codable {
         public enum Kind: String, Sendable, Codable { case suite = "check_suite", run = "check_run" }
         public var kind: Kind
-        public var repository: String          // owner/name
+        public var repository: String  // owner/name
         public var headSHA: String
         public var headBranch: String?
-        public var name: String?               // check run name (nil for a suite)
+        public var name: String?  // check run name (nil for a suite)
         public var conclusion: CheckConclusion
         public var pullRequests: [Int]
-        public init(kind: Kind, repository: String, headSHA: String, headBranch: String?, name: String?,
-                    conclusion: CheckConclusion, pullRequests: [Int]) {
-            self.kind = kind; self.repository = repository; self.headSHA = headSHA
-            self.headBranch = headBranch; self.name = name; self.conclusion = conclusion
+        public init(
+            kind: Kind, repository: String, headSHA: String, headBranch: String?, name: String?,
+            conclusion: CheckConclusion, pullRequests: [Int]
+        ) {
+            self.kind = kind
+            self.repository = repository
+            self.headSHA = headSHA
+            self.headBranch = headBranch
+            self.name = name
+            self.conclusion = conclusion
             self.pullRequests = pullRequests
         }
     }
@@ -43,7 +49,10 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
         public var context: String
         public var state: StatusState
         public init(repository: String, sha: String, context: String, state: StatusState) {
-            self.repository = repository; self.sha = sha; self.context = context; self.state = state
+            self.repository = repository
+            self.sha = sha
+            self.context = context
+            self.state = state
         }
     }
 
@@ -59,15 +68,25 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
         public var headSHA: String
         public var baseRef: String
         public var sender: String
-        public init(repository: String, number: Int, action: Action, merged: Bool, headRef: String,
-                    headSHA: String, baseRef: String, sender: String) {
-            self.repository = repository; self.number = number; self.action = action; self.merged = merged
-            self.headRef = headRef; self.headSHA = headSHA; self.baseRef = baseRef; self.sender = sender
+        public init(
+            repository: String, number: Int, action: Action, merged: Bool, headRef: String,
+            headSHA: String, baseRef: String, sender: String
+        ) {
+            self.repository = repository
+            self.number = number
+            self.action = action
+            self.merged = merged
+            self.headRef = headRef
+            self.headSHA = headSHA
+            self.baseRef = baseRef
+            self.sender = sender
         }
     }
 
     public struct Review: Sendable, Equatable, Codable {
-        public enum State: String, Sendable, Codable { case approved, changesRequested = "changes_requested", commented, dismissed, other }
+        public enum State: String, Sendable, Codable {
+            case approved, changesRequested = "changes_requested", commented, dismissed, other
+        }
         public var repository: String
         public var pullNumber: Int
         public var state: State
@@ -75,8 +94,11 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
         /// The head SHA the review was made on: an approval holds for that SHA only.
         public var commitID: String?
         public init(repository: String, pullNumber: Int, state: State, reviewer: String, commitID: String?) {
-            self.repository = repository; self.pullNumber = pullNumber; self.state = state
-            self.reviewer = reviewer; self.commitID = commitID
+            self.repository = repository
+            self.pullNumber = pullNumber
+            self.state = state
+            self.reviewer = reviewer
+            self.commitID = commitID
         }
     }
 
@@ -88,10 +110,17 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
         public var author: String
         public var authorIsBot: Bool
         public var body: String
-        public init(repository: String, issueNumber: Int, isPullRequest: Bool, commentID: Int, author: String,
-                    authorIsBot: Bool, body: String) {
-            self.repository = repository; self.issueNumber = issueNumber; self.isPullRequest = isPullRequest
-            self.commentID = commentID; self.author = author; self.authorIsBot = authorIsBot; self.body = body
+        public init(
+            repository: String, issueNumber: Int, isPullRequest: Bool, commentID: Int, author: String,
+            authorIsBot: Bool, body: String
+        ) {
+            self.repository = repository
+            self.issueNumber = issueNumber
+            self.isPullRequest = isPullRequest
+            self.commentID = commentID
+            self.author = author
+            self.authorIsBot = authorIsBot
+            self.body = body
         }
     }
 
@@ -100,7 +129,9 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
         public var installationID: Int
         public var account: String?
         public init(action: String, installationID: Int, account: String?) {
-            self.action = action; self.installationID = installationID; self.account = account
+            self.action = action
+            self.installationID = installationID
+            self.account = account
         }
     }
 }
@@ -128,6 +159,9 @@ public struct ArgoCDNotification: Sendable, Equatable, Codable {
     public var health: String?
     public var revision: String?
     public init(app: String, trigger: String? = nil, health: String? = nil, revision: String? = nil) {
-        self.app = app; self.trigger = trigger; self.health = health; self.revision = revision
+        self.app = app
+        self.trigger = trigger
+        self.health = health
+        self.revision = revision
     }
 }

@@ -13,14 +13,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
 
     /// A version-4 UUID string made from two draws.
     public mutating func uuid() -> String {
-        let a = next(), b = next()
+        let a = next()
+        let b = next()
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: a >> (8 * UInt64(i))) }
         for i in 0..<8 { bytes[8 + i] = UInt8(truncatingIfNeeded: b >> (8 * UInt64(i))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let hex = bytes.map { b -> String in
-            let s = String(b, radix: 16); return s.count == 1 ? "0" + s : s
+            let s = String(b, radix: 16)
+            return s.count == 1 ? "0" + s : s
         }
         return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
             + hex[8..<10].joined() + "-" + hex[10..<16].joined()

@@ -49,11 +49,16 @@ public struct StabilityWindow: Sendable, Equatable, Codable {
     }
 
     /// Records one check made at `now`.
-    public mutating func record(_ observation: HealthObservation, at now: Date,
-                                configuration: RollbackConfiguration) -> Verdict {
+    public mutating func record(
+        _ observation: HealthObservation, at now: Date,
+        configuration: RollbackConfiguration
+    ) -> Verdict {
         var v = Verdict()
         if let until = skipUntil {
-            if now < until { v.skipped = true; return v }
+            if now < until {
+                v.skipped = true
+                return v
+            }
             skipUntil = nil
         }
         var record = HealthCheckRecord(at: now, observation: observation)

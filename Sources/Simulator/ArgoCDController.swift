@@ -26,8 +26,16 @@ public final class ArgoCDController: @unchecked Sendable {
     private let queue = DispatchQueue(label: "simulator.argocd-controller")
     /// Syncs performed: (app, revision).
     public private(set) var syncs: [(String, String)] {
-        get { lock.lock(); defer { lock.unlock() }; return _syncs }
-        set { lock.lock(); _syncs = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return _syncs
+        }
+        set {
+            lock.lock()
+            _syncs = newValue
+            lock.unlock()
+        }
     }
     private var _syncs: [(String, String)] = []
 
@@ -39,39 +47,55 @@ public final class ArgoCDController: @unchecked Sendable {
 
     /// Tracks the app of a seeded scenario; its good revisions are the healthy ones.
     public func track(_ s: SimulatorSuite.RollbackScenario, replicas: Int = 3) {
-        track(Tracked(app: s.app, repo: s.gitopsRepo, branch: s.envBranch, path: s.manifestPath, namespace: s.namespace,
-                      healthy: Set(s.goodRevisions), replicas: replicas))
+        track(
+            Tracked(
+                app: s.app, repo: s.gitopsRepo, branch: s.envBranch, path: s.manifestPath, namespace: s.namespace,
+                healthy: Set(s.goodRevisions), replicas: replicas))
     }
 
-    public func track(_ t: Tracked) { lock.lock(); tracked[t.app] = t; lock.unlock() }
+    public func track(_ t: Tracked) {
+        lock.lock()
+        tracked[t.app] = t
+        lock.unlock()
+    }
 
     /// Reconciles every `interval` seconds on a background queue until `stop()`.
     public func start(interval: Double = 0.05) {
         let t = DispatchSource.makeTimerSource(queue: queue)
         t.schedule(deadline: .now(), repeating: interval)
         t.setEventHandler { [weak self] in self?.reconcile() }
-        lock.lock(); timer = t; lock.unlock()
+        lock.lock()
+        timer = t
+        lock.unlock()
         t.resume()
     }
 
     public func stop() {
-        lock.lock(); let t = timer; timer = nil; lock.unlock()
+        lock.lock()
+        let t = timer
+        timer = nil
+        lock.unlock()
         t?.cancel()
     }
 
     /// One reconciliation pass (also callable directly).
     public func reconcile() {
-        lock.lock(); let all = Array(tracked.values); lock.unlock()
+        lock.lock()
+        let all = Array(tracked.values)
+        lock.unlock()
         for t in all {
             guard let text = github.file(repo: t.repo, path: t.path, ref: t.branch),
-                  let wanted = Self.targetRevision(in: text),
-                  let app = argocd.application(t.app), app.syncRevision != wanted else { continue }
+                let wanted = Self.targetRevision(in: text),
+                let app = argocd.application(t.app), app.syncRevision != wanted
+            else { continue }
             let good = t.healthy.contains(wanted)
             argocd.deploy(app: t.app, revision: wanted, at: Date(), health: good ? "Healthy" : "Degraded")
             if good {
-                kubernetes.setDeployment(namespace: t.namespace, name: t.app, desired: t.replicas, available: t.replicas)
-                kubernetes.setPods(namespace: t.namespace, app: t.app,
-                                   pods: (0..<t.replicas).map { .healthy("\(t.app)-synced-\(wanted.prefix(5))-\($0)") })
+                kubernetes.setDeployment(
+                    namespace: t.namespace, name: t.app, desired: t.replicas, available: t.replicas)
+                kubernetes.setPods(
+                    namespace: t.namespace, app: t.app,
+                    pods: (0..<t.replicas).map { .healthy("\(t.app)-synced-\(wanted.prefix(5))-\($0)") })
             }
             syncs.append((t.app, wanted))
         }

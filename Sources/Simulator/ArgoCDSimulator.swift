@@ -11,7 +11,9 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         public var path: String
         public var targetRevision: String
         public init(repoURL: String, path: String, targetRevision: String) {
-            self.repoURL = repoURL; self.path = path; self.targetRevision = targetRevision
+            self.repoURL = repoURL
+            self.path = path
+            self.targetRevision = targetRevision
         }
     }
 
@@ -42,11 +44,16 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         public var operationPhase: String? = "Succeeded"
         public var generation = 1
 
-        public init(name: String, sources: [Source], destinationNamespace: String, syncRevision: String? = nil,
-                    labels: [String: String] = [:], annotations: [String: String] = [:]) {
-            self.name = name; self.sources = sources; self.destinationNamespace = destinationNamespace
+        public init(
+            name: String, sources: [Source], destinationNamespace: String, syncRevision: String? = nil,
+            labels: [String: String] = [:], annotations: [String: String] = [:]
+        ) {
+            self.name = name
+            self.sources = sources
+            self.destinationNamespace = destinationNamespace
             self.syncRevision = syncRevision ?? sources.first?.targetRevision ?? ""
-            self.labels = labels; self.annotations = annotations
+            self.labels = labels
+            self.annotations = annotations
         }
     }
 
@@ -64,7 +71,11 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         super.init(address: address)
     }
 
-    public func setTokens(_ accepted: Set<String>) { lock.lock(); tokens = accepted; lock.unlock() }
+    public func setTokens(_ accepted: Set<String>) {
+        lock.lock()
+        tokens = accepted
+        lock.unlock()
+    }
     /// Only `paths` (each a list of keys) of `object`, nested as they were.
     static func select(_ paths: [[String]], from object: [String: Any]) -> [String: Any] {
         var out: [String: Any] = [:]
@@ -87,7 +98,11 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
     }
 
     /// A token that authenticates but has no `applications, get` permission (answers 403).
-    public func addTokenWithoutPermission(_ t: String) { lock.lock(); readOnlyNone.insert(t); lock.unlock() }
+    public func addTokenWithoutPermission(_ t: String) {
+        lock.lock()
+        readOnlyNone.insert(t)
+        lock.unlock()
+    }
 
     /// Creates or replaces an application.
     public func setApplication(_ app: Application) {
@@ -100,11 +115,14 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
 
     /// Convenience: a single-source app deploying `targetRevision` of `repoURL` at `path`.
     @discardableResult
-    public func setApplication(name: String, labels: [String: String] = [:], annotations: [String: String] = [:],
-                               repoURL: String, path: String = ".", targetRevision: String, namespace: String,
-                               project: String = "default", health: String = "Healthy", syncRevision: String? = nil) -> Application {
-        var app = Application(name: name, sources: [Source(repoURL: repoURL, path: path, targetRevision: targetRevision)],
-                              destinationNamespace: namespace, syncRevision: syncRevision, labels: labels, annotations: annotations)
+    public func setApplication(
+        name: String, labels: [String: String] = [:], annotations: [String: String] = [:],
+        repoURL: String, path: String = ".", targetRevision: String, namespace: String,
+        project: String = "default", health: String = "Healthy", syncRevision: String? = nil
+    ) -> Application {
+        var app = Application(
+            name: name, sources: [Source(repoURL: repoURL, path: path, targetRevision: targetRevision)],
+            destinationNamespace: namespace, syncRevision: syncRevision, labels: labels, annotations: annotations)
         app.project = project
         app.healthStatus = health
         setApplication(app)
@@ -112,26 +130,45 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
     }
 
     public func removeApplication(_ name: String) {
-        lock.lock(); apps[name] = nil; order.removeAll { $0 == name }; resourceVersion += 1; lock.unlock()
+        lock.lock()
+        apps[name] = nil
+        order.removeAll { $0 == name }
+        resourceVersion += 1
+        lock.unlock()
     }
 
-    public func application(_ name: String) -> Application? { lock.lock(); defer { lock.unlock() }; return apps[name] }
+    public func application(_ name: String) -> Application? {
+        lock.lock()
+        defer { lock.unlock() }
+        return apps[name]
+    }
 
     /// Edits an application in place (no-op when it does not exist).
     public func update(_ name: String, _ change: (inout Application) -> Void) {
         lock.lock()
-        if var a = apps[name] { change(&a); a.generation += 1; apps[name] = a; resourceVersion += 1 }
+        if var a = apps[name] {
+            change(&a)
+            a.generation += 1
+            apps[name] = a
+            resourceVersion += 1
+        }
         lock.unlock()
     }
 
     /// `Healthy`, `Progressing`, `Degraded`, `Suspended`, `Missing`, `Unknown`.
     public func setHealth(app: String, status: String, message: String? = nil) {
-        update(app) { $0.healthStatus = status; $0.healthMessage = message }
+        update(app) {
+            $0.healthStatus = status
+            $0.healthMessage = message
+        }
     }
 
     /// `status.sync.revision` (and `Synced`/`OutOfSync`).
     public func setSyncRevision(app: String, revision: String, status: String = "Synced") {
-        update(app) { $0.syncRevision = revision; $0.syncStatus = status }
+        update(app) {
+            $0.syncRevision = revision
+            $0.syncStatus = status
+        }
     }
 
     /// Sets `spec.source.targetRevision` (first source).
@@ -145,9 +182,13 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             let id = (a.history.last?.id ?? -1) + 1
             var src = a.sources.first ?? Source(repoURL: "", path: "", targetRevision: revision)
             src.targetRevision = revision
-            a.history.append(HistoryEntry(id: id, revision: revision, deployedAt: deployedAt,
-                                          deployStartedAt: deployedAt.addingTimeInterval(-20), source: src))
-            if a.history.count > a.revisionHistoryLimit { a.history.removeFirst(a.history.count - a.revisionHistoryLimit) }
+            a.history.append(
+                HistoryEntry(
+                    id: id, revision: revision, deployedAt: deployedAt,
+                    deployStartedAt: deployedAt.addingTimeInterval(-20), source: src))
+            if a.history.count > a.revisionHistoryLimit {
+                a.history.removeFirst(a.history.count - a.revisionHistoryLimit)
+            }
         }
     }
 
@@ -156,7 +197,8 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         appendHistory(app: app, revision: revision, deployedAt: at)
         update(app) { a in
             if !a.sources.isEmpty { a.sources[0].targetRevision = revision }
-            a.syncRevision = revision; a.syncStatus = "Synced"
+            a.syncRevision = revision
+            a.syncStatus = "Synced"
             if let health { a.healthStatus = health }
         }
     }
@@ -177,13 +219,20 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             if let t = token, readOnlyNone.contains(t) {
                 return Self.error(403, 7, "permission denied")
             }
-            guard let t = token, tokens.contains(t) else { return Self.error(401, 16, "invalid session: token signature is invalid") }
+            guard let t = token, tokens.contains(t) else {
+                return Self.error(401, 16, "invalid session: token signature is invalid")
+            }
         }
         guard parts[2] == "applications" else { return Self.error(404, 5, "Not Found") }
         guard request.method == "GET" || request.method == "HEAD" else {
-            return Self.error(403, 7, "permission denied: applications, \(request.method == "DELETE" ? "delete" : "update"), sub-resource not allowed")
+            return Self.error(
+                403, 7,
+                "permission denied: applications, \(request.method == "DELETE" ? "delete" : "update"), sub-resource not allowed"
+            )
         }
-        let projects = (request.query["projects"] ?? request.query["project"]).map { Set($0.split(separator: ",").map(String.init)) }
+        let projects = (request.query["projects"] ?? request.query["project"]).map {
+            Set($0.split(separator: ",").map(String.init))
+        }
         if parts.count == 3 {
             guard let selector = KubernetesSimulator.parseSelector(request.query["selector"] ?? "") else {
                 return Self.error(400, 3, "error parsing the selector: invalid selector")
@@ -193,7 +242,9 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
                 guard let a = apps[name] else { continue }
                 if let n = request.query["name"], !n.isEmpty, n != a.name { continue }
                 if let p = projects, !p.isEmpty, !p.contains(a.project) { continue }
-                if let repo = request.query["repo"], !repo.isEmpty, !a.sources.contains(where: { $0.repoURL == repo }) { continue }
+                if let repo = request.query["repo"], !repo.isEmpty, !a.sources.contains(where: { $0.repoURL == repo }) {
+                    continue
+                }
                 guard selector.allSatisfy({ $0(a.labels) }) else { continue }
                 items.append(appJSON(a))
             }
@@ -218,15 +269,25 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             return SimJSON.response(200, appJSON(a))
         }
         if parts.count == 5, parts[4] == "resource-tree", let a = apps[parts[3]] {
-            return SimJSON.response(200, ["nodes": [["group": "apps", "version": "v1", "kind": "Deployment",
-                                                     "namespace": a.destinationNamespace, "name": a.name,
-                                                     "health": ["status": a.healthStatus, "message": a.healthMessage ?? ""]]],
-                                          "hosts": [Any]()])
+            return SimJSON.response(
+                200,
+                [
+                    "nodes": [
+                        [
+                            "group": "apps", "version": "v1", "kind": "Deployment",
+                            "namespace": a.destinationNamespace, "name": a.name,
+                            "health": ["status": a.healthStatus, "message": a.healthMessage ?? ""],
+                        ]
+                    ],
+                    "hosts": [Any](),
+                ])
         }
         return Self.error(404, 5, "Not Found")
     }
 
-    private func ts(_ d: Date) -> String { d.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)) }
+    private func ts(_ d: Date) -> String {
+        d.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    }
 
     private func sourceJSON(_ s: Source) -> [String: Any] {
         ["repoURL": s.repoURL, "path": s.path, "targetRevision": s.targetRevision]
@@ -238,11 +299,17 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             "destination": ["server": a.destinationServer, "namespace": a.destinationNamespace],
             "syncPolicy": ["automated": ["prune": true, "selfHeal": true]],
         ]
-        if a.sources.count == 1 { spec["source"] = sourceJSON(a.sources[0]) } else { spec["sources"] = a.sources.map(sourceJSON) }
+        if a.sources.count == 1 {
+            spec["source"] = sourceJSON(a.sources[0])
+        } else {
+            spec["sources"] = a.sources.map(sourceJSON)
+        }
         var health: [String: Any] = ["status": a.healthStatus, "lastTransitionTime": ts(Date())]
         if let m = a.healthMessage { health["message"] = m }
         var sync: [String: Any] = ["status": a.syncStatus]
-        var comparedTo: [String: Any] = ["destination": ["server": a.destinationServer, "namespace": a.destinationNamespace]]
+        var comparedTo: [String: Any] = [
+            "destination": ["server": a.destinationServer, "namespace": a.destinationNamespace]
+        ]
         if a.sources.count == 1 {
             sync["revision"] = a.syncRevision
             comparedTo["source"] = sourceJSON(a.sources[0])
@@ -254,29 +321,39 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         var status: [String: Any] = [
             "health": health, "sync": sync,
             "history": a.history.map { h -> [String: Any] in
-                ["id": h.id, "revision": h.revision, "deployedAt": ts(h.deployedAt), "deployStartedAt": ts(h.deployStartedAt),
-                 "source": sourceJSON(h.source), "initiatedBy": ["automated": true]]
+                [
+                    "id": h.id, "revision": h.revision, "deployedAt": ts(h.deployedAt),
+                    "deployStartedAt": ts(h.deployStartedAt),
+                    "source": sourceJSON(h.source), "initiatedBy": ["automated": true],
+                ]
             },
             "reconciledAt": ts(Date()),
             "resourceHealthSource": "appTree",
-            "resources": [["group": "apps", "version": "v1", "kind": "Deployment", "namespace": a.destinationNamespace,
-                           "name": a.name, "status": a.syncStatus]],
+            "resources": [
+                [
+                    "group": "apps", "version": "v1", "kind": "Deployment", "namespace": a.destinationNamespace,
+                    "name": a.name, "status": a.syncStatus,
+                ]
+            ],
             "summary": ["images": ["registry.example.com/\(a.name):\(String(a.syncRevision.prefix(7)))"]],
         ]
         if let phase = a.operationPhase {
             let last = a.history.last
-            status["operationState"] = [
-                "phase": phase, "message": phase == "Succeeded" ? "successfully synced (all tasks run)" : phase,
-                "startedAt": ts(last?.deployStartedAt ?? Date()), "finishedAt": ts(last?.deployedAt ?? Date()),
-                "operation": ["sync": ["revision": a.syncRevision], "initiatedBy": ["automated": true]],
-                "syncResult": ["revision": a.syncRevision, "source": a.sources.first.map(sourceJSON) ?? [:]],
-            ] as [String: Any]
+            status["operationState"] =
+                [
+                    "phase": phase, "message": phase == "Succeeded" ? "successfully synced (all tasks run)" : phase,
+                    "startedAt": ts(last?.deployStartedAt ?? Date()), "finishedAt": ts(last?.deployedAt ?? Date()),
+                    "operation": ["sync": ["revision": a.syncRevision], "initiatedBy": ["automated": true]],
+                    "syncResult": ["revision": a.syncRevision, "source": a.sources.first.map(sourceJSON) ?? [:]],
+                ] as [String: Any]
         }
         return [
-            "metadata": ["name": a.name, "namespace": a.namespace, "labels": a.labels, "annotations": a.annotations,
-                         "resourceVersion": String(resourceVersion), "generation": a.generation,
-                         "uid": String(SimulatorCrypto.sha1Hex(Array(a.name.utf8)).prefix(8)) + "-argo",
-                         "creationTimestamp": ts(Date(timeIntervalSince1970: 1_700_000_000))],
+            "metadata": [
+                "name": a.name, "namespace": a.namespace, "labels": a.labels, "annotations": a.annotations,
+                "resourceVersion": String(resourceVersion), "generation": a.generation,
+                "uid": String(SimulatorCrypto.sha1Hex(Array(a.name.utf8)).prefix(8)) + "-argo",
+                "creationTimestamp": ts(Date(timeIntervalSince1970: 1_700_000_000)),
+            ],
             "spec": spec,
             "status": status,
         ]
@@ -289,9 +366,9 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
 
     public override func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse {
         switch action {
-        case let .status(code):
+        case .status(let code):
             return Self.error(code, code == 503 ? 14 : (code == 504 ? 4 : 13), "injected fault \(code)")
-        case let .rateLimit(status, retryAfter, _):
+        case .rateLimit(let status, let retryAfter, _):
             var r = Self.error(status, 8, "too many requests")
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r

@@ -43,7 +43,10 @@ public enum SimulatorCrypto {
     public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var s = [UInt8]()
-        for b in bytes { s.append(digits[Int(b >> 4)]); s.append(digits[Int(b & 15)]) }
+        for b in bytes {
+            s.append(digits[Int(b >> 4)])
+            s.append(digits[Int(b & 15)])
+        }
         return String(decoding: s, as: UTF8.self)
     }
 
@@ -72,11 +75,17 @@ public enum SimulatorCrypto {
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 (`RS256`) verification.
     public static func verifyRS256(publicKeyPEM: String, signingInput: [UInt8], signature: [UInt8]) -> Bool {
-        guard let key = loadKey(pem: publicKeyPEM) else { ERR_clear_error(); return false }
+        guard let key = loadKey(pem: publicKeyPEM) else {
+            ERR_clear_error()
+            return false
+        }
         defer { EVP_PKEY_free(key) }
         guard EVP_PKEY_is_a(key, "RSA") == 1, let ctx = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, EVP_sha256(), nil, key) == 1 else { ERR_clear_error(); return false }
+        guard EVP_DigestVerifyInit(ctx, nil, EVP_sha256(), nil, key) == 1 else {
+            ERR_clear_error()
+            return false
+        }
         let rc = signature.withUnsafeBufferPointer { sig in
             signingInput.withUnsafeBufferPointer { tbs in
                 EVP_DigestVerify(ctx, sig.baseAddress, sig.count, tbs.baseAddress, tbs.count)
@@ -88,11 +97,17 @@ public enum SimulatorCrypto {
 
     /// RS256 signature with a PEM private key (PKCS#1 or PKCS#8). For the demo and tests.
     public static func signRS256(privateKeyPEM: String, _ input: [UInt8]) -> [UInt8]? {
-        guard let key = loadKey(pem: privateKeyPEM) else { ERR_clear_error(); return nil }
+        guard let key = loadKey(pem: privateKeyPEM) else {
+            ERR_clear_error()
+            return nil
+        }
         defer { EVP_PKEY_free(key) }
         guard let ctx = EVP_MD_CTX_new() else { return nil }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestSignInit(ctx, nil, EVP_sha256(), nil, key) == 1 else { ERR_clear_error(); return nil }
+        guard EVP_DigestSignInit(ctx, nil, EVP_sha256(), nil, key) == 1 else {
+            ERR_clear_error()
+            return nil
+        }
         var len = 0
         let ok1 = input.withUnsafeBufferPointer { EVP_DigestSign(ctx, nil, &len, $0.baseAddress, $0.count) }
         guard ok1 == 1 else { return nil }
@@ -105,12 +120,15 @@ public enum SimulatorCrypto {
     }
 
     /// A GitHub App JWT (`iat = now-60`, `exp = now+540` by default) signed with `privateKeyPEM`.
-    public static func appJWT(privateKeyPEM: String, issuer: String, now: Date = Date(),
-                              iatOffset: Int = -60, expOffset: Int = 540) -> String? {
+    public static func appJWT(
+        privateKeyPEM: String, issuer: String, now: Date = Date(),
+        iatOffset: Int = -60, expOffset: Int = 540
+    ) -> String? {
         let t = Int(now.timeIntervalSince1970)
         let header = base64URLEncode(Array(#"{"alg":"RS256","typ":"JWT"}"#.utf8))
         let issJSON = Int(issuer) != nil ? issuer : "\"\(issuer)\""
-        let claims = base64URLEncode(Array(#"{"iat":\#(t + iatOffset),"exp":\#(t + expOffset),"iss":\#(issJSON)}"#.utf8))
+        let claims = base64URLEncode(
+            Array(#"{"iat":\#(t + iatOffset),"exp":\#(t + expOffset),"iss":\#(issJSON)}"#.utf8))
         let input = Array("\(header).\(claims)".utf8)
         guard let sig = signRS256(privateKeyPEM: privateKeyPEM, input) else { return nil }
         return "\(header).\(claims).\(base64URLEncode(sig))"
@@ -120,7 +138,9 @@ public enum SimulatorCrypto {
     public static func generateRSAKeyPair(bits: Int = 2048) -> (privatePEM: String, publicPEM: String)? {
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else { return nil }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, Int32(bits)) == 1 else { return nil }
+        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, Int32(bits)) == 1 else {
+            return nil
+        }
         var key: OpaquePointer?
         guard EVP_PKEY_generate(ctx, &key) == 1, let key else { return nil }
         defer { EVP_PKEY_free(key) }
@@ -139,7 +159,8 @@ public enum SimulatorCrypto {
         }
         // PEM_write_bio_PrivateKey_traditional writes PKCS#1 for RSA keys (what GitHub hands out).
         guard let priv = pem({ PEM_write_bio_PrivateKey_traditional($0, key, nil, nil, 0, nil, nil) }),
-              let pub = pem({ PEM_write_bio_PUBKEY($0, key) }) else { return nil }
+            let pub = pem({ PEM_write_bio_PUBKEY($0, key) })
+        else { return nil }
         return (priv, pub)
     }
 }

@@ -2,15 +2,19 @@ import Foundation
 
 /// Git and GitHub semantics. Every function here expects `lock` to be held.
 extension GitHubSimulator {
-    func makeCommit(tree: [String: [UInt8]], parents: [String], message: String, author: Person, date: Date,
-                    committer: Person? = nil) -> Commit {
+    func makeCommit(
+        tree: [String: [UInt8]], parents: [String], message: String, author: Person, date: Date,
+        committer: Person? = nil
+    ) -> Commit {
         seq += 1
         let treeSHA = GitObjects.treeSHA(tree)
         let committer = committer ?? author
-        let sha = GitObjects.commitSHA(treeSHA: treeSHA, parents: parents, author: author, committer: committer,
-                                       date: date, message: message)
-        return Commit(sha: sha, tree: tree, treeSHA: treeSHA, parents: parents, message: message, author: author,
-                      committer: committer, date: date, seq: seq)
+        let sha = GitObjects.commitSHA(
+            treeSHA: treeSHA, parents: parents, author: author, committer: committer,
+            date: date, message: message)
+        return Commit(
+            sha: sha, tree: tree, treeSHA: treeSHA, parents: parents, message: message, author: author,
+            committer: committer, date: date, seq: seq)
     }
 
     /// A branch name (`main`, `heads/main`, `refs/heads/main`), a full SHA, or a unique SHA prefix (>= 7).
@@ -70,8 +74,11 @@ extension GitHubSimulator {
     }
 
     /// `git log base..head` and the reverse, as the compare API reports them.
-    func compare(_ key: String, base: String, head: String) -> (status: String, ahead: [Commit], behindBy: Int, mergeBase: String?) {
-        let a = ancestors(key, base), b = ancestors(key, head)
+    func compare(_ key: String, base: String, head: String) -> (
+        status: String, ahead: [Commit], behindBy: Int, mergeBase: String?
+    ) {
+        let a = ancestors(key, base)
+        let b = ancestors(key, head)
         let ahead = history(key, from: head).filter { !a.contains($0.sha) }.reversed()
         let behindBy = a.subtracting(b).count
         let status: String
@@ -107,17 +114,24 @@ extension GitHubSimulator {
 
     /// `success`, `pending` or `failure` over check runs and statuses together.
     func ciState(_ key: String, _ sha: String) -> String {
-        let runs = latestRuns(key, sha), statuses = latestStatuses(key, sha)
+        let runs = latestRuns(key, sha)
+        let statuses = latestStatuses(key, sha)
         let okConclusions: Set<String> = ["success", "neutral", "skipped"]
-        if runs.contains(where: { $0.status == "completed" && !okConclusions.contains($0.conclusion ?? "") }) { return "failure" }
+        if runs.contains(where: { $0.status == "completed" && !okConclusions.contains($0.conclusion ?? "") }) {
+            return "failure"
+        }
         if statuses.contains(where: { $0.state == "error" || $0.state == "failure" }) { return "failure" }
-        if runs.contains(where: { $0.status != "completed" }) || statuses.contains(where: { $0.state == "pending" }) { return "pending" }
+        if runs.contains(where: { $0.status != "completed" }) || statuses.contains(where: { $0.state == "pending" }) {
+            return "pending"
+        }
         return "success"
     }
 
-    func addStatus(_ key: String, sha: String, context: String, state: String, description: String?, targetURL: String?) {
-        let entry = CommitStatusEntry(id: newID(), sha: sha, context: context, state: state, description: description,
-                                      targetURL: targetURL, createdAt: now)
+    func addStatus(_ key: String, sha: String, context: String, state: String, description: String?, targetURL: String?)
+    {
+        let entry = CommitStatusEntry(
+            id: newID(), sha: sha, context: context, state: state, description: description,
+            targetURL: targetURL, createdAt: now)
         repos[key]?.statuses.append(entry)
         queueStatusEvent(key, entry)
     }
@@ -157,7 +171,8 @@ extension GitHubSimulator {
             if consumeRead { repos[key]!.issues[number]!.pull!.nullReadsLeft -= 1 }
             return (nil, "unknown")
         }
-        let head = pullHeadSHA(key, issue), base = pullBaseSHA(key, issue)
+        let head = pullHeadSHA(key, issue)
+        let base = pullBaseSHA(key, issue)
         let clean = mergedTree(key, base: base, head: head) != nil
         let mergeable: Bool? = p.mergeableOverride ?? clean
         if let s = p.mergeableStateOverride { return (mergeable, s) }
@@ -172,29 +187,43 @@ extension GitHubSimulator {
     func blockReason(_ key: String, _ issue: Issue) -> String? {
         guard let p = issue.pull, let prot = repos[key]?.protection[p.baseRef] else { return nil }
         let head = pullHeadSHA(key, issue)
-        let runs = latestRuns(key, head), statuses = latestStatuses(key, head)
+        let runs = latestRuns(key, head)
+        let statuses = latestStatuses(key, head)
         for check in prot.requiredChecks {
-            let ok = runs.contains { $0.name == check && $0.status == "completed" && ["success", "neutral", "skipped"].contains($0.conclusion ?? "") }
+            let ok =
+                runs.contains {
+                    $0.name == check && $0.status == "completed"
+                        && ["success", "neutral", "skipped"].contains($0.conclusion ?? "")
+                }
                 || statuses.contains { $0.context == check && $0.state == "success" }
             if !ok { return "Required status check \"\(check)\" is expected." }
         }
         var latest: [String: String] = [:]
-        for r in p.reviews where r.state != "COMMENTED" && r.state != "PENDING" { latest[r.user.lowercased()] = r.state }
+        for r in p.reviews where r.state != "COMMENTED" && r.state != "PENDING" {
+            latest[r.user.lowercased()] = r.state
+        }
         if latest.values.contains("CHANGES_REQUESTED") { return "Changes have been requested." }
         let approvals = latest.values.filter { $0 == "APPROVED" }.count
         if approvals < prot.requiredReviews {
-            return "At least \(prot.requiredReviews) approving review\(prot.requiredReviews == 1 ? " is" : "s are") required by reviewers with write access."
+            return
+                "At least \(prot.requiredReviews) approving review\(prot.requiredReviews == 1 ? " is" : "s are") required by reviewers with write access."
         }
         return nil
     }
 
-    enum MergeOutcome { case success(String); case failure(Int, String) }
+    enum MergeOutcome {
+        case success(String)
+        case failure(Int, String)
+    }
 
-    func performMerge(_ key: String, _ number: Int, method: String, title: String?, message: String?, by user: String,
-                      expectedSHA: String? = nil, enforce: Bool = false) -> MergeOutcome {
+    func performMerge(
+        _ key: String, _ number: Int, method: String, title: String?, message: String?, by user: String,
+        expectedSHA: String? = nil, enforce: Bool = false
+    ) -> MergeOutcome {
         guard let issue = repos[key]?.issues[number], let p = issue.pull else { return .failure(404, "Not Found") }
         if p.merged || issue.state == "closed" { return .failure(405, "Pull Request is not mergeable") }
-        let head = pullHeadSHA(key, issue), base = pullBaseSHA(key, issue)
+        let head = pullHeadSHA(key, issue)
+        let base = pullBaseSHA(key, issue)
         if let expectedSHA, expectedSHA != head {
             return .failure(409, "Head branch was modified. Review and try the merge again.")
         }
@@ -207,7 +236,9 @@ extension GitHubSimulator {
                 return .failure(405, blockReason(key, issue) ?? "Pull Request is not mergeable")
             }
         }
-        guard let tree = mergedTree(key, base: base, head: head) else { return .failure(405, "Pull Request is not mergeable") }
+        guard let tree = mergedTree(key, base: base, head: head) else {
+            return .failure(405, "Pull Request is not mergeable")
+        }
         let who = Person.user(user)
         let githubCommitter = Person(name: "GitHub", email: "noreply@github.com", login: "web-flow")
         let c: Commit
@@ -216,12 +247,14 @@ extension GitHubSimulator {
             let t = title ?? "\(issue.title) (#\(number))"
             let ahead = compare(key, base: base, head: head).ahead
             let body = message ?? ahead.map { "* \($0.message)" }.joined(separator: "\n\n")
-            c = makeCommit(tree: tree, parents: [base], message: body.isEmpty ? t : "\(t)\n\n\(body)", author: who, date: now,
-                           committer: githubCommitter)
+            c = makeCommit(
+                tree: tree, parents: [base], message: body.isEmpty ? t : "\(t)\n\n\(body)", author: who, date: now,
+                committer: githubCommitter)
         default:
             let t = title ?? "Merge pull request #\(number) from \(repos[key]!.owner)/\(p.headRef)"
-            c = makeCommit(tree: tree, parents: [base, head], message: "\(t)\n\n\(message ?? issue.title)", author: who, date: now,
-                           committer: githubCommitter)
+            c = makeCommit(
+                tree: tree, parents: [base, head], message: "\(t)\n\n\(message ?? issue.title)", author: who, date: now,
+                committer: githubCommitter)
         }
         repos[key]!.commits[c.sha] = c
         repos[key]!.issues[number]!.pull!.merged = true
@@ -234,18 +267,24 @@ extension GitHubSimulator {
         repos[key]!.issues[number]!.closedAt = now
         repos[key]!.issues[number]!.closedBy = user
         repos[key]!.issues[number]!.updatedAt = now
-        mergesStore.append(MergeRecord(repo: repos[key]!.fullName, number: number, method: method, sha: c.sha, headSHA: head, mergedBy: user, at: now))
+        mergesStore.append(
+            MergeRecord(
+                repo: repos[key]!.fullName, number: number, method: method, sha: c.sha, headSHA: head, mergedBy: user,
+                at: now))
         moveBranch(repo: key, branch: p.baseRef, to: c.sha)
         queuePullEvent(key, number, action: "closed")
         return .success(c.sha)
     }
 
-    func openPull(_ key: String, head: String, base: String, title: String, body: String?, user: String, draft: Bool) -> Int {
+    func openPull(_ key: String, head: String, base: String, title: String, body: String?, user: String, draft: Bool)
+        -> Int
+    {
         let n = repos[key]!.nextNumber
         repos[key]!.nextNumber += 1
-        repos[key]!.issues[n] = Issue(number: n, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
-                                      assignees: [], createdAt: now, updatedAt: now,
-                                      pull: Pull(headRef: head, baseRef: base, draft: draft, nullReadsLeft: nullReads))
+        repos[key]!.issues[n] = Issue(
+            number: n, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
+            assignees: [], createdAt: now, updatedAt: now,
+            pull: Pull(headRef: head, baseRef: base, draft: draft, nullReadsLeft: nullReads))
         queuePullEvent(key, n, action: "opened")
         return n
     }
@@ -253,8 +292,9 @@ extension GitHubSimulator {
     func createIssueLocked(_ key: String, title: String, body: String?, user: String, labels: [String]) -> Int {
         let n = repos[key]!.nextNumber
         repos[key]!.nextNumber += 1
-        repos[key]!.issues[n] = Issue(number: n, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
-                                      assignees: [], createdAt: now, updatedAt: now)
+        repos[key]!.issues[n] = Issue(
+            number: n, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
+            assignees: [], createdAt: now, updatedAt: now)
         for l in labels { addLabel(key, n, l) }
         return n
     }

@@ -6,8 +6,14 @@ extension GitHubSimulator {
         public var name: String
         public var email: String
         public var login: String?
-        public init(name: String, email: String, login: String? = nil) { self.name = name; self.email = email; self.login = login }
-        public static func user(_ login: String) -> Person { Person(name: login, email: "\(login)@users.noreply.github.com", login: login) }
+        public init(name: String, email: String, login: String? = nil) {
+            self.name = name
+            self.email = email
+            self.login = login
+        }
+        public static func user(_ login: String) -> Person {
+            Person(name: login, email: "\(login)@users.noreply.github.com", login: login)
+        }
     }
 
     struct Commit {
@@ -26,7 +32,8 @@ extension GitHubSimulator {
         public var requiredReviews: Int
         public var requiredChecks: [String]
         public init(requiredReviews: Int = 0, requiredChecks: [String] = []) {
-            self.requiredReviews = requiredReviews; self.requiredChecks = requiredChecks
+            self.requiredReviews = requiredReviews
+            self.requiredChecks = requiredChecks
         }
     }
 
@@ -56,7 +63,7 @@ extension GitHubSimulator {
     struct Review {
         var id: Int
         var user: String
-        var state: String          // UPPERCASE
+        var state: String  // UPPERCASE
         var commitID: String
         var body: String
         var submittedAt: Date
@@ -94,7 +101,7 @@ extension GitHubSimulator {
         var title: String
         var body: String?
         var user: String
-        var state: String          // open | closed
+        var state: String  // open | closed
         var stateReason: String?
         var labels: [String]
         var assignees: [String]
@@ -136,7 +143,10 @@ extension GitHubSimulator {
         var revoked = false
     }
 
-    struct TeamMembership { var role: String; var state: String }
+    struct TeamMembership {
+        var role: String
+        var state: String
+    }
 
     // MARK: - Public snapshots for assertions
 
@@ -208,8 +218,10 @@ enum GitObjects {
         return SimulatorCrypto.sha1Hex(Array("tree \(bytes.count)\0".utf8) + bytes)
     }
 
-    static func commitSHA(treeSHA: String, parents: [String], author: GitHubSimulator.Person,
-                          committer: GitHubSimulator.Person, date: Date, message: String) -> String {
+    static func commitSHA(
+        treeSHA: String, parents: [String], author: GitHubSimulator.Person,
+        committer: GitHubSimulator.Person, date: Date, message: String
+    ) -> String {
         let t = Int(date.timeIntervalSince1970)
         var text = "tree \(treeSHA)\n"
         for p in parents { text += "parent \(p)\n" }

@@ -19,7 +19,7 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     var installationIDValue = 7_654_321
     var installationAccount = "acme"
     var tokenLifetime: TimeInterval = 3600
-    var teams: [String: [String: TeamMembership]] = [:]   // "org/team" -> user -> membership
+    var teams: [String: [String: TeamMembership]] = [:]  // "org/team" -> user -> membership
     var nullReads = 0
     var botLoginValue = "ai-operator[bot]"
     var rateLimit = (limit: 5000, remaining: 5000, reset: Date().addingTimeInterval(3600), used: 0)
@@ -38,8 +38,12 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     }
 
     public override func handle(_ request: HTTPRequest) -> HTTPResponse { ghHandle(request) }
-    public override func decorate(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse { ghDecorate(response, request) }
-    public override func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse { ghFault(action, request) }
+    public override func decorate(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {
+        ghDecorate(response, request)
+    }
+    public override func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse {
+        ghFault(action, request)
+    }
 
     // MARK: - Locking helper
 
@@ -56,7 +60,10 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     var now: Date { Date().addingTimeInterval(clockOffset) }
 
-    func newID() -> Int { nextID += 1; return nextID }
+    func newID() -> Int {
+        nextID += 1
+        return nextID
+    }
 
     // MARK: - Configuration
 
@@ -68,11 +75,16 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     /// The GitHub App: JWTs must be RS256-signed by the private half of `publicKeyPEM` (a
     /// `BEGIN PUBLIC KEY` PEM; a private key PEM also works) with `iss` = `appID` or `clientID`.
-    public func configureApp(appID: Int, clientID: String? = nil, publicKeyPEM: String,
-                             installationID: Int = 7_654_321, account: String = "acme") {
+    public func configureApp(
+        appID: Int, clientID: String? = nil, publicKeyPEM: String,
+        installationID: Int = 7_654_321, account: String = "acme"
+    ) {
         withState {
-            self.appID = appID; appClientID = clientID; appPublicKeyPEM = publicKeyPEM
-            installationIDValue = installationID; installationAccount = account
+            self.appID = appID
+            appClientID = clientID
+            appPublicKeyPEM = publicKeyPEM
+            installationIDValue = installationID
+            installationAccount = account
         }
     }
 
@@ -109,8 +121,13 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     public var rateLimitRemaining: Int { withState { rateLimit.remaining } }
 
-    public func addTeamMember(org: String, team: String, user: String, role: String = "member", state: String = "active") {
-        withState { teams["\(org.lowercased())/\(team.lowercased())", default: [:]][user.lowercased()] = TeamMembership(role: role, state: state) }
+    public func addTeamMember(
+        org: String, team: String, user: String, role: String = "member", state: String = "active"
+    ) {
+        withState {
+            teams["\(org.lowercased())/\(team.lowercased())", default: [:]][user.lowercased()] = TeamMembership(
+                role: role, state: state)
+        }
     }
 
     public func removeTeamMember(org: String, team: String, user: String) {
@@ -121,15 +138,19 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     /// Creates a repository with one initial commit on `defaultBranch` holding `files`. Returns its SHA.
     @discardableResult
-    public func createRepository(_ fullName: String, defaultBranch: String = "main", files: [String: String] = ["README.md": "# repository\n"],
-                                 message: String = "Initial commit", author: String = "octocat",
-                                 date: Date? = nil) -> String {
+    public func createRepository(
+        _ fullName: String, defaultBranch: String = "main", files: [String: String] = ["README.md": "# repository\n"],
+        message: String = "Initial commit", author: String = "octocat",
+        date: Date? = nil
+    ) -> String {
         withState {
             let parts = fullName.split(separator: "/")
             precondition(parts.count == 2, "repository names are owner/name")
             var repo = Repo(id: newID(), owner: String(parts[0]), name: String(parts[1]), defaultBranch: defaultBranch)
             let tree = files.mapValues { Array($0.utf8) }
-            let c = makeCommit(tree: tree, parents: [], message: message, author: .user(author), date: date ?? now.addingTimeInterval(-86_400 * 60))
+            let c = makeCommit(
+                tree: tree, parents: [], message: message, author: .user(author),
+                date: date ?? now.addingTimeInterval(-86_400 * 60))
             repo.commits[c.sha] = c
             repo.branches[defaultBranch] = c.sha
             repos[fullName.lowercased()] = repo
@@ -141,14 +162,17 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     /// (`nil` deletes a file). Returns the commit SHA. Open PRs whose head is `branch` get a
     /// `synchronize` webhook.
     @discardableResult
-    public func addCommit(repo: String, branch: String, files: [String: String?], message: String,
-                          author: String = "octocat", date: Date? = nil) -> String {
+    public func addCommit(
+        repo: String, branch: String, files: [String: String?], message: String,
+        author: String = "octocat", date: Date? = nil
+    ) -> String {
         withState {
             guard var r = repos[repo.lowercased()] else { preconditionFailure("no repository \(repo)") }
             let parent = r.branches[branch] ?? r.branches[r.defaultBranch]!
             var tree = r.commits[parent]!.tree
             for (path, content) in files { tree[path] = content.map { Array($0.utf8) } }
-            let c = makeCommit(tree: tree, parents: [parent], message: message, author: .user(author), date: date ?? now)
+            let c = makeCommit(
+                tree: tree, parents: [parent], message: message, author: .user(author), date: date ?? now)
             r.commits[c.sha] = c
             repos[repo.lowercased()] = r
             moveBranch(repo: repo.lowercased(), branch: branch, to: c.sha)
@@ -166,12 +190,19 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     /// Classic branch protection: direct writes refused; merges need the reviews and checks.
     public func protectBranch(repo: String, branch: String, requiredReviews: Int = 0, requiredChecks: [String] = []) {
-        withState { repos[repo.lowercased()]?.protection[branch] = BranchProtection(requiredReviews: requiredReviews, requiredChecks: requiredChecks) }
+        withState {
+            repos[repo.lowercased()]?.protection[branch] = BranchProtection(
+                requiredReviews: requiredReviews, requiredChecks: requiredChecks)
+        }
     }
 
-    public func unprotectBranch(repo: String, branch: String) { withState { repos[repo.lowercased()]?.protection[branch] = nil } }
+    public func unprotectBranch(repo: String, branch: String) {
+        withState { repos[repo.lowercased()]?.protection[branch] = nil }
+    }
 
-    public func headSHA(repo: String, branch: String) -> String? { withState { repos[repo.lowercased()]?.branches[branch] } }
+    public func headSHA(repo: String, branch: String) -> String? {
+        withState { repos[repo.lowercased()]?.branches[branch] }
+    }
 
     public func branches(repo: String) -> [String: String] { withState { repos[repo.lowercased()]?.branches ?? [:] } }
 
@@ -192,14 +223,17 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     public func file(repo: String, path: String, ref: String? = nil) -> String? {
         withState {
             let key = repo.lowercased()
-            guard let r = repos[key], let sha = resolve(key, ref ?? r.defaultBranch), let bytes = r.commits[sha]?.tree[path] else { return nil }
+            guard let r = repos[key], let sha = resolve(key, ref ?? r.defaultBranch),
+                let bytes = r.commits[sha]?.tree[path]
+            else { return nil }
             return String(decoding: bytes, as: UTF8.self)
         }
     }
 
     func info(_ c: Commit) -> CommitInfo {
-        CommitInfo(sha: c.sha, message: c.message, parents: c.parents, author: c.author, date: c.date,
-                   files: c.tree.mapValues { String(decoding: $0, as: UTF8.self) })
+        CommitInfo(
+            sha: c.sha, message: c.message, parents: c.parents, author: c.author, date: c.date,
+            files: c.tree.mapValues { String(decoding: $0, as: UTF8.self) })
     }
 
     // MARK: - CI
@@ -208,8 +242,10 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     /// `completed` webhook is sent, and a `check_suite` `completed` one once every run of the
     /// suite is completed.
     @discardableResult
-    public func setCheckRun(repo: String, sha: String, name: String, status: String = "completed",
-                            conclusion: String? = "success", summary: String? = nil) -> Int {
+    public func setCheckRun(
+        repo: String, sha: String, name: String, status: String = "completed",
+        conclusion: String? = "success", summary: String? = nil
+    ) -> Int {
         withState {
             let key = repo.lowercased()
             guard var r = repos[key] else { preconditionFailure("no repository \(repo)") }
@@ -225,9 +261,11 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
                 id = r.checkRuns[i].id
             } else {
                 id = newID()
-                r.checkRuns.append(CheckRun(id: id, suiteID: suite, sha: full, name: name, status: status,
-                                            conclusion: status == "completed" ? conclusion : nil, startedAt: now,
-                                            completedAt: status == "completed" ? now : nil, appSlug: "github-actions", summary: summary))
+                r.checkRuns.append(
+                    CheckRun(
+                        id: id, suiteID: suite, sha: full, name: name, status: status,
+                        conclusion: status == "completed" ? conclusion : nil, startedAt: now,
+                        completedAt: status == "completed" ? now : nil, appSlug: "github-actions", summary: summary))
             }
             repos[key] = r
             if status == "completed", let run = r.checkRuns.first(where: { $0.id == id }) {
@@ -240,8 +278,10 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     }
 
     /// Adds a commit status (legacy Statuses API); sends a `status` webhook.
-    public func setCommitStatus(repo: String, sha: String, context: String, state: String,
-                                description: String? = nil, targetURL: String? = nil) {
+    public func setCommitStatus(
+        repo: String, sha: String, context: String, state: String,
+        description: String? = nil, targetURL: String? = nil
+    ) {
         withState {
             let key = repo.lowercased()
             let full = resolve(key, sha) ?? sha
@@ -252,7 +292,9 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     /// CI that runs by itself: every new head of a branch starting with `branchPrefix` gets an
     /// `in_progress` check run `name`, completed with `conclusion` `delay` seconds later (with
     /// its `check_run` / `check_suite` webhooks).
-    public func setAutoCheckRun(branchPrefix: String = "rollback/", name: String = "ci", conclusion: String = "success", delay: Double = 0.5) {
+    public func setAutoCheckRun(
+        branchPrefix: String = "rollback/", name: String = "ci", conclusion: String = "success", delay: Double = 0.5
+    ) {
         // Setting a rule replaces the one for the same prefix and check name (one run per name).
         withState {
             autoChecks.removeAll { $0.prefix == branchPrefix && $0.name == name }
@@ -268,9 +310,13 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
             guard !repos[key]!.checkRuns.contains(where: { $0.sha == sha && $0.name == rule.name }) else { continue }
             let suite = repos[key]!.suiteIDs[sha] ?? newID()
             repos[key]!.suiteIDs[sha] = suite
-            repos[key]!.checkRuns.append(CheckRun(id: newID(), suiteID: suite, sha: sha, name: rule.name, status: "in_progress",
-                                                  conclusion: nil, startedAt: now, completedAt: nil, appSlug: "github-actions", summary: nil))
-            let full = r.fullName, name = rule.name, conclusion = rule.conclusion
+            repos[key]!.checkRuns.append(
+                CheckRun(
+                    id: newID(), suiteID: suite, sha: sha, name: rule.name, status: "in_progress",
+                    conclusion: nil, startedAt: now, completedAt: nil, appSlug: "github-actions", summary: nil))
+            let full = r.fullName
+            let name = rule.name
+            let conclusion = rule.conclusion
             DispatchQueue.global().asyncAfter(deadline: .now() + rule.delay) { [weak self] in
                 self?.setCheckRun(repo: full, sha: sha, name: name, status: "completed", conclusion: conclusion)
             }
@@ -281,8 +327,10 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     /// A PR opened by `user` (e.g. the human change that broke production). Returns its number.
     @discardableResult
-    public func createPullRequest(repo: String, head: String, base: String, title: String, body: String? = nil,
-                                  user: String = "octocat", labels: [String] = []) -> Int {
+    public func createPullRequest(
+        repo: String, head: String, base: String, title: String, body: String? = nil,
+        user: String = "octocat", labels: [String] = []
+    ) -> Int {
         withState {
             let key = repo.lowercased()
             let n = openPull(key, head: head, base: base, title: title, body: body, user: user, draft: false)
@@ -293,9 +341,14 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     /// Merges as a user would (no checks). Returns the new commit SHA on base.
     @discardableResult
-    public func mergePullRequest(repo: String, number: Int, method: String = "squash", by user: String = "octocat") -> String? {
+    public func mergePullRequest(repo: String, number: Int, method: String = "squash", by user: String = "octocat")
+        -> String?
+    {
         withState {
-            guard case let .success(sha) = performMerge(repo.lowercased(), number, method: method, title: nil, message: nil, by: user) else { return nil }
+            guard
+                case .success(let sha) = performMerge(
+                    repo.lowercased(), number, method: method, title: nil, message: nil, by: user)
+            else { return nil }
             return sha
         }
     }
@@ -316,12 +369,18 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
     /// A review (state `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`; any case) on
     /// `commitID` (default: the PR's current head). Sends `pull_request_review` `submitted`.
     @discardableResult
-    public func addReview(repo: String, number: Int, user: String, state: String, commitID: String? = nil, body: String = "") -> Int {
+    public func addReview(
+        repo: String, number: Int, user: String, state: String, commitID: String? = nil, body: String = ""
+    ) -> Int {
         withState {
             let key = repo.lowercased()
-            guard let issue = repos[key]?.issues[number], issue.pull != nil else { preconditionFailure("no pull request #\(number)") }
+            guard let issue = repos[key]?.issues[number], issue.pull != nil else {
+                preconditionFailure("no pull request #\(number)")
+            }
             let head = pullHeadSHA(key, issue)
-            let review = Review(id: newID(), user: user, state: state.uppercased(), commitID: commitID ?? head, body: body, submittedAt: now)
+            let review = Review(
+                id: newID(), user: user, state: state.uppercased(), commitID: commitID ?? head, body: body,
+                submittedAt: now)
             repos[key]!.issues[number]!.pull!.reviews.append(review)
             queueReviewEvent(key, number, review)
             return review.id
@@ -336,7 +395,9 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
 
     /// An issue opened by `user`. Returns its number.
     @discardableResult
-    public func createIssue(repo: String, title: String, body: String? = nil, user: String = "octocat", labels: [String] = []) -> Int {
+    public func createIssue(
+        repo: String, title: String, body: String? = nil, user: String = "octocat", labels: [String] = []
+    ) -> Int {
         withState { createIssueLocked(repo.lowercased(), title: title, body: body, user: user, labels: labels) }
     }
 
@@ -346,9 +407,10 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
             guard let r = repos[key] else { return [] }
             return r.issues.values.filter { $0.pull != nil }.sorted { $0.number < $1.number }.map { i in
                 let p = i.pull!
-                return PullRequestInfo(number: i.number, title: i.title, body: i.body, state: i.state, user: i.user,
-                                       headRef: p.headRef, baseRef: p.baseRef, headSHA: pullHeadSHA(key, i), merged: p.merged,
-                                       mergeCommitSHA: p.mergeCommitSHA, labels: i.labels, draft: p.draft)
+                return PullRequestInfo(
+                    number: i.number, title: i.title, body: i.body, state: i.state, user: i.user,
+                    headRef: p.headRef, baseRef: p.baseRef, headSHA: pullHeadSHA(key, i), merged: p.merged,
+                    mergeCommitSHA: p.mergeCommitSHA, labels: i.labels, draft: p.draft)
             }
         }
     }
@@ -358,8 +420,9 @@ public final class GitHubSimulator: SimulatedService, @unchecked Sendable {
         withState {
             guard let r = repos[repo.lowercased()] else { return [] }
             return r.issues.values.filter { includePulls || $0.pull == nil }.sorted { $0.number < $1.number }.map {
-                IssueInfo(number: $0.number, title: $0.title, body: $0.body, state: $0.state, user: $0.user,
-                          labels: $0.labels, isPullRequest: $0.pull != nil, commentCount: $0.comments.count)
+                IssueInfo(
+                    number: $0.number, title: $0.title, body: $0.body, state: $0.state, user: $0.user,
+                    labels: $0.labels, isPullRequest: $0.pull != nil, commentCount: $0.comments.count)
             }
         }
     }

@@ -18,7 +18,11 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         case error(status: Int, errorType: String, message: String)
     }
 
-    struct Series { var metric: String; var labels: [String: String]; var value: String }
+    struct Series {
+        var metric: String
+        var labels: [String: String]
+        var value: String
+    }
 
     // Safe: all mutable state is guarded by `lock`.
     private let lock = NSLock()
@@ -28,8 +32,16 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
     private var queriesSeen: [(query: String, time: String?)] = []
 
     public var mode: Mode {
-        get { lock.lock(); defer { lock.unlock() }; return modeValue }
-        set { lock.lock(); modeValue = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return modeValue
+        }
+        set {
+            lock.lock()
+            modeValue = newValue
+            lock.unlock()
+        }
     }
 
     /// `avg_over_time(up{app=<app>,revision=<revision>}[...])` answers `value`.
@@ -47,8 +59,11 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
     public func setSeries(metric: String, labels: [String: String], value: Double) {
         let v = Self.format(value)
         lock.lock()
-        if let i = series.firstIndex(where: { $0.metric == metric && $0.labels == labels }) { series[i].value = v }
-        else { series.append(Series(metric: metric, labels: labels, value: v)) }
+        if let i = series.firstIndex(where: { $0.metric == metric && $0.labels == labels }) {
+            series[i].value = v
+        } else {
+            series.append(Series(metric: metric, labels: labels, value: v))
+        }
         lock.unlock()
     }
 
@@ -59,10 +74,19 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         lock.unlock()
     }
 
-    public func clearSeries() { lock.lock(); series = []; exact = [:]; lock.unlock() }
+    public func clearSeries() {
+        lock.lock()
+        series = []
+        exact = [:]
+        lock.unlock()
+    }
 
     /// The queries received (PromQL text and the `time` parameter), oldest first.
-    public var queries: [(query: String, time: String?)] { lock.lock(); defer { lock.unlock() }; return queriesSeen }
+    public var queries: [(query: String, time: String?)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return queriesSeen
+    }
 
     static func format(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
@@ -85,19 +109,28 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
             for pair in String(decoding: request.body, as: UTF8.self).split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1)
                 let k = String(kv[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[0])
-                let v = kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+                let v =
+                    kv.count > 1
+                    ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
                 params[k] = v
             }
         }
         guard let query = params["query"], !query.isEmpty else {
-            return Self.error(400, "bad_data", "invalid parameter \"query\": unknown position: parse error: no expression found in input")
+            return Self.error(
+                400, "bad_data",
+                "invalid parameter \"query\": unknown position: parse error: no expression found in input")
         }
         let timeText = params["time"]
         var at = Date().timeIntervalSince1970
         if let t = timeText, !t.isEmpty {
-            if let d = Double(t) { at = d }
-            else if let d = Timestamp.parse(t) { at = d.timeIntervalSince1970 }
-            else { return Self.error(400, "bad_data", "invalid parameter \"time\": cannot parse \"\(t)\" to a valid timestamp") }
+            if let d = Double(t) {
+                at = d
+            } else if let d = Timestamp.parse(t) {
+                at = d.timeIntervalSince1970
+            } else {
+                return Self.error(
+                    400, "bad_data", "invalid parameter \"time\": cannot parse \"\(t)\" to a valid timestamp")
+            }
         }
         lock.lock()
         queriesSeen.append((query, timeText))
@@ -105,7 +138,7 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         let exactHit = exact[query]
         let all = series
         lock.unlock()
-        if case let .error(status, errorType, message) = mode { return Self.error(status, errorType, message) }
+        if case .error(let status, let errorType, let message) = mode { return Self.error(status, errorType, message) }
         let matched: [Series]
         if let exactHit {
             matched = exactHit
@@ -160,8 +193,9 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
 
     public override func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse {
         switch action {
-        case let .status(code): return Self.error(code, code == 503 ? "unavailable" : "internal", "injected fault \(code)")
-        case let .rateLimit(status, retryAfter, _):
+        case .status(let code):
+            return Self.error(code, code == 503 ? "unavailable" : "internal", "injected fault \(code)")
+        case .rateLimit(let status, let retryAfter, _):
             var r = Self.error(status, "unavailable", "too many requests")
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r

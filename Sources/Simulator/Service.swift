@@ -49,7 +49,10 @@ public struct FaultRule: Sendable {
     public var action: FaultAction
     public var remaining: Int?
     public init(method: String = "*", path: String, action: FaultAction, count: Int? = 1) {
-        self.method = method.uppercased(); self.path = path; self.action = action; self.remaining = count
+        self.method = method.uppercased()
+        self.path = path
+        self.action = action
+        self.remaining = count
     }
 
     func matches(method m: String, path p: String) -> Bool {
@@ -66,7 +69,9 @@ public struct FaultRule: Sendable {
         let xs = path.split(separator: "/", omittingEmptySubsequences: true)
         if let last = ps.last, last != "*", last != "**", last.hasSuffix("*"), !last.dropLast().contains("*") {
             // A plain prefix such as `/api/v1/appl*` (only when the other segments have no star).
-            if !ps.dropLast().contains(where: { $0.contains("*") }) { return path.hasPrefix(String(pattern.dropLast())) }
+            if !ps.dropLast().contains(where: { $0.contains("*") }) {
+                return path.hasPrefix(String(pattern.dropLast()))
+            }
         }
         var i = 0
         for (n, seg) in ps.enumerated() {
@@ -87,31 +92,56 @@ public final class FaultInjector: @unchecked Sendable {
     private var latency: Double = 0
 
     /// Adds a rule; rules are tried in the order they were added.
-    public func add(_ rule: FaultRule) { lock.lock(); rules.append(rule); lock.unlock() }
+    public func add(_ rule: FaultRule) {
+        lock.lock()
+        rules.append(rule)
+        lock.unlock()
+    }
 
     /// Shorthand: `count` requests matching `method` + `path` get `action`.
     public func inject(_ action: FaultAction, method: String = "*", path: String, count: Int? = 1) {
         add(FaultRule(method: method, path: path, action: action, count: count))
     }
 
-    public func clear() { lock.lock(); rules = []; lock.unlock() }
+    public func clear() {
+        lock.lock()
+        rules = []
+        lock.unlock()
+    }
 
     /// Rules not used up yet.
-    public var activeRules: [FaultRule] { lock.lock(); defer { lock.unlock() }; return rules }
+    public var activeRules: [FaultRule] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rules
+    }
 
     /// Milliseconds added to every answer (the product benchmark uses 50 ms on GitHub).
     public var latencyMilliseconds: Int {
-        get { lock.lock(); defer { lock.unlock() }; return Int(latency * 1000) }
-        set { lock.lock(); latency = Double(newValue) / 1000; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return Int(latency * 1000)
+        }
+        set {
+            lock.lock()
+            latency = Double(newValue) / 1000
+            lock.unlock()
+        }
     }
 
-    var latencySeconds: Double { lock.lock(); defer { lock.unlock() }; return latency }
+    var latencySeconds: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return latency
+    }
 
     /// The action for this request (consuming one use of the rule), if any.
     func take(method: String, path: String) -> FaultAction? {
         lock.lock()
         defer { lock.unlock() }
-        guard let i = rules.firstIndex(where: { $0.matches(method: method, path: path) && ($0.remaining ?? 1) > 0 }) else { return nil }
+        guard let i = rules.firstIndex(where: { $0.matches(method: method, path: path) && ($0.remaining ?? 1) > 0 })
+        else { return nil }
         let action = rules[i].action
         if let r = rules[i].remaining {
             if r <= 1 { rules.remove(at: i) } else { rules[i].remaining = r - 1 }
@@ -143,7 +173,10 @@ open class SimulatedService: @unchecked Sendable {
         guard server == nil else { return }
         var router = Router()
         let handler: HTTPHandler = { [weak self] request, responder in
-            guard let self else { responder.respond(.dropConnection); return }
+            guard let self else {
+                responder.respond(.dropConnection)
+                return
+            }
             self.serve(request, responder)
         }
         // A catch-all: every method, any depth. Each simulator routes by itself so that paths
@@ -155,8 +188,9 @@ open class SimulatedService: @unchecked Sendable {
                 router.add(method, "/" + (0..<depth).map { "{p\($0)}" }.joined(separator: "/"), handler)
             }
         }
-        let config = HTTPServer.Configuration(address: address, threads: 2, connectionTimeoutSeconds: 60,
-                                              connectionMemoryLimit: 256 * 1024, shutdownGraceSeconds: 1)
+        let config = HTTPServer.Configuration(
+            address: address, threads: 2, connectionTimeoutSeconds: 60,
+            connectionMemoryLimit: 256 * 1024, shutdownGraceSeconds: 1)
         let s = HTTPServer(configuration: config, router: router)
         try s.start()
         server = s
@@ -172,13 +206,25 @@ open class SimulatedService: @unchecked Sendable {
         s?.stop()
     }
 
-    public var port: Int { serviceLock.lock(); defer { serviceLock.unlock() }; return boundPort }
+    public var port: Int {
+        serviceLock.lock()
+        defer { serviceLock.unlock() }
+        return boundPort
+    }
     /// `http://127.0.0.1:<port>` (no trailing slash).
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every request received so far, oldest first.
-    public var requestLog: [LoggedRequest] { serviceLock.lock(); defer { serviceLock.unlock() }; return log }
-    public func clearRequestLog() { serviceLock.lock(); log = []; serviceLock.unlock() }
+    public var requestLog: [LoggedRequest] {
+        serviceLock.lock()
+        defer { serviceLock.unlock() }
+        return log
+    }
+    public func clearRequestLog() {
+        serviceLock.lock()
+        log = []
+        serviceLock.unlock()
+    }
 
     // MARK: - For subclasses
 
@@ -188,8 +234,8 @@ open class SimulatedService: @unchecked Sendable {
     /// The service's own answer for an injected fault.
     open func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse {
         switch action {
-        case let .status(code): return SimJSON.response(code, ["message": "injected fault \(code)"])
-        case let .rateLimit(status, retryAfter, _):
+        case .status(let code): return SimJSON.response(code, ["message": "injected fault \(code)"])
+        case .rateLimit(let status, let retryAfter, _):
             var r = SimJSON.response(status, ["message": "rate limited"])
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r
@@ -212,10 +258,10 @@ open class SimulatedService: @unchecked Sendable {
         switch faults.take(method: request.method, path: request.path) {
         case .drop?:
             response = .dropConnection
-        case let .delay(seconds)?:
+        case .delay(let seconds)?:
             delay += seconds
             response = decorate(handle(request), request)
-        case let .stall(seconds)?:
+        case .stall(let seconds)?:
             delay += seconds
             response = .dropConnection
         case let action?:
@@ -242,8 +288,9 @@ open class SimulatedService: @unchecked Sendable {
                 headers[k] = v
             }
         }
-        let entry = LoggedRequest(method: request.method, path: request.path, query: request.query,
-                                  headers: headers, body: request.body, status: status, at: Date())
+        let entry = LoggedRequest(
+            method: request.method, path: request.path, query: request.query,
+            headers: headers, body: request.body, status: status, at: Date())
         serviceLock.lock()
         log.append(entry)
         if log.count > 20_000 { log.removeFirst(log.count - 20_000) }
@@ -267,7 +314,8 @@ public enum SimJSON {
     public static func encode(_ value: Any) -> [UInt8] {
         let value = normalize(value)
         guard JSONSerialization.isValidJSONObject(value) || value is String || value is NSNumber || value is NSNull,
-              let d = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            let d = try? JSONSerialization.data(
+                withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         else { return Array("{}".utf8) }
         return Array(d)
     }

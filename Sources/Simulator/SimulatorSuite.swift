@@ -16,8 +16,10 @@ public final class SimulatorSuite: Sendable {
     public let prometheus: PrometheusSimulator
     public let slack: SlackSimulator
 
-    public init(githubToken: String = "ghp_simulator_token", argocdToken: String = "argocd-token",
-                kubernetesToken: String = "k8s-sa-token") {
+    public init(
+        githubToken: String = "ghp_simulator_token", argocdToken: String = "argocd-token",
+        kubernetesToken: String = "k8s-sa-token"
+    ) {
         github = GitHubSimulator(tokens: [githubToken])
         argocd = ArgoCDSimulator(token: argocdToken)
         kubernetes = KubernetesSimulator(token: kubernetesToken)
@@ -29,15 +31,20 @@ public final class SimulatorSuite: Sendable {
 
     /// Starts all five; on failure the ones already started are stopped again.
     public func start() throws {
-        do { for s in all { try s.start() } } catch { stop(); throw error }
+        do { for s in all { try s.start() } } catch {
+            stop()
+            throw error
+        }
     }
 
     public func stop() { for s in all { s.stop() } }
 
     /// Base URLs (`http://127.0.0.1:<port>`), keyed `github`, `argocd`, `kubernetes`, `prometheus`, `slack`.
     public var baseURLs: [String: String] {
-        ["github": github.baseURL, "argocd": argocd.baseURL, "kubernetes": kubernetes.baseURL,
-         "prometheus": prometheus.baseURL, "slack": slack.baseURL]
+        [
+            "github": github.baseURL, "argocd": argocd.baseURL, "kubernetes": kubernetes.baseURL,
+            "prometheus": prometheus.baseURL, "slack": slack.baseURL,
+        ]
     }
 
     /// A Slack incoming-webhook URL on the Slack fake.
@@ -58,7 +65,9 @@ public final class SimulatorSuite: Sendable {
     }
 
     /// The Argo CD `Application` manifest pinning `targetRevision` (comments and order as a human wrote them).
-    public static func manifest(app: String, environment: String, namespace: String, repoURL: String, revision: String) -> String {
+    public static func manifest(app: String, environment: String, namespace: String, repoURL: String, revision: String)
+        -> String
+    {
         """
         # Managed by GitOps. The operator may only change spec.source.targetRevision.
         apiVersion: argoproj.io/v1alpha1
@@ -88,64 +97,87 @@ public final class SimulatorSuite: Sendable {
     /// Deployment has 1/3 available with crash-looping pods; Prometheus has 24 h uptime
     /// `goodUptime` for the good revisions and 0.42 for the bad one.
     @discardableResult
-    public func seedRollbackScenario(app: String = "checkout", environment: String = "staging", namespace: String = "shop",
-                                     gitopsRepo: String = "acme/gitops", sourceRepo: String = "acme/checkout",
-                                     manifestPath: String = ".argocd/application.yaml", goodCommits: Int = 3,
-                                     goodUptime: Double = 0.999, degraded: Bool = true, now: Date = Date()) -> RollbackScenario {
+    public func seedRollbackScenario(
+        app: String = "checkout", environment: String = "staging", namespace: String = "shop",
+        gitopsRepo: String = "acme/gitops", sourceRepo: String = "acme/checkout",
+        manifestPath: String = ".argocd/application.yaml", goodCommits: Int = 3,
+        goodUptime: Double = 0.999, degraded: Bool = true, now: Date = Date()
+    ) -> RollbackScenario {
         let envBranch = environment == "production" ? "main" : environment
         let repoURL = "https://github.com/\(sourceRepo).git"
         let day: TimeInterval = 86_400
         let start = now.addingTimeInterval(-day * Double(goodCommits + 2))
-        github.createRepository(sourceRepo, defaultBranch: "main", files: ["README.md": "# \(app)\n", "VERSION": "0\n"],
-                                author: "dev-alice", date: start.addingTimeInterval(-day))
+        github.createRepository(
+            sourceRepo, defaultBranch: "main", files: ["README.md": "# \(app)\n", "VERSION": "0\n"],
+            author: "dev-alice", date: start.addingTimeInterval(-day))
         var good: [String] = []
         for i in 1...max(1, goodCommits) {
-            let sha = github.addCommit(repo: sourceRepo, branch: "main", files: ["VERSION": "\(i)\n"], message: "\(app): release \(i)",
-                                       author: i % 2 == 0 ? "dev-bob" : "dev-alice", date: start.addingTimeInterval(day * Double(i - 1)))
+            let sha = github.addCommit(
+                repo: sourceRepo, branch: "main", files: ["VERSION": "\(i)\n"], message: "\(app): release \(i)",
+                author: i % 2 == 0 ? "dev-bob" : "dev-alice", date: start.addingTimeInterval(day * Double(i - 1)))
             github.setCheckRun(repo: sourceRepo, sha: sha, name: "build", status: "completed", conclusion: "success")
             prometheus.setUptime(app: app, revision: sha, value: goodUptime)
             good.append(sha)
         }
-        let bad = github.addCommit(repo: sourceRepo, branch: "main", files: ["VERSION": "\(good.count + 1)\n", "src/pool.conf": "max_connections = 0\n"],
-                                   message: "\(app): tune connection pool", author: "dev-carol", date: now.addingTimeInterval(-3600))
+        let bad = github.addCommit(
+            repo: sourceRepo, branch: "main",
+            files: ["VERSION": "\(good.count + 1)\n", "src/pool.conf": "max_connections = 0\n"],
+            message: "\(app): tune connection pool", author: "dev-carol", date: now.addingTimeInterval(-3600))
         github.setCheckRun(repo: sourceRepo, sha: bad, name: "build", status: "completed", conclusion: "success")
         prometheus.setUptime(app: app, revision: bad, value: 0.42)
 
-        let first = Self.manifest(app: app, environment: environment, namespace: namespace, repoURL: repoURL, revision: good[0])
-        github.createRepository(gitopsRepo, defaultBranch: "main", files: [manifestPath: first, "README.md": "# gitops\n"],
-                                author: "platform-team", date: start.addingTimeInterval(-day))
+        let first = Self.manifest(
+            app: app, environment: environment, namespace: namespace, repoURL: repoURL, revision: good[0])
+        github.createRepository(
+            gitopsRepo, defaultBranch: "main", files: [manifestPath: first, "README.md": "# gitops\n"],
+            author: "platform-team", date: start.addingTimeInterval(-day))
         if envBranch != "main" { github.setBranch(repo: gitopsRepo, branch: envBranch, to: "main") }
         var deployedAt = start
-        argocd.setApplication(name: app, labels: ["environment": environment, "ai-operator.enabled": "true"],
-                              annotations: ["ai-operator.io/deployment": app, "ai-operator.io/manifest-repo": gitopsRepo,
-                                            "ai-operator.io/manifest-path": manifestPath], repoURL: repoURL, path: "deploy",
-                              targetRevision: good[0], namespace: namespace)
+        argocd.setApplication(
+            name: app, labels: ["environment": environment, "ai-operator.enabled": "true"],
+            annotations: [
+                "ai-operator.io/deployment": app, "ai-operator.io/manifest-repo": gitopsRepo,
+                "ai-operator.io/manifest-path": manifestPath,
+            ], repoURL: repoURL, path: "deploy",
+            targetRevision: good[0], namespace: namespace)
         for (i, sha) in (good + [bad]).enumerated() {
             if i > 0 {
-                let text = Self.manifest(app: app, environment: environment, namespace: namespace, repoURL: repoURL, revision: sha)
-                github.addCommit(repo: gitopsRepo, branch: envBranch, files: [manifestPath: text],
-                                 message: "deploy \(app) \(sha.prefix(7)) to \(environment)", author: "platform-team",
-                                 date: i == good.count ? now.addingTimeInterval(-3000) : start.addingTimeInterval(day * Double(i - 1) + 600))
+                let text = Self.manifest(
+                    app: app, environment: environment, namespace: namespace, repoURL: repoURL, revision: sha)
+                github.addCommit(
+                    repo: gitopsRepo, branch: envBranch, files: [manifestPath: text],
+                    message: "deploy \(app) \(sha.prefix(7)) to \(environment)", author: "platform-team",
+                    date: i == good.count
+                        ? now.addingTimeInterval(-3000) : start.addingTimeInterval(day * Double(i - 1) + 600))
             }
-            deployedAt = i == good.count ? now.addingTimeInterval(-2900) : start.addingTimeInterval(day * Double(i) + 700 - day)
+            deployedAt =
+                i == good.count ? now.addingTimeInterval(-2900) : start.addingTimeInterval(day * Double(i) + 700 - day)
             argocd.deploy(app: app, revision: sha, at: deployedAt)
         }
-        github.protectBranch(repo: gitopsRepo, branch: envBranch, requiredReviews: environment == "production" ? 1 : 0, requiredChecks: [])
+        github.protectBranch(
+            repo: gitopsRepo, branch: envBranch, requiredReviews: environment == "production" ? 1 : 0,
+            requiredChecks: [])
         if degraded {
-            argocd.setHealth(app: app, status: "Degraded", message: "Deployment \"\(app)\" exceeded its progress deadline")
-            kubernetes.setDeployment(namespace: namespace, name: app, desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
-                                     progressDeadlineExceeded: true)
-            kubernetes.setPods(namespace: namespace, app: app, pods: [
-                .healthy("\(app)-7d9f8b6c5d-abcde"),
-                .crashLooping("\(app)-7d9f8b6c5d-fghij", restarts: 7),
-                .crashLooping("\(app)-7d9f8b6c5d-klmno", restarts: 6),
-            ])
+            argocd.setHealth(
+                app: app, status: "Degraded", message: "Deployment \"\(app)\" exceeded its progress deadline")
+            kubernetes.setDeployment(
+                namespace: namespace, name: app, desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
+                progressDeadlineExceeded: true)
+            kubernetes.setPods(
+                namespace: namespace, app: app,
+                pods: [
+                    .healthy("\(app)-7d9f8b6c5d-abcde"),
+                    .crashLooping("\(app)-7d9f8b6c5d-fghij", restarts: 7),
+                    .crashLooping("\(app)-7d9f8b6c5d-klmno", restarts: 6),
+                ])
         } else {
             kubernetes.setDeployment(namespace: namespace, name: app, desired: 3, available: 3)
-            kubernetes.setPods(namespace: namespace, app: app, pods: (0..<3).map { .healthy("\(app)-7d9f8b6c5d-pod\($0)") })
+            kubernetes.setPods(
+                namespace: namespace, app: app, pods: (0..<3).map { .healthy("\(app)-7d9f8b6c5d-pod\($0)") })
         }
-        return RollbackScenario(app: app, environment: environment, namespace: namespace, gitopsRepo: gitopsRepo,
-                                sourceRepo: sourceRepo, envBranch: envBranch, manifestPath: manifestPath,
-                                goodRevisions: good, badRevision: bad)
+        return RollbackScenario(
+            app: app, environment: environment, namespace: namespace, gitopsRepo: gitopsRepo,
+            sourceRepo: sourceRepo, envBranch: envBranch, manifestPath: manifestPath,
+            goodRevisions: good, badRevision: bad)
     }
 }

@@ -20,8 +20,16 @@ public final class SlackSimulator: SimulatedService, @unchecked Sendable {
     }
 
     /// Messages accepted (200), oldest first.
-    public var messages: [SlackMessage] { lock.lock(); defer { lock.unlock() }; return messagesStore }
-    public func clearMessages() { lock.lock(); messagesStore = []; lock.unlock() }
+    public var messages: [SlackMessage] {
+        lock.lock()
+        defer { lock.unlock() }
+        return messagesStore
+    }
+    public func clearMessages() {
+        lock.lock()
+        messagesStore = []
+        lock.unlock()
+    }
 
     /// The next `count` posts answer 429 with `Retry-After: retryAfter`.
     public func rateLimitNext(_ count: Int = 1, retryAfter: Int = 1) {
@@ -38,7 +46,9 @@ public final class SlackSimulator: SimulatedService, @unchecked Sendable {
             return .text(404, "no_service", contentType: "text/html")
         }
         guard request.method == "POST" else { return .text(405, "invalid_method", contentType: "text/html") }
-        guard let obj = SimJSON.object(request.body) else { return .text(400, "invalid_payload", contentType: "text/html") }
+        guard let obj = SimJSON.object(request.body) else {
+            return .text(400, "invalid_payload", contentType: "text/html")
+        }
         let text = obj["text"] as? String
         if (text ?? "").isEmpty && obj["blocks"] == nil && obj["attachments"] == nil {
             return .text(400, "no_text", contentType: "text/html")
@@ -52,8 +62,9 @@ public final class SlackSimulator: SimulatedService, @unchecked Sendable {
 
     public override func faultResponse(_ action: FaultAction, _ request: HTTPRequest) -> HTTPResponse {
         switch action {
-        case let .status(code): return .text(code, code >= 500 ? "rollup_error" : "invalid_token", contentType: "text/html")
-        case let .rateLimit(status, retryAfter, _):
+        case .status(let code):
+            return .text(code, code >= 500 ? "rollup_error" : "invalid_token", contentType: "text/html")
+        case .rateLimit(let status, let retryAfter, _):
             var r = HTTPResponse.text(status, "rate_limited", contentType: "text/html")
             if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
             return r

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sends GitHub webhook deliveries the way GitHub does: `POST` of the JSON body to the
@@ -39,14 +40,33 @@ public final class WebhookSender: @unchecked Sendable {
     private let queue = DispatchQueue(label: "simulator.github.webhooks")
     /// Events sent; others are recorded as not subscribed and dropped.
     public var events: Set<String> {
-        get { cond.lock(); defer { cond.unlock() }; return eventSet }
-        set { cond.lock(); eventSet = newValue; cond.unlock() }
+        get {
+            cond.lock()
+            defer { cond.unlock() }
+            return eventSet
+        }
+        set {
+            cond.lock()
+            eventSet = newValue
+            cond.unlock()
+        }
     }
-    private var eventSet: Set<String> = ["check_suite", "check_run", "status", "pull_request", "pull_request_review", "issue_comment", "installation", "ping"]
+    private var eventSet: Set<String> = [
+        "check_suite", "check_run", "status", "pull_request", "pull_request_review", "issue_comment", "installation",
+        "ping",
+    ]
     /// Seconds to wait for the receiver (GitHub: 10).
     public var timeoutSeconds: Double {
-        get { cond.lock(); defer { cond.unlock() }; return timeout }
-        set { cond.lock(); timeout = newValue; cond.unlock() }
+        get {
+            cond.lock()
+            defer { cond.unlock() }
+            return timeout
+        }
+        set {
+            cond.lock()
+            timeout = newValue
+            cond.unlock()
+        }
     }
     private var timeout: Double = 10
     public let hookID = 41_000_001
@@ -56,27 +76,44 @@ public final class WebhookSender: @unchecked Sendable {
 
     /// Where to send, and the secret to sign with (nil: no `X-Hub-Signature-256`, like a hook without a secret).
     public func configure(url: String?, secret: String?) {
-        cond.lock(); self.url = url; self.secret = secret; cond.unlock()
+        cond.lock()
+        self.url = url
+        self.secret = secret
+        cond.unlock()
     }
 
     /// While paused, deliveries are recorded but not sent; `resume()` sends the backlog.
     public var paused: Bool {
-        get { cond.lock(); defer { cond.unlock() }; return pausedFlag }
+        get {
+            cond.lock()
+            defer { cond.unlock() }
+            return pausedFlag
+        }
         set {
             cond.lock()
             let wasPaused = pausedFlag
             pausedFlag = newValue
-            let backlog = wasPaused && !newValue ? deliveriesStore.indices.filter { !deliveriesStore[$0].sent && deliveriesStore[$0].attempts == 0 } : []
+            let backlog =
+                wasPaused && !newValue
+                ? deliveriesStore.indices.filter { !deliveriesStore[$0].sent && deliveriesStore[$0].attempts == 0 } : []
             cond.unlock()
             for i in backlog { send(index: i) }
         }
     }
 
-    public var deliveries: [Delivery] { cond.lock(); defer { cond.unlock() }; return deliveriesStore }
+    public var deliveries: [Delivery] {
+        cond.lock()
+        defer { cond.unlock() }
+        return deliveriesStore
+    }
 
     public func delivery(_ id: String) -> Delivery? { deliveries.last { $0.id == id } }
 
-    public func clear() { cond.lock(); deliveriesStore = []; cond.unlock() }
+    public func clear() {
+        cond.lock()
+        deliveriesStore = []
+        cond.unlock()
+    }
 
     /// Waits (bounded) until at least `count` deliveries have been attempted and none is in flight.
     @discardableResult
@@ -95,7 +132,10 @@ public final class WebhookSender: @unchecked Sendable {
     func emit(event: String, action: String?, payload: [String: Any]) -> String? {
         let body = SimJSON.encode(payload)
         cond.lock()
-        guard eventSet.contains(event) else { cond.unlock(); return nil }
+        guard eventSet.contains(event) else {
+            cond.unlock()
+            return nil
+        }
         let id = UUID().uuidString.lowercased()
         var headers: [(String, String)] = [
             ("Content-Type", "application/json"),
@@ -107,10 +147,13 @@ public final class WebhookSender: @unchecked Sendable {
             ("X-GitHub-Hook-Installation-Target-ID", "123456"),
         ]
         if let secret {
-            headers.append(("X-Hub-Signature-256", "sha256=" + SimulatorCrypto.hmacSHA256Hex(key: Array(secret.utf8), data: body)))
+            headers.append(
+                ("X-Hub-Signature-256", "sha256=" + SimulatorCrypto.hmacSHA256Hex(key: Array(secret.utf8), data: body)))
         }
-        deliveriesStore.append(Delivery(id: id, event: event, action: action, body: body, headers: headers,
-                                        statusCode: nil, error: nil, redelivery: false, attempts: 0))
+        deliveriesStore.append(
+            Delivery(
+                id: id, event: event, action: action, body: body, headers: headers,
+                statusCode: nil, error: nil, redelivery: false, attempts: 0))
         let index = deliveriesStore.count - 1
         let shouldSend = !pausedFlag && url != nil
         cond.unlock()
@@ -123,14 +166,23 @@ public final class WebhookSender: @unchecked Sendable {
     @discardableResult
     public func redeliver(_ id: String) -> Bool {
         cond.lock()
-        guard let old = deliveriesStore.last(where: { $0.id == id }) else { cond.unlock(); return false }
+        guard let old = deliveriesStore.last(where: { $0.id == id }) else {
+            cond.unlock()
+            return false
+        }
         var headers = old.headers
         if let secret {
             headers.removeAll { $0.0 == "X-Hub-Signature-256" }
-            headers.append(("X-Hub-Signature-256", "sha256=" + SimulatorCrypto.hmacSHA256Hex(key: Array(secret.utf8), data: old.body)))
+            headers.append(
+                (
+                    "X-Hub-Signature-256",
+                    "sha256=" + SimulatorCrypto.hmacSHA256Hex(key: Array(secret.utf8), data: old.body)
+                ))
         }
-        deliveriesStore.append(Delivery(id: id, event: old.event, action: old.action, body: old.body, headers: headers,
-                                        statusCode: nil, error: nil, redelivery: true, attempts: 0))
+        deliveriesStore.append(
+            Delivery(
+                id: id, event: old.event, action: old.action, body: old.body, headers: headers,
+                statusCode: nil, error: nil, redelivery: true, attempts: 0))
         let index = deliveriesStore.count - 1
         cond.unlock()
         send(index: index)
@@ -139,7 +191,10 @@ public final class WebhookSender: @unchecked Sendable {
 
     private func send(index: Int) {
         cond.lock()
-        guard let target = url, index < deliveriesStore.count else { cond.unlock(); return }
+        guard let target = url, index < deliveriesStore.count else {
+            cond.unlock()
+            return
+        }
         deliveriesStore[index].attempts += 1
         let d = deliveriesStore[index]
         let timeout = self.timeout
@@ -150,8 +205,8 @@ public final class WebhookSender: @unchecked Sendable {
             cond.lock()
             if index < deliveriesStore.count {
                 switch result {
-                case let .success(code): deliveriesStore[index].statusCode = code
-                case let .failure(e): deliveriesStore[index].error = e.description
+                case .success(let code): deliveriesStore[index].statusCode = code
+                case .failure(let e): deliveriesStore[index].error = e.description
                 }
             }
             inFlight -= 1
@@ -164,18 +219,25 @@ public final class WebhookSender: @unchecked Sendable {
     struct PostError: Error { let description: String }
 
     /// A tiny blocking HTTP/1.1 POST over a plain socket (runs on the sender's queue only).
-    static func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) -> Result<Int, PostError> {
-        guard url.hasPrefix("http://") else { return .failure(PostError(description: "only http:// targets are supported")) }
+    static func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) -> Result<Int, PostError>
+    {
+        guard url.hasPrefix("http://") else {
+            return .failure(PostError(description: "only http:// targets are supported"))
+        }
         let rest = url.dropFirst("http://".count)
         let hostPort = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(hostPort.count)
-        var host = String(hostPort), port = 80
+        var host = String(hostPort)
+        var port = 80
         if let c = hostPort.lastIndex(of: ":"), let p = Int(hostPort[hostPort.index(after: c)...]) {
-            host = String(hostPort[..<c]); port = p
+            host = String(hostPort[..<c])
+            port = p
         }
         if host == "localhost" { host = "127.0.0.1" }
         var addr = in_addr()
-        guard inet_pton(AF_INET, host, &addr) == 1 else { return .failure(PostError(description: "host must be an IPv4 literal or localhost")) }
+        guard inet_pton(AF_INET, host, &addr) == 1 else {
+            return .failure(PostError(description: "host must be an IPv4 literal or localhost"))
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(PostError(description: "socket failed")) }
         defer { close(fd) }
@@ -187,10 +249,15 @@ public final class WebhookSender: @unchecked Sendable {
         sa.sin_port = in_port_t(UInt16(port).bigEndian)
         sa.sin_addr = addr
         let rc = withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard rc == 0 else { return .failure(PostError(description: "connect failed: \(String(cString: strerror(errno)))")) }
-        var head = "POST \(path.isEmpty ? "/" : String(path)) HTTP/1.1\r\nHost: \(hostPort)\r\nAccept: */*\r\nConnection: close\r\n"
+        guard rc == 0 else {
+            return .failure(PostError(description: "connect failed: \(String(cString: strerror(errno)))"))
+        }
+        var head =
+            "POST \(path.isEmpty ? "/" : String(path)) HTTP/1.1\r\nHost: \(hostPort)\r\nAccept: */*\r\nConnection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         head += "Content-Length: \(body.count)\r\n\r\n"
         let bytes = Array(head.utf8) + body
@@ -205,11 +272,18 @@ public final class WebhookSender: @unchecked Sendable {
         var buf = [UInt8](repeating: 0, count: 4096)
         while !got.contains(10) && got.count < 65536 {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return .failure(PostError(description: n == 0 ? "connection closed without an answer" : "timed out waiting for the answer")) }
+            if n <= 0 {
+                return .failure(
+                    PostError(
+                        description: n == 0 ? "connection closed without an answer" : "timed out waiting for the answer"
+                    ))
+            }
             got += buf[0..<n]
         }
         let line = String(decoding: got.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
-        guard line.count >= 2, let code = Int(line[1]) else { return .failure(PostError(description: "bad status line")) }
+        guard line.count >= 2, let code = Int(line[1]) else {
+            return .failure(PostError(description: "bad status line"))
+        }
         return .success(code)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where one delivery's body lives in the body log.
@@ -119,7 +120,9 @@ public final class BodyLog: @unchecked Sendable {
                 return
             }
         }
-        let fd = activeFD, start = activeSize, bodies = pending
+        let fd = activeFD
+        let start = activeSize
+        let bodies = pending
         let segment = lock.withLock { active }
         let (result, done) = (writeResult, written)
         bodyThread.enqueue {
@@ -162,17 +165,22 @@ public final class BodyLog: @unchecked Sendable {
 
     /// The body thread's work: the bodies, written where they are (`pwritev`, no copy into one
     /// buffer), then one `fdatasync`.
-    private static func write(_ bodies: [[UInt8]], to fd: Int32, at start: Int64,
-                              segment: Int64) -> Result<Void, StorageError> {
+    private static func write(
+        _ bodies: [[UInt8]], to fd: Int32, at start: Int64,
+        segment: Int64
+    ) -> Result<Void, StorageError> {
         // Bodies stay alive (and their storage in place) until this returns.
         var chunks: [iovec] = []
         chunks.reserveCapacity(bodies.count)
         for body in bodies where !body.isEmpty {
-            body.withUnsafeBytes { chunks.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)) }
+            body.withUnsafeBytes {
+                chunks.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count))
+            }
         }
         let written: Result<Void, StorageError> = withExtendedLifetime(bodies) {
             chunks.withUnsafeMutableBufferPointer { iov in
-                var first = 0, offset = start
+                var first = 0
+                var offset = start
                 while first < iov.count {
                     // 1024: Linux's IOV_MAX (the macro does not reach Swift).
                     let n = pwritev(fd, iov.baseAddress! + first, Int32(min(iov.count - first, 1024)), off_t(offset))
@@ -251,7 +259,8 @@ public final class BodyLog: @unchecked Sendable {
                     if n < 0 && errno == EINTR { continue }
                     if n < 0 { throw Self.failure("read from segment \(location.segment)") }
                     if n == 0 {
-                        throw StorageError.invalidData("segment \(location.segment) ends before the body at \(location.offset) (\(count) bytes)")
+                        throw StorageError.invalidData(
+                            "segment \(location.segment) ends before the body at \(location.offset) (\(count) bytes)")
                     }
                     done += n
                 }
@@ -264,7 +273,9 @@ public final class BodyLog: @unchecked Sendable {
         if let fd = readFDs[segment] { return fd }
         let fd = open(Self.path(directory, segment), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            if errno == ENOENT { throw StorageError.invalidData("body segment \(segment) is missing from \(directory)") }
+            if errno == ENOENT {
+                throw StorageError.invalidData("body segment \(segment) is missing from \(directory)")
+            }
             throw Self.failure("open segment \(segment)")
         }
         readFDs[segment] = fd

@@ -26,7 +26,8 @@ final class Checkpointer: @unchecked Sendable {
 
     init(path: String, busyTimeoutMilliseconds: Int32, commitsPerCheckpoint: Int) throws {
         self.commitsPerCheckpoint = max(1, commitsPerCheckpoint)
-        db = try SQLiteDatabase(path: path, flags: [.readWrite, .noMutex], busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        db = try SQLiteDatabase(
+            path: path, flags: [.readWrite, .noMutex], busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try db.exec("PRAGMA synchronous=FULL")
     }
 

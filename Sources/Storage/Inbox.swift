@@ -5,10 +5,10 @@ public enum DeliverySource: String, Sendable, Codable { case github, argocd }
 
 /// A webhook request that passed authentication and validation, about to be stored.
 public struct IncomingDelivery: Sendable {
-    public var id: String            // X-GitHub-Delivery; for Argo CD a generated UUID string
+    public var id: String  // X-GitHub-Delivery; for Argo CD a generated UUID string
     public var source: DeliverySource
-    public var event: String         // X-GitHub-Event, or the Argo CD trigger name / "notification"
-    public var action: String?       // top-level "action" when present
+    public var event: String  // X-GitHub-Event, or the Argo CD trigger name / "notification"
+    public var action: String?  // top-level "action" when present
     public var receivedAt: Date
     public var body: [UInt8]
     public init(id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date, body: [UInt8]) {
@@ -38,10 +38,12 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var event: String
     public var action: String?
     public var receivedAt: Date
-    public var outcome: String       // "accepted", "duplicate", "rejected:<why>"
+    public var outcome: String  // "accepted", "duplicate", "rejected:<why>"
     public var processedAt: Date?
-    public init(id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date,
-                outcome: String, processedAt: Date?) {
+    public init(
+        id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date,
+        outcome: String, processedAt: Date?
+    ) {
         self.id = id
         self.source = source
         self.event = event
@@ -54,7 +56,7 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
 
 /// An accepted delivery with its body, as the engine consumes it.
 public struct StoredDelivery: Sendable {
-    public var seq: Int64            // arrival order
+    public var seq: Int64  // arrival order
     public var record: DeliveryRecord
     public var body: [UInt8]
     public init(seq: Int64, record: DeliveryRecord, body: [UInt8]) {
@@ -66,9 +68,9 @@ public struct StoredDelivery: Sendable {
 
 /// What `prune` removed.
 public struct PruneResult: Sendable, Equatable {
-    public var deliveries: Int       // processed deliveries (rows and bodies)
-    public var events: Int           // duplicate / rejected entries
-    public var segments: Int         // body log segment files no row points into any more
+    public var deliveries: Int  // processed deliveries (rows and bodies)
+    public var events: Int  // duplicate / rejected entries
+    public var segments: Int  // body log segment files no row points into any more
     public init(deliveries: Int, events: Int, segments: Int = 0) {
         self.deliveries = deliveries
         self.events = events
@@ -113,14 +115,19 @@ public final class Inbox: Sendable {
     /// `processedIf` is asked on the writer thread, inside the transaction that stores `d`: if it
     /// answers true, `d` is stored already processed (at its arrival time), for a delivery its
     /// consumer knows it has nothing to do with. It must be quick and must not touch the store.
-    public func accept(_ d: IncomingDelivery, processedIf: (@Sendable () -> Bool)? = nil,
-                       completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void) {
-        writer.submit(body: d.body, { db, place in
-            try Inbox.accept(d, bodyAt: place, processed: processedIf?() ?? false, in: db)
-        }, completion: completion)
+    public func accept(
+        _ d: IncomingDelivery, processedIf: (@Sendable () -> Bool)? = nil,
+        completion: @escaping @Sendable (Result<AcceptOutcome, StorageError>) -> Void
+    ) {
+        writer.submit(
+            body: d.body,
+            { db, place in
+                try Inbox.accept(d, bodyAt: place, processed: processedIf?() ?? false, in: db)
+            }, completion: completion)
     }
 
-    public func accept(_ d: IncomingDelivery, processedIf: (@Sendable () -> Bool)? = nil) async throws -> AcceptOutcome {
+    public func accept(_ d: IncomingDelivery, processedIf: (@Sendable () -> Bool)? = nil) async throws -> AcceptOutcome
+    {
         try await withCheckedThrowingContinuation { continuation in
             accept(d, processedIf: processedIf) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
@@ -129,8 +136,10 @@ public final class Inbox: Sendable {
     /// The work item behind `accept`: the row, with where the writer put the body. It runs without
     /// a savepoint, so it throws only before changing anything (or from the one INSERT, which
     /// SQLite undoes by itself).
-    static func accept(_ d: IncomingDelivery, bodyAt place: Result<BodyLocation, StorageError>,
-                       processed: Bool, in db: SQLiteDatabase) throws -> AcceptOutcome {
+    static func accept(
+        _ d: IncomingDelivery, bodyAt place: Result<BodyLocation, StorageError>,
+        processed: Bool, in db: SQLiteDatabase
+    ) throws -> AcceptOutcome {
         switch place {
         case .failure(let error):
             // The body has no place (the log is full): a duplicate is still answered as one.
@@ -157,8 +166,9 @@ public final class Inbox: Sendable {
         // small insert fails (store full), the statement alone is undone and the answer stands,
         // unless SQLite dropped the whole transaction, which the writer must see.
         do {
-            try Inbox.insertEvent(id: d.id, source: d.source, event: d.event, action: d.action,
-                                  receivedAt: d.receivedAt, outcome: "duplicate", in: db)
+            try Inbox.insertEvent(
+                id: d.id, source: d.source, event: d.event, action: d.action,
+                receivedAt: d.receivedAt, outcome: "duplicate", in: db)
         } catch {
             if !db.isInTransaction { throw error }
         }
@@ -168,12 +178,16 @@ public final class Inbox: Sendable {
     /// Lists a rejected request with its reason (outcome "rejected:<reason>"). Its body is never
     /// stored: there is no parameter for it. Fire-and-forget, batched with the other writes; a
     /// failure (store full, closed) is only counted in `writer.statistics`.
-    public func recordRejected(id: String?, source: DeliverySource, event: String?, action: String?,
-                               receivedAt: Date, reason: String) {
-        writer.submit({ db in
-            try Inbox.insertEvent(id: id, source: source, event: event, action: action,
-                                  receivedAt: receivedAt, outcome: "rejected:" + reason, in: db)
-        }, completion: { _ in })
+    public func recordRejected(
+        id: String?, source: DeliverySource, event: String?, action: String?,
+        receivedAt: Date, reason: String
+    ) {
+        writer.submit(
+            { db in
+                try Inbox.insertEvent(
+                    id: id, source: source, event: event, action: action,
+                    receivedAt: receivedAt, outcome: "rejected:" + reason, in: db)
+            }, completion: { _ in })
     }
 
     /// Marks deliveries processed. Call it inside a `StoreWriter` work item, so that it commits
@@ -225,8 +239,10 @@ public final class Inbox: Sendable {
     /// transaction). Returns how many rows changed, or `nil` if the condition did not hold
     /// (nothing changed then).
     @discardableResult
-    public func markPendingProcessed(source: DeliverySource, exceptEvent: String, at: Date, limit: Int,
-                                     if condition: @escaping @Sendable () -> Bool) async throws -> Int? {
+    public func markPendingProcessed(
+        source: DeliverySource, exceptEvent: String, at: Date, limit: Int,
+        if condition: @escaping @Sendable () -> Bool
+    ) async throws -> Int? {
         try await writer.perform { db in
             guard condition() else { return nil }
             return try db.run(SQL.markPendingProcessed) { st in
@@ -262,8 +278,10 @@ public final class Inbox: Sendable {
         return result
     }
 
-    static func insertEvent(id: String?, source: DeliverySource, event: String?, action: String?,
-                            receivedAt: Date, outcome: String, in db: SQLiteDatabase) throws {
+    static func insertEvent(
+        id: String?, source: DeliverySource, event: String?, action: String?,
+        receivedAt: Date, outcome: String, in db: SQLiteDatabase
+    ) throws {
         try db.run(SQL.insertEvent) { st in
             try st.bind(id, at: 1)
             try st.bind(source.rawValue, at: 2)
@@ -283,10 +301,11 @@ public final class Inbox: Sendable {
                 try st.bind(Int64(max(0, limit)), at: 1)
                 var out: [DeliveryRecord] = []
                 while try st.step() {
-                    out.append(DeliveryRecord(
-                        id: st.string(0) ?? "", source: try Inbox.source(st.string(1)), event: st.string(2) ?? "",
-                        action: st.string(3), receivedAt: dateFromMillis(st.int64(4)),
-                        outcome: st.string(5) ?? "", processedAt: st.isNull(6) ? nil : dateFromMillis(st.int64(6))))
+                    out.append(
+                        DeliveryRecord(
+                            id: st.string(0) ?? "", source: try Inbox.source(st.string(1)), event: st.string(2) ?? "",
+                            action: st.string(3), receivedAt: dateFromMillis(st.int64(4)),
+                            outcome: st.string(5) ?? "", processedAt: st.isNull(6) ? nil : dateFromMillis(st.int64(6))))
                 }
                 return out
             }
@@ -299,21 +318,27 @@ public final class Inbox: Sendable {
     /// - Parameter bodies: false reads the rows only (`body` is then empty): cheap when the
     ///   caller may not need them.
     public func pending(after: Int64 = 0, limit: Int, bodies: Bool = true) throws -> [StoredDelivery] {
-        try readPending(bodies ? SQL.pending : SQL.pendingWithoutBodies, after: after, limit: limit, bodies: bodies) { _ in }
+        try readPending(bodies ? SQL.pending : SQL.pendingWithoutBodies, after: after, limit: limit, bodies: bodies) {
+            _ in
+        }
     }
 
     /// `pending` without bodies, leaving out the deliveries from `source` whose event is not
     /// `exceptEvent`: the ones `markPendingProcessed` takes with the same arguments.
-    public func pending(after: Int64 = 0, limit: Int, leavingOut source: DeliverySource,
-                        exceptEvent: String) throws -> [StoredDelivery] {
+    public func pending(
+        after: Int64 = 0, limit: Int, leavingOut source: DeliverySource,
+        exceptEvent: String
+    ) throws -> [StoredDelivery] {
         try readPending(SQL.pendingLeavingOut, after: after, limit: limit, bodies: false) { st in
             try st.bind(source.rawValue, at: 3)
             try st.bind(exceptEvent, at: 4)
         }
     }
 
-    private func readPending(_ sql: String, after: Int64, limit: Int, bodies: Bool,
-                             bind: (SQLiteStatement) throws -> Void) throws -> [StoredDelivery] {
+    private func readPending(
+        _ sql: String, after: Int64, limit: Int, bodies: Bool,
+        bind: (SQLiteStatement) throws -> Void
+    ) throws -> [StoredDelivery] {
         try reader.withLock { db in
             try db.withStatement(sql) { st in
                 try st.bind(Int64(max(0, limit)), at: 1)
@@ -325,7 +350,8 @@ public final class Inbox: Sendable {
                         id: st.string(1) ?? "", source: try Inbox.source(st.string(2)), event: st.string(3) ?? "",
                         action: st.string(4), receivedAt: dateFromMillis(st.int64(5)),
                         outcome: "accepted", processedAt: nil)
-                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: bodies ? try body(st, from: 6) : []))
+                    out.append(
+                        StoredDelivery(seq: st.int64(0), record: record, body: bodies ? try body(st, from: 6) : []))
                 }
                 return out
             }
@@ -335,11 +361,13 @@ public final class Inbox: Sendable {
     /// Every stored delivery with its body, processed or not, oldest first (diagnostics, tests).
     public func stored(limit: Int) throws -> [StoredDelivery] {
         try reader.withLock { db in
-            try db.withStatement("""
+            try db.withStatement(
+                """
                 SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at,
                        b.body, d.body_segment, d.body_offset, d.body_length, d.processed_at
                 FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq ORDER BY d.seq LIMIT ?1
-                """) { st in
+                """
+            ) { st in
                 try st.bind(Int64(max(0, limit)), at: 1)
                 var out: [StoredDelivery] = []
                 while try st.step() {
@@ -357,10 +385,12 @@ public final class Inbox: Sendable {
     /// One stored body (for a row read with `pending(limit:bodies: false)`).
     public func body(seq: Int64) throws -> [UInt8]? {
         try reader.withLock { db in
-            try db.withStatement("""
+            try db.withStatement(
+                """
                 SELECT b.body, d.body_segment, d.body_offset, d.body_length
                 FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq WHERE d.seq = ?1
-                """) { st in
+                """
+            ) { st in
                 try st.bind(seq, at: 1)
                 return try st.step() ? try body(st, from: 0) : nil
             }
@@ -371,8 +401,10 @@ public final class Inbox: Sendable {
     /// else the `delivery_bodies` blob (column `column`) of a row stored before the log existed.
     private func body(_ st: SQLiteStatement, from column: Int32) throws -> [UInt8] {
         if st.isNull(column + 1) { return st.blob(column) ?? [] }
-        return try writer.bodies.read(BodyLocation(segment: st.int64(column + 1), offset: st.int64(column + 2),
-                                                   length: st.int64(column + 3)))
+        return try writer.bodies.read(
+            BodyLocation(
+                segment: st.int64(column + 1), offset: st.int64(column + 2),
+                length: st.int64(column + 3)))
     }
 
     private static func source(_ raw: String?) throws -> DeliverySource {
@@ -397,7 +429,8 @@ public final class Inbox: Sendable {
             UPDATE deliveries SET processed_at = ?1 WHERE seq IN
                 (SELECT seq FROM deliveries WHERE processed_at IS NULL AND source = ?2 AND event <> ?3 ORDER BY seq LIMIT ?4)
             """
-        static let markProcessedRow = "UPDATE deliveries SET processed_at = ?2 WHERE seq = ?1 AND id = ?3 AND processed_at IS NULL"
+        static let markProcessedRow =
+            "UPDATE deliveries SET processed_at = ?2 WHERE seq = ?1 AND id = ?3 AND processed_at IS NULL"
         static let pruneBodies = """
             DELETE FROM delivery_bodies WHERE seq IN
                 (SELECT seq FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL)

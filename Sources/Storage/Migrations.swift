@@ -18,73 +18,79 @@ public struct Migration: Sendable {
 /// new versions; never edit a version that has shipped.
 public enum Schema {
     public static let migrations: [Migration] = [
-        Migration(version: 1, name: "inbox", sql: """
-            -- Accepted webhook deliveries, one row per distinct delivery id, with the body.
-            CREATE TABLE deliveries (
-                seq          INTEGER PRIMARY KEY,          -- arrival order (rowid)
-                id           TEXT    NOT NULL UNIQUE,      -- X-GitHub-Delivery / generated UUID: the dedup key
-                source       TEXT    NOT NULL,             -- 'github' | 'argocd'
-                event        TEXT    NOT NULL,
-                action       TEXT,
-                received_at  INTEGER NOT NULL,             -- unix milliseconds
-                processed_at INTEGER                       -- unix milliseconds; NULL = pending
-            );
-            CREATE INDEX deliveries_pending  ON deliveries(seq) WHERE processed_at IS NULL;
-            CREATE INDEX deliveries_received ON deliveries(received_at);
+        Migration(
+            version: 1, name: "inbox",
+            sql: """
+                -- Accepted webhook deliveries, one row per distinct delivery id, with the body.
+                CREATE TABLE deliveries (
+                    seq          INTEGER PRIMARY KEY,          -- arrival order (rowid)
+                    id           TEXT    NOT NULL UNIQUE,      -- X-GitHub-Delivery / generated UUID: the dedup key
+                    source       TEXT    NOT NULL,             -- 'github' | 'argocd'
+                    event        TEXT    NOT NULL,
+                    action       TEXT,
+                    received_at  INTEGER NOT NULL,             -- unix milliseconds
+                    processed_at INTEGER                       -- unix milliseconds; NULL = pending
+                );
+                CREATE INDEX deliveries_pending  ON deliveries(seq) WHERE processed_at IS NULL;
+                CREATE INDEX deliveries_received ON deliveries(received_at);
 
-            -- The bodies, apart: marking a delivery processed rewrites its small row only, never
-            -- the body's overflow pages (SQLite rewrites a whole record on UPDATE).
-            CREATE TABLE delivery_bodies (
-                seq  INTEGER PRIMARY KEY,                  -- deliveries.seq
-                body BLOB    NOT NULL
-            );
+                -- The bodies, apart: marking a delivery processed rewrites its small row only, never
+                -- the body's overflow pages (SQLite rewrites a whole record on UPDATE).
+                CREATE TABLE delivery_bodies (
+                    seq  INTEGER PRIMARY KEY,                  -- deliveries.seq
+                    body BLOB    NOT NULL
+                );
 
-            -- Requests that did not add a delivery: duplicates and rejections. Never a body.
-            CREATE TABLE delivery_events (
-                seq          INTEGER PRIMARY KEY,
-                delivery_id  TEXT,                         -- NULL when the request had no usable id
-                source       TEXT    NOT NULL,
-                event        TEXT,
-                action       TEXT,
-                received_at  INTEGER NOT NULL,
-                outcome      TEXT    NOT NULL              -- 'duplicate' | 'rejected:<why>'
-            );
-            CREATE INDEX delivery_events_received ON delivery_events(received_at);
-            """),
-        Migration(version: 2, name: "engine", sql: """
-            -- One row per monitored application: what the engine knows of it and its state
-            -- machine (JSON), written after every applied step, before its side effects run.
-            CREATE TABLE apps (
-                name         TEXT    PRIMARY KEY,
-                app_json     BLOB    NOT NULL,
-                machine_json BLOB    NOT NULL,
-                updated_at   INTEGER NOT NULL              -- unix milliseconds
-            );
-            -- Every attempt, open or finished (finished ones are kept for the API and pruned
-            -- after 7 days).
-            CREATE TABLE attempts (
-                correlation_id TEXT    PRIMARY KEY,
-                app            TEXT    NOT NULL,
-                state          TEXT    NOT NULL,
-                created_at     INTEGER NOT NULL,
-                ended_at       INTEGER,
-                attempt_json   BLOB    NOT NULL
-            );
-            CREATE INDEX attempts_app ON attempts(app, created_at);
-            -- Small shared values (the quota ledger).
-            CREATE TABLE engine_meta (
-                key   TEXT PRIMARY KEY,
-                value BLOB NOT NULL
-            );
-            """),
-        Migration(version: 3, name: "body-log", sql: """
-            -- Bodies accepted from here on live in the body log (segment files in bodies/ next to
-            -- the database, written and fsynced before the row commits); the row says where.
-            -- Rows from before keep their body in delivery_bodies (body_segment NULL).
-            ALTER TABLE deliveries ADD COLUMN body_segment INTEGER;
-            ALTER TABLE deliveries ADD COLUMN body_offset  INTEGER;
-            ALTER TABLE deliveries ADD COLUMN body_length  INTEGER;
-            """),
+                -- Requests that did not add a delivery: duplicates and rejections. Never a body.
+                CREATE TABLE delivery_events (
+                    seq          INTEGER PRIMARY KEY,
+                    delivery_id  TEXT,                         -- NULL when the request had no usable id
+                    source       TEXT    NOT NULL,
+                    event        TEXT,
+                    action       TEXT,
+                    received_at  INTEGER NOT NULL,
+                    outcome      TEXT    NOT NULL              -- 'duplicate' | 'rejected:<why>'
+                );
+                CREATE INDEX delivery_events_received ON delivery_events(received_at);
+                """),
+        Migration(
+            version: 2, name: "engine",
+            sql: """
+                -- One row per monitored application: what the engine knows of it and its state
+                -- machine (JSON), written after every applied step, before its side effects run.
+                CREATE TABLE apps (
+                    name         TEXT    PRIMARY KEY,
+                    app_json     BLOB    NOT NULL,
+                    machine_json BLOB    NOT NULL,
+                    updated_at   INTEGER NOT NULL              -- unix milliseconds
+                );
+                -- Every attempt, open or finished (finished ones are kept for the API and pruned
+                -- after 7 days).
+                CREATE TABLE attempts (
+                    correlation_id TEXT    PRIMARY KEY,
+                    app            TEXT    NOT NULL,
+                    state          TEXT    NOT NULL,
+                    created_at     INTEGER NOT NULL,
+                    ended_at       INTEGER,
+                    attempt_json   BLOB    NOT NULL
+                );
+                CREATE INDEX attempts_app ON attempts(app, created_at);
+                -- Small shared values (the quota ledger).
+                CREATE TABLE engine_meta (
+                    key   TEXT PRIMARY KEY,
+                    value BLOB NOT NULL
+                );
+                """),
+        Migration(
+            version: 3, name: "body-log",
+            sql: """
+                -- Bodies accepted from here on live in the body log (segment files in bodies/ next to
+                -- the database, written and fsynced before the row commits); the row says where.
+                -- Rows from before keep their body in delivery_bodies (body_segment NULL).
+                ALTER TABLE deliveries ADD COLUMN body_segment INTEGER;
+                ALTER TABLE deliveries ADD COLUMN body_offset  INTEGER;
+                ALTER TABLE deliveries ADD COLUMN body_length  INTEGER;
+                """),
     ]
 }
 
@@ -102,7 +108,8 @@ extension SQLiteDatabase {
         for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > start {
             try exec("BEGIN IMMEDIATE")
             do {
-                try exec("""
+                try exec(
+                    """
                     CREATE TABLE IF NOT EXISTS schema_migrations (
                         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
                     """)

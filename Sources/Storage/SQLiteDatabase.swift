@@ -29,8 +29,10 @@ public final class SQLiteDatabase {
     private var cache: [String: SQLiteStatement] = [:]
 
     /// Opens (and with `.create`, creates) the database at `path`, with a busy timeout.
-    public init(path: String, flags: OpenFlags = [.readWrite, .create, .noMutex],
-                busyTimeoutMilliseconds: Int32 = 5_000) throws {
+    public init(
+        path: String, flags: OpenFlags = [.readWrite, .create, .noMutex],
+        busyTimeoutMilliseconds: Int32 = 5_000
+    ) throws {
         self.path = path
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags.rawValue, nil)
@@ -59,8 +61,9 @@ public final class SQLiteDatabase {
 
     func requireHandle(_ operation: String) throws -> OpaquePointer {
         guard let handle else {
-            throw StorageError.sqlite(code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE,
-                                      message: "connection is closed", operation: operation)
+            throw StorageError.sqlite(
+                code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE,
+                message: "connection is closed", operation: operation)
         }
         return handle
     }
@@ -68,10 +71,12 @@ public final class SQLiteDatabase {
     /// The error for the last failed call on this connection.
     func error(_ rc: Int32, _ operation: String) -> StorageError {
         guard let handle else {
-            return .sqlite(code: rc & 0xff, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)), operation: operation)
+            return .sqlite(
+                code: rc & 0xff, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)), operation: operation)
         }
-        return .sqlite(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(handle),
-                       message: String(cString: sqlite3_errmsg(handle)), operation: operation)
+        return .sqlite(
+            code: rc & 0xff, extendedCode: sqlite3_extended_errcode(handle),
+            message: String(cString: sqlite3_errmsg(handle)), operation: operation)
     }
 
     /// Runs one or more SQL statements without results (schema, pragmas, BEGIN/COMMIT).
@@ -179,9 +184,10 @@ public final class SQLiteDatabase {
     public func configureForWriting(maxPageCount: Int64? = nil) throws {
         let mode = try scalarString("PRAGMA journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
-            throw StorageError.sqlite(code: SQLITE_ERROR, extendedCode: SQLITE_ERROR,
-                                      message: "could not enable WAL (journal_mode is \(mode ?? "unknown"))",
-                                      operation: "PRAGMA journal_mode=WAL")
+            throw StorageError.sqlite(
+                code: SQLITE_ERROR, extendedCode: SQLITE_ERROR,
+                message: "could not enable WAL (journal_mode is \(mode ?? "unknown"))",
+                operation: "PRAGMA journal_mode=WAL")
         }
         try exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;")
         if let maxPageCount { try setMaxPageCount(maxPageCount) }
@@ -224,8 +230,9 @@ public final class SQLiteStatement {
 
     private func live() throws -> OpaquePointer {
         guard let handle else {
-            throw StorageError.sqlite(code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE,
-                                      message: "statement is finalized", operation: SQLiteDatabase.describe(sql))
+            throw StorageError.sqlite(
+                code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE,
+                message: "statement is finalized", operation: SQLiteDatabase.describe(sql))
         }
         return handle
     }
@@ -236,10 +243,12 @@ public final class SQLiteStatement {
 
     private func failure(_ rc: Int32, _ what: String) -> StorageError {
         guard let handle, let db = sqlite3_db_handle(handle) else {
-            return .sqlite(code: rc & 0xff, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)), operation: what)
+            return .sqlite(
+                code: rc & 0xff, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)), operation: what)
         }
-        return .sqlite(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(db),
-                       message: String(cString: sqlite3_errmsg(db)), operation: what + " " + SQLiteDatabase.describe(sql))
+        return .sqlite(
+            code: rc & 0xff, extendedCode: sqlite3_extended_errcode(db),
+            message: String(cString: sqlite3_errmsg(db)), operation: what + " " + SQLiteDatabase.describe(sql))
     }
 
     // MARK: bind
@@ -277,7 +286,8 @@ public final class SQLiteStatement {
         guard let value else { return try check(sqlite3_bind_null(h, index), "bind") }
         let rc = value.withUnsafeBytes { raw in
             // A zero-length blob still needs a non-NULL pointer, or SQLite stores NULL.
-            sqlite3_bind_blob(h, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), sqliteTransient)
+            sqlite3_bind_blob(
+                h, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), sqliteTransient)
         }
         try check(rc, "bind")
     }

@@ -40,17 +40,17 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .sqlite(code, ext, message, operation):
+        case .sqlite(let code, let ext, let message, let operation):
             return "sqlite error \(code) (extended \(ext)): \(message) [during \(operation)]"
         case .closed:
             return "store is closed"
-        case let .workFailed(error):
+        case .workFailed(let error):
             return "work item failed: \(error)"
-        case let .invalidData(what):
+        case .invalidData(let what):
             return "invalid stored data: \(what)"
-        case let .io(what):
+        case .io(let what):
             return "storage I/O error: \(what)"
-        case let .full(what):
+        case .full(let what):
             return "storage is full: \(what)"
         }
     }

@@ -26,10 +26,12 @@ public struct StoreOptions: Sendable {
     /// bodies in the body log a commit adds a few pages to the WAL, so 256 keep it to a few MB.
     public var commitsPerCheckpoint: Int
 
-    public init(busyTimeoutMilliseconds: Int32 = 5_000, maxPageCount: Int64? = nil,
-                maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations,
-                backgroundCheckpoints: Bool = true, maxBodyBytes: Int64? = nil,
-                bodySegmentBytes: Int64 = 64 << 20, commitsPerCheckpoint: Int = 256) {
+    public init(
+        busyTimeoutMilliseconds: Int32 = 5_000, maxPageCount: Int64? = nil,
+        maxBatchSize: Int = 4_096, migrations: [Migration] = Schema.migrations,
+        backgroundCheckpoints: Bool = true, maxBodyBytes: Int64? = nil,
+        bodySegmentBytes: Int64 = 64 << 20, commitsPerCheckpoint: Int = 256
+    ) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maxPageCount = maxPageCount
         self.maxBatchSize = max(1, maxBatchSize)
@@ -99,19 +101,22 @@ public final class StoreWriter: Sendable {
     /// call it at startup.
     public init(path: String, options: StoreOptions = StoreOptions()) throws {
         self.path = path
-        bodies = try BodyLog(directory: ((path as NSString).deletingLastPathComponent as NSString)
-                                .appendingPathComponent(BodyLog.directoryName),
-                             segmentBytes: options.bodySegmentBytes, capacity: options.maxBodyBytes)
-        let db = try SQLiteDatabase(path: path, flags: [.readWrite, .create, .noMutex],
-                                    busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        bodies = try BodyLog(
+            directory: ((path as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent(BodyLog.directoryName),
+            segmentBytes: options.bodySegmentBytes, capacity: options.maxBodyBytes)
+        let db = try SQLiteDatabase(
+            path: path, flags: [.readWrite, .create, .noMutex],
+            busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         try db.configureForWriting(maxPageCount: options.maxPageCount)
         try db.migrate(options.migrations)
         var checkpointer: Checkpointer?
         if options.backgroundCheckpoints {
             // Safety net only: the writer checkpoints by itself if the WAL passes 64 MB.
             try db.exec("PRAGMA wal_autocheckpoint=16384")
-            checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds,
-                                            commitsPerCheckpoint: options.commitsPerCheckpoint)
+            checkpointer = try Checkpointer(
+                path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds,
+                commitsPerCheckpoint: options.commitsPerCheckpoint)
             checkpointer?.start()
         }
         core = WriterCore(db: db, bodies: bodies, maxBatchSize: options.maxBatchSize, checkpointer: checkpointer)
@@ -123,8 +128,10 @@ public final class StoreWriter: Sendable {
     /// Queues `work`; `completion` is called once, on the completion thread, after the transaction
     /// holding it committed (`.success`) or failed (`.failure`). After `close()` the completion is
     /// called at once, on the calling thread, with `.failure(.closed)`.
-    public func submit<T: Sendable>(_ work: @escaping @Sendable (SQLiteDatabase) throws -> T,
-                                    completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
+    public func submit<T: Sendable>(
+        _ work: @escaping @Sendable (SQLiteDatabase) throws -> T,
+        completion: @escaping @Sendable (Result<T, StorageError>) -> Void
+    ) {
         enqueue(body: nil, savepoint: true, { db, _ in try work(db) }, completion: completion)
     }
 
@@ -137,17 +144,23 @@ public final class StoreWriter: Sendable {
     ///
     /// No savepoint is taken around this work (it is the hot path of every webhook): it must throw
     /// only before its first change, or from the one statement whose failure SQLite undoes by itself.
-    public func submit<T: Sendable>(body: [UInt8],
-                                    _ work: @escaping @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>) throws -> T,
-                                    completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
-        enqueue(body: body, savepoint: false, { db, reservation in
-            try work(db, reservation ?? .failure(.invalidData("no place was reserved for the body")))
-        }, completion: completion)
+    public func submit<T: Sendable>(
+        body: [UInt8],
+        _ work: @escaping @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>) throws -> T,
+        completion: @escaping @Sendable (Result<T, StorageError>) -> Void
+    ) {
+        enqueue(
+            body: body, savepoint: false,
+            { db, reservation in
+                try work(db, reservation ?? .failure(.invalidData("no place was reserved for the body")))
+            }, completion: completion)
     }
 
-    private func enqueue<T: Sendable>(body: [UInt8]?, savepoint: Bool,
-                                      _ work: @escaping @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>?) throws -> T,
-                                      completion: @escaping @Sendable (Result<T, StorageError>) -> Void) {
+    private func enqueue<T: Sendable>(
+        body: [UInt8]?, savepoint: Bool,
+        _ work: @escaping @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>?) throws -> T,
+        completion: @escaping @Sendable (Result<T, StorageError>) -> Void
+    ) {
         let job = Job(
             body: body,
             savepoint: savepoint,
@@ -217,7 +230,8 @@ private struct Job: Sendable {
     /// Runs the work (inside a savepoint, on the writer thread), with the place reserved for its
     /// body. On success it returns the function to call after the transaction ended (with the
     /// COMMIT error, if any).
-    let run: @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>?) -> Result<(StorageError?) -> Void, StorageError>
+    let run:
+        @Sendable (SQLiteDatabase, Result<BodyLocation, StorageError>?) -> Result<(StorageError?) -> Void, StorageError>
     /// Reports a failure of this item.
     let fail: @Sendable (StorageError) -> Void
 }
@@ -313,7 +327,7 @@ private final class WriterCore: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && state == .running { condition.wait() }
-            if queue.isEmpty {   // closing, and everything queued is done
+            if queue.isEmpty {  // closing, and everything queued is done
                 condition.unlock()
                 break
             }
@@ -423,7 +437,7 @@ private final class WriterCore: @unchecked Sendable {
             }
             break attempt
         }
-        if writing { _ = try? bodies.finishWrite() }   // the batch ended before its commit
+        if writing { _ = try? bodies.finishWrite() }  // the batch ended before its commit
 
         condition.lock()
         stats.batches += 1

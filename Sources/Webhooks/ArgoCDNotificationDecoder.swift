@@ -43,7 +43,7 @@ public enum ArgoCDNotificationDecoder {
         } catch let error as ArgoCDNotificationError {
             return .failure(error)
         } catch {
-            return .failure(.notAnObject)   // unreachable after JSONScan; fail closed anyway
+            return .failure(.notAnObject)  // unreachable after JSONScan; fail closed anyway
         }
     }
 
@@ -60,8 +60,9 @@ public enum ArgoCDNotificationDecoder {
             guard c.contains(.app) else { throw ArgoCDNotificationError.missingApp }
             guard let app = try? c.decode(String.self, forKey: .app) else { throw ArgoCDNotificationError.appNotString }
             func optional(_ key: Key) -> String? { (try? c.decodeIfPresent(String.self, forKey: key)) ?? nil }
-            notification = ArgoCDNotification(app: app, trigger: optional(.trigger), health: optional(.health),
-                                              revision: optional(.revision))
+            notification = ArgoCDNotification(
+                app: app, trigger: optional(.trigger), health: optional(.health),
+                revision: optional(.revision))
         }
     }
 }

@@ -51,59 +51,77 @@ public enum GitHubEventDecoder {
                 let action = try actionOf(data)
                 guard action == "completed" else { return ignored(event, action) }
                 let p = try JSONDecoder().decode(CheckSuitePayload.self, from: data)
-                return .signal(.checkCompleted(.init(
-                    kind: .suite, repository: p.repository.full_name, headSHA: p.check_suite.head_sha,
-                    headBranch: p.check_suite.head_branch, name: nil,
-                    conclusion: checkConclusion(p.check_suite.conclusion),
-                    pullRequests: (p.check_suite.pull_requests ?? []).map(\.number))))
+                return .signal(
+                    .checkCompleted(
+                        .init(
+                            kind: .suite, repository: p.repository.full_name, headSHA: p.check_suite.head_sha,
+                            headBranch: p.check_suite.head_branch, name: nil,
+                            conclusion: checkConclusion(p.check_suite.conclusion),
+                            pullRequests: (p.check_suite.pull_requests ?? []).map(\.number))))
             case "check_run":
                 let action = try actionOf(data)
                 guard action == "completed" else { return ignored(event, action) }
                 let p = try JSONDecoder().decode(CheckRunPayload.self, from: data)
-                return .signal(.checkCompleted(.init(
-                    kind: .run, repository: p.repository.full_name, headSHA: p.check_run.head_sha,
-                    headBranch: p.check_run.check_suite?.head_branch, name: p.check_run.name,
-                    conclusion: checkConclusion(p.check_run.conclusion),
-                    pullRequests: (p.check_run.pull_requests ?? []).map(\.number))))
+                return .signal(
+                    .checkCompleted(
+                        .init(
+                            kind: .run, repository: p.repository.full_name, headSHA: p.check_run.head_sha,
+                            headBranch: p.check_run.check_suite?.head_branch, name: p.check_run.name,
+                            conclusion: checkConclusion(p.check_run.conclusion),
+                            pullRequests: (p.check_run.pull_requests ?? []).map(\.number))))
             case "status":
                 let p = try JSONDecoder().decode(StatusPayload.self, from: data)
                 guard let repository = p.repository?.full_name ?? p.name else {
                     return .malformed(reason: "missing field repository.full_name")
                 }
-                return .signal(.commitStatus(.init(repository: repository, sha: p.sha, context: p.context,
-                                                   state: statusState(p.state))))
+                return .signal(
+                    .commitStatus(
+                        .init(
+                            repository: repository, sha: p.sha, context: p.context,
+                            state: statusState(p.state))))
             case "pull_request":
                 let action = try actionOf(data)
                 let p = try JSONDecoder().decode(PullRequestPayload.self, from: data)
                 let mapped = GitHubSignal.PullRequestChange.Action(rawValue: action) ?? .other
-                return .signal(.pullRequest(.init(
-                    repository: p.repository.full_name, number: p.number ?? p.pull_request.number,
-                    action: mapped,
-                    merged: p.pull_request.merged ?? false, headRef: p.pull_request.head.ref,
-                    headSHA: p.pull_request.head.sha, baseRef: p.pull_request.base.ref, sender: p.sender.login)))
+                return .signal(
+                    .pullRequest(
+                        .init(
+                            repository: p.repository.full_name, number: p.number ?? p.pull_request.number,
+                            action: mapped,
+                            merged: p.pull_request.merged ?? false, headRef: p.pull_request.head.ref,
+                            headSHA: p.pull_request.head.sha, baseRef: p.pull_request.base.ref, sender: p.sender.login))
+                )
             case "pull_request_review":
                 let action = try actionOf(data)
                 guard action == "submitted" || action == "dismissed" else { return ignored(event, action) }
                 let p = try JSONDecoder().decode(ReviewPayload.self, from: data)
                 let state = action == "dismissed" ? .dismissed : reviewState(p.review.state)
-                return .signal(.review(.init(repository: p.repository.full_name, pullNumber: p.pull_request.number,
-                                             state: state, reviewer: p.review.user.login,
-                                             commitID: p.review.commit_id)))
+                return .signal(
+                    .review(
+                        .init(
+                            repository: p.repository.full_name, pullNumber: p.pull_request.number,
+                            state: state, reviewer: p.review.user.login,
+                            commitID: p.review.commit_id)))
             case "issue_comment":
                 let action = try actionOf(data)
                 guard action == "created" else { return ignored(event, action) }
                 let p = try JSONDecoder().decode(IssueCommentPayload.self, from: data)
                 let user = p.comment.user
-                return .signal(.comment(.init(
-                    repository: p.repository.full_name, issueNumber: p.issue.number,
-                    isPullRequest: p.issue.pull_request != nil, commentID: p.comment.id, author: user.login,
-                    authorIsBot: user.type?.lowercased() == "bot" || user.login.hasSuffix("[bot]"),
-                    body: p.comment.body ?? "")))
+                return .signal(
+                    .comment(
+                        .init(
+                            repository: p.repository.full_name, issueNumber: p.issue.number,
+                            isPullRequest: p.issue.pull_request != nil, commentID: p.comment.id, author: user.login,
+                            authorIsBot: user.type?.lowercased() == "bot" || user.login.hasSuffix("[bot]"),
+                            body: p.comment.body ?? "")))
             case "installation":
                 let action = try actionOf(data)
                 let p = try JSONDecoder().decode(InstallationPayload.self, from: data)
-                return .signal(.installation(.init(action: action, installationID: p.installation.id,
-                                                   account: p.installation.account?.login)))
+                return .signal(
+                    .installation(
+                        .init(
+                            action: action, installationID: p.installation.id,
+                            account: p.installation.account?.login)))
             default:
                 return .ignored(reason: "event '\(short(event))' is not handled")
             }
@@ -150,7 +168,9 @@ public enum GitHubEventDecoder {
             if keys.isEmpty { return "top level" }
             var out = ""
             for key in keys {
-                if let index = key.intValue { out += "[\(index)]" } else {
+                if let index = key.intValue {
+                    out += "[\(index)]"
+                } else {
                     if !out.isEmpty { out += "." }
                     out += short(key.stringValue)
                 }
@@ -168,7 +188,8 @@ public enum GitHubEventDecoder {
         case .dataCorrupted(let context):
             // The syntax was already checked by JSONScan; Foundation reports a number that does
             // not fit its field (1.5 or 1e30 for an Int) this way, without a path.
-            return context.codingPath.isEmpty ? "a value does not fit its field (number not an integer or out of range)"
+            return context.codingPath.isEmpty
+                ? "a value does not fit its field (number not an integer or out of range)"
                 : "invalid value at \(path(context.codingPath))"
         @unknown default:
             return "undecodable body"
@@ -180,12 +201,16 @@ public enum GitHubEventDecoder {
 
 private struct Envelope: Decodable { let action: String }
 private struct Repository: Decodable { let full_name: String }
-private struct Account: Decodable { let login: String; let type: String? }
+private struct Account: Decodable {
+    let login: String
+    let type: String?
+}
 private struct PullRequestRef: Decodable { let number: Int }
 /// Any JSON object; used where only presence matters (`issue.pull_request`).
 private struct JSONObjectPresence: Decodable {
     struct Key: CodingKey {
-        var stringValue: String; var intValue: Int? { nil }
+        var stringValue: String
+        var intValue: Int? { nil }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
@@ -225,8 +250,16 @@ private struct StatusPayload: Decodable {
 }
 
 private struct PullRequestPayload: Decodable {
-    struct Ref: Decodable { let ref: String; let sha: String }
-    struct PR: Decodable { let number: Int; let merged: Bool?; let head: Ref; let base: Ref }
+    struct Ref: Decodable {
+        let ref: String
+        let sha: String
+    }
+    struct PR: Decodable {
+        let number: Int
+        let merged: Bool?
+        let head: Ref
+        let base: Ref
+    }
     let number: Int?
     let pull_request: PR
     let repository: Repository
@@ -234,21 +267,35 @@ private struct PullRequestPayload: Decodable {
 }
 
 private struct ReviewPayload: Decodable {
-    struct Review: Decodable { let state: String; let user: Account; let commit_id: String? }
+    struct Review: Decodable {
+        let state: String
+        let user: Account
+        let commit_id: String?
+    }
     let review: Review
     let pull_request: PullRequestRef
     let repository: Repository
 }
 
 private struct IssueCommentPayload: Decodable {
-    struct Issue: Decodable { let number: Int; let pull_request: JSONObjectPresence? }
-    struct Comment: Decodable { let id: Int; let body: String?; let user: Account }
+    struct Issue: Decodable {
+        let number: Int
+        let pull_request: JSONObjectPresence?
+    }
+    struct Comment: Decodable {
+        let id: Int
+        let body: String?
+        let user: Account
+    }
     let issue: Issue
     let comment: Comment
     let repository: Repository
 }
 
 private struct InstallationPayload: Decodable {
-    struct Installation: Decodable { let id: Int; let account: Account? }
+    struct Installation: Decodable {
+        let id: Int
+        let account: Account?
+    }
     let installation: Installation
 }

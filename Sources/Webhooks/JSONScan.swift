@@ -41,7 +41,10 @@ public enum JSONScan {
     public struct Failure: Sendable, Equatable, CustomStringConvertible {
         public var reason: Reason
         public var offset: Int
-        public init(reason: Reason, offset: Int) { self.reason = reason; self.offset = offset }
+        public init(reason: Reason, offset: Int) {
+            self.reason = reason
+            self.offset = offset
+        }
         public var description: String { "\(reason.rawValue) at byte \(offset)" }
     }
 
@@ -57,7 +60,9 @@ public enum JSONScan {
         public var isValid: Bool { failure == nil }
 
         public init(failure: Failure?, topLevelIsObject: Bool, member: String?) {
-            self.failure = failure; self.topLevelIsObject = topLevelIsObject; self.member = member
+            self.failure = failure
+            self.topLevelIsObject = topLevelIsObject
+            self.member = member
         }
     }
 
@@ -66,8 +71,10 @@ public enum JSONScan {
 
     /// Validates `bytes` as one JSON document and extracts the top-level string member
     /// named `member` (if given). `maxDepth` is clamped to 1...65536.
-    public static func validate(_ bytes: UnsafeRawBufferPointer, member: String? = nil,
-                                maxDepth: Int = defaultMaxDepth) -> Result {
+    public static func validate(
+        _ bytes: UnsafeRawBufferPointer, member: String? = nil,
+        maxDepth: Int = defaultMaxDepth
+    ) -> Result {
         let depthLimit = min(max(maxDepth, 1), 65536)
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             return Result(failure: Failure(reason: .empty, offset: 0), topLevelIsObject: false, member: nil)
@@ -88,20 +95,22 @@ public enum JSONScan {
     }
 
     /// Validates `bytes` (see the buffer overload).
-    public static func validate(_ bytes: [UInt8], member: String? = nil,
-                                maxDepth: Int = defaultMaxDepth) -> Result {
+    public static func validate(
+        _ bytes: [UInt8], member: String? = nil,
+        maxDepth: Int = defaultMaxDepth
+    ) -> Result {
         bytes.withUnsafeBytes { validate($0, member: member, maxDepth: maxDepth) }
     }
 
     // MARK: - The scanner
 
     private enum State {
-        case value            // a value is required (top level, after ':' or after ',' in an array)
-        case valueOrClose     // just after '['
-        case keyOrClose       // just after '{'
-        case key              // after ',' in an object
-        case colon            // after a key
-        case commaOrClose     // after a value inside a container
+        case value  // a value is required (top level, after ':' or after ',' in an array)
+        case valueOrClose  // just after '['
+        case keyOrClose  // just after '{'
+        case key  // after ',' in an object
+        case colon  // after a key
+        case commaOrClose  // after a value inside a container
     }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
@@ -111,13 +120,15 @@ public enum JSONScan {
         c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
     }
 
-    private static func scan(_ p: UnsafePointer<UInt8>, _ n: Int, wanted: UnsafeBufferPointer<UInt8>?,
-                             stack: UnsafeMutableBufferPointer<UInt64>, maxDepth: Int) -> Result {
+    private static func scan(
+        _ p: UnsafePointer<UInt8>, _ n: Int, wanted: UnsafeBufferPointer<UInt8>?,
+        stack: UnsafeMutableBufferPointer<UInt64>, maxDepth: Int
+    ) -> Result {
         var i = 0
         var depth = 0
         var state = State.value
         var topLevelIsObject = false
-        var capture = false          // the next value belongs to the requested member
+        var capture = false  // the next value belongs to the requested member
         var memberValue: String? = nil
 
         func fail(_ reason: Reason, _ offset: Int) -> Result {
@@ -232,16 +243,19 @@ public enum JSONScan {
             // Only reached when the top-level value is complete.
             while i < n && isWhitespace(p[i]) { i += 1 }
             if i < n { return fail(.trailingData, i) }
-            return Result(failure: nil, topLevelIsObject: topLevelIsObject,
-                          member: topLevelIsObject ? memberValue : nil)
+            return Result(
+                failure: nil, topLevelIsObject: topLevelIsObject,
+                member: topLevelIsObject ? memberValue : nil)
         }
     }
 
     /// Scans a string whose opening quote is at `i`. On success `i` is just past the closing
     /// quote; on failure `i` is the offending offset.
     @inline(__always)
-    private static func scanString(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int,
-                                   _ hasEscape: inout Bool) -> Reason? {
+    private static func scanString(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int,
+        _ hasEscape: inout Bool
+    ) -> Reason? {
         var j = i + 1
         let raw = UnsafeRawPointer(p)
         while true {
@@ -252,36 +266,67 @@ public enum JSONScan {
                 let ones: UInt64 = 0x0101_0101_0101_0101
                 let q = w ^ (ones &* 0x22)
                 let b = w ^ (ones &* 0x5C)
-                let special = (w | ((w &- ones &* 0x20) & ~w)
-                               | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high
+                let special =
+                    (w | ((w &- ones &* 0x20) & ~w)
+                        | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high
                 if special != 0 { break }
                 j += 8
             }
-            guard j < n else { i = j; return .unexpectedEnd }
+            guard j < n else {
+                i = j
+                return .unexpectedEnd
+            }
             let c = p[j]
             if c == quote {
                 i = j + 1
                 return nil
             } else if c == backslash {
                 hasEscape = true
-                guard j + 1 < n else { i = j + 1; return .unexpectedEnd }
+                guard j + 1 < n else {
+                    i = j + 1
+                    return .unexpectedEnd
+                }
                 switch p[j + 1] {
                 case quote, backslash, UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     j += 2
                 case UInt8(ascii: "u"):
                     let unit = hex4(p, n, j + 2)
-                    guard unit >= 0 else { i = j; return unit == truncated ? .unexpectedEnd : .invalidEscape }
-                    if unit >= 0xDC00 && unit <= 0xDFFF { i = j; return .unpairedSurrogate }
+                    guard unit >= 0 else {
+                        i = j
+                        return unit == truncated ? .unexpectedEnd : .invalidEscape
+                    }
+                    if unit >= 0xDC00 && unit <= 0xDFFF {
+                        i = j
+                        return .unpairedSurrogate
+                    }
                     if unit >= 0xD800 && unit <= 0xDBFF {
                         // A high surrogate must be followed by an escaped low surrogate.
-                        guard j + 6 < n else { i = j + 6; return .unexpectedEnd }
-                        guard p[j + 6] == backslash else { i = j; return .unpairedSurrogate }
-                        guard j + 7 < n else { i = j + 7; return .unexpectedEnd }
-                        guard p[j + 7] == UInt8(ascii: "u") else { i = j + 6; return .invalidEscape }
+                        guard j + 6 < n else {
+                            i = j + 6
+                            return .unexpectedEnd
+                        }
+                        guard p[j + 6] == backslash else {
+                            i = j
+                            return .unpairedSurrogate
+                        }
+                        guard j + 7 < n else {
+                            i = j + 7
+                            return .unexpectedEnd
+                        }
+                        guard p[j + 7] == UInt8(ascii: "u") else {
+                            i = j + 6
+                            return .invalidEscape
+                        }
                         let low = hex4(p, n, j + 8)
-                        guard low >= 0 else { i = j + 6; return low == truncated ? .unexpectedEnd : .invalidEscape }
-                        guard low >= 0xDC00 && low <= 0xDFFF else { i = j; return .unpairedSurrogate }
+                        guard low >= 0 else {
+                            i = j + 6
+                            return low == truncated ? .unexpectedEnd : .invalidEscape
+                        }
+                        guard low >= 0xDC00 && low <= 0xDFFF else {
+                            i = j
+                            return .unpairedSurrogate
+                        }
                         j += 12
                     } else {
                         j += 6
@@ -297,7 +342,10 @@ public enum JSONScan {
                 j += 1
             } else {
                 let length = utf8SequenceLength(p, n, j)
-                if length == 0 { i = j; return .invalidUTF8 }
+                if length == 0 {
+                    i = j
+                    return .invalidUTF8
+                }
                 j += length
             }
         }
@@ -362,10 +410,16 @@ public enum JSONScan {
         var j = i
         @inline(__always) func isDigit(_ k: Int) -> Bool { k < n && p[k] &- UInt8(ascii: "0") < 10 }
         if p[j] == UInt8(ascii: "-") { j += 1 }
-        guard j < n else { i = j; return .unexpectedEnd }
+        guard j < n else {
+            i = j
+            return .unexpectedEnd
+        }
         if p[j] == UInt8(ascii: "0") {
             j += 1
-            if isDigit(j) { i = j; return .invalidNumber }     // leading zero
+            if isDigit(j) {
+                i = j
+                return .invalidNumber
+            }  // leading zero
         } else if isDigit(j) {
             j += 1
             while isDigit(j) { j += 1 }
@@ -375,15 +429,27 @@ public enum JSONScan {
         }
         if j < n && p[j] == UInt8(ascii: ".") {
             j += 1
-            guard j < n else { i = j; return .unexpectedEnd }
-            guard isDigit(j) else { i = j; return .invalidNumber }
+            guard j < n else {
+                i = j
+                return .unexpectedEnd
+            }
+            guard isDigit(j) else {
+                i = j
+                return .invalidNumber
+            }
             while isDigit(j) { j += 1 }
         }
         if j < n && (p[j] | 0x20) == UInt8(ascii: "e") {
             j += 1
             if j < n && (p[j] == UInt8(ascii: "+") || p[j] == UInt8(ascii: "-")) { j += 1 }
-            guard j < n else { i = j; return .unexpectedEnd }
-            guard isDigit(j) else { i = j; return .invalidNumber }
+            guard j < n else {
+                i = j
+                return .unexpectedEnd
+            }
+            guard isDigit(j) else {
+                i = j
+                return .invalidNumber
+            }
             while isDigit(j) { j += 1 }
         }
         i = j
@@ -391,13 +457,21 @@ public enum JSONScan {
     }
 
     @inline(__always)
-    private static func scanLiteral(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int,
-                                    _ literal: StaticString) -> Reason? {
+    private static func scanLiteral(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int,
+        _ literal: StaticString
+    ) -> Reason? {
         let length = literal.utf8CodeUnitCount
         let expected = literal.utf8Start
         for k in 0..<length {
-            guard i + k < n else { i += k; return .unexpectedEnd }
-            guard p[i + k] == expected[k] else { i += k; return .invalidLiteral }
+            guard i + k < n else {
+                i += k
+                return .unexpectedEnd
+            }
+            guard p[i + k] == expected[k] else {
+                i += k
+                return .invalidLiteral
+            }
         }
         i += length
         return nil
@@ -406,8 +480,10 @@ public enum JSONScan {
     // MARK: - Decoding (only for the requested key and its value; input already validated)
 
     /// Whether the string content `[s, s+length)` (validated, escapes not decoded) equals `wanted`.
-    private static func keyEquals(_ s: UnsafePointer<UInt8>, _ length: Int, _ hasEscape: Bool,
-                                  _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func keyEquals(
+        _ s: UnsafePointer<UInt8>, _ length: Int, _ hasEscape: Bool,
+        _ wanted: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         if !hasEscape {
             guard length == wanted.count else { return false }
             for k in 0..<length where s[k] != wanted[k] { return false }
@@ -430,7 +506,11 @@ public enum JSONScan {
         var k = 0
         while k < length {
             let c = s[k]
-            guard c == backslash else { out.append(c); k += 1; continue }
+            guard c == backslash else {
+                out.append(c)
+                k += 1
+                continue
+            }
             let e = s[k + 1]
             k += 2
             switch e {
@@ -449,7 +529,7 @@ public enum JSONScan {
                     k += 6
                 }
                 appendUTF8(scalar, to: &out)
-            default: out.append(e)   // '"', '\\', '/'
+            default: out.append(e)  // '"', '\\', '/'
             }
         }
         return out
@@ -460,13 +540,17 @@ public enum JSONScan {
         case 0..<0x80:
             out.append(UInt8(v))
         case 0x80..<0x800:
-            out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
+            out.append(UInt8(0xC0 | (v >> 6)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
         case 0x800..<0x10000:
-            out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0xE0 | (v >> 12)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
             out.append(UInt8(0x80 | (v & 0x3F)))
         default:
-            out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+            out.append(UInt8(0xF0 | (v >> 18)))
+            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
         }
     }
 }

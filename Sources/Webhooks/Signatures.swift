@@ -26,13 +26,15 @@ public enum HMACSHA256 {
         var empty: UInt8 = 0
         return withUnsafeMutablePointer(to: &empty) { emptyPointer in
             let keyPointer = key.baseAddress ?? UnsafeRawPointer(emptyPointer)
-            let dataPointer = message.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let dataPointer =
+                message.baseAddress?.assumingMemoryBound(to: UInt8.self)
                 ?? UnsafePointer(emptyPointer)
             var out = [UInt8](repeating: 0, count: byteCount)
             var outLength: UInt32 = 0
             let result = out.withUnsafeMutableBufferPointer { buffer in
-                HMAC(EVP_sha256(), keyPointer, Int32(key.count), dataPointer, message.count,
-                     buffer.baseAddress, &outLength)
+                HMAC(
+                    EVP_sha256(), keyPointer, Int32(key.count), dataPointer, message.count,
+                    buffer.baseAddress, &outLength)
             }
             precondition(result != nil && outLength == UInt32(byteCount), "libcrypto HMAC failed")
             return out
@@ -87,12 +89,16 @@ extension HMACSHA256 {
         public init(_ key: [UInt8]) {
             guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { preconditionFailure("libcrypto has no HMAC") }
             defer { EVP_MAC_free(mac) }
-            guard let ctx = EVP_MAC_CTX_new(mac) else { preconditionFailure("libcrypto could not allocate an HMAC context") }
+            guard let ctx = EVP_MAC_CTX_new(mac) else {
+                preconditionFailure("libcrypto could not allocate an HMAC context")
+            }
             var digest = Array("SHA256".utf8CString)
             // Never hand libcrypto a NULL key pointer, even for an empty key.
             var empty: UInt8 = 0
             let ok = digest.withUnsafeMutableBufferPointer { name in
-                var params = [OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0), OSSL_PARAM_construct_end()]
+                var params = [
+                    OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0), OSSL_PARAM_construct_end(),
+                ]
                 return withUnsafePointer(to: &empty) { emptyPointer in
                     key.withUnsafeBufferPointer { k in
                         EVP_MAC_init(ctx, k.baseAddress ?? emptyPointer, k.count, &params)
@@ -121,8 +127,9 @@ extension HMACSHA256 {
             let ok = withUnsafeMutablePointer(to: &empty) { emptyPointer in
                 // No key: back to the keyed state, ready for a new message.
                 EVP_MAC_init(ctx, nil, 0, nil) == 1
-                    && EVP_MAC_update(ctx, message.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer),
-                                      message.count) == 1
+                    && EVP_MAC_update(
+                        ctx, message.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer),
+                        message.count) == 1
                     && EVP_MAC_final(ctx, out, &length, HMACSHA256.byteCount) == 1
             }
             precondition(ok && length == HMACSHA256.byteCount, "libcrypto HMAC-SHA256 failed")
@@ -218,7 +225,7 @@ public struct GitHubSignatureVerifier: Sendable, CustomStringConvertible, Custom
     /// The header name GitHub uses.
     public static let headerName = "X-Hub-Signature-256"
     static let prefix: [UInt8] = Array("sha256=".utf8)
-    static let headerLength = 7 + 2 * 32   // "sha256=" + 64 hex digits
+    static let headerLength = 7 + 2 * 32  // "sha256=" + 64 hex digits
 
     private let key: HMACSHA256.Key
 
@@ -246,15 +253,18 @@ public struct GitHubSignatureVerifier: Sendable, CustomStringConvertible, Custom
         if header.utf8.count > 1024 { return .malformed }
         return header.withUTF8 { value in
             func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
-            var start = 0, end = value.count
+            var start = 0
+            var end = value.count
             while start < end, isSpace(value[start]) { start += 1 }
             while end > start, isSpace(value[end - 1]) { end -= 1 }
             if start == end { return .missing }
             guard end - start == Self.headerLength,
-                  Self.prefix.indices.allSatisfy({ value[start + $0] == Self.prefix[$0] }) else { return .malformed }
+                Self.prefix.indices.allSatisfy({ value[start + $0] == Self.prefix[$0] })
+            else { return .malformed }
             // The received digest as bytes (hex digits of either case), next to the one we compute.
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * HMACSHA256.byteCount) { digests in
-                let received = digests.baseAddress!, expected = received + HMACSHA256.byteCount
+                let received = digests.baseAddress!
+                let expected = received + HMACSHA256.byteCount
                 var i = start + Self.prefix.count
                 for n in 0..<HMACSHA256.byteCount {
                     guard let high = hexValue(value[i]), let low = hexValue(value[i + 1]) else { return .malformed }
@@ -296,7 +306,8 @@ public struct BearerTokenVerifier: Sendable, CustomStringConvertible, CustomDebu
         guard !token.isEmpty, let header else { return false }
         let bytes = Array(header.utf8)
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
-        var start = 0, end = bytes.count
+        var start = 0
+        var end = bytes.count
         while start < end, isSpace(bytes[start]) { start += 1 }
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
         let scheme: [UInt8] = Array("bearer".utf8)

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import Operator
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
@@ -17,7 +18,9 @@ struct AIOperator: ParsableCommand {
 
 /// Options shared by commands that read the configuration.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "A YAML file with the same keys as the environment variables (the environment wins).")
+    @Option(
+        name: .customLong("config"),
+        help: "A YAML file with the same keys as the environment variables (the environment wins).")
     var configFile: String?
 
     /// Loads and validates, or prints one line naming the problem and exits with code 2.
@@ -70,11 +73,13 @@ struct Serve: ParsableCommand {
 }
 
 struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Configuration tools.",
-                                                    subcommands: [Check.self])
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Configuration tools.",
+        subcommands: [Check.self])
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate the configuration without starting; print it with secrets redacted.")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration without starting; print it with secrets redacted.")
         @OptionGroup var options: ConfigOptions
 
         func run() throws {

@@ -13,11 +13,12 @@ struct AuditCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Check every day file of the audit log and report the first altered, removed, reordered, malformed or misplaced line.",
+            abstract:
+                "Check every day file of the audit log and report the first altered, removed, reordered, malformed or misplaced line.",
             discussion: """
-            Exit status: 0 when the chain verifies, 1 when it is broken (one line names the file, \
-            line and kind), 2 when the directory is missing or unreadable.
-            """
+                Exit status: 0 when the chain verifies, 1 when it is broken (one line names the file, \
+                line and kind), 2 when the directory is missing or unreadable.
+                """
         )
 
         @Argument(help: "The audit directory (default: $DATA_DIR/audit, else ./data/audit).")
@@ -51,7 +52,8 @@ struct AuditCommand: ParsableCommand {
             let files = v.filesChecked == 1 ? "1 file" : "\(v.filesChecked) files"
             let entries = v.entriesChecked == 1 ? "1 entry" : "\(v.entriesChecked) entries"
             guard let first = v.firstSeq, let last = v.lastSeq else { return "audit log OK: \(entries) in \(files)" }
-            let midway = v.startsMidChain ? "; the chain starts at seq \(first), older files were removed by retention" : ""
+            let midway =
+                v.startsMidChain ? "; the chain starts at seq \(first), older files were removed by retention" : ""
             return "audit log OK: \(entries) in \(files) (seq \(first)..\(last))\(midway)"
         }
     }

@@ -3,14 +3,17 @@ import Demo
 import Foundation
 import Logging
 import Operator
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the real service against simulated GitHub, Argo CD, Kubernetes, Prometheus and Slack, and play a staging and a production rollback.")
+        abstract:
+            "Run the real service against simulated GitHub, Argo CD, Kubernetes, Prometheus and Slack, and play a staging and a production rollback."
+    )
 
     @Option(help: "The port of the service's REST API (0 picks a free one).")
     var port: Int = 8080
@@ -29,7 +32,9 @@ struct DemoCommand: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let output = LogOutput(fd: 2, capturing: !verbose)
-        let logger = Logger(label: "ai-operator") { OperatorLogHandler(label: $0, level: .info, json: false, output: output) }
+        let logger = Logger(label: "ai-operator") {
+            OperatorLogHandler(label: $0, level: .info, json: false, output: output)
+        }
         var port = self.port
         if port != 0 && !Self.isFree(port) {
             writeLine("port \(port) is in use; the demo takes a free port instead (or pass --port)")
@@ -63,14 +68,14 @@ struct DemoCommand: ParsableCommand {
         }
         done.wait()
         switch result.value {
-        case let .success(outcome):
+        case .success(let outcome):
             if exit {
                 env.stop()
                 throw ExitCode(outcome.succeeded ? 0 : 1)
             }
             writeLine("The REST API stays up; Ctrl-C stops the demo.")
             while true { pause() }
-        case let .failure(error):
+        case .failure(let error):
             FileHandle.standardError.write(Data("ai-operator demo: \(error)\n".utf8))
             env.stop()
             throw ExitCode(1)
@@ -90,7 +95,9 @@ struct DemoCommand: ParsableCommand {
         sa.sin_port = in_port_t(UInt16(port).bigEndian)
         sa.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         } == 0
     }
 
@@ -98,8 +105,16 @@ struct DemoCommand: ParsableCommand {
         // Safe: `v` is only touched under `lock`.
         private let lock = NSLock()
         private var v: Result<DemoScript.Outcome, Error>?
-        func set(_ r: Result<DemoScript.Outcome, Error>) { lock.lock(); v = r; lock.unlock() }
-        var value: Result<DemoScript.Outcome, Error>? { lock.lock(); defer { lock.unlock() }; return v }
+        func set(_ r: Result<DemoScript.Outcome, Error>) {
+            lock.lock()
+            v = r
+            lock.unlock()
+        }
+        var value: Result<DemoScript.Outcome, Error>? {
+            lock.lock()
+            defer { lock.unlock() }
+            return v
+        }
     }
 }
 

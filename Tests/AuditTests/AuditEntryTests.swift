@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import Audit
+import Foundation
 import RollbackCore
+import Testing
 
 @Suite struct AuditEntryTests {
     typealias F = Fixtures
@@ -16,7 +16,8 @@ import RollbackCore
     }
 
     @Test func sha256MatchesTheStandardVector() {
-        #expect(AuditHash.hex(AuditHash.sha256(Array("abc".utf8)))
+        #expect(
+            AuditHash.hex(AuditHash.sha256(Array("abc".utf8)))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(AuditHash.genesis == String(repeating: "0", count: 64))
     }
@@ -35,12 +36,14 @@ import RollbackCore
         let e = stored(F.invariantCheck())
         let line = e.jsonLine
         #expect(!line.contains("\n") && !line.contains("\": ") && !line.contains(", \"") && !line.contains("{ "))
-        let keys = ["actionType", "actor", "correlationId", "fsmState", "hash", "invariantsChecked", "level",
-                    "metadata", "prevHash", "reasoning", "seq", "timestamp", "version"]
+        let keys = [
+            "actionType", "actor", "correlationId", "fsmState", "hash", "invariantsChecked", "level",
+            "metadata", "prevHash", "reasoning", "seq", "timestamp", "version",
+        ]
         let positions = keys.map { line.range(of: "\"\($0)\":")!.lowerBound }
         #expect(positions == positions.sorted())
         let ids = InvariantID.allCases.map { line.range(of: "\"\($0.rawValue)\":\"PASS\"")!.lowerBound }
-        #expect(ids == ids.sorted()) // I1..I8
+        #expect(ids == ids.sorted())  // I1..I8
         // Decoding and re-encoding gives the same bytes; Foundation's encoder agrees on the values.
         let back = try JSONDecoder().decode(AuditEntry.self, from: Data(line.utf8))
         #expect(back == e && back.jsonLine == line)
@@ -52,7 +55,8 @@ import RollbackCore
     /// sort_keys=True, separators=(",", ":"), ensure_ascii=False)` and `hashlib.sha256`); pins
     /// the format so old logs keep verifying.
     @Test func aGoldenLineFromAnotherImplementationVerifies() throws {
-        let line = #"{"actionType":"FSM_TRANSITION","actor":"ai-operator-v0.1.0","correlationId":"c-1","fsmState":{"after":"DegradationDetected","before":"Idle"},"hash":"511c901f17922e73f767945385384a381a80812c0d9520c7c64f48a1a7ae84a2","level":"INFO","metadata":{"app_name":"payment-service","environment":"staging","event":"HealthChecked"},"prevHash":"aa181d4f175ea4216472ee1f3324612d99677b21773a21c3d1a33d847efd2908","reasoning":"Step 3","seq":4,"timestamp":"2026-02-28T00:00:00.000Z","version":"0.1.0"}"#
+        let line =
+            #"{"actionType":"FSM_TRANSITION","actor":"ai-operator-v0.1.0","correlationId":"c-1","fsmState":{"after":"DegradationDetected","before":"Idle"},"hash":"511c901f17922e73f767945385384a381a80812c0d9520c7c64f48a1a7ae84a2","level":"INFO","metadata":{"app_name":"payment-service","environment":"staging","event":"HealthChecked"},"prevHash":"aa181d4f175ea4216472ee1f3324612d99677b21773a21c3d1a33d847efd2908","reasoning":"Step 3","seq":4,"timestamp":"2026-02-28T00:00:00.000Z","version":"0.1.0"}"#
         let e = try JSONDecoder().decode(AuditEntry.self, from: Data(line.utf8))
         #expect(e.computedHash == e.hash)
         #expect(e.jsonLine == line)
@@ -60,10 +64,13 @@ import RollbackCore
 
     @Test func foundationsSortedCompactJSONAgreesByteForByte() throws {
         // An independent oracle for the hand-written canonical form (ASCII content).
-        for (i, e) in [F.transition(1), F.invariantCheck(), F.call(), F.call(correlationId: nil), F.escalation()].enumerated() {
+        for (i, e) in [F.transition(1), F.invariantCheck(), F.call(), F.call(correlationId: nil), F.escalation()]
+            .enumerated()
+        {
             let line = stored(e, seq: 1000 + i).jsonLine
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
-            let again = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let again = try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             #expect(String(decoding: again, as: UTF8.self) == line)
         }
     }
@@ -85,31 +92,39 @@ import RollbackCore
     }
 
     @Test func anEntryFromACoreRecordCarriesItsFieldsAndTheAppInMetadata() {
-        let e = AuditEntry(record: F.record(.escalation, level: .warning, correlationId: "c-9", reasoning: "Because.",
-                                            before: .prCreated, after: .abort, event: "CIReported", escalation: .ciFailure),
-                           app: "payment-service", environment: .production, version: "1.2.3",
-                           extraMetadata: ["prNumber": "42", "githubToken": "ghs_abc"])
+        let e = AuditEntry(
+            record: F.record(
+                .escalation, level: .warning, correlationId: "c-9", reasoning: "Because.",
+                before: .prCreated, after: .abort, event: "CIReported", escalation: .ciFailure),
+            app: "payment-service", environment: .production, version: "1.2.3",
+            extraMetadata: ["prNumber": "42", "githubToken": "ghs_abc"])
         #expect(e.version == "1.2.3" && e.actor == "ai-operator-v1.2.3")
         #expect(e.actionType == .escalation && e.level == .warning && e.correlationId == "c-9")
         #expect(e.reasoning == "Because.")
         #expect(e.fsmState == AuditEntry.FSMState(before: "PRCreated", after: "Abort"))
         #expect(e.escalation == "CI_FAILURE")
         #expect(e.invariantsChecked == nil && e.mcpCall == nil)
-        #expect(e.metadata == ["app_name": "payment-service", "environment": "production", "event": "CIReported",
-                               "prNumber": "42", "githubToken": "[REDACTED]"])
+        #expect(
+            e.metadata == [
+                "app_name": "payment-service", "environment": "production", "event": "CIReported",
+                "prNumber": "42", "githubToken": "[REDACTED]",
+            ])
         let inv = F.invariantCheck()
         #expect(inv.invariantsChecked?.count == 8)
         #expect(inv.invariantsChecked?["I8_branch_protection"] == "PASS")
     }
 
     @Test func callParametersNeverCarryCredentials() {
-        let e = stored(AuditEntry(
-            mcpCall: "github.createPullRequest",
-            parameters: ["Authorization": "Bearer ghs_supersecret1", "repository": "acme/gitops", "access_token": "tok-1",
-                         "clientSecret": "s3cr3t", "password": "hunter2", "api_key": "k-123", "X-Api-Key": "k-456",
-                         "note": "retry with token ghp_inline123"],
-            result: "UNAUTHORIZED", response: "bad credentials for Bearer ghs_supersecret1", durationMs: 40,
-            retryCount: 1, httpStatus: 401, correlationId: "c-1", version: F.version))
+        let e = stored(
+            AuditEntry(
+                mcpCall: "github.createPullRequest",
+                parameters: [
+                    "Authorization": "Bearer ghs_supersecret1", "repository": "acme/gitops", "access_token": "tok-1",
+                    "clientSecret": "s3cr3t", "password": "hunter2", "api_key": "k-123", "X-Api-Key": "k-456",
+                    "note": "retry with token ghp_inline123",
+                ],
+                result: "UNAUTHORIZED", response: "bad credentials for Bearer ghs_supersecret1", durationMs: 40,
+                retryCount: 1, httpStatus: 401, correlationId: "c-1", version: F.version))
         let p = e.mcpCall!.parameters
         for key in ["Authorization", "access_token", "clientSecret", "password", "api_key", "X-Api-Key"] {
             #expect(p[key] == "[REDACTED]", "\(key)")
@@ -133,14 +148,16 @@ import RollbackCore
     }
 
     @Test func timestampsAreUTCMillisecondsBothWays() {
-        let d = Date(timeIntervalSince1970: 1_772_188_200.123) // 2026-02-27T10:30:00.123Z
+        let d = Date(timeIntervalSince1970: 1_772_188_200.123)  // 2026-02-27T10:30:00.123Z
         #expect(AuditTimestamp.format(d) == "2026-02-27T10:30:00.123Z")
         #expect(AuditTimestamp.parse("2026-02-27T10:30:00.123Z") == 1_772_188_200_123)
         #expect(AuditTimestamp.format(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(AuditTimestamp.format(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
         #expect(AuditTimestamp.day(milliseconds: 1_772_236_799_999) == "2026.02.27")
         #expect(AuditTimestamp.day(milliseconds: 1_772_236_800_000) == "2026.02.28")
-        for bad in ["2026-02-27T10:30:00Z", "2026-02-30T10:30:00.000Z", "2026-02-27 10:30:00.000Z", "2026-02-27T24:00:00.000Z"] {
+        for bad in [
+            "2026-02-27T10:30:00Z", "2026-02-30T10:30:00.000Z", "2026-02-27 10:30:00.000Z", "2026-02-27T24:00:00.000Z",
+        ] {
             #expect(AuditTimestamp.parse(bad) == nil, "\(bad)")
         }
         #expect(AuditTimestamp.parse("2024-02-29T00:00:00.000Z") != nil)

@@ -1,8 +1,8 @@
-import Foundation
-import Testing
 import Audit
+import Foundation
 import RollbackCore
 import TestSupport
+import Testing
 
 @Suite struct AuditLogTests {
     typealias F = Fixtures
@@ -18,7 +18,8 @@ import TestSupport
         #expect(stored[1].prevHash == stored[0].hash)
         #expect(stored.allSatisfy { $0.timestamp == "2026-02-27T10:30:00.123Z" && $0.hash == $0.computedHash })
         #expect(log.head == AuditChainHead(seq: 2, hash: stored[1].hash))
-        let text = try String(contentsOfFile: dir.path + "/nested/audit/ai-operator-audit-2026.02.27.jsonl", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: dir.path + "/nested/audit/ai-operator-audit-2026.02.27.jsonl", encoding: .utf8)
         #expect(text == stored.map { $0.jsonLine + "\n" }.joined())
         #expect(try log.append([]).isEmpty)
     }
@@ -43,7 +44,7 @@ import TestSupport
         let clock = ManualClock("2026-02-28T00:00:05Z")
         let log = try AuditLog(directory: dir.path, clock: clock.closure)
         try log.append(F.transition(1))
-        clock.set("2026-02-27T23:59:58Z") // the clock steps back over midnight
+        clock.set("2026-02-27T23:59:58Z")  // the clock steps back over midnight
         let e = try log.append(F.transition(2))
         #expect(e.timestamp == "2026-02-28T00:00:05.000Z")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [F.day2])
@@ -58,10 +59,11 @@ import TestSupport
         defer { dir.remove() }
         let clock = ManualClock("2026-02-27T23:59:59.900Z")
         let log = try AuditLog(directory: dir.path, clock: clock.closure)
-        let threads = 8, rounds = 25
+        let threads = 8
+        let rounds = 25
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             for r in 0..<rounds {
-                clock.advance(0.001) // crosses midnight part-way
+                clock.advance(0.001)  // crosses midnight part-way
                 let batch = (0...(r % 3)).map { F.transition(t * 1000 + r * 10 + $0, correlationId: "t\(t)") }
                 _ = try! log.append(batch)
             }
@@ -89,7 +91,7 @@ import TestSupport
             let first = try AuditLog(directory: dir.path, clock: clock.closure)
             try first.append([F.transition(1), F.call(), F.invariantCheck()])
         }
-        clock.advance(7200) // the next day
+        clock.advance(7200)  // the next day
         let logged = Lines()
         let second = try AuditLog(directory: dir.path, clock: clock.closure, log: { logged.add($0) })
         #expect(!second.recovery.repaired)
@@ -97,7 +99,11 @@ import TestSupport
         #expect(logged.all.isEmpty)
         let more = try second.append([F.transition(4), F.transition(5)])
         #expect(more.map(\.seq) == [4, 5])
-        #expect(more[0].prevHash == F.lines(dir, F.day1).last.flatMap { try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8)) }?.hash)
+        #expect(
+            more[0].prevHash
+                == F.lines(dir, F.day1).last.flatMap {
+                    try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8))
+                }?.hash)
         let v = try F.verify(dir)
         #expect(v.isValid && v.entriesChecked == 5 && v.filesChecked == 2)
     }
@@ -123,7 +129,7 @@ import TestSupport
         #expect(log.recovery.removedBytes == 100)
         #expect(log.recovery.head.seq == 2)
         #expect(logged.all.count == 1 && logged.all[0].contains("torn last line of 100 bytes"))
-        #expect(F.lines(dir, F.day1) == good) // older lines untouched
+        #expect(F.lines(dir, F.day1) == good)  // older lines untouched
         #expect(try log.append(F.transition(3)).seq == 3)
         #expect(try F.verify(dir).isValid)
     }
@@ -199,7 +205,7 @@ import TestSupport
         #expect(removed == Array(before.prefix(3)))
         let after = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(after == Array(before.suffix(2)))
-        #expect(after.map { F.lines(dir, $0) } == keptBefore) // never edited
+        #expect(after.map { F.lines(dir, $0) } == keptBefore)  // never edited
         let v = try F.verify(dir)
         #expect(v.isValid && v.startsMidChain && v.firstSeq == 7 && v.lastSeq == 10)
         // The log goes on after pruning.
@@ -231,8 +237,9 @@ import TestSupport
         defer { dir.remove() }
         let log = try AuditLog(directory: dir.path, clock: ManualClock("2026-02-27T12:00:00Z").closure)
         let entries = (0..<10_000).map { i in
-            AuditEntry(mcpCall: "argocd.getApplication", parameters: ["name": "app-\(i)"], result: "ok",
-                       durationMs: i % 100, retryCount: 0, correlationId: "c-\(i % 7)", version: F.version)
+            AuditEntry(
+                mcpCall: "argocd.getApplication", parameters: ["name": "app-\(i)"], result: "ok",
+                durationMs: i % 100, retryCount: 0, correlationId: "c-\(i % 7)", version: F.version)
         }
         // One batch, one fsync: the chain runs through all of it (speed belongs in bench/, not here).
         try log.append(entries)

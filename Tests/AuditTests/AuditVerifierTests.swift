@@ -1,27 +1,33 @@
-import Foundation
-import Testing
 import Audit
+import Foundation
 import TestSupport
+import Testing
 
 /// A real log written by `AuditLog` over three UTC days, then altered, shortened and shuffled
 /// by hand; the verifier must name the first problem, its file, line and kind.
 @Suite struct AuditVerifierTests {
     typealias F = Fixtures
 
-    private func tampered(_ change: (TemporaryDirectory) throws -> Void) throws -> (AuditVerification, TemporaryDirectory) {
+    private func tampered(_ change: (TemporaryDirectory) throws -> Void) throws -> (
+        AuditVerification, TemporaryDirectory
+    ) {
         let dir = TemporaryDirectory("audit-verify")
         try F.threeDayLog(dir)
         try change(dir)
         return (try F.verify(dir), dir)
     }
 
-    private func expectProblem(_ v: AuditVerification, _ file: String, _ line: Int, _ kind: AuditProblem.Kind,
-                               _ detail: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectProblem(
+        _ v: AuditVerification, _ file: String, _ line: Int, _ kind: AuditProblem.Kind,
+        _ detail: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(v.problem?.file == file, "\(String(describing: v.problem))", sourceLocation: sourceLocation)
         #expect(v.problem?.line == line, "\(String(describing: v.problem))", sourceLocation: sourceLocation)
         #expect(v.problem?.kind == kind, "\(String(describing: v.problem))", sourceLocation: sourceLocation)
         if let detail {
-            #expect(v.problem?.detail.contains(detail) == true, "\(String(describing: v.problem))", sourceLocation: sourceLocation)
+            #expect(
+                v.problem?.detail.contains(detail) == true, "\(String(describing: v.problem))",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -47,7 +53,9 @@ import TestSupport
 
     @Test func passTurnedIntoFailIsCaught() throws {
         let (v, dir) = try tampered { dir in
-            F.edit(dir, F.day1) { $0[2] = $0[2].replacingOccurrences(of: "\"I6_ci_success\":\"PASS\"", with: "\"I6_ci_success\":\"FAIL\"") }
+            F.edit(dir, F.day1) {
+                $0[2] = $0[2].replacingOccurrences(of: "\"I6_ci_success\":\"PASS\"", with: "\"I6_ci_success\":\"FAIL\"")
+            }
         }
         defer { dir.remove() }
         #expect(F.lines(dir, F.day1)[2].contains("\"I6_ci_success\":\"FAIL\""))
@@ -127,7 +135,9 @@ import TestSupport
     @Test func theFirstRemainingLineMustStillMatchItsHash() throws {
         let (v, dir) = try tampered { dir in
             try FileManager.default.removeItem(atPath: F.path(dir, F.day1))
-            F.edit(dir, F.day2) { $0[0] = $0[0].replacingOccurrences(of: "\"level\":\"INFO\"", with: "\"level\":\"WARN\"") }
+            F.edit(dir, F.day2) {
+                $0[0] = $0[0].replacingOccurrences(of: "\"level\":\"INFO\"", with: "\"level\":\"WARN\"")
+            }
         }
         defer { dir.remove() }
         expectProblem(v, F.day2, 1, .altered)
@@ -161,7 +171,8 @@ import TestSupport
             F.edit(dir, F.day2) { l in
                 var obj = try! JSONSerialization.jsonObject(with: Data(l[1].utf8)) as! [String: Any]
                 obj["hash"] = nil
-                l[1] = String(decoding: try! JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
+                l[1] = String(
+                    decoding: try! JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
             }
         }
         defer { dir.remove() }
@@ -170,7 +181,10 @@ import TestSupport
 
     @Test func anAddedFieldIsCaughtEvenThoughTheHashedFieldsAreIntact() throws {
         let (v, dir) = try tampered { dir in
-            F.edit(dir, F.day2) { $0[1] = $0[1].replacingOccurrences(of: "{\"actionType\"", with: "{\"approvedBy\":\"mallory\",\"actionType\"") }
+            F.edit(dir, F.day2) {
+                $0[1] = $0[1].replacingOccurrences(
+                    of: "{\"actionType\"", with: "{\"approvedBy\":\"mallory\",\"actionType\"")
+            }
         }
         defer { dir.remove() }
         expectProblem(v, F.day2, 2, .altered, "canonical form")
@@ -222,6 +236,7 @@ import TestSupport
 
     @Test func problemDescriptionIsOneLine() {
         let p = AuditProblem(file: F.day2, line: 3, kind: .removed, detail: "seq 5 is missing (previous line is seq 4)")
-        #expect(p.description == "ai-operator-audit-2026.02.28.jsonl:3: removed: seq 5 is missing (previous line is seq 4)")
+        #expect(
+            p.description == "ai-operator-audit-2026.02.28.jsonl:3: removed: seq 5 is missing (previous line is seq 4)")
     }
 }

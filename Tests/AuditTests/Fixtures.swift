@@ -1,9 +1,9 @@
-import Foundation
-import Synchronization
-import Testing
 import Audit
+import Foundation
 import RollbackCore
+import Synchronization
 import TestSupport
+import Testing
 
 /// A clock the test moves by hand.
 final class ManualClock: Sendable {
@@ -32,54 +32,71 @@ enum Fixtures {
     }
 
     /// An `AuditRecord` built through its Codable form (its memberwise init is internal).
-    static func record(_ type: AuditRecord.ActionType = .fsmTransition, level: AuditRecord.Level = .info,
-                       correlationId: String? = "c-1", reasoning: String = "payment-service moved on because it had to.",
-                       before: RollbackState = .prCreated, after: RollbackState = .awaitingMergeApproval,
-                       event: String = "CIReported", invariants: InvariantReport? = nil,
-                       escalation: ReasonCode? = nil) -> AuditRecord {
+    static func record(
+        _ type: AuditRecord.ActionType = .fsmTransition, level: AuditRecord.Level = .info,
+        correlationId: String? = "c-1", reasoning: String = "payment-service moved on because it had to.",
+        before: RollbackState = .prCreated, after: RollbackState = .awaitingMergeApproval,
+        event: String = "CIReported", invariants: InvariantReport? = nil,
+        escalation: ReasonCode? = nil
+    ) -> AuditRecord {
         var obj: [String: Any] = [
             "actionType": type.rawValue, "level": level.rawValue, "reasoning": reasoning,
             "fsmBefore": before.rawValue, "fsmAfter": after.rawValue, "event": event,
         ]
         if let correlationId { obj["correlationId"] = correlationId }
-        if let invariants { obj["invariants"] = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(invariants)) }
+        if let invariants {
+            obj["invariants"] = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(invariants))
+        }
         if let escalation { obj["escalation"] = escalation.rawValue }
         return try! JSONDecoder().decode(AuditRecord.self, from: JSONSerialization.data(withJSONObject: obj))
     }
 
     /// A report with every invariant PASS (staging, degraded, short of replicas, ...).
     static var allPass: InvariantReport {
-        InvariantReport.evaluate(InvariantFacts(
-            environment: .staging, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1),
-            consecutiveDegradedChecks: 3, targetUptime: 0.999, targetCIPassed: true,
-            headSHA: "abcdef1234567", headCI: .passed, openOperatorPRs: [42], prNumber: 42,
-            mergeable: true, mergeableState: "clean"))
+        InvariantReport.evaluate(
+            InvariantFacts(
+                environment: .staging, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1),
+                consecutiveDegradedChecks: 3, targetUptime: 0.999, targetCIPassed: true,
+                headSHA: "abcdef1234567", headCI: .passed, openOperatorPRs: [42], prNumber: 42,
+                mergeable: true, mergeableState: "clean"))
     }
 
     static func transition(_ n: Int, correlationId: String? = "c-1") -> AuditEntry {
-        AuditEntry(record: record(correlationId: correlationId, reasoning: "Step \(n): payment-service moved from PRCreated to AwaitingMergeApproval on CIReported because CI of PR #42 passed."),
-                   app: "payment-service", environment: .staging, version: version)
+        AuditEntry(
+            record: record(
+                correlationId: correlationId,
+                reasoning:
+                    "Step \(n): payment-service moved from PRCreated to AwaitingMergeApproval on CIReported because CI of PR #42 passed."
+            ),
+            app: "payment-service", environment: .staging, version: version)
     }
 
     static func invariantCheck(correlationId: String = "c-1") -> AuditEntry {
-        AuditEntry(record: record(.invariantCheck, correlationId: correlationId,
-                                  reasoning: "Invariants of payment-service evaluated before the merge decision: all 8 invariants PASS; merge.",
-                                  before: .awaitingMergeApproval, after: .rollbackMerged, event: "MergeFactsGathered",
-                                  invariants: allPass),
-                   app: "payment-service", environment: .staging, version: version)
+        AuditEntry(
+            record: record(
+                .invariantCheck, correlationId: correlationId,
+                reasoning:
+                    "Invariants of payment-service evaluated before the merge decision: all 8 invariants PASS; merge.",
+                before: .awaitingMergeApproval, after: .rollbackMerged, event: "MergeFactsGathered",
+                invariants: allPass),
+            app: "payment-service", environment: .staging, version: version)
     }
 
     static func call(correlationId: String? = "c-1") -> AuditEntry {
-        AuditEntry(mcpCall: "github.createPullRequest", parameters: ["repository": "acme/gitops", "head": "rollback/payment-service-1"],
-                   result: "ok", response: "#42", durationMs: 120, retryCount: 0, httpStatus: 201,
-                   correlationId: correlationId, version: version, app: "payment-service", environment: .staging)
+        AuditEntry(
+            mcpCall: "github.createPullRequest",
+            parameters: ["repository": "acme/gitops", "head": "rollback/payment-service-1"],
+            result: "ok", response: "#42", durationMs: 120, retryCount: 0, httpStatus: 201,
+            correlationId: correlationId, version: version, app: "payment-service", environment: .staging)
     }
 
     static func escalation(correlationId: String = "c-1") -> AuditEntry {
-        AuditEntry(record: record(.escalation, level: .warning, correlationId: correlationId,
-                                  reasoning: "Escalated payment-service to humans with reason CI_FAILURE because CI of the PR failed.",
-                                  before: .prCreated, after: .abort, event: "CIReported", escalation: .ciFailure),
-                   app: "payment-service", environment: .staging, version: version)
+        AuditEntry(
+            record: record(
+                .escalation, level: .warning, correlationId: correlationId,
+                reasoning: "Escalated payment-service to humans with reason CI_FAILURE because CI of the PR failed.",
+                before: .prCreated, after: .abort, event: "CIReported", escalation: .ciFailure),
+            app: "payment-service", environment: .staging, version: version)
     }
 
     /// A real log over three UTC days: 2026-02-27 (seq 1-3), 2026-02-28 (seq 4-7), 2026-03-01 (seq 8-10).
@@ -92,15 +109,15 @@ enum Fixtures {
         let log = try AuditLog(directory: dir.path, clock: clock.closure)
         try log.append(transition(1))
         clock.advance(10)
-        try log.append([call(), invariantCheck()])                    // 23:59:40, seq 2-3
+        try log.append([call(), invariantCheck()])  // 23:59:40, seq 2-3
         clock.set("2026-02-28T00:00:00.001Z")
-        try log.append(transition(4))                                 // seq 4
+        try log.append(transition(4))  // seq 4
         clock.advance(1)
-        try log.append([invariantCheck(correlationId: "c-2"), call(correlationId: nil)]) // seq 5-6
+        try log.append([invariantCheck(correlationId: "c-2"), call(correlationId: nil)])  // seq 5-6
         clock.set("2026-02-28T23:59:59.999Z")
-        try log.append(escalation())                                  // seq 7
+        try log.append(escalation())  // seq 7
         clock.set("2026-03-01T08:00:00Z")
-        try log.append([transition(8), transition(9, correlationId: "c-2"), transition(10)]) // seq 8-10
+        try log.append([transition(8), transition(9, correlationId: "c-2"), transition(10)])  // seq 8-10
     }
 
     // Editing files like an attacker or a careless hand would.

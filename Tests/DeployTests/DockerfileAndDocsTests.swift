@@ -35,7 +35,10 @@ enum DockerfileFacts {
             let parts = ins.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if parts.first?.uppercased() == "FROM" {
                 let asIndex = parts.firstIndex { $0.uppercased() == "AS" }
-                stages.append(Stage(from: parts.count > 1 ? parts[1] : "", name: asIndex.flatMap { $0 + 1 < parts.count ? parts[$0 + 1] : nil }))
+                stages.append(
+                    Stage(
+                        from: parts.count > 1 ? parts[1] : "",
+                        name: asIndex.flatMap { $0 + 1 < parts.count ? parts[$0 + 1] : nil }))
             } else if !stages.isEmpty {
                 stages[stages.count - 1].lines.append(ins)
             }
@@ -71,7 +74,9 @@ enum DockerfileFacts {
         if image.hasPrefix("${"), let arg = image.dropFirst(2).split(separator: "}").first {
             image = DockerfileFacts.argDefault(String(arg), in: text) ?? image
         }
-        #expect(image.range(of: #"^swift:6\.[0-9]+(\.[0-9]+)?-bookworm$"#, options: .regularExpression) != nil, "official swift:6.x-bookworm image, got \(image)")
+        #expect(
+            image.range(of: #"^swift:6\.[0-9]+(\.[0-9]+)?-bookworm$"#, options: .regularExpression) != nil,
+            "official swift:6.x-bookworm image, got \(image)")
         for pkg in ["libmicrohttpd-dev", "libcurl4-openssl-dev", "libssl-dev", "libsqlite3-dev", "pkg-config"] {
             #expect(build.text.contains(pkg), "build stage installs \(pkg)")
         }
@@ -87,7 +92,8 @@ enum DockerfileFacts {
             #expect(run.text.contains(pkg), "runtime installs \(pkg)")
         }
         #expect(!run.text.contains("-dev"), "no -dev package at runtime")
-        #expect(run.lines.contains { $0.hasPrefix("COPY --from=build ") && $0.hasSuffix(" /usr/local/bin/ai-operator") })
+        #expect(
+            run.lines.contains { $0.hasPrefix("COPY --from=build ") && $0.hasSuffix(" /usr/local/bin/ai-operator") })
         let uid = try #require(DockerfileFacts.uid, "USER must be numeric (runAsNonRoot can only verify a numeric UID)")
         #expect(uid >= 1000)
         #expect(run.text.contains("--uid \(uid)"), "the user exists with that UID")
@@ -102,7 +108,9 @@ enum DockerfileFacts {
 
     @Test func dockerignoreKeepsEveryTargetDirectory() throws {
         let ignore = try Repo.read("deploy/Dockerfile.dockerignore")
-        let entries = ignore.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let entries = ignore.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty && !$0.hasPrefix("#")
+        }
         #expect(entries.contains(".build") && entries.contains(".git"))
         for needed in ["Sources", "Tests", "bench", "Package.swift", "bench/CoreBench", "*"] {
             #expect(!entries.contains(needed), "\(needed) is needed by swift build")
@@ -117,7 +125,10 @@ enum ReadmeFacts {
         var out = Set<String>()
         var inFence = false
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("```") { inFence.toggle(); continue }
+            if line.hasPrefix("```") {
+                inFence.toggle()
+                continue
+            }
             guard !inFence, line.hasPrefix("#") else { continue }
             let title = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
             let slug = title.lowercased().unicodeScalars.compactMap { c -> String? in
@@ -137,17 +148,21 @@ enum ReadmeFacts {
 
     @Test func readmeCoversInstallationIntegrationDashboardAndRunbooks() throws {
         let anchors = ReadmeFacts.anchors(text)
-        for anchor in ["install-on-a-cluster", "register-the-github-app", "point-argo-cd-notifications-at-the-service",
-                       "expose-the-github-webhook-endpoint", "reading-the-dashboard", "alerts", "runbooks",
-                       "runbook-abort-state", "runbook-pr-not-auto-merging", "runbook-operator-crash-loop",
-                       "runbook-high-detection-rate"] {
+        for anchor in [
+            "install-on-a-cluster", "register-the-github-app", "point-argo-cd-notifications-at-the-service",
+            "expose-the-github-webhook-endpoint", "reading-the-dashboard", "alerts", "runbooks",
+            "runbook-abort-state", "runbook-pr-not-auto-merging", "runbook-operator-crash-loop",
+            "runbook-high-detection-rate",
+        ] {
             #expect(anchors.contains(anchor), "deploy/README.md lacks the section #\(anchor)")
         }
-        for command in ["kubectl apply -k deploy/base", "webhooks/github-app-manifest.json", "webhooks/argocd-notifications.yaml",
-                        "kubectl -n ai-operator-system logs deploy/ai-operator", "ai-operator audit verify",
-                        "ai-operator config check", "Authorization: Bearer $API_TOKEN", "/api/v1/rollbacks/",
-                        "/api/v1/applications/", "/reset", "DEGRADATION_PERSISTENCE_CHECKS", "MONITORED_APPS",
-                        "docker build -f deploy/Dockerfile .", "/webhooks/github", "promtool test rules"] {
+        for command in [
+            "kubectl apply -k deploy/base", "webhooks/github-app-manifest.json", "webhooks/argocd-notifications.yaml",
+            "kubectl -n ai-operator-system logs deploy/ai-operator", "ai-operator audit verify",
+            "ai-operator config check", "Authorization: Bearer $API_TOKEN", "/api/v1/rollbacks/",
+            "/api/v1/applications/", "/reset", "DEGRADATION_PERSISTENCE_CHECKS", "MONITORED_APPS",
+            "docker build -f deploy/Dockerfile .", "/webhooks/github", "promtool test rules",
+        ] {
             #expect(text.contains(command), "deploy/README.md does not mention \(command)")
         }
     }

@@ -5,9 +5,13 @@ import Testing
 /// Kubernetes requires, the objects reference each other consistently, the Deployment is
 /// hardened, RBAC is read-only, and the ConfigMap holds the SPEC section 18 defaults.
 @Suite(.serialized) struct ManifestTests {
-    static let clusterScopedKinds: Set<String> = ["Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"]
+    static let clusterScopedKinds: Set<String> = [
+        "Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass",
+    ]
     /// Files that are not Kubernetes objects: Kustomize entry points and Prometheus rule files.
-    static let nonObjectFiles: Set<String> = ["deploy/monitoring/alert-rules.yaml", "deploy/monitoring/alert-rules.test.yaml"]
+    static let nonObjectFiles: Set<String> = [
+        "deploy/monitoring/alert-rules.yaml", "deploy/monitoring/alert-rules.test.yaml",
+    ]
 
     let docs: [YAMLDocument]
 
@@ -51,7 +55,10 @@ import Testing
         let objs = objects()
         #expect(objs.count >= 15)
         for d in objs {
-            guard let o = d.object else { Issue.record("\(d.label) is not a mapping"); continue }
+            guard let o = d.object else {
+                Issue.record("\(d.label) is not a mapping")
+                continue
+            }
             let apiVersion = o.string("apiVersion") ?? ""
             #expect(!apiVersion.isEmpty, "\(d.label): apiVersion")
             #expect(apiVersion == "v1" || apiVersion.contains("/"), "\(d.label): apiVersion \(apiVersion)")
@@ -59,12 +66,15 @@ import Testing
             #expect(!kind.isEmpty && kind.first!.isUppercase, "\(d.label): kind")
             let name = d.name ?? ""
             // DNS-1123 subdomain (the rule for most object names).
-            #expect(name.range(of: #"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"#, options: .regularExpression) != nil, "\(d.label): metadata.name '\(name)'")
+            #expect(
+                name.range(of: #"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"#, options: .regularExpression) != nil,
+                "\(d.label): metadata.name '\(name)'")
             let namespace = o.dict("metadata")?.string("namespace")
             if Self.clusterScopedKinds.contains(kind) {
                 #expect(namespace == nil, "\(d.label): cluster-scoped object with a namespace")
             } else {
-                #expect(namespace != nil && !namespace!.isEmpty, "\(d.label): namespaced object without metadata.namespace")
+                #expect(
+                    namespace != nil && !namespace!.isEmpty, "\(d.label): namespaced object without metadata.namespace")
             }
             for (key, value) in o.dict("metadata")?.dict("labels") ?? [:] {
                 #expect(value is String, "\(d.label): label \(key) must be a string")
@@ -80,18 +90,23 @@ import Testing
             case "Service":
                 let ports = (o.at("spec.ports") as? [[String: Any]]) ?? []
                 #expect(!ports.isEmpty, "\(d.label): ports")
-                for p in ports { #expect(p.int("port") != nil && p.string("name") != nil, "\(d.label): port number and name") }
+                for p in ports {
+                    #expect(p.int("port") != nil && p.string("name") != nil, "\(d.label): port number and name")
+                }
             case "ConfigMap":
                 for (k, v) in o.dict("data") ?? [:] {
                     #expect(v is String, "\(d.label): data.\(k) must be a string (quote numbers)")
-                    #expect(k.range(of: #"^[-._a-zA-Z0-9]+$"#, options: .regularExpression) != nil, "\(d.label): key \(k)")
+                    #expect(
+                        k.range(of: #"^[-._a-zA-Z0-9]+$"#, options: .regularExpression) != nil, "\(d.label): key \(k)")
                 }
             case "Secret":
                 #expect(o.dict("stringData") != nil || o.dict("data") != nil, "\(d.label): data")
             case "ClusterRole", "Role":
                 #expect(!o.list("rules").isEmpty, "\(d.label): rules")
             case "ClusterRoleBinding", "RoleBinding":
-                #expect(o.dict("roleRef")?.string("name") != nil && o.dict("roleRef")?.string("kind") != nil, "\(d.label): roleRef")
+                #expect(
+                    o.dict("roleRef")?.string("name") != nil && o.dict("roleRef")?.string("kind") != nil,
+                    "\(d.label): roleRef")
                 #expect(!o.list("subjects").isEmpty, "\(d.label): subjects")
             case "PersistentVolumeClaim":
                 #expect(!(o.at("spec.accessModes") as? [String] ?? []).isEmpty, "\(d.label): accessModes")
@@ -100,7 +115,9 @@ import Testing
                 #expect(o.at("spec.podSelector") is [String: Any], "\(d.label): podSelector")
             case "PodDisruptionBudget":
                 #expect(o.at("spec.selector") is [String: Any], "\(d.label): selector")
-                #expect((o.at("spec.minAvailable") == nil) != (o.at("spec.maxUnavailable") == nil), "\(d.label): exactly one of minAvailable/maxUnavailable")
+                #expect(
+                    (o.at("spec.minAvailable") == nil) != (o.at("spec.maxUnavailable") == nil),
+                    "\(d.label): exactly one of minAvailable/maxUnavailable")
             case "Ingress":
                 #expect(!((o.at("spec.rules") as? [Any]) ?? []).isEmpty, "\(d.label): rules")
             case "ServiceMonitor":
@@ -114,25 +131,35 @@ import Testing
     }
 
     @Test func kustomizationsReferenceExistingFilesAndLeaveTheSecretOut() throws {
-        for file in ["deploy/kustomization.yaml", "deploy/base/kustomization.yaml", "deploy/monitoring/kustomization.yaml"] {
+        for file in [
+            "deploy/kustomization.yaml", "deploy/base/kustomization.yaml", "deploy/monitoring/kustomization.yaml",
+        ] {
             let k = try kustomization(file)
             #expect(k.string("apiVersion") == "kustomize.config.k8s.io/v1beta1", "\(file)")
             #expect(k.string("kind") == "Kustomization", "\(file)")
             let dir = (file as NSString).deletingLastPathComponent
             for r in k.strings("resources") {
                 var isDir: ObjCBool = false
-                #expect(FileManager.default.fileExists(atPath: Repo.path(dir + "/" + r), isDirectory: &isDir), "\(file): resource \(r) missing")
+                #expect(
+                    FileManager.default.fileExists(atPath: Repo.path(dir + "/" + r), isDirectory: &isDir),
+                    "\(file): resource \(r) missing")
             }
             for gen in k.list("configMapGenerator") {
-                for f in gen.strings("files") { #expect(FileManager.default.fileExists(atPath: Repo.path(dir + "/" + f)), "\(file): \(f) missing") }
+                for f in gen.strings("files") {
+                    #expect(FileManager.default.fileExists(atPath: Repo.path(dir + "/" + f)), "\(file): \(f) missing")
+                }
             }
         }
         let baseK = try kustomization("deploy/base/kustomization.yaml")
         #expect(baseK.string("namespace") == "ai-operator-system")
-        #expect(!baseK.strings("resources").contains { $0.contains("secret") }, "the Secret template must not be applied by kustomize")
+        #expect(
+            !baseK.strings("resources").contains { $0.contains("secret") },
+            "the Secret template must not be applied by kustomize")
         let kinds = Set(try base().compactMap(\.kind))
-        let required: Set<String> = ["Namespace", "ServiceAccount", "ClusterRole", "ConfigMap", "PersistentVolumeClaim",
-                                     "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"]
+        let required: Set<String> = [
+            "Namespace", "ServiceAccount", "ClusterRole", "ConfigMap", "PersistentVolumeClaim",
+            "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget",
+        ]
         #expect(required.isSubset(of: kinds), "base lacks \(required.subtracting(kinds))")
         // Every namespaced object of the base lives in the operator's namespace.
         for d in try base() where !Self.clusterScopedKinds.contains(d.kind ?? "") {
@@ -189,7 +216,9 @@ import Testing
         let cm = try one("ConfigMap", in: base)
         let cmName = cm.dict("metadata")?.string("name")
         #expect(c.list("envFrom").contains { $0.dict("configMapRef")?.string("name") == cmName })
-        for e in c.list("env") { #expect(e["valueFrom"] == nil || (e.dict("valueFrom")?["secretKeyRef"] == nil), "no secret in env: \(e)") }
+        for e in c.list("env") {
+            #expect(e["valueFrom"] == nil || (e.dict("valueFrom")?["secretKeyRef"] == nil), "no secret in env: \(e)")
+        }
         let volumes = pod.list("volumes")
         let mounts = c.list("volumeMounts")
         func mount(of volume: String) -> [String: Any]? { mounts.first { $0.string("name") == volume } }
@@ -254,7 +283,9 @@ import Testing
         #expect(ports.first?.string("name") == "http")
         let target = ports.first?["targetPort"]
         #expect((target as? String) == "http" || (target as? Int) == 8080)
-        #expect(svc.at("spec.type") as? String ?? "ClusterIP" == "ClusterIP", "the Service is internal; GitHub comes through an Ingress")
+        #expect(
+            svc.at("spec.type") as? String ?? "ClusterIP" == "ClusterIP",
+            "the Service is internal; GitHub comes through an Ingress")
     }
 
     @Test func rbacGrantsOnlyReadsAndNothingClusterWide() throws {
@@ -267,10 +298,16 @@ import Testing
             roleNames["\(d.kind!)/\(d.name ?? "")"] = rules
             for rule in rules {
                 let verbs = Set(rule.strings("verbs"))
-                #expect(verbs.isSubset(of: readVerbs), "\(d.label): verbs \(verbs.subtracting(readVerbs)) beyond get/list/watch")
-                #expect(!rule.strings("resources").contains("*") && !rule.strings("apiGroups").contains("*") && !verbs.contains("*"), "\(d.label): wildcard")
+                #expect(
+                    verbs.isSubset(of: readVerbs),
+                    "\(d.label): verbs \(verbs.subtracting(readVerbs)) beyond get/list/watch")
+                #expect(
+                    !rule.strings("resources").contains("*") && !rule.strings("apiGroups").contains("*")
+                        && !verbs.contains("*"), "\(d.label): wildcard")
                 #expect(!rule.strings("resources").contains("secrets"), "\(d.label): secrets access")
-                #expect(!rule.strings("resources").contains { $0.contains("/") }, "\(d.label): subresources (exec, log, ...)")
+                #expect(
+                    !rule.strings("resources").contains { $0.contains("/") },
+                    "\(d.label): subresources (exec, log, ...)")
                 #expect(rule["nonResourceURLs"] == nil, "\(d.label): nonResourceURLs")
                 #expect(rule.strings("resourceNames").isEmpty || d.kind == "Role")
             }
@@ -279,21 +316,30 @@ import Testing
         // What the Kubernetes client actually calls (SPEC 17): get deployments, list pods.
         let reader = try #require(roleNames["ClusterRole/ai-operator-workload-reader"])
         func grants(_ group: String, _ resource: String, _ verb: String) -> Bool {
-            reader.contains { $0.strings("apiGroups").contains(group) && $0.strings("resources").contains(resource) && $0.strings("verbs").contains(verb) }
+            reader.contains {
+                $0.strings("apiGroups").contains(group) && $0.strings("resources").contains(resource)
+                    && $0.strings("verbs").contains(verb)
+            }
         }
         #expect(grants("apps", "deployments", "get"))
         #expect(grants("", "pods", "list"))
         #expect(Set(reader.flatMap { $0.strings("resources") }) == ["deployments", "pods"])
 
         // Nothing is bound cluster-wide; namespaced bindings name the operator's account only.
-        #expect(docs.filter { $0.kind == "ClusterRoleBinding" }.isEmpty, "no ClusterRoleBinding: read access is granted per namespace")
+        #expect(
+            docs.filter { $0.kind == "ClusterRoleBinding" }.isEmpty,
+            "no ClusterRoleBinding: read access is granted per namespace")
         let bindings = docs.filter { $0.kind == "RoleBinding" }
         #expect(!bindings.isEmpty, "a documented per-namespace RoleBinding example")
         for b in bindings {
             let ref = b.object?.dict("roleRef") ?? [:]
-            #expect(roleNames["\(ref.string("kind") ?? "")/\(ref.string("name") ?? "")"] != nil, "\(b.label): binds an unknown role")
+            #expect(
+                roleNames["\(ref.string("kind") ?? "")/\(ref.string("name") ?? "")"] != nil,
+                "\(b.label): binds an unknown role")
             for s in b.object?.list("subjects") ?? [] {
-                #expect(s.string("kind") == "ServiceAccount" && s.string("name") == "ai-operator" && s.string("namespace") == "ai-operator-system", "\(b.label): subject \(s)")
+                #expect(
+                    s.string("kind") == "ServiceAccount" && s.string("name") == "ai-operator"
+                        && s.string("namespace") == "ai-operator-system", "\(b.label): subject \(s)")
             }
         }
     }
@@ -316,7 +362,10 @@ import Testing
         "KUBERNETES_TOKEN_FILE", "KUBERNETES_CA_FILE", "PROMETHEUS_URL", "SLACK_WEBHOOK_URL", "ALERTS_REPO",
         "APPROVERS", "APPROVER_TEAM", "API_TOKEN", "MONITORED_APPS",
     ])
-    static let secretSettings = ["GITHUB_WEBHOOK_SECRET", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"]
+    static let secretSettings = [
+        "GITHUB_WEBHOOK_SECRET", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN", "GITHUB_TOKEN",
+        "SLACK_WEBHOOK_URL",
+    ]
 
     @Test func configMapHoldsEverySpec18DefaultAndNoSecret() throws {
         let base = try base()
@@ -325,7 +374,9 @@ import Testing
             #expect(data[key] == value, "\(key): expected default \(value), found \(data[key] ?? "nothing")")
         }
         #expect(data["DATA_DIR"] == "/var/lib/ai-operator")
-        for key in ["ALERTS_REPO", "ARGOCD_URL"] { #expect(!(data[key] ?? "").isEmpty, "required setting \(key) needs a value") }
+        for key in ["ALERTS_REPO", "ARGOCD_URL"] {
+            #expect(!(data[key] ?? "").isEmpty, "required setting \(key) needs a value")
+        }
         // Only known settings (a typo would be silently ignored by the service).
         for key in data.keys {
             let base = key.hasSuffix("_FILE") && key != "GITHUB_APP_PRIVATE_KEY_FILE" ? String(key.dropLast(5)) : key
@@ -346,7 +397,9 @@ import Testing
         for key in ["GITHUB_WEBHOOK_SECRET_FILE", "ARGOCD_TOKEN_FILE", "ARGOCD_WEBHOOK_TOKEN_FILE", "API_TOKEN_FILE"] {
             #expect(!(data[key] ?? "").isEmpty, "\(key) must point at the Secret")
         }
-        #expect(!(data["GITHUB_APP_ID_FILE"] ?? "").isEmpty || !(data["GITHUB_TOKEN_FILE"] ?? "").isEmpty, "GitHub credentials")
+        #expect(
+            !(data["GITHUB_APP_ID_FILE"] ?? "").isEmpty || !(data["GITHUB_TOKEN_FILE"] ?? "").isEmpty,
+            "GitHub credentials")
         #expect(filesReferenced >= 6)
     }
 
@@ -355,11 +408,17 @@ import Testing
         #expect(template.string("kind") == "Secret")
         #expect(template.dict("metadata")?.string("namespace") == "ai-operator-system")
         let data = template.dict("stringData") as? [String: String] ?? [:]
-        for key in ["github-webhook-secret", "github-app-id", "github-app-private-key.pem", "argocd-token", "argocd-webhook-token", "api-token"] {
+        for key in [
+            "github-webhook-secret", "github-app-id", "github-app-private-key.pem", "argocd-token",
+            "argocd-webhook-token", "api-token",
+        ] {
             #expect(data[key]?.contains("REPLACE_ME") == true, "\(key) must be a REPLACE_ME placeholder")
         }
         let text = try Repo.read("deploy/base/secret.example.yaml")
-        for mention in ["slack-webhook-url", "github-token", "kubectl -n ai-operator-system create secret generic ai-operator-secrets"] {
+        for mention in [
+            "slack-webhook-url", "github-token",
+            "kubectl -n ai-operator-system create secret generic ai-operator-secrets",
+        ] {
             #expect(text.contains(mention), "the template explains \(mention)")
         }
     }
@@ -381,14 +440,18 @@ import Testing
             #expect(!from.isEmpty, "an ingress rule without 'from' admits everyone")
             for peer in from {
                 #expect(peer["ipBlock"] == nil)
-                if let ns = peer.dict("namespaceSelector")?.dict("matchLabels")?.string("kubernetes.io/metadata.name") { sources.insert(ns) }
+                if let ns = peer.dict("namespaceSelector")?.dict("matchLabels")?.string("kubernetes.io/metadata.name") {
+                    sources.insert(ns)
+                }
             }
             let ports = rule.list("ports")
             #expect(ports.count == 1 && ports.first?.int("port") == 8080, "ingress only to 8080")
         }
         #expect(sources.isSuperset(of: ["argocd", "ingress-nginx", "monitoring"]), "ingress sources \(sources)")
         let egress = np.at("spec.egress") as? [[String: Any]] ?? []
-        let egressPorts = egress.flatMap { $0.list("ports") }.map { "\($0.string("protocol") ?? "TCP")/\($0.int("port") ?? 0)" }
+        let egressPorts = egress.flatMap { $0.list("ports") }.map {
+            "\($0.string("protocol") ?? "TCP")/\($0.int("port") ?? 0)"
+        }
         for p in ["UDP/53", "TCP/53", "TCP/443", "TCP/8080"] { #expect(egressPorts.contains(p), "egress \(p)") }
         for rule in egress { #expect(!rule.list("ports").isEmpty, "an egress rule without ports allows everything") }
     }
@@ -410,7 +473,9 @@ import Testing
     @Test func ingressExamplePublishesOnlyTheGitHubWebhookOverTLS() throws {
         let ing = try #require(docs.first { $0.kind == "Ingress" }?.object)
         #expect(!((ing.at("spec.tls") as? [Any]) ?? []).isEmpty, "TLS")
-        let paths = (ing.at("spec.rules") as? [[String: Any]] ?? []).flatMap { ($0.at("http.paths") as? [[String: Any]]) ?? [] }
+        let paths = (ing.at("spec.rules") as? [[String: Any]] ?? []).flatMap {
+            ($0.at("http.paths") as? [[String: Any]]) ?? []
+        }
         #expect(paths.map { $0.string("path") ?? "" } == ["/webhooks/github"])
         for p in paths {
             #expect(p.at("backend.service.name") as? String == "ai-operator")
@@ -420,16 +485,22 @@ import Testing
     }
 
     @Test func argoCDAccountIsReadOnly() throws {
-        let rbac = try #require(docs.first { $0.file == "deploy/argocd/argocd-rbac.yaml" && $0.name == "argocd-rbac-cm" }?.object)
+        let rbac = try #require(
+            docs.first { $0.file == "deploy/argocd/argocd-rbac.yaml" && $0.name == "argocd-rbac-cm" }?.object)
         let policies = (rbac.dict("data") ?? [:]).filter { $0.key.hasPrefix("policy.") && $0.key.hasSuffix(".csv") }
-        #expect(policies.count == 1 && policies.keys.first != "policy.csv", "a separate policy.<name>.csv key keeps the existing policy")
+        #expect(
+            policies.count == 1 && policies.keys.first != "policy.csv",
+            "a separate policy.<name>.csv key keeps the existing policy")
         for line in (policies.values.first as? String ?? "").split(separator: "\n") {
             let f = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             if f.first == "p" {
-                #expect(f.count == 6 && f[2] == "applications" && f[3] == "get" && f[5] == "allow", "only applications/get: \(line)")
+                #expect(
+                    f.count == 6 && f[2] == "applications" && f[3] == "get" && f[5] == "allow",
+                    "only applications/get: \(line)")
             }
         }
-        let cm = try #require(docs.first { $0.file == "deploy/argocd/argocd-rbac.yaml" && $0.name == "argocd-cm" }?.object)
+        let cm = try #require(
+            docs.first { $0.file == "deploy/argocd/argocd-rbac.yaml" && $0.name == "argocd-cm" }?.object)
         #expect(cm.dict("data")?.string("accounts.ai-operator") == "apiKey", "API key only, no UI login")
     }
 }

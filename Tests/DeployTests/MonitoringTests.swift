@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Alert rules (promtool check and unit tests), their Prometheus Operator mirror, and the
 /// Grafana dashboard (valid JSON, valid PromQL, only metrics the operator exports).
@@ -35,9 +35,13 @@ import TestSupport
         for rule in rules {
             let name = try #require(rule.string("alert"), "recording rules are not expected here: \(rule)")
             #expect(names.insert(name).inserted, "duplicate alert \(name)")
-            #expect(["critical", "warning", "info"].contains(rule.dict("labels")?.string("severity") ?? ""), "\(name): severity")
+            #expect(
+                ["critical", "warning", "info"].contains(rule.dict("labels")?.string("severity") ?? ""),
+                "\(name): severity")
             let ann = rule.dict("annotations") ?? [:]
-            for key in ["summary", "description", "runbook_url"] { #expect(!(ann.string(key) ?? "").isEmpty, "\(name): \(key)") }
+            for key in ["summary", "description", "runbook_url"] {
+                #expect(!(ann.string(key) ?? "").isEmpty, "\(name): \(key)")
+            }
             let url = ann.string("runbook_url") ?? ""
             #expect(url.contains("/deploy/README.md#"), "\(name): runbook_url must point into deploy/README.md")
             let anchor = url.components(separatedBy: "#").last ?? ""
@@ -54,13 +58,22 @@ import TestSupport
         let rules = try ruleList()
         func expr(_ alert: String) -> String { rules.first { $0.string("alert") == alert }?.string("expr") ?? "" }
         let abort = expr("AIOperatorHighAbortRate")
-        #expect(abort.contains("ai_operator_rollbacks_aborted_total") && abort.contains("[1h]") && abort.hasSuffix("> 2\n"), "abort rate > 2/h: \(abort)")
+        #expect(
+            abort.contains("ai_operator_rollbacks_aborted_total") && abort.contains("[1h]") && abort.hasSuffix("> 2\n"),
+            "abort rate > 2/h: \(abort)")
         let ci = expr("AIOperatorRollbackCIFailures")
-        #expect(ci.contains(#"reason="CI_FAILURE""#) && ci.contains("[1h]") && ci.hasSuffix("> 5\n"), "CI failures > 5/h: \(ci)")
+        #expect(
+            ci.contains(#"reason="CI_FAILURE""#) && ci.contains("[1h]") && ci.hasSuffix("> 5\n"),
+            "CI failures > 5/h: \(ci)")
         let mttr = expr("AIOperatorSlowRecovery")
-        #expect(mttr.contains("histogram_quantile(0.95") && mttr.contains("ai_operator_mean_time_to_recovery_seconds_bucket") && mttr.hasSuffix("> 600\n"), "MTTR p95 > 10 min: \(mttr)")
+        #expect(
+            mttr.contains("histogram_quantile(0.95")
+                && mttr.contains("ai_operator_mean_time_to_recovery_seconds_bucket") && mttr.hasSuffix("> 600\n"),
+            "MTTR p95 > 10 min: \(mttr)")
         let denied = expr("AIOperatorPermissionDenied")
-        #expect(denied.contains(#"ai_operator_mcp_call_errors_total{error_code="PERMISSION_DENIED"}"#) && denied.hasSuffix("> 0\n"), "any PERMISSION_DENIED: \(denied)")
+        #expect(
+            denied.contains(#"ai_operator_mcp_call_errors_total{error_code="PERMISSION_DENIED"}"#)
+                && denied.hasSuffix("> 0\n"), "any PERMISSION_DENIED: \(denied)")
         let denied2 = expr("AIOperatorRollbackAbortedPermissionDenied")
         #expect(denied2.contains(#"reason="PERMISSION_DENIED""#))
         for alert in ["AIOperatorDown", "AIOperatorWebhookStoreUnavailable", "AIOperatorAppStuckInAbort"] {
@@ -69,14 +82,18 @@ import TestSupport
 
         let tests = try YAMLLoader.loadOne(Self.ruleTests) as? [String: Any] ?? [:]
         #expect(tests.strings("rule_files") == ["alert-rules.yaml"])
-        var fired = Set<String>(), silent = Set<String>()
+        var fired = Set<String>()
+        var silent = Set<String>()
         for t in tests.list("tests") {
             for a in t.list("alert_rule_test") {
                 let name = a.string("alertname") ?? ""
                 if a.list("exp_alerts").isEmpty { silent.insert(name) } else { fired.insert(name) }
             }
         }
-        for alert in ["AIOperatorHighAbortRate", "AIOperatorRollbackCIFailures", "AIOperatorSlowRecovery", "AIOperatorPermissionDenied"] {
+        for alert in [
+            "AIOperatorHighAbortRate", "AIOperatorRollbackCIFailures", "AIOperatorSlowRecovery",
+            "AIOperatorPermissionDenied",
+        ] {
             #expect(fired.contains(alert), "\(alert) is never shown firing")
             #expect(silent.contains(alert), "\(alert) is never shown silent below its threshold")
         }
@@ -95,7 +112,8 @@ import TestSupport
 
     func loadDashboard() throws -> [String: Any] {
         let data = try #require(FileManager.default.contents(atPath: Repo.path(Self.dashboard)))
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "the dashboard is not a JSON object")
+        return try #require(
+            try JSONSerialization.jsonObject(with: data) as? [String: Any], "the dashboard is not a JSON object")
     }
 
     /// Every query of the dashboard, panels inside rows included.
@@ -121,7 +139,9 @@ import TestSupport
         #expect(byName["datasource"]?.string("query") == "prometheus")
         for v in ["app_name", "environment"] {
             #expect(byName[v]?.string("type") == "query", "variable \(v)")
-            #expect((byName[v]?.string("definition") ?? "").contains("label_values(ai_operator_"), "variable \(v) reads the operator's labels")
+            #expect(
+                (byName[v]?.string("definition") ?? "").contains("label_values(ai_operator_"),
+                "variable \(v) reads the operator's labels")
         }
         var ids = Set<Int>()
         func walk(_ panels: [[String: Any]]) {
@@ -131,7 +151,9 @@ import TestSupport
                 #expect(p.dict("gridPos") != nil, "\(p.string("title") ?? "?"): gridPos")
                 if p.string("type") != "row" {
                     #expect(!p.list("targets").isEmpty, "\(p.string("title") ?? "?"): no query")
-                    #expect((p.dict("datasource")?.string("uid")) == "${datasource}", "\(p.string("title") ?? "?"): uses the datasource variable")
+                    #expect(
+                        (p.dict("datasource")?.string("uid")) == "${datasource}",
+                        "\(p.string("title") ?? "?"): uses the datasource variable")
                 }
                 walk(p.list("panels"))
             }
@@ -151,17 +173,36 @@ import TestSupport
         let joined = all.map(\.expr).joined(separator: "\n")
         // Rollback success rate 24 h, active rollbacks by state, MTTR trend, call latency
         // p50/p95/p99, invariant violations by id, aborts by reason, webhooks, HTTP latency.
-        #expect(all.contains { $0.expr.contains("ai_operator_rollbacks_merged_total") && $0.expr.contains("ai_operator_rollbacks_proposed_total") && $0.expr.contains("[24h]") })
+        #expect(
+            all.contains {
+                $0.expr.contains("ai_operator_rollbacks_merged_total")
+                    && $0.expr.contains("ai_operator_rollbacks_proposed_total") && $0.expr.contains("[24h]")
+            })
         #expect(joined.contains("ai_operator_fsm_state") && joined.contains("ai_operator_active_rollbacks"))
-        #expect(all.contains { $0.expr.contains("histogram_quantile") && $0.expr.contains("ai_operator_mean_time_to_recovery_seconds_bucket") })
+        #expect(
+            all.contains {
+                $0.expr.contains("histogram_quantile")
+                    && $0.expr.contains("ai_operator_mean_time_to_recovery_seconds_bucket")
+            })
         for q in ["0.5", "0.95", "0.99"] {
-            #expect(all.contains { $0.expr.contains("histogram_quantile(\(q),") && $0.expr.contains("ai_operator_mcp_call_duration_seconds_bucket") && $0.expr.contains("call_name") }, "call latency p\(q)")
+            #expect(
+                all.contains {
+                    $0.expr.contains("histogram_quantile(\(q),")
+                        && $0.expr.contains("ai_operator_mcp_call_duration_seconds_bucket")
+                        && $0.expr.contains("call_name")
+                }, "call latency p\(q)")
         }
-        #expect(all.contains { $0.expr.contains("ai_operator_invariant_violations_total") && $0.expr.contains("by (invariant_id)") })
-        #expect(all.contains { $0.expr.contains("ai_operator_rollbacks_aborted_total") && $0.expr.contains("by (reason)") })
+        #expect(
+            all.contains {
+                $0.expr.contains("ai_operator_invariant_violations_total") && $0.expr.contains("by (invariant_id)")
+            })
+        #expect(
+            all.contains { $0.expr.contains("ai_operator_rollbacks_aborted_total") && $0.expr.contains("by (reason)") })
         #expect(all.contains { $0.expr.contains("ai_operator_webhooks_received_total") && $0.expr.contains("outcome") })
         #expect(joined.contains("ai_operator_http_request_duration_seconds_bucket"))
-        #expect(joined.contains(#"app_name=~"$app_name""#) && joined.contains(#"environment=~"$environment""#), "the template variables filter the queries")
+        #expect(
+            joined.contains(#"app_name=~"$app_name""#) && joined.contains(#"environment=~"$environment""#),
+            "the template variables filter the queries")
     }
 
     /// Grafana variables replaced by values, every query is checked by promtool as a recording
@@ -176,7 +217,10 @@ import TestSupport
                 .replacingOccurrences(of: "$app_name", with: ".*")
                 .replacingOccurrences(of: "$environment", with: ".*")
             #expect(!expr.contains("$"), "unreplaced variable in \(t.panel): \(expr)")
-            let quoted = "\"" + expr.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: " ") + "\""
+            let quoted =
+                "\""
+                + expr.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: " ") + "\""
             yaml += "      - record: dashboard:query\(i)\n        expr: \(quoted)\n"
         }
         let dir = TemporaryDirectory("deploy-tests-dashboard")
@@ -189,10 +233,20 @@ import TestSupport
     }
 
     @Test func metricCheckerCatchesMistakes() {
-        #expect(MetricCatalog.problems(in: "rate(ai_operator_rollbacks_total[5m])") == ["unknown metric ai_operator_rollbacks_total"])
-        #expect(!MetricCatalog.problems(in: #"ai_operator_fsm_state{environment="x"}"#).isEmpty, "fsm_state has no environment label")
-        #expect(!MetricCatalog.problems(in: "ai_operator_mean_time_to_recovery_seconds").isEmpty, "a histogram is queried by its series")
+        #expect(
+            MetricCatalog.problems(in: "rate(ai_operator_rollbacks_total[5m])") == [
+                "unknown metric ai_operator_rollbacks_total"
+            ])
+        #expect(
+            !MetricCatalog.problems(in: #"ai_operator_fsm_state{environment="x"}"#).isEmpty,
+            "fsm_state has no environment label")
+        #expect(
+            !MetricCatalog.problems(in: "ai_operator_mean_time_to_recovery_seconds").isEmpty,
+            "a histogram is queried by its series")
         #expect(!MetricCatalog.problems(in: "sum by (reason) (ai_operator_active_rollbacks)").isEmpty)
-        #expect(MetricCatalog.problems(in: #"sum by (le) (rate(ai_operator_mcp_call_duration_seconds_bucket{call_name=~"github.*"}[5m]))"#).isEmpty)
+        #expect(
+            MetricCatalog.problems(
+                in: #"sum by (le) (rate(ai_operator_mcp_call_duration_seconds_bucket{call_name=~"github.*"}[5m]))"#
+            ).isEmpty)
     }
 }

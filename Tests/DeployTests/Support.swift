@@ -1,7 +1,8 @@
 import Foundation
 import TestSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failure of the test harness itself (a missing tool, a child process that hung), reported
@@ -53,11 +54,14 @@ struct ToolResult {
 enum Tool {
     static let defaultTimeout: Double = 60
 
-    static func run(_ executable: String, _ arguments: [String], cwd: String? = nil,
-                    timeout: Double = defaultTimeout) throws -> ToolResult {
+    static func run(
+        _ executable: String, _ arguments: [String], cwd: String? = nil,
+        timeout: Double = defaultTimeout
+    ) throws -> ToolResult {
         let dir = TemporaryDirectory("deploy-tests-proc")
         defer { dir.remove() }
-        let outPath = dir.path + "/stdout", errPath = dir.path + "/stderr"
+        let outPath = dir.path + "/stdout"
+        let errPath = dir.path + "/stderr"
         FileManager.default.createFile(atPath: outPath, contents: nil)
         FileManager.default.createFile(atPath: errPath, contents: nil)
         guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
@@ -77,11 +81,14 @@ enum Tool {
             _ = eventually(within: 2) { !process.isRunning }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
-            try? out.close(); try? err.close()
-            throw DeployTestError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed")
+            try? out.close()
+            try? err.close()
+            throw DeployTestError(
+                "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed")
         }
         process.waitUntilExit()
-        try? out.close(); try? err.close()
+        try? out.close()
+        try? err.close()
         let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return ToolResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
@@ -90,7 +97,8 @@ enum Tool {
     /// The first executable named `name` in `preferred` or on PATH.
     static func find(_ name: String, preferred: [String] = []) -> [String] {
         var candidates = preferred
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        {
             candidates.append("\(dir)/\(name)")
         }
         var seen = Set<String>()
@@ -100,7 +108,9 @@ enum Tool {
     /// `promtool` from the Debian `prometheus` package (or PATH). Missing: a failure, not a skip.
     static func promtool() throws -> String {
         guard let p = find("promtool", preferred: ["/usr/bin/promtool"]).first else {
-            throw DeployTestError("promtool not found: install the Debian package `prometheus` (apt-get install -y prometheus); CI installs it in .ci/install-deps")
+            throw DeployTestError(
+                "promtool not found: install the Debian package `prometheus` (apt-get install -y prometheus); CI installs it in .ci/install-deps"
+            )
         }
         return p
     }
@@ -114,7 +124,9 @@ enum Tool {
         for c in candidates {
             if let r = try? run(c, ["-c", "import yaml"], timeout: 20), r.status == 0 { return c }
         }
-        throw DeployTestError("no python3 with PyYAML among \(candidates): install the Debian package python3-yaml (apt-get install -y python3-yaml)")
+        throw DeployTestError(
+            "no python3 with PyYAML among \(candidates): install the Debian package python3-yaml (apt-get install -y python3-yaml)"
+        )
     }
 }
 
@@ -134,15 +146,15 @@ enum YAMLLoader {
     /// Loads every document of `files` (relative to the repository root) with PyYAML's
     /// safe loader. Empty documents (a trailing `---`) are dropped.
     static let script = """
-    import json, sys, yaml
-    out = []
-    for path in sys.argv[2:]:
-        with open(sys.argv[1] + "/" + path, encoding="utf-8") as f:
-            for i, doc in enumerate(yaml.safe_load_all(f)):
-                if doc is not None:
-                    out.append({"file": path, "index": i, "doc": doc})
-    json.dump(out, sys.stdout, default=str)
-    """
+        import json, sys, yaml
+        out = []
+        for path in sys.argv[2:]:
+            with open(sys.argv[1] + "/" + path, encoding="utf-8") as f:
+                for i, doc in enumerate(yaml.safe_load_all(f)):
+                    if doc is not None:
+                        out.append({"file": path, "index": i, "doc": doc})
+        json.dump(out, sys.stdout, default=str)
+        """
 
     static func load(_ files: [String]) throws -> [YAMLDocument] {
         let python = try Tool.python()
@@ -151,7 +163,9 @@ enum YAMLLoader {
         guard let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] else {
             throw DeployTestError("unexpected loader output: \(r.stdout.prefix(200))")
         }
-        return list.map { YAMLDocument(file: $0["file"] as? String ?? "?", index: $0["index"] as? Int ?? -1, value: $0["doc"] as Any) }
+        return list.map {
+            YAMLDocument(file: $0["file"] as? String ?? "?", index: $0["index"] as? Int ?? -1, value: $0["doc"] as Any)
+        }
     }
 
     static func loadAll() throws -> [YAMLDocument] { try load(Repo.deployYAMLFiles()) }
@@ -230,7 +244,11 @@ enum MetricCatalog {
         let ns = expr as NSString
         for m in nameRegex.matches(in: expr, range: NSRange(location: 0, length: ns.length)) {
             let name = ns.substring(with: m.range)
-            if let r = resolve(name) { usedLabels.formUnion(r.labels) } else { problems.append("unknown metric \(name)") }
+            if let r = resolve(name) {
+                usedLabels.formUnion(r.labels)
+            } else {
+                problems.append("unknown metric \(name)")
+            }
         }
         for (_, labels) in allowed { usedLabels.formUnion(labels) }
         // Selectors: name{label op "value", ...}
@@ -240,12 +258,20 @@ enum MetricCatalog {
             let name = ns.substring(with: m.range(at: 1))
             let body = ns.substring(with: m.range(at: 2)) as NSString
             let labels: Set<String>
-            if let r = resolve(name) { labels = r.labels } else if let a = allowed[name] { labels = a } else {
-                if !name.hasPrefix("ai_operator_") { problems.append("selector on a series that is not the operator's: \(name)") }
+            if let r = resolve(name) {
+                labels = r.labels
+            } else if let a = allowed[name] {
+                labels = a
+            } else {
+                if !name.hasPrefix("ai_operator_") {
+                    problems.append("selector on a series that is not the operator's: \(name)")
+                }
                 continue
             }
             // Only label names outside quoted values.
-            let unquoted = body.replacingOccurrences(of: #""([^"\\]|\\.)*""#, with: "\"\"", options: .regularExpression, range: NSRange(location: 0, length: body.length))
+            let unquoted = body.replacingOccurrences(
+                of: #""([^"\\]|\\.)*""#, with: "\"\"", options: .regularExpression,
+                range: NSRange(location: 0, length: body.length))
             let u = unquoted as NSString
             for lm in matcher.matches(in: unquoted, range: NSRange(location: 0, length: u.length)) {
                 let label = u.substring(with: lm.range(at: 1))
@@ -255,7 +281,9 @@ enum MetricCatalog {
         // Grouping: by (a, b) / without (a)
         let grouping = try! NSRegularExpression(pattern: #"\b(by|without)\s*\(([^)]*)\)"#)
         for m in grouping.matches(in: expr, range: NSRange(location: 0, length: ns.length)) {
-            for label in ns.substring(with: m.range(at: 2)).split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !label.isEmpty {
+            for label in ns.substring(with: m.range(at: 2)).split(separator: ",").map({
+                $0.trimmingCharacters(in: .whitespaces)
+            }) where !label.isEmpty {
                 if !usedLabels.contains(label) { problems.append("grouping by \(label), which no selected series has") }
             }
         }

@@ -1,8 +1,8 @@
 import Demo
 import Foundation
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 /// The real `ai-operator` executable as a child process (built next to the test runner by
 /// `swift build --build-tests`), for the crash-recovery tests: started, SIGKILLed, restarted.
@@ -16,19 +16,23 @@ final class CrashBinary: @unchecked Sendable {
     init(arguments: [String], environment: [String: String]) throws {
         var env = environment
         env["LOG_FORMAT"] = "text"
-        child = try ChildProcess(executable: ChildProcess.siblingExecutable("ai-operator"), arguments: arguments, environment: env)
+        child = try ChildProcess(
+            executable: ChildProcess.siblingExecutable("ai-operator"), arguments: arguments, environment: env)
     }
 
     /// Waits (bounded) for the `port=N` log line, then for `/readyz` 200; returns the port.
     func waitForReady(seconds: Double = 30) async -> Int? {
         var port: Int?
         _ = await poll(within: seconds) {
-            if let r = self.text.range(of: #"port=(\d+)"#, options: .regularExpression) { port = Int(self.text[r].dropFirst(5)) }
+            if let r = self.text.range(of: #"port=(\d+)"#, options: .regularExpression) {
+                port = Int(self.text[r].dropFirst(5))
+            }
             return port != nil || !self.isRunning
         }
         guard let port, isRunning else { return nil }
         let ready = await poll(within: seconds) {
-            (try? RawHTTP.request(port: port, method: "GET", path: "/readyz", timeout: 2))?.status == 200 || !self.isRunning
+            (try? RawHTTP.request(port: port, method: "GET", path: "/readyz", timeout: 2))?.status == 200
+                || !self.isRunning
         }
         return ready && isRunning ? port : nil
     }
@@ -94,14 +98,18 @@ final class CrashScenario: @unchecked Sendable {
     /// Starts `ai-operator serve` (the first time on a free port, after that on the same one)
     /// and points GitHub's webhooks at it.
     func start() async throws {
-        let b = try CrashBinary(arguments: ["serve"], environment: try env.environment(port: port, overrides: overrides))
+        let b = try CrashBinary(
+            arguments: ["serve"], environment: try env.environment(port: port, overrides: overrides))
         binary = b
         guard let p = await b.waitForReady() else {
             logs.append(b.text)
             await b.kill9()
             throw CrashTestError("the binary did not become ready:\n\(b.text.suffix(3000))")
         }
-        if port == 0 { port = p; env.pointWebhooks(atPort: p) }
+        if port == 0 {
+            port = p
+            env.pointWebhooks(atPort: p)
+        }
         #expect(p == port)
     }
 
@@ -116,15 +124,20 @@ final class CrashScenario: @unchecked Sendable {
 
     /// Stops the running binary (SIGTERM). Idempotent.
     func stopBinary() async {
-        if let b = binary { await b.terminate(); logs.append(b.text); binary = nil }
+        if let b = binary {
+            await b.terminate()
+            logs.append(b.text)
+            binary = nil
+        }
     }
 
     /// Stops the binary, then runs the real `ai-operator audit verify <DATA_DIR>/audit`:
     /// the hash chain written across the crashes must verify.
     func expectAuditVerifies(_ point: String) async throws {
         await stopBinary()
-        let verify = try CrashBinary(arguments: ["audit", "verify", (env.dataDir as NSString).appendingPathComponent("audit")],
-                                     environment: [:])
+        let verify = try CrashBinary(
+            arguments: ["audit", "verify", (env.dataDir as NSString).appendingPathComponent("audit")],
+            environment: [:])
         let status = await verify.waitForExit(seconds: 20)
         #expect(status == 0, "\(point): audit verify: \(verify.text)")
         #expect(verify.text.contains("audit log OK"), "\(point): audit verify: \(verify.text)")
@@ -137,8 +150,10 @@ final class CrashScenario: @unchecked Sendable {
     }
 
     /// Runs `body` with a fresh scenario and always stops it, whether `body` finished or threw.
-    static func run(app: String, environment: String = "staging", overrides: [String: String] = [:],
-                    _ body: (CrashScenario) async throws -> Void) async throws {
+    static func run(
+        app: String, environment: String = "staging", overrides: [String: String] = [:],
+        _ body: (CrashScenario) async throws -> Void
+    ) async throws {
         let c = try CrashScenario(app: app, environment: environment, overrides: overrides)
         do {
             try await body(c)
@@ -150,12 +165,16 @@ final class CrashScenario: @unchecked Sendable {
     }
 
     /// The output of every binary run so far (the last `n` characters).
-    func output(_ n: Int = 4000) -> String { String((logs + [binary?.text ?? ""]).joined(separator: "\n--- restart ---\n").suffix(n)) }
+    func output(_ n: Int = 4000) -> String {
+        String((logs + [binary?.text ?? ""]).joined(separator: "\n--- restart ---\n").suffix(n))
+    }
 
     // MARK: - Reading the truth
 
     func apiGet(_ path: String) -> [String: Any]? {
-        guard port != 0, let r = try? RawHTTP.request(port: port, method: "GET", path: path, timeout: 3), r.status == 200 else { return nil }
+        guard port != 0, let r = try? RawHTTP.request(port: port, method: "GET", path: path, timeout: 3),
+            r.status == 200
+        else { return nil }
         return r.json
     }
 
@@ -167,8 +186,11 @@ final class CrashScenario: @unchecked Sendable {
     var brief: String {
         guard let v = appView else { return "(API not answering)" }
         let a = (v["attempt"] ?? v["lastAttempt"]) as? [String: Any]
-        let h = (a?["history"] as? [[String: Any]] ?? []).map { "\($0["to"] ?? "?") (\($0["event"] ?? "")): \($0["reason"] ?? "")" }
-        return "state \(v["state"] ?? "?"), attempt \(a?["correlationId"] ?? "none") \(a?["state"] ?? "") issue \(a?["escalationIssueUrl"] ?? "none"); history: \(h)"
+        let h = (a?["history"] as? [[String: Any]] ?? []).map {
+            "\($0["to"] ?? "?") (\($0["event"] ?? "")): \($0["reason"] ?? "")"
+        }
+        return
+            "state \(v["state"] ?? "?"), attempt \(a?["correlationId"] ?? "none") \(a?["state"] ?? "") issue \(a?["escalationIssueUrl"] ?? "none"); history: \(h)"
     }
 
     /// Did a GitHub request `method` on a path matching `pattern` (FaultRule syntax) reach the simulator?
@@ -183,7 +205,9 @@ final class CrashScenario: @unchecked Sendable {
         }.map(\.id)
     }
 
-    var rollbackBranches: [String] { github.branches(repo: s.gitopsRepo).keys.filter { $0.hasPrefix("rollback/") }.sorted() }
+    var rollbackBranches: [String] {
+        github.branches(repo: s.gitopsRepo).keys.filter { $0.hasPrefix("rollback/") }.sorted()
+    }
 
     /// Commits on `branch` that the environment branch does not hold.
     func commitsBeyondBase(_ branch: String) -> [SimulatorCommit] {
@@ -197,7 +221,8 @@ final class CrashScenario: @unchecked Sendable {
         var last: [String: Any]?
         _ = await poll(within: seconds) {
             guard let v = self.appView, v["state"] as? String == "Idle",
-                  let l = v["lastAttempt"] as? [String: Any], l["outcome"] as? String == "recovered" else { return false }
+                let l = v["lastAttempt"] as? [String: Any], l["outcome"] as? String == "recovered"
+            else { return false }
             last = l
             return true
         }
@@ -207,7 +232,8 @@ final class CrashScenario: @unchecked Sendable {
     /// After the restart: the attempt completes, and GitHub holds exactly one PR, one rollback
     /// branch with one commit beyond the base, one merge, no escalation issue.
     /// `approvalEscalation`: production's one "approval required" issue is expected.
-    func expectCompletedExactlyOnce(_ point: String, mergeExpected: Bool = true, approvalEscalation: Bool = false) async {
+    func expectCompletedExactlyOnce(_ point: String, mergeExpected: Bool = true, approvalEscalation: Bool = false) async
+    {
         let last = await waitForCompletion()
         #expect(last != nil, "\(point): the attempt did not complete; \(brief); output:\n\(output())")
         let pulls = github.pulls(repo: s.gitopsRepo)
@@ -218,7 +244,9 @@ final class CrashScenario: @unchecked Sendable {
             let own = commitsBeyondBase(branch)
             #expect(own.count == 1, "\(point): commits on \(branch) beyond the base: \(own.map { $0.message })")
             if let cid = last?["correlationId"] as? String, let c = own.first {
-                #expect(c.message.contains("Correlation-Id: \(cid)"), "\(point): the rollback commit belongs to another attempt: \(c.message)")
+                #expect(
+                    c.message.contains("Correlation-Id: \(cid)"),
+                    "\(point): the rollback commit belongs to another attempt: \(c.message)")
             }
         }
         let merges = github.merges.filter { $0.repo.lowercased() == s.gitopsRepo.lowercased() }
@@ -232,12 +260,16 @@ final class CrashScenario: @unchecked Sendable {
         let issues = github.issues(repo: env.alertsRepo)
         #expect(issues.count <= 1, "\(point): escalation issues \(issues.map(\.title))")
         if approvalEscalation {
-            #expect(issues.allSatisfy { ($0.body ?? "").contains("APPROVAL_REQUIRED") }, "\(point): unexpected escalation \(issues.map(\.title))")
+            #expect(
+                issues.allSatisfy { ($0.body ?? "").contains("APPROVAL_REQUIRED") },
+                "\(point): unexpected escalation \(issues.map(\.title))")
         } else {
             #expect(issues.isEmpty, "\(point): unexpected escalation \(issues.map(\.title))")
         }
         let manifest = github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch) ?? ""
-        #expect(manifest.contains(s.goodRevisions.last!) && !manifest.contains(s.badRevision), "\(point): manifest not rolled back")
+        #expect(
+            manifest.contains(s.goodRevisions.last!) && !manifest.contains(s.badRevision),
+            "\(point): manifest not rolled back")
         if let cid = last?["correlationId"] as? String, let attempt = apiGet("/api/v1/rollbacks/\(cid)") {
             let to = (attempt["history"] as? [[String: Any]] ?? []).compactMap { $0["to"] as? String }
             #expect(to.contains("RollbackComplete"), "\(point): history \(to)")
@@ -254,7 +286,8 @@ struct CrashTestError: Error, CustomStringConvertible {
 
 /// `*` matches one path segment, a final `**` any rest (as in the simulators' fault rules).
 func pathMatches(_ pattern: String, _ path: String) -> Bool {
-    let ps = pattern.split(separator: "/"), xs = path.split(separator: "/")
+    let ps = pattern.split(separator: "/")
+    let xs = path.split(separator: "/")
     for (i, seg) in ps.enumerated() {
         if seg == "**" && i == ps.count - 1 { return true }
         guard i < xs.count, seg == "*" || seg == xs[i] else { return false }

@@ -29,16 +29,21 @@ import Testing
         let logs = LogOutput(capturing: true)
         try env.startService(logger: capturingLogger(logs), observer: observer)
 
-        let never = await watcher.holds({
-            watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
-                && env.rollbackBranches(s.gitopsRepo).isEmpty
-        }, until: { watcher.healthChecks(app).count >= cycles + 5 }, within: 40)
+        let never = await watcher.holds(
+            {
+                watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
+                    && env.rollbackBranches(s.gitopsRepo).isEmpty
+            }, until: { watcher.healthChecks(app).count >= cycles + 5 }, within: 40)
         #expect(never, "states: \(watcher.states(app)), pulls: \(env.sims.github.pulls(repo: s.gitopsRepo).count)")
         // The app really flapped: many degraded checks, never three in a row.
         let degraded = watcher.healthChecks(app).map { $0.machine.window.recent.last?.degraded ?? false }
         #expect(degraded.filter { $0 }.count >= cycles / 3, "checks: \(degraded)")
-        var run = 0, longest = 0
-        for d in degraded { run = d ? run + 1 : 0; longest = max(longest, run) }
+        var run = 0
+        var longest = 0
+        for d in degraded {
+            run = d ? run + 1 : 0
+            longest = max(longest, run)
+        }
         #expect(longest < 3, "checks: \(degraded)")
         #expect(!watcher.reached(app, .degradationDetected))
     }
@@ -53,15 +58,21 @@ import Testing
         let (watcher, logs) = try env.startWatched()
 
         let done = await watcher.wait(within: 90) { names.allSatisfy { watcher.reached($0, .rollbackComplete) } }
-        #expect(done, "states: \(names.map { "\($0): \(watcher.states($0))" }); logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(
+            done,
+            "states: \(names.map { "\($0): \(watcher.states($0))" }); logs: \(logs.captured.suffix(15).joined(separator: "\n"))"
+        )
         var ids: Set<String> = []
         for s in scenarios {
             let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
             #expect(pulls.count == 1, "\(s.app): \(pulls.count) PRs")
             #expect(pulls.first?.merged == true, "\(s.app)")
             #expect(pulls.first?.headRef == "rollback/\(s.app)-\(s.goodRevisions.last!.prefix(7))")
-            #expect(watcher.states(s.app).prefix(7) == [.idle, .degradationDetected, .candidateResolved, .prCreated,
-                                                        .awaitingMergeApproval, .rollbackMerged, .rollbackComplete], "\(s.app)")
+            #expect(
+                watcher.states(s.app).prefix(7) == [
+                    .idle, .degradationDetected, .candidateResolved, .prCreated,
+                    .awaitingMergeApproval, .rollbackMerged, .rollbackComplete,
+                ], "\(s.app)")
             if let id = watcher.steps(s.app, event: "AutoMergeAllowed").first?.correlationId { ids.insert(id) }
         }
         #expect(ids.count == 5)
@@ -88,11 +99,15 @@ import Testing
         let logs = LogOutput(capturing: true)
         try env.startService(logger: capturingLogger(logs), observer: observer)
 
-        let alerted = await watcher.holds({
-            watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
-                && env.rollbackBranches(s.gitopsRepo).isEmpty
-        }, until: { env.escalationIssues("ARGOCD_UNREACHABLE").count == 1 }, within: 60)
-        #expect(alerted, "states: \(watcher.states(app)), issues: \(env.allEscalationIssues.map(\.title)); logs: \(logs.captured.suffix(10).joined(separator: "\n"))")
+        let alerted = await watcher.holds(
+            {
+                watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
+                    && env.rollbackBranches(s.gitopsRepo).isEmpty
+            }, until: { env.escalationIssues("ARGOCD_UNREACHABLE").count == 1 }, within: 60)
+        #expect(
+            alerted,
+            "states: \(watcher.states(app)), issues: \(env.allEscalationIssues.map(\.title)); logs: \(logs.captured.suffix(10).joined(separator: "\n"))"
+        )
         let failed = watcher.all.filter { $0.app == app && $0.transition.event == "HealthChecked" }
             .compactMap { $0.machine.window.recent.last }.filter(\.observation.argoReadFailed)
         #expect(failed.count >= 3)
@@ -114,12 +129,16 @@ import Testing
         let (watcher, logs) = try env.startWatched()
 
         let escalated = await watcher.wait(within: 30) { env.escalationIssues("HEALTH_UNKNOWN").count == 1 }
-        #expect(escalated, "issues: \(env.allEscalationIssues.map(\.title)); logs: \(logs.captured.suffix(10).joined(separator: "\n"))")
+        #expect(
+            escalated,
+            "issues: \(env.allEscalationIssues.map(\.title)); logs: \(logs.captured.suffix(10).joined(separator: "\n"))"
+        )
         let checks = watcher.healthChecks(app).count
-        let quiet = await watcher.holds({
-            watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
-                && env.rollbackBranches(s.gitopsRepo).isEmpty && env.escalationIssues("HEALTH_UNKNOWN").count == 1
-        }, until: { watcher.healthChecks(app).count >= checks + 15 }, within: 30)
+        let quiet = await watcher.holds(
+            {
+                watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
+                    && env.rollbackBranches(s.gitopsRepo).isEmpty && env.escalationIssues("HEALTH_UNKNOWN").count == 1
+            }, until: { watcher.healthChecks(app).count >= checks + 15 }, within: 30)
         #expect(quiet, "states: \(watcher.states(app)), issues: \(env.allEscalationIssues.map(\.title))")
         #expect(env.allEscalationIssues.count == 1)
         #expect(env.sims.github.merges.isEmpty)
@@ -157,7 +176,9 @@ extension DetectionTests {
                 .split(separator: "\n").map(String.init)
         }
         let claims = lines.filter { $0.contains("Kubernetes read for \(app) failed") }
-        #expect(claims.isEmpty, "\(claims.count) of \(lines.count) audit lines claim a failed Kubernetes read, e.g. \(claims.first ?? "")")
+        #expect(
+            claims.isEmpty,
+            "\(claims.count) of \(lines.count) audit lines claim a failed Kubernetes read, e.g. \(claims.first ?? "")")
         #expect(watcher.states(app).isEmpty)
     }
 }
@@ -168,6 +189,15 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
     /// Adds one; returns the new value.
-    @discardableResult func increment() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+    @discardableResult func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        n += 1
+        return n
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return n
+    }
 }

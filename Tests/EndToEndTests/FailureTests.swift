@@ -30,10 +30,15 @@ import Testing
 
         // Several poll cycles later: still one PR, never merged, no new attempt.
         let checks = watcher.healthChecks(app).count
-        let quiet = await watcher.holds({
-            env.sims.github.merges.isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).count == 1 && watcher.state(app) == .abort
-        }, until: { watcher.healthChecks(app).count >= checks + 10 }, within: 30)
-        #expect(quiet, "state: \(String(describing: watcher.state(app))), pulls: \(env.sims.github.pulls(repo: s.gitopsRepo).count)")
+        let quiet = await watcher.holds(
+            {
+                env.sims.github.merges.isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).count == 1
+                    && watcher.state(app) == .abort
+            }, until: { watcher.healthChecks(app).count >= checks + 10 }, within: 30)
+        #expect(
+            quiet,
+            "state: \(String(describing: watcher.state(app))), pulls: \(env.sims.github.pulls(repo: s.gitopsRepo).count)"
+        )
         #expect(env.sims.github.pulls(repo: s.gitopsRepo).first?.merged == false)
         #expect(env.escalationIssues("CI_FAILURE").count == 1)
         let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
@@ -66,11 +71,15 @@ import Testing
         // Several poll cycles later: one branch, created once; no PR; no new attempt.
         let checks = watcher.healthChecks(app).count
         let refsPath = "/repos/\(s.gitopsRepo)/git/refs"
-        let quiet = await watcher.holds({
-            env.rollbackBranches(s.gitopsRepo).count == 1 && env.githubRequests("POST", refsPath).count == 1
-                && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty && watcher.state(app) == .abort
-        }, until: { watcher.healthChecks(app).count >= checks + 10 }, within: 30)
-        #expect(quiet, "branches: \(env.rollbackBranches(s.gitopsRepo)), ref creations: \(env.githubRequests("POST", refsPath).count)")
+        let quiet = await watcher.holds(
+            {
+                env.rollbackBranches(s.gitopsRepo).count == 1 && env.githubRequests("POST", refsPath).count == 1
+                    && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty && watcher.state(app) == .abort
+            }, until: { watcher.healthChecks(app).count >= checks + 10 }, within: 30)
+        #expect(
+            quiet,
+            "branches: \(env.rollbackBranches(s.gitopsRepo)), ref creations: \(env.githubRequests("POST", refsPath).count)"
+        )
         #expect(env.rollbackBranches(s.gitopsRepo) == ["rollback/\(app)-\(s.goodRevisions.last!.prefix(7))"])
         #expect(env.githubRequests("POST", pullsPath).count == 4)
         #expect(env.sims.github.merges.isEmpty)
@@ -79,13 +88,17 @@ import Testing
         // rollback commit, opens one PR, and completes.
         env.sims.github.faults.clear()
         let id = try #require(watcher.last(app)?.machine.attempt?.correlationId)
-        let reset = try await httpRequest(port: env.servicePort, "POST", "/api/v1/rollbacks/\(id)/reset", token: env.apiToken)
+        let reset = try await httpRequest(
+            port: env.servicePort, "POST", "/api/v1/rollbacks/\(id)/reset", token: env.apiToken)
         #expect(reset.status == 200, "\(reset.text)")
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
         #expect(done, watcher.brief(app, logs))
         #expect(env.rollbackBranches(s.gitopsRepo).count == 1)
         #expect(env.githubRequests("POST", refsPath).count == 1)
-        #expect(env.sims.github.requestLog.filter { $0.method == "PUT" && $0.path.hasPrefix("/repos/\(s.gitopsRepo)/contents/") }.count == 1)
+        #expect(
+            env.sims.github.requestLog.filter {
+                $0.method == "PUT" && $0.path.hasPrefix("/repos/\(s.gitopsRepo)/contents/")
+            }.count == 1)
         let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
         #expect(pulls.count == 1)
         #expect(pulls.first?.merged == true)

@@ -48,8 +48,13 @@ import Testing
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 0.2)
         env.sims.github.mergeableNullReads = 1_000
         env.seed(app: "orders", environment: "staging")
-        let escalated = await eventuallyAsync(within: 60) { engine.machine(of: "orders")?.state == .awaitingHumanReview }
-        try #require(escalated, "orders is \(engine.machine(of: "orders")?.state.rawValue ?? "unknown"); history: \(engine.machine(of: "orders")?.attempt?.history.map { "\($0.from.rawValue)->\($0.to.rawValue) \($0.event): \($0.reason)" } ?? [])")
+        let escalated = await eventuallyAsync(within: 60) {
+            engine.machine(of: "orders")?.state == .awaitingHumanReview
+        }
+        try #require(
+            escalated,
+            "orders is \(engine.machine(of: "orders")?.state.rawValue ?? "unknown"); history: \(engine.machine(of: "orders")?.attempt?.history.map { "\($0.from.rawValue)->\($0.to.rawValue) \($0.event): \($0.reason)" } ?? [])"
+        )
 
         // The state is published when the step commits; its metrics follow once its audit entry
         // is written, so scrape until every family has a series (or 10 s have passed).
@@ -75,16 +80,23 @@ import Testing
                 #expect(Array(le.prefix(want.count)) == want, "\(f.name) buckets \(le.prefix(want.count))")
             }
         }
-        #expect(text.contains(#"ai_operator_rollbacks_merged_total{app_name="checkout",environment="staging",auto_merged="true"} 1"#))
-        #expect(text.contains(#"ai_operator_rollbacks_aborted_total{app_name="payments",environment="staging",reason="CI_FAILURE"} 1"#))
+        #expect(
+            text.contains(
+                #"ai_operator_rollbacks_merged_total{app_name="checkout",environment="staging",auto_merged="true"} 1"#))
+        #expect(
+            text.contains(
+                #"ai_operator_rollbacks_aborted_total{app_name="payments",environment="staging",reason="CI_FAILURE"} 1"#
+            ))
 
         // promtool, from Debian's prometheus package, checks the exposition format.
-        let promtool = try #require(["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                                    "promtool is missing: install Debian's prometheus package (.ci/install-deps does)")
+        let promtool = try #require(
+            ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "promtool is missing: install Debian's prometheus package (.ci/install-deps does)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: promtool)
         p.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         p.standardError = output
@@ -109,11 +121,26 @@ import Testing
         guard let open = sample.firstIndex(of: "{"), let close = sample.lastIndex(of: "}") else { return [] }
         let inner = sample[sample.index(after: open)..<close]
         var names: Set<String> = []
-        var inQuotes = false, escaped = false, current = ""
+        var inQuotes = false
+        var escaped = false
+        var current = ""
         for c in inner {
             if inQuotes {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inQuotes = false }
-            } else if c == "\"" { inQuotes = true } else if c == "=" { names.insert(current); current = "" } else if c != "," { current.append(c) }
+                if escaped {
+                    escaped = false
+                } else if c == "\\" {
+                    escaped = true
+                } else if c == "\"" {
+                    inQuotes = false
+                }
+            } else if c == "\"" {
+                inQuotes = true
+            } else if c == "=" {
+                names.insert(current)
+                current = ""
+            } else if c != "," {
+                current.append(c)
+            }
         }
         return names.subtracting(["le"])
     }

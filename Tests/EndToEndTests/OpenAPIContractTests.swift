@@ -16,12 +16,12 @@ import Testing
     /// The document as JSON (PyYAML), after validating it with openapi-spec-validator.
     static func loadSpec() throws -> [String: Any] {
         let script = """
-        import json, sys, yaml
-        from openapi_spec_validator import validate
-        spec = yaml.safe_load(open(sys.argv[1]))
-        validate(spec)
-        print(json.dumps(spec))
-        """
+            import json, sys, yaml
+            from openapi_spec_validator import validate
+            spec = yaml.safe_load(open(sys.argv[1]))
+            validate(spec)
+            print(json.dumps(spec))
+            """
         let out = try runPython(script, args: [specPath])
         return try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
     }
@@ -50,7 +50,10 @@ import Testing
         // 1. The service answers exactly the documented (method, path) pairs.
         let documented = Set(paths.flatMap { path, ops in ops.keys.map { "\($0.uppercased()) \(path)" } })
         let served = Set(service.routes.map { "\($0.method) \($0.pattern)" })
-        #expect(served == documented, "served but undocumented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
+        #expect(
+            served == documented,
+            "served but undocumented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))"
+        )
 
         // 2. Each documented operation answers a documented status with its required fields.
         let schemas = ((spec["components"] as? [String: Any])?["schemas"] as? [String: Any]) ?? [:]
@@ -61,21 +64,29 @@ import Testing
                 let concrete = path.replacingOccurrences(of: "{name}", with: "checkout")
                     .replacingOccurrences(of: "{correlationId}", with: correlationId)
                 let request = Self.request(method: method.uppercased(), path: concrete, env: env)
-                let r = try await httpAsync(port: port, method: method.uppercased(), path: concrete,
-                                            headers: request.headers, body: request.body)
-                #expect(responses[String(r.status)] != nil, "\(method.uppercased()) \(path) answered \(r.status), not documented")
+                let r = try await httpAsync(
+                    port: port, method: method.uppercased(), path: concrete,
+                    headers: request.headers, body: request.body)
+                #expect(
+                    responses[String(r.status)] != nil,
+                    "\(method.uppercased()) \(path) answered \(r.status), not documented")
                 if let documentedResponse = responses[String(r.status)] as? [String: Any],
-                   let schema = Self.jsonSchema(documentedResponse, schemas: schemas),
-                   let required = schema["required"] as? [String] {
+                    let schema = Self.jsonSchema(documentedResponse, schemas: schemas),
+                    let required = schema["required"] as? [String]
+                {
                     let body = try #require(r.json, "\(method.uppercased()) \(path) did not answer JSON")
-                    for field in required { #expect(body[field] != nil, "\(method.uppercased()) \(path) \(r.status) lacks \(field)") }
+                    for field in required {
+                        #expect(body[field] != nil, "\(method.uppercased()) \(path) \(r.status) lacks \(field)")
+                    }
                 }
             }
         }
 
         // 3. Undocumented paths answer 404 with the JSON error shape.
-        for probe in ["/", "/api", "/api/v1", "/api/v2/applications", "/admin", "/webhooks/gitlab", "/api/v1/rollbacks",
-                      "/api/v1/applications/checkout/history", "/metrics/extra", "/api/v1/rollbacks/\(correlationId)/merge"] {
+        for probe in [
+            "/", "/api", "/api/v1", "/api/v2/applications", "/admin", "/webhooks/gitlab", "/api/v1/rollbacks",
+            "/api/v1/applications/checkout/history", "/metrics/extra", "/api/v1/rollbacks/\(correlationId)/merge",
+        ] {
             for method in ["GET", "POST"] {
                 let r = try await httpAsync(port: port, method: method, path: probe, headers: [], body: [])
                 #expect(r.status == 404, "\(method) \(probe) answered \(r.status)")
@@ -85,11 +96,16 @@ import Testing
     }
 
     /// A request that exercises the operation's main path.
-    static func request(method: String, path: String, env: DemoEnvironment) -> (headers: [(String, String)], body: [UInt8]) {
+    static func request(method: String, path: String, env: DemoEnvironment) -> (
+        headers: [(String, String)], body: [UInt8]
+    ) {
         if path == "/webhooks/github" {
             let body = Array(#"{"zen":"Design for failure.","hook_id":1}"#.utf8)
             let sig = "sha256=" + hmacHex(key: env.webhookSecret, body: body)
-            return ([("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", UUID().uuidString), ("X-Hub-Signature-256", sig)], body)
+            return (
+                [("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", UUID().uuidString), ("X-Hub-Signature-256", sig)],
+                body
+            )
         }
         if path == "/webhooks/argocd" {
             return ([("Authorization", "Bearer demo-argocd-webhook-token")], Array(#"{"app":"checkout"}"#.utf8))
@@ -108,8 +124,11 @@ import Testing
             return ["required": ["error", "message"]]
         }
         guard let content = r["content"] as? [String: Any], let json = content["application/json"] as? [String: Any],
-              var schema = json["schema"] as? [String: Any] else { return nil }
-        if let ref = schema["$ref"] as? String { schema = schemas[String(ref.split(separator: "/").last!)] as? [String: Any] ?? [:] }
+            var schema = json["schema"] as? [String: Any]
+        else { return nil }
+        if let ref = schema["$ref"] as? String {
+            schema = schemas[String(ref.split(separator: "/").last!)] as? [String: Any] ?? [:]
+        }
         r = schema
         return r
     }
@@ -117,7 +136,8 @@ import Testing
 
 /// HMAC-SHA256 hex via python (keeps this test target free of crypto code).
 func hmacHex(key: String, body: [UInt8]) -> String {
-    let script = "import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
+    let script =
+        "import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
     return (try? runPython(script, args: [key], stdin: body))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
 }
 
@@ -126,7 +146,9 @@ func runPython(_ script: String, args: [String], stdin: [UInt8] = []) throws -> 
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["python3", "-c", script] + args
-    let out = Pipe(), err = Pipe(), input = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
     p.standardOutput = out
     p.standardError = err
     p.standardInput = input
@@ -137,7 +159,10 @@ func runPython(_ script: String, args: [String], stdin: [UInt8] = []) throws -> 
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     let deadline = Date().addingTimeInterval(60)
     while p.isRunning && Date() < deadline { usleep(10_000) }
-    if p.isRunning { p.terminate(); throw RawHTTPError("python3 did not finish in 60 s") }
+    if p.isRunning {
+        p.terminate()
+        throw RawHTTPError("python3 did not finish in 60 s")
+    }
     guard p.terminationStatus == 0 else {
         throw RawHTTPError("python3 failed: \(String(decoding: errData, as: UTF8.self))")
     }
@@ -145,10 +170,15 @@ func runPython(_ script: String, args: [String], stdin: [UInt8] = []) throws -> 
 }
 
 /// A blocking RawHTTP call on its own thread, so async tests never block Swift's cooperative pool.
-func httpAsync(port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8]) async throws -> RawHTTPResponse {
+func httpAsync(port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8]) async throws
+    -> RawHTTPResponse
+{
     try await withCheckedThrowingContinuation { c in
         Thread.detachNewThread {
-            c.resume(with: Result { try RawHTTP.request(port: port, method: method, path: path, headers: headers, body: body) })
+            c.resume(
+                with: Result {
+                    try RawHTTP.request(port: port, method: method, path: path, headers: headers, body: body)
+                })
         }
     }
 }

@@ -38,20 +38,27 @@ import Testing
         let reviewsPath = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/reviews"
         let reviewReads = env.githubRequests("GET", reviewsPath).count
         let mergePath = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/merge"
-        let held = await watcher.holds({
-            env.sims.github.merges.isEmpty && env.githubRequests("PUT", mergePath).isEmpty
-                && watcher.state(app) == .awaitingMergeApproval
-        }, until: {
-            watcher.healthChecks(app).count >= checks + 10 && env.githubRequests("GET", reviewsPath).count >= reviewReads + 2
-        }, within: 30)
+        let held = await watcher.holds(
+            {
+                env.sims.github.merges.isEmpty && env.githubRequests("PUT", mergePath).isEmpty
+                    && watcher.state(app) == .awaitingMergeApproval
+            },
+            until: {
+                watcher.healthChecks(app).count >= checks + 10
+                    && env.githubRequests("GET", reviewsPath).count >= reviewReads + 2
+            }, within: 30)
         #expect(held, "merges: \(env.sims.github.merges.count), state: \(String(describing: watcher.state(app)))")
 
         // The approver approves the head: merge, recovery.
-        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
+        env.sims.github.addReview(
+            repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
         #expect(done, watcher.brief(app, logs))
-        #expect(watcher.states(app).prefix(7) == [.idle, .degradationDetected, .candidateResolved, .prCreated,
-                                                  .awaitingMergeApproval, .rollbackMerged, .rollbackComplete])
+        #expect(
+            watcher.states(app).prefix(7) == [
+                .idle, .degradationDetected, .candidateResolved, .prCreated,
+                .awaitingMergeApproval, .rollbackMerged, .rollbackComplete,
+            ])
         #expect(env.sims.github.merges.count == 1)
         #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
         #expect(env.sims.github.pulls(repo: s.gitopsRepo).first?.merged == true)
@@ -80,13 +87,21 @@ import Testing
         env.makeHealthy(s)
         let idle = await watcher.wait(within: 30) { watcher.states(app).last == .idle }
         #expect(idle, "states: \(watcher.states(app))")
-        #expect(watcher.states(app) == [.idle, .degradationDetected, .candidateResolved, .prCreated, .awaitingMergeApproval, .idle])
+        #expect(
+            watcher.states(app) == [
+                .idle, .degradationDetected, .candidateResolved, .prCreated, .awaitingMergeApproval, .idle,
+            ])
         #expect(watcher.steps(app, event: "HealthRestored").count == 1)
-        let closed = await watcher.wait(within: 20) { env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed" }
+        let closed = await watcher.wait(within: 20) {
+            env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed"
+        }
         #expect(closed)
         let after = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
         #expect(!after.merged)
-        #expect(env.sims.github.comments(repo: s.gitopsRepo, issue: pr.number).contains { $0.body.contains("Health restored") })
+        #expect(
+            env.sims.github.comments(repo: s.gitopsRepo, issue: pr.number).contains {
+                $0.body.contains("Health restored")
+            })
         #expect(env.sims.github.merges.isEmpty)
         // The manifest still pins what a human deployed.
         let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
@@ -104,17 +119,19 @@ import Testing
         let id = try #require(watcher.last(app)?.machine.attempt?.correlationId)
 
         // A stranger: APPROVE on the PR, ABORT on the escalation issue.
-        env.sims.github.addComment(repo: s.gitopsRepo, issue: pr.number, user: "mallory", body: "APPROVE looks fine to me")
+        env.sims.github.addComment(
+            repo: s.gitopsRepo, issue: pr.number, user: "mallory", body: "APPROVE looks fine to me")
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: "mallory", body: "abort")
         let seen = await watcher.wait(within: 20) { watcher.steps(app, event: "Command(").count >= 2 }
         #expect(seen, "command steps: \(watcher.steps(app, event: "Command(").map(\.transition.event))")
         #expect(watcher.steps(app, event: "Command(").allSatisfy { $0.transition.isIgnored })
         // Several poll cycles later: still waiting, nothing merged or closed.
         let checks = watcher.healthChecks(app).count
-        let unchanged = await watcher.holds({
-            watcher.state(app) == .awaitingMergeApproval && env.sims.github.merges.isEmpty
-                && env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "open"
-        }, until: { watcher.healthChecks(app).count >= checks + 5 }, within: 20)
+        let unchanged = await watcher.holds(
+            {
+                watcher.state(app) == .awaitingMergeApproval && env.sims.github.merges.isEmpty
+                    && env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "open"
+            }, until: { watcher.healthChecks(app).count >= checks + 5 }, within: 20)
         #expect(unchanged, "state: \(String(describing: watcher.state(app)))")
         // Audited: the audit trail names the stranger's ignored commands.
         let audit = try await httpRequest(port: env.servicePort, "GET", "/api/v1/rollbacks/\(id)/audit")
@@ -123,12 +140,14 @@ import Testing
         #expect(reasons.filter { $0.contains("mallory") }.count >= 2, "audit reasonings: \(reasons.suffix(10))")
 
         // RESET does not apply while waiting for approval: 409.
-        let reset = try await httpRequest(port: env.servicePort, "POST", "/api/v1/rollbacks/\(id)/reset", token: env.apiToken)
+        let reset = try await httpRequest(
+            port: env.servicePort, "POST", "/api/v1/rollbacks/\(id)/reset", token: env.apiToken)
         #expect(reset.status == 409, "\(reset.status) \(reset.text)")
         #expect(watcher.state(app) == .awaitingMergeApproval)
 
         // The approver's ABORT on the PR.
-        env.sims.github.addComment(repo: s.gitopsRepo, issue: pr.number, user: env.approver, body: "ABORT we fix forward")
+        env.sims.github.addComment(
+            repo: s.gitopsRepo, issue: pr.number, user: env.approver, body: "ABORT we fix forward")
         let aborted = await watcher.wait(within: 20) { watcher.state(app) == .abort }
         #expect(aborted, "states: \(watcher.states(app))")
         #expect(watcher.last(app)?.machine.attempt?.abortReason == .abortedByHuman)
@@ -144,17 +163,23 @@ import Testing
         // A command where it does not apply is answered with why, and changes nothing.
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "APPROVE")
         let why = await watcher.wait(within: 20) {
-            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains { $0.body.contains("`APPROVE` was not applied") }
+            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains {
+                $0.body.contains("`APPROVE` was not applied")
+            }
         }
         #expect(why, "comments: \(env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).map(\.body))")
         #expect(watcher.state(app) == .abort)
 
         // RESET by the approver on the escalation issue: back to Idle.
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "RESET")
-        let reset2 = await watcher.wait(within: 20) { watcher.steps(app, event: "Reset").contains { $0.transition.to == .idle } }
+        let reset2 = await watcher.wait(within: 20) {
+            watcher.steps(app, event: "Reset").contains { $0.transition.to == .idle }
+        }
         #expect(reset2, "states: \(watcher.states(app))")
         let replied = await watcher.wait(within: 20) {
-            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains { $0.body.contains("`RESET` accepted") }
+            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains {
+                $0.body.contains("`RESET` accepted")
+            }
         }
         #expect(replied)
         #expect(env.sims.github.merges.isEmpty)
@@ -169,19 +194,29 @@ import Testing
         defer { env.stop() }
         let (s, watcher, logs, pr, issue) = (w.scenario, w.watcher, w.logs, w.pr, w.issue)
         // The production degradation alerted humans on Slack before the PR.
-        #expect(env.sims.slack.messages.contains { ($0.text ?? "").contains("needs an authorized approval") || ($0.text ?? "").contains("will need approval") })
+        #expect(
+            env.sims.slack.messages.contains {
+                ($0.text ?? "").contains("needs an authorized approval")
+                    || ($0.text ?? "").contains("will need approval")
+            })
 
-        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: "mallory", state: "APPROVED", commitID: pr.headSHA)
-        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
-                                  commitID: s.badRevision)
+        env.sims.github.addReview(
+            repo: s.gitopsRepo, number: pr.number, user: "mallory", state: "APPROVED", commitID: pr.headSHA)
+        env.sims.github.addReview(
+            repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
+            commitID: s.badRevision)
         let reviews = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/reviews"
         let reads = env.githubRequests("GET", reviews).count
         let checks = watcher.healthChecks(app).count
-        let unchanged = await watcher.holds({
-            watcher.state(app) == .awaitingMergeApproval && env.sims.github.merges.isEmpty
-                && (watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? false)
-        }, until: { env.githubRequests("GET", reviews).count >= reads + 3 && watcher.healthChecks(app).count >= checks + 5 },
-           within: 30)
+        let unchanged = await watcher.holds(
+            {
+                watcher.state(app) == .awaitingMergeApproval && env.sims.github.merges.isEmpty
+                    && (watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? false)
+            },
+            until: {
+                env.githubRequests("GET", reviews).count >= reads + 3 && watcher.healthChecks(app).count >= checks + 5
+            },
+            within: 30)
         #expect(unchanged, "state: \(String(describing: watcher.state(app))), merges: \(env.sims.github.merges.count)")
 
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: env.approver, body: "approve")
@@ -190,7 +225,9 @@ import Testing
         #expect(env.sims.github.merges.count == 1)
         #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
         let replied = await watcher.wait(within: 20) {
-            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains { $0.body.contains("`APPROVE` accepted") }
+            env.sims.github.comments(repo: env.alertsRepo, issue: issue.number).contains {
+                $0.body.contains("`APPROVE` accepted")
+            }
         }
         #expect(replied)
     }
@@ -208,8 +245,11 @@ import Testing
         let opened = await watcher.wait(within: 60) { watcher.reached(app, .prCreated) }
         try #require(opened, watcher.brief(app, logs))
         let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
-        env.sims.github.addReview(repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
-        let recorded = await watcher.wait(within: 20) { !(watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? true) }
+        env.sims.github.addReview(
+            repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
+        let recorded = await watcher.wait(within: 20) {
+            !(watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? true)
+        }
         #expect(recorded)
         #expect(watcher.state(app) == .prCreated, "CI must still be running when the approval lands")
 

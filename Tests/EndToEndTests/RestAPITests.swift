@@ -3,8 +3,8 @@ import Foundation
 import Operator
 import RollbackCore
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 /// The REST status API and commands against a running attempt.
 @Suite struct RestAPITests {
@@ -43,17 +43,24 @@ import TestSupport
         let invariants = try #require(attempt["invariants"] as? [String: String])
         #expect(invariants.count == 8)
         #expect(invariants["I8_branch_protection"] == "FAIL")
-        #expect(invariants.filter { $0.key != "I8_branch_protection" }.values.allSatisfy { $0 == "PASS" }, "\(invariants)")
+        #expect(
+            invariants.filter { $0.key != "I8_branch_protection" }.values.allSatisfy { $0 == "PASS" }, "\(invariants)")
         let evidence = try #require(attempt["invariantEvidence"] as? [String: String])
         #expect(Set(evidence.keys) == Set(invariants.keys))
         #expect(evidence.values.allSatisfy { !$0.isEmpty })
         let candidates = try #require(attempt["candidates"] as? [[String: Any]])
         #expect(!candidates.isEmpty)
-        #expect(candidates.allSatisfy { $0["sha"] is String && $0["taken"] is Bool && !(($0["reason"] as? String) ?? "").isEmpty })
-        #expect(candidates.filter { $0["taken"] as? Bool == true }.map { $0["sha"] as? String } == [s.goodRevisions.last])
+        #expect(
+            candidates.allSatisfy {
+                $0["sha"] is String && $0["taken"] is Bool && !(($0["reason"] as? String) ?? "").isEmpty
+            })
+        #expect(
+            candidates.filter { $0["taken"] as? Bool == true }.map { $0["sha"] as? String } == [s.goodRevisions.last])
         let history = try #require(attempt["history"] as? [[String: Any]])
-        #expect(history.compactMap { $0["to"] as? String } ==
-                ["DegradationDetected", "CandidateResolved", "PRCreated", "AwaitingMergeApproval", "AwaitingHumanReview"])
+        #expect(
+            history.compactMap { $0["to"] as? String } == [
+                "DegradationDetected", "CandidateResolved", "PRCreated", "AwaitingMergeApproval", "AwaitingHumanReview",
+            ])
         let unknownApp = try await httpRequest(port: port, "GET", "/api/v1/applications/nope")
         #expect(unknownApp.status == 404)
 
@@ -78,15 +85,18 @@ import TestSupport
         #expect(firstCheck < escalation)
         let check = entries[firstCheck]
         #expect((check["invariantsChecked"] as? [String: String])?.count == 8)
-        #expect(entries.contains { ($0["mcpCall"] as? [String: Any])?["name"] as? String == "github.createPullRequest" })
+        #expect(
+            entries.contains { ($0["mcpCall"] as? [String: Any])?["name"] as? String == "github.createPullRequest" })
 
         // Commands: authentication, unknown attempts.
         let noToken = try await httpRequest(port: port, "POST", "/api/v1/rollbacks/\(id)/abort")
         #expect(noToken.status == 401)
-        let wrongToken = try await httpRequest(port: port, "POST", "/api/v1/rollbacks/\(id)/abort", token: "not-the-token")
+        let wrongToken = try await httpRequest(
+            port: port, "POST", "/api/v1/rollbacks/\(id)/abort", token: "not-the-token")
         #expect(wrongToken.status == 403)
-        let unknown = try await httpRequest(port: port, "POST", "/api/v1/rollbacks/\(UUID().uuidString.lowercased())/abort",
-                                            token: env.apiToken)
+        let unknown = try await httpRequest(
+            port: port, "POST", "/api/v1/rollbacks/\(UUID().uuidString.lowercased())/abort",
+            token: env.apiToken)
         #expect(unknown.status == 404)
         #expect(watcher.state(app) == .awaitingHumanReview)
 
@@ -95,7 +105,9 @@ import TestSupport
         #expect(abort.status == 200, "\(abort.text)")
         #expect(abort.json?["state"] as? String == "Abort")
         #expect(watcher.state(app) == .abort)
-        let closed = await watcher.wait(within: 20) { env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed" }
+        let closed = await watcher.wait(within: 20) {
+            env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed"
+        }
         #expect(closed)
         #expect(env.sims.github.merges.isEmpty)
 

@@ -4,8 +4,8 @@ import Logging
 import Operator
 import RollbackCore
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 /// Collects every step of every app (from the service's observer) and waits, bounded, for
 /// conditions on them.
@@ -14,9 +14,17 @@ final class StepWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var reports: [StepReport] = []
 
-    func record(_ r: StepReport) { lock.lock(); reports.append(r); lock.unlock() }
+    func record(_ r: StepReport) {
+        lock.lock()
+        reports.append(r)
+        lock.unlock()
+    }
 
-    var all: [StepReport] { lock.lock(); defer { lock.unlock() }; return reports }
+    var all: [StepReport] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reports
+    }
 
     func states(_ app: String) -> [RollbackState] {
         var out: [RollbackState] = []
@@ -50,7 +58,6 @@ func capturingLogger(_ output: LogOutput) -> Logger {
 }
 
 // MARK: - Helpers added for the acceptance tests
-
 
 extension StepWatcher {
     /// Applied health checks the engine processed for `app`.
@@ -112,15 +119,21 @@ extension DemoEnvironment {
 
 /// One HTTP request to the service on a dedicated thread (the blocking `RawHTTP` never runs
 /// on Swift's cooperative pool); the continuation resumes when it answers.
-func httpRequest(port: Int, _ method: String, _ path: String, token: String? = nil,
-                 body: [UInt8] = [], timeout: Double = 15) async throws -> RawHTTPResponse {
+func httpRequest(
+    port: Int, _ method: String, _ path: String, token: String? = nil,
+    body: [UInt8] = [], timeout: Double = 15
+) async throws -> RawHTTPResponse {
     var headers: [(String, String)] = []
     if let token { headers.append(("Authorization", "Bearer \(token)")) }
     if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
     let h = headers
     return try await withCheckedThrowingContinuation { (c: CheckedContinuation<RawHTTPResponse, Error>) in
         let t = Thread {
-            c.resume(with: Result { try RawHTTP.request(port: port, method: method, path: path, headers: h, body: body, timeout: timeout) })
+            c.resume(
+                with: Result {
+                    try RawHTTP.request(
+                        port: port, method: method, path: path, headers: h, body: body, timeout: timeout)
+                })
         }
         t.start()
     }
@@ -129,9 +142,11 @@ func httpRequest(port: Int, _ method: String, _ path: String, token: String? = n
 extension DemoEnvironment {
     /// Makes the app degraded again: Argo CD `Degraded`, 1 of 3 replicas available.
     func makeDegraded(_ s: SimulatorSuite.RollbackScenario) {
-        sims.kubernetes.setDeployment(namespace: s.namespace, name: s.app, desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
-                                      progressDeadlineExceeded: true)
-        sims.argocd.setHealth(app: s.app, status: "Degraded", message: "Deployment \"\(s.app)\" exceeded its progress deadline")
+        sims.kubernetes.setDeployment(
+            namespace: s.namespace, name: s.app, desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
+            progressDeadlineExceeded: true)
+        sims.argocd.setHealth(
+            app: s.app, status: "Degraded", message: "Deployment \"\(s.app)\" exceeded its progress deadline")
     }
 }
 
@@ -169,7 +184,8 @@ struct WaitingForApproval {
             let s = env.seed(app: app, environment: "production")
             let (watcher, logs) = try env.startWatched()
             let waiting = await watcher.wait(within: 60) {
-                watcher.reached(app, .awaitingMergeApproval) && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
+                watcher.reached(app, .awaitingMergeApproval)
+                    && watcher.last(app)?.machine.attempt?.escalationIssueURL != nil
             }
             try #require(waiting, watcher.brief(app, logs))
             let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)

@@ -14,9 +14,14 @@ import Testing
         let s = env.seed(app: "checkout", environment: "staging")
         let (watcher, logs) = try env.startWatched()
         let done = await watcher.wait(within: 60) { watcher.reached("checkout", .rollbackComplete) }
-        #expect(done, "states: \(watcher.states("checkout")); last logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
-        #expect(watcher.states("checkout").prefix(7) == [.idle, .degradationDetected, .candidateResolved, .prCreated,
-                                                         .awaitingMergeApproval, .rollbackMerged, .rollbackComplete])
+        #expect(
+            done,
+            "states: \(watcher.states("checkout")); last logs: \(logs.captured.suffix(15).joined(separator: "\n"))")
+        #expect(
+            watcher.states("checkout").prefix(7) == [
+                .idle, .degradationDetected, .candidateResolved, .prCreated,
+                .awaitingMergeApproval, .rollbackMerged, .rollbackComplete,
+            ])
         let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
         #expect(pulls.count == 1)
         let pr = try #require(pulls.first)
@@ -27,7 +32,8 @@ import Testing
         #expect(manifest.contains(s.goodRevisions.last!))
         #expect(!manifest.contains(s.badRevision))
         // The audit log holds the invariant table, all PASS, before the merge.
-        let attempt = try #require(watcher.last("checkout")?.machine.lastAttempt ?? watcher.last("checkout")?.machine.attempt)
+        let attempt = try #require(
+            watcher.last("checkout")?.machine.lastAttempt ?? watcher.last("checkout")?.machine.attempt)
         #expect(attempt.lastInvariants?.allPass == true)
     }
 }

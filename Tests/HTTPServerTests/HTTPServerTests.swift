@@ -2,18 +2,23 @@ import Foundation
 import HTTPServer
 import TestSupport
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts a server on a free loopback port, runs `body`, and always stops it.
-func withServer<T>(_ router: Router, maxBody: Int = 25 * 1024 * 1024,
-                   memoryLimit: Int = HTTPServer.Configuration().connectionMemoryLimit,
-                   grace: Double = 5, _ body: (HTTPServer) throws -> T) throws -> T {
-    let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, connectionTimeoutSeconds: 5,
-                                                 connectionMemoryLimit: memoryLimit, maxBodyBytes: maxBody,
-                                                 shutdownGraceSeconds: grace),
-                            router: router)
+func withServer<T>(
+    _ router: Router, maxBody: Int = 25 * 1024 * 1024,
+    memoryLimit: Int = HTTPServer.Configuration().connectionMemoryLimit,
+    grace: Double = 5, _ body: (HTTPServer) throws -> T
+) throws -> T {
+    let server = HTTPServer(
+        configuration: .init(
+            address: "127.0.0.1:0", threads: 2, connectionTimeoutSeconds: 5,
+            connectionMemoryLimit: memoryLimit, maxBodyBytes: maxBody,
+            shutdownGraceSeconds: grace),
+        router: router)
     try server.start()
     defer { server.stop() }
     return try body(server)
@@ -22,11 +27,17 @@ func withServer<T>(_ router: Router, maxBody: Int = 25 * 1024 * 1024,
 func echoRouter() -> Router {
     var r = Router()
     r.post("/echo") { req, res in
-        res.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream"),
-                                                        ("X-Length", String(req.body.count))], body: req.body))
+        res.respond(
+            HTTPResponse(
+                status: 200,
+                headers: [
+                    ("Content-Type", "application/octet-stream"),
+                    ("X-Length", String(req.body.count)),
+                ], body: req.body))
     }
     r.get("/items/{id}") { req, res in
-        res.respond(.json(200, ["id": req.pathParameters["id"] ?? "", "q": req.query["q"] ?? "", "route": req.routePattern]))
+        res.respond(
+            .json(200, ["id": req.pathParameters["id"] ?? "", "q": req.query["q"] ?? "", "route": req.routePattern]))
     }
     r.get("/drop") { _, res in res.respond(.dropConnection) }
     r.get("/headers") { req, res in
@@ -54,11 +65,14 @@ func echoRouter() -> Router {
 
     @Test func headerNamesReachHandlersLowercasedWhateverTheirCase() throws {
         try withServer(echoRouter()) { server in
-            let r = try RawHTTP.request(port: server.port, method: "GET", path: "/headers",
-                                        headers: [("X-GitHub-Delivery", "AbC-1"), ("x-hub-signature-256", "sha256=Ff"),
-                                                  ("X-MIXED-case_9", "v")])
+            let r = try RawHTTP.request(
+                port: server.port, method: "GET", path: "/headers",
+                headers: [
+                    ("X-GitHub-Delivery", "AbC-1"), ("x-hub-signature-256", "sha256=Ff"),
+                    ("X-MIXED-case_9", "v"),
+                ])
             #expect(r.status == 200)
-            #expect(r.json?["x-github-delivery"] as? String == "AbC-1")   // values keep their case
+            #expect(r.json?["x-github-delivery"] as? String == "AbC-1")  // values keep their case
             #expect(r.json?["x-hub-signature-256"] as? String == "sha256=Ff")
             #expect(r.json?["x-mixed-case_9"] as? String == "v")
             #expect(r.json?["X-GitHub-Delivery"] == nil)
@@ -69,7 +83,9 @@ func echoRouter() -> Router {
     /// behind proxies that add their own: 16 KiB of them reach the handler whole.
     @Test func sixteenKilobytesOfHeadersFitTheDefaultConnectionMemory() throws {
         try withServer(echoRouter()) { server in
-            let headers = (0..<16).map { i in ("X-Padding-\(i)", String(repeating: Character(String(i % 10)), count: 1000)) }
+            let headers = (0..<16).map { i in
+                ("X-Padding-\(i)", String(repeating: Character(String(i % 10)), count: 1000))
+            }
             let r = try RawHTTP.request(port: server.port, method: "GET", path: "/headers", headers: headers)
             #expect(r.status == 200)
             let whole = headers.filter { name, value in r.json?[name.lowercased()] as? String == value }
@@ -112,7 +128,8 @@ func echoRouter() -> Router {
 
     @Test func chunkedBodyOverTheCapIs413() throws {
         try withServer(echoRouter(), maxBody: 1024) { server in
-            var raw = Array("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            var raw = Array(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
             for _ in 0..<4 {
                 raw += Array("400\r\n".utf8) + [UInt8](repeating: 65, count: 0x400) + Array("\r\n".utf8)
             }
@@ -120,7 +137,8 @@ func echoRouter() -> Router {
             let r = try RawHTTP.send(port: server.port, bytes: raw, timeout: 5)
             #expect(r.status == 413)
             // Exactly at the cap is fine.
-            let ok = try RawHTTP.request(port: server.port, method: "POST", path: "/echo", body: [UInt8](repeating: 66, count: 1024))
+            let ok = try RawHTTP.request(
+                port: server.port, method: "POST", path: "/echo", body: [UInt8](repeating: 66, count: 1024))
             #expect(ok.status == 200)
             #expect(ok.body.count == 1024)
         }
@@ -128,7 +146,9 @@ func echoRouter() -> Router {
 
     @Test func dropConnectionClosesWithoutAnAnswer() throws {
         try withServer(echoRouter()) { server in
-            #expect(throws: RawHTTPError.self) { try RawHTTP.request(port: server.port, method: "GET", path: "/drop", timeout: 5) }
+            #expect(throws: RawHTTPError.self) {
+                try RawHTTP.request(port: server.port, method: "GET", path: "/drop", timeout: 5)
+            }
             let after = try RawHTTP.request(port: server.port, method: "GET", path: "/items/2")
             #expect(after.status == 200)
         }
@@ -152,7 +172,8 @@ func echoRouter() -> Router {
                 group.enter()
                 Thread.detachNewThread {
                     let body = Array("request-\(i)".utf8)
-                    let status = (try? RawHTTP.request(port: port, method: "POST", path: "/echo", body: body))
+                    let status =
+                        (try? RawHTTP.request(port: port, method: "POST", path: "/echo", body: body))
                         .map { $0.status == 200 && $0.body == body } ?? false
                     let later = (try? RawHTTP.request(port: port, method: "GET", path: "/later"))?.status == 200
                     results.add(status && later)
@@ -185,7 +206,10 @@ func echoRouter() -> Router {
             defer { held.forEach { close($0) } }
             for i in 0..<50 {
                 let fd = try RawHTTP.connect(port: server.port, timeout: 5)
-                try RawHTTP.writeAll(fd, i % 2 == 0 ? [0, 1, 2, 255, 254] : Array("POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc".utf8))
+                try RawHTTP.writeAll(
+                    fd,
+                    i % 2 == 0
+                        ? [0, 1, 2, 255, 254] : Array("POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc".utf8))
                 held.append(fd)
             }
             for _ in 0..<5 {
@@ -201,13 +225,16 @@ func echoRouter() -> Router {
         held.release(after: 0.1)
         held.server.stop()
         #expect(held.finished())
-        #expect(throws: (any Error).self) { try RawHTTP.request(port: held.port, method: "GET", path: "/slow", timeout: 1) }
+        #expect(throws: (any Error).self) {
+            try RawHTTP.request(port: held.port, method: "GET", path: "/slow", timeout: 1)
+        }
     }
 
     @Test func stopAnswers503ToRequestsStillWaitingAfterTheGracePeriod() throws {
         var router = Router()
         router.get("/never") { _, _ in }
-        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 0.2), router: router)
+        let server = HTTPServer(
+            configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 0.2), router: router)
         try server.start()
         let port = server.port
         let status = ResultBox()
@@ -229,8 +256,9 @@ func echoRouter() -> Router {
     @Test func stoppingWhileConnectionsArriveNeverAbortsTheProcess() throws {
         let request = Array("GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         for round in 0..<1000 {
-            let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 5),
-                                    router: echoRouter())
+            let server = HTTPServer(
+                configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: 5),
+                router: echoRouter())
             try server.start()
             let port = server.port
             let finished = ResultBox()
@@ -248,7 +276,9 @@ func echoRouter() -> Router {
             finished.add(true)
             #expect(sender.wait(timeout: .now() + 10) == .success)
             if round % 200 == 0 {
-                #expect(throws: (any Error).self) { try RawHTTP.request(port: port, method: "GET", path: "/items/1", timeout: 1) }
+                #expect(throws: (any Error).self) {
+                    try RawHTTP.request(port: port, method: "GET", path: "/items/1", timeout: 1)
+                }
             }
         }
     }
@@ -256,21 +286,30 @@ func echoRouter() -> Router {
     @Test func connectionsArrivingWhileStoppingAreClosedUnserved() throws {
         let handled = ResultBox()
         let held = try HeldRequest(grace: 10) { router in
-            router.get("/fast") { _, res in handled.add(true); res.respond(.text(200, "fast")) }
+            router.get("/fast") { _, res in
+                handled.add(true)
+                res.respond(.text(200, "fast"))
+            }
         }
         let (server, port) = (held.server, held.port)
         #expect(server.inFlightCount == 1)
         let stopped = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { server.stop(); stopped.signal() }
+        DispatchQueue.global().async {
+            server.stop()
+            stopped.signal()
+        }
         // The slow request keeps the server in its grace period. Once stopping has begun, a new
         // connection is accepted by the kernel but closed by the server without reaching a
         // handler, every time.
-        #expect(eventually(within: 5) {
-            (try? RawHTTP.request(port: port, method: "GET", path: "/fast", timeout: 2)) == nil
-        })
+        #expect(
+            eventually(within: 5) {
+                (try? RawHTTP.request(port: port, method: "GET", path: "/fast", timeout: 2)) == nil
+            })
         let servedBefore = handled.count
         for _ in 0..<5 {
-            #expect(throws: (any Error).self) { try RawHTTP.request(port: port, method: "GET", path: "/fast", timeout: 2) }
+            #expect(throws: (any Error).self) {
+                try RawHTTP.request(port: port, method: "GET", path: "/fast", timeout: 2)
+            }
         }
         #expect(handled.count == servedBefore)
         #expect(server.inFlightCount == 1)
@@ -306,14 +345,16 @@ final class HeldRequest: @unchecked Sendable {
             }
         }
         routes(&router)
-        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: grace), router: router)
+        let server = HTTPServer(
+            configuration: .init(address: "127.0.0.1:0", threads: 2, shutdownGraceSeconds: grace), router: router)
         try server.start()
         self.server = server
         let port = server.port
         self.port = port
         let (answered, done) = (self.answered, self.done)
         DispatchQueue.global().async {
-            answered.add((try? RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 15))?.text == "finished")
+            answered.add(
+                (try? RawHTTP.request(port: port, method: "GET", path: "/slow", timeout: 15))?.text == "finished")
             done.signal()
         }
         _ = eventually(within: 5) { server.inFlightCount == 1 }
@@ -334,10 +375,29 @@ final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var bools: [Bool] = []
     private var ints: [Int] = []
-    func add(_ b: Bool) { lock.lock(); bools.append(b); lock.unlock() }
-    func record(_ i: Int) { lock.lock(); ints.append(i); lock.unlock() }
-    var count: Int { lock.lock(); defer { lock.unlock() }; return bools.count }
-    var allTrue: Bool { lock.lock(); defer { lock.unlock() }; return bools.allSatisfy { $0 } }
-    var values: [Int] { lock.lock(); defer { lock.unlock() }; return ints }
+    func add(_ b: Bool) {
+        lock.lock()
+        bools.append(b)
+        lock.unlock()
+    }
+    func record(_ i: Int) {
+        lock.lock()
+        ints.append(i)
+        lock.unlock()
+    }
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return bools.count
+    }
+    var allTrue: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return bools.allSatisfy { $0 }
+    }
+    var values: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return ints
+    }
 }
-

@@ -4,9 +4,12 @@ import Testing
 @Suite struct RouterTests {
     private func pattern(_ r: Router, _ method: String, _ path: String) -> String {
         switch r.resolve(method: method, path: path) {
-        case let .found(_, pattern, parameters):
-            return parameters.isEmpty ? pattern : pattern + " " + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        case let .methodNotAllowed(allowed): return "405 " + allowed.joined(separator: ",")
+        case .found(_, let pattern, let parameters):
+            return parameters.isEmpty
+                ? pattern
+                : pattern + " "
+                    + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        case .methodNotAllowed(let allowed): return "405 " + allowed.joined(separator: ",")
         case .notFound: return "404"
         }
     }
@@ -14,14 +17,14 @@ import Testing
     @Test func literalAndParameterRoutesResolveInRegistrationOrder() {
         var r = Router()
         r.get("/api/v1/rollbacks/{id}") { _, _ in }
-        r.get("/api/v1/rollbacks/active") { _, _ in }    // shadowed: the earlier route takes it
+        r.get("/api/v1/rollbacks/active") { _, _ in }  // shadowed: the earlier route takes it
         r.post("/webhooks/github") { _, _ in }
         r.get("/healthz") { _, _ in }
 
         #expect(pattern(r, "GET", "/api/v1/rollbacks/active") == "/api/v1/rollbacks/{id} id=active")
         #expect(pattern(r, "GET", "/api/v1/rollbacks/r%2D1") == "/api/v1/rollbacks/{id} id=r-1")
         #expect(pattern(r, "POST", "/webhooks/github") == "/webhooks/github")
-        #expect(pattern(r, "POST", "/webhooks/github/") == "/webhooks/github")       // same path, not the exact text
+        #expect(pattern(r, "POST", "/webhooks/github/") == "/webhooks/github")  // same path, not the exact text
         #expect(pattern(r, "POST", "//webhooks//github") == "/webhooks/github")
         #expect(pattern(r, "GET", "/webhooks/github") == "405 POST")
         #expect(pattern(r, "HEAD", "/healthz") == "/healthz")

@@ -9,9 +9,22 @@ import Testing
     final class Held: @unchecked Sendable {
         private let lock = NSLock()
         private var responders: [HTTPResponder] = []
-        func add(_ r: HTTPResponder) { lock.lock(); responders.append(r); lock.unlock() }
-        var count: Int { lock.lock(); defer { lock.unlock() }; return responders.count }
-        func releaseAll() { lock.lock(); let all = responders; lock.unlock(); for r in all { r.respond(.text(200, "ok")) } }
+        func add(_ r: HTTPResponder) {
+            lock.lock()
+            responders.append(r)
+            lock.unlock()
+        }
+        var count: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return responders.count
+        }
+        func releaseAll() {
+            lock.lock()
+            let all = responders
+            lock.unlock()
+            for r in all { r.respond(.text(200, "ok")) }
+        }
     }
 
     @Test(arguments: [1, 2, 3, 4, 5])
@@ -27,7 +40,9 @@ import Testing
                 group.enter()
                 Thread.detachNewThread {
                     let body = [UInt8](repeating: UInt8(i & 0x7f) | 0x20, count: 8192)
-                    let s = (try? RawHTTP.request(port: port, method: "POST", path: "/hold", body: body, timeout: 60))?.status ?? -1
+                    let s =
+                        (try? RawHTTP.request(port: port, method: "POST", path: "/hold", body: body, timeout: 60))?
+                        .status ?? -1
                     statuses.record(s)
                     group.leave()
                 }

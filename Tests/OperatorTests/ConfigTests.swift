@@ -35,7 +35,9 @@ import Testing
         #expect(try load(env).timing("POLL_INTERVAL_SEC") == 0.2)
         for bad in ["0", "-1", "abc", "inf"] {
             env["POLL_INTERVAL_SEC"] = bad
-            #expect(throws: ConfigError.invalid("POLL_INTERVAL_SEC", "expected a positive number of seconds")) { try load(env) }
+            #expect(throws: ConfigError.invalid("POLL_INTERVAL_SEC", "expected a positive number of seconds")) {
+                try load(env)
+            }
         }
     }
 
@@ -55,13 +57,15 @@ import Testing
         var env = baseEnvironment(dataDir: "/d")
         env["API_TOKEN"] = nil
         env["STAGING_BRANCH"] = "stage"
-        let c = try load(env, file: """
-        # comment
-        API_TOKEN: "file-token-0123456789"
-        STAGING_BRANCH: from-file
-        APPROVERS: alice, bob
-        POLL_INTERVAL_SEC: 5 # seconds
-        """)
+        let c = try load(
+            env,
+            file: """
+                # comment
+                API_TOKEN: "file-token-0123456789"
+                STAGING_BRANCH: from-file
+                APPROVERS: alice, bob
+                POLL_INTERVAL_SEC: 5 # seconds
+                """)
         #expect(c.apiToken == "file-token-0123456789")
         #expect(c.stagingBranch == "stage")
         #expect(c.approvers == ["alice", "bob"])
@@ -74,7 +78,8 @@ import Testing
             _ = try FlatYAMLProbe.parse("A: b\n  nested: x\n")
         }
         #expect(throws: ConfigError.invalid("NOT_A_SETTING", "unknown setting in the config file").self) {
-            var e = env; e["X"] = nil
+            var e = env
+            e["X"] = nil
             _ = try OperatorConfig.load(from: ConfigSource(environment: e, file: ["NOT_A_SETTING": "1"]))
         }
     }
@@ -83,16 +88,22 @@ import Testing
         var env = baseEnvironment(dataDir: "/d")
         env["GITHUB_TOKEN"] = nil
         env["GITHUB_APP_ID"] = "12345"
-        #expect(throws: ConfigError.missing("GITHUB_APP_PRIVATE_KEY_FILE", "a GitHub App needs its private key file")) { try load(env) }
+        #expect(throws: ConfigError.missing("GITHUB_APP_PRIVATE_KEY_FILE", "a GitHub App needs its private key file")) {
+            try load(env)
+        }
         env["GITHUB_APP_PRIVATE_KEY_FILE"] = "/nonexistent/key.pem"
         #expect(throws: ConfigError.unreadable("GITHUB_APP_PRIVATE_KEY_FILE", "/nonexistent/key.pem")) { try load(env) }
         let dir = TemporaryDirectory("key")
         defer { dir.remove() }
         try "-----BEGIN PRIVATE KEY-----\n".write(toFile: dir.path + "/k.pem", atomically: true, encoding: .utf8)
         env["GITHUB_APP_PRIVATE_KEY_FILE"] = dir.path + "/k.pem"
-        #expect(throws: ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")) { try load(env) }
+        #expect(
+            throws: ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")
+        ) { try load(env) }
         env["GITHUB_APP_INSTALLATION_ID"] = "42"
-        #expect(try load(env).githubCredentials == .app(appID: "12345", privateKeyPath: dir.path + "/k.pem", installationID: "42"))
+        #expect(
+            try load(env).githubCredentials
+                == .app(appID: "12345", privateKeyPath: dir.path + "/k.pem", installationID: "42"))
     }
 
     @Test func invalidValuesAreRefusedWithoutEchoingSecrets() throws {

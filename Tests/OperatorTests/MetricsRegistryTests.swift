@@ -34,7 +34,8 @@ import Testing
             ("ai_operator_mean_time_to_recovery_seconds", "histogram"),
             ("ai_operator_candidate_resolution_duration_seconds", "histogram"),
             ("ai_operator_mcp_call_duration_seconds", "histogram"),
-            ("ai_operator_webhooks_received_total", "counter"), ("ai_operator_http_request_duration_seconds", "histogram"),
+            ("ai_operator_webhooks_received_total", "counter"),
+            ("ai_operator_http_request_duration_seconds", "histogram"),
         ]
         for (name, type) in expected { #expect(text.contains("# TYPE \(name) \(type)\n"), "\(name)") }
     }

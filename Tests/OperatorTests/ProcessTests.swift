@@ -16,9 +16,12 @@ import Webhooks
         defer { first.terminate() }
         let port = try #require(first.waitForReady(), "the server did not start: \(first.text)")
         let body = checkSuiteBody(sha: "0123456789abcdef0123456789abcdef01234567")
-        let r = try RawHTTP.request(port: port, method: "POST", path: "/webhooks/github",
-                                    headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
-                                              ("X-Hub-Signature-256", signer.signatureHeader(for: body))], body: body)
+        let r = try RawHTTP.request(
+            port: port, method: "POST", path: "/webhooks/github",
+            headers: [
+                ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
+                ("X-Hub-Signature-256", signer.signatureHeader(for: body)),
+            ], body: body)
         #expect(r.status == 202)
         // No graceful anything: the process dies right after answering.
         first.kill9()
@@ -27,13 +30,18 @@ import Webhooks
         let second = try BinaryProcess(arguments: ["serve"], environment: env)
         defer { second.terminate() }
         let port2 = try #require(second.waitForReady(), "the server did not restart: \(second.text)")
-        let list = try RawHTTP.request(port: port2, method: "GET", path: "/api/v1/deliveries").json?["deliveries"] as? [[String: Any]]
+        let list =
+            try RawHTTP.request(port: port2, method: "GET", path: "/api/v1/deliveries").json?["deliveries"]
+            as? [[String: Any]]
         let survivor = list?.first { $0["id"] as? String == "survivor" }
         #expect(survivor?["outcome"] as? String == "accepted")
         // The same delivery again is a duplicate: it was stored, not lost.
-        let again = try RawHTTP.request(port: port2, method: "POST", path: "/webhooks/github",
-                                        headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
-                                                  ("X-Hub-Signature-256", signer.signatureHeader(for: body))], body: body)
+        let again = try RawHTTP.request(
+            port: port2, method: "POST", path: "/webhooks/github",
+            headers: [
+                ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
+                ("X-Hub-Signature-256", signer.signatureHeader(for: body)),
+            ], body: body)
         #expect(again.status == 200)
         second.terminate()
         #expect(second.process.terminationStatus == 0)
@@ -61,12 +69,16 @@ import Webhooks
                 while !log.stopped {
                     let id = "k-\(t)-\(i)"
                     // Bodies differ in content and size, so a body read from the wrong place shows.
-                    let body = checkSuiteBody(sha: String(format: "%040x", t * 1_000_000 + i), padTo: 1_000 + (i * 977) % 20_000)
+                    let body = checkSuiteBody(
+                        sha: String(format: "%040x", t * 1_000_000 + i), padTo: 1_000 + (i * 977) % 20_000)
                     log.sent(id, body)
-                    let r = try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github",
-                                                 headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", id),
-                                                           ("X-Hub-Signature-256", signer.signatureHeader(for: body))],
-                                                 body: body, timeout: 5)
+                    let r = try? RawHTTP.request(
+                        port: port, method: "POST", path: "/webhooks/github",
+                        headers: [
+                            ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", id),
+                            ("X-Hub-Signature-256", signer.signatureHeader(for: body)),
+                        ],
+                        body: body, timeout: 5)
                     if r?.status == 202 { log.answered(id) } else if r == nil { return }
                     i += 1
                 }
@@ -80,7 +92,8 @@ import Webhooks
 
         let store = try Store.open(directory: dir.path)
         defer { store.close() }
-        let stored = Dictionary(uniqueKeysWithValues: try store.inbox.stored(limit: 1_000_000).map { ($0.record.id, $0.body) })
+        let stored = Dictionary(
+            uniqueKeysWithValues: try store.inbox.stored(limit: 1_000_000).map { ($0.record.id, $0.body) })
         let (sent, answered) = log.snapshot
         let lost = answered.filter { stored[$0] == nil }
         #expect(lost.isEmpty, "answered 202 but not stored: \(lost.sorted().prefix(5))")
@@ -101,7 +114,10 @@ import Webhooks
         #expect(p.text.contains("stopped"))
     }
 
-    @Test(arguments: ["GITHUB_WEBHOOK_SECRET", "ARGOCD_URL", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN", "ALERTS_REPO", "KUBERNETES_API_URL"])
+    @Test(arguments: [
+        "GITHUB_WEBHOOK_SECRET", "ARGOCD_URL", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN", "ALERTS_REPO",
+        "KUBERNETES_API_URL",
+    ])
     func missingRequiredSettingExitsWithCode2AndOneLineNamingIt(_ key: String) throws {
         var env = baseEnvironment(dataDir: "/tmp/unused")
         env[key] = nil

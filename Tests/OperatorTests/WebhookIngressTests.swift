@@ -41,13 +41,14 @@ import Webhooks
             row["processedAt"].map { "\($0)" } == row["receivedAt"].map { "\($0)" } && row["processedAt"] != nil
         }
         #expect(atArrival.count == 20, "\(rows.prefix(3))")
-        #expect(try h.service.storedDeliveriesForTesting().count == 20)   // bodies kept all the same
+        #expect(try h.service.storedDeliveriesForTesting().count == 20)  // bodies kept all the same
     }
 
     @Test func pingIsAnswered200() throws {
         let h = try ServiceHarness()
         defer { h.stop() }
-        let r = try h.postGitHub(event: "ping", delivery: "p-1", body: Array(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8))
+        let r = try h.postGitHub(
+            event: "ping", delivery: "p-1", body: Array(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8))
         #expect(r.status == 200)
         #expect(r.json?["status"] as? String == "pong")
     }
@@ -100,7 +101,8 @@ import Webhooks
         #expect(wrong.json?["error"] as? String == "invalid_signature")
         // A valid signature of another body does not authenticate this one.
         let other = h.signer.signatureHeader(for: Array("{}".utf8))
-        #expect(try h.postGitHub(event: "check_suite", delivery: "s3", body: body, signature: .some(other)).status == 401)
+        #expect(
+            try h.postGitHub(event: "check_suite", delivery: "s3", body: body, signature: .some(other)).status == 401)
         #expect(try h.accepted().isEmpty)
         // Rejections are listed with their reason.
         let listed = try eventually {
@@ -112,7 +114,8 @@ import Webhooks
     @Test func bodyOver25MiBIs413WithoutReadingIt() throws {
         let h = try ServiceHarness()
         defer { h.stop() }
-        let head = "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: check_suite\r\nX-GitHub-Delivery: big\r\nContent-Length: \(25 * 1024 * 1024 + 1)\r\n\r\n"
+        let head =
+            "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: check_suite\r\nX-GitHub-Delivery: big\r\nContent-Length: \(25 * 1024 * 1024 + 1)\r\n\r\n"
         let r = try RawHTTP.send(port: h.port, bytes: Array(head.utf8), timeout: 10)
         #expect(r.status == 413)
         // Exactly 25 MiB is accepted.
@@ -128,7 +131,9 @@ import Webhooks
         #expect(try h.postGitHub(event: "check_suite", delivery: "first", body: checkSuiteBody()).status == 202)
         var statuses: [Int] = []
         for i in 0..<20 {
-            statuses.append(try h.postGitHub(event: "check_suite", delivery: "big-\(i)", body: checkSuiteBody(padTo: 64 * 1024)).status)
+            statuses.append(
+                try h.postGitHub(event: "check_suite", delivery: "big-\(i)", body: checkSuiteBody(padTo: 64 * 1024))
+                    .status)
         }
         #expect(statuses.contains(503))
         #expect(Set(statuses).isSubset(of: [202, 503]))
@@ -153,10 +158,15 @@ import Webhooks
             group.enter()
             Thread.detachNewThread {
                 let body = checkSuiteBody(sha: String(format: "%040x", i), padTo: 8192)
-                let headers = [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "c-\(i)"),
-                               ("X-Hub-Signature-256", signer.signatureHeader(for: body))]
+                let headers = [
+                    ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "c-\(i)"),
+                    ("X-Hub-Signature-256", signer.signatureHeader(for: body)),
+                ]
                 // A generous client timeout: on a loaded machine 100 threads take a while to all connect.
-                statuses.add((try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github", headers: headers, body: body, timeout: 90))?.status ?? -1)
+                statuses.add(
+                    (try? RawHTTP.request(
+                        port: port, method: "POST", path: "/webhooks/github", headers: headers, body: body, timeout: 90))?
+                        .status ?? -1)
                 group.leave()
             }
         }
@@ -188,17 +198,31 @@ import Webhooks
             Thread.detachNewThread {
                 let status: Int
                 switch i % 4 {
-                case 0: // unsigned, reusing the stored delivery id
-                    status = (try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github",
-                                                   headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "keep-1")], body: Array("{}".utf8)))?.status ?? -1
-                case 1: // wrongly signed replacement body under the same id
-                    status = (try? RawHTTP.request(port: port, method: "POST", path: "/webhooks/github",
-                                                   headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "keep-1"),
-                                                             ("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64))], body: body))?.status ?? -1
-                case 2: // oversized
-                    status = (try? RawHTTP.send(port: port, bytes: Array("POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n".utf8)))?.status ?? -1
-                default: // garbage
-                    status = (try? RawHTTP.send(port: port, bytes: Array("BREW /webhooks/github HTCPCP/1.0\r\n\r\n".utf8)))?.status ?? -1
+                case 0:  // unsigned, reusing the stored delivery id
+                    status =
+                        (try? RawHTTP.request(
+                            port: port, method: "POST", path: "/webhooks/github",
+                            headers: [("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "keep-1")],
+                            body: Array("{}".utf8)))?.status ?? -1
+                case 1:  // wrongly signed replacement body under the same id
+                    status =
+                        (try? RawHTTP.request(
+                            port: port, method: "POST", path: "/webhooks/github",
+                            headers: [
+                                ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "keep-1"),
+                                ("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64)),
+                            ], body: body))?.status ?? -1
+                case 2:  // oversized
+                    status =
+                        (try? RawHTTP.send(
+                            port: port,
+                            bytes: Array(
+                                "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n".utf8)
+                        ))?.status ?? -1
+                default:  // garbage
+                    status =
+                        (try? RawHTTP.send(port: port, bytes: Array("BREW /webhooks/github HTCPCP/1.0\r\n\r\n".utf8)))?
+                        .status ?? -1
                 }
                 bursts.add(status)
                 group.leave()
@@ -223,7 +247,8 @@ import Webhooks
     @Test func bearerTokenAndAppAreRequired() throws {
         let h = try ServiceHarness()
         defer { h.stop() }
-        let good = Array(#"{"app":"guestbook","trigger":"on-health-degraded","health":"Degraded","revision":"abc"}"#.utf8)
+        let good = Array(
+            #"{"app":"guestbook","trigger":"on-health-degraded","health":"Degraded","revision":"abc"}"#.utf8)
         let ok = try h.postArgoCD(body: good, authorization: "Bearer argocd-webhook-token-for-tests")
         #expect(ok.status == 202)
         #expect(try h.postArgoCD(body: good, authorization: nil).status == 401)
@@ -244,7 +269,14 @@ import Webhooks
 final class Statuses: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Int] = []
-    func add(_ v: Int) { lock.lock(); values.append(v); lock.unlock() }
-    var all: [Int] { lock.lock(); defer { lock.unlock() }; return values }
+    func add(_ v: Int) {
+        lock.lock()
+        values.append(v)
+        lock.unlock()
+    }
+    var all: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return values
+    }
 }
-

@@ -1,21 +1,29 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 @Suite struct CandidateSelectorTests {
     let now = t0
     func commit(_ sha: String, daysAgo: Double) -> CommitInfo {
-        CommitInfo(sha: sha, message: "commit \(sha)", author: "dev@example.com", date: t0.addingTimeInterval(-daysAgo * 86400))
+        CommitInfo(
+            sha: sha, message: "commit \(sha)", author: "dev@example.com", date: t0.addingTimeInterval(-daysAgo * 86400)
+        )
     }
     /// The seeds' worked example: `ccc111` CI failed, `bbb222` uptime 95 %, `abc123` uptime 99.8 % is chosen.
     func seedFacts(uptime abc: UptimeFact = .value(0.998)) -> CandidateFacts {
         CandidateFacts(
             currentRevision: "def456", manifestRevision: "def456",
-            history: [DeployedRevision(sha: "def456", deployedAt: t0.addingTimeInterval(-7200)),
-                      DeployedRevision(sha: "ccc111", deployedAt: t0.addingTimeInterval(-86400)),
-                      DeployedRevision(sha: "bbb222", deployedAt: t0.addingTimeInterval(-86400 * 1.5)),
-                      DeployedRevision(sha: "abc123", deployedAt: t0.addingTimeInterval(-86400 * 2))],
-            commits: [commit("def456", daysAgo: 0.1), commit("ccc111", daysAgo: 1), commit("bbb222", daysAgo: 1.5), commit("abc123", daysAgo: 2)],
+            history: [
+                DeployedRevision(sha: "def456", deployedAt: t0.addingTimeInterval(-7200)),
+                DeployedRevision(sha: "ccc111", deployedAt: t0.addingTimeInterval(-86400)),
+                DeployedRevision(sha: "bbb222", deployedAt: t0.addingTimeInterval(-86400 * 1.5)),
+                DeployedRevision(sha: "abc123", deployedAt: t0.addingTimeInterval(-86400 * 2)),
+            ],
+            commits: [
+                commit("def456", daysAgo: 0.1), commit("ccc111", daysAgo: 1), commit("bbb222", daysAgo: 1.5),
+                commit("abc123", daysAgo: 2),
+            ],
             ancestry: ["ccc111": .behind, "bbb222": .behind, "abc123": .behind],
             ci: ["ccc111": failedCI("ccc111"), "bbb222": passedCI("bbb222"), "abc123": passedCI("abc123")],
             uptime: ["ccc111": .value(0.999), "bbb222": .value(0.95), "abc123": abc])
@@ -47,7 +55,8 @@ import Testing
     }
 
     @Test func revisionMismatchWhenArgoAndManifestDisagree() {
-        var f = seedFacts(); f.manifestRevision = "zzz999"
+        var f = seedFacts()
+        f.manifestRevision = "zzz999"
         #expect(CandidateSelector.select(f, now: now).outcome == .revisionMismatch)
     }
 
@@ -55,16 +64,21 @@ import Testing
         let commits = (1...80).map { commit("c\($0)", daysAgo: Double($0) * 0.3) }
         let p = CandidateSelector.plan(history: [], commits: commits, currentRevision: "x", now: now)
         #expect(p.count == 50)
-        let old = CandidateSelector.plan(history: [], commits: [commit("o", daysAgo: 31), commit("n", daysAgo: 29)], currentRevision: "x", now: now)
+        let old = CandidateSelector.plan(
+            history: [], commits: [commit("o", daysAgo: 31), commit("n", daysAgo: 29)], currentRevision: "x", now: now)
         #expect(old.map(\.sha) == ["n"])
     }
 
     @Test func uptimeIsEvaluatedAtTheEndOfTheDeployedPeriodCappedAtNow() {
         let f = seedFacts()
         let p = CandidateSelector.plan(history: f.history, commits: f.commits, currentRevision: "def456", now: now)
-        #expect(p[0].sha == "ccc111" && p[0].uptimeEvaluatedAt == t0.addingTimeInterval(-7200), "next history entry's deployedAt")
+        #expect(
+            p[0].sha == "ccc111" && p[0].uptimeEvaluatedAt == t0.addingTimeInterval(-7200),
+            "next history entry's deployedAt")
         #expect(p[1].uptimeEvaluatedAt == t0.addingTimeInterval(-86400))
-        let single = CandidateSelector.plan(history: [DeployedRevision(sha: "r", deployedAt: t0.addingTimeInterval(-3600))], commits: [], currentRevision: "x", now: now)
+        let single = CandidateSelector.plan(
+            history: [DeployedRevision(sha: "r", deployedAt: t0.addingTimeInterval(-3600))], commits: [],
+            currentRevision: "x", now: now)
         #expect(single[0].uptimeEvaluatedAt == now, "24 h after, capped at now")
     }
 }

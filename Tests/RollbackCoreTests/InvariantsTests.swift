@@ -1,16 +1,20 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 /// One test per invariant PASS and FAIL (SPEC 9).
 @Suite struct InvariantsTests {
     static func base() -> InvariantFacts {
-        InvariantFacts(environment: .staging, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1),
-                       consecutiveDegradedChecks: 3, targetUptime: 0.998, targetCIPassed: true, headSHA: prHead,
-                       headCI: .passed, openOperatorPRs: [42], prNumber: 42, mergeable: true, mergeableState: "clean")
+        InvariantFacts(
+            environment: .staging, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1),
+            consecutiveDegradedChecks: 3, targetUptime: 0.998, targetCIPassed: true, headSHA: prHead,
+            headCI: .passed, openOperatorPRs: [42], prNumber: 42, mergeable: true, mergeableState: "clean")
     }
     static func outcome(_ id: InvariantID, _ change: (inout InvariantFacts) -> Void = { _ in }) -> InvariantOutcome {
-        var f = base(); change(&f); return InvariantReport.evaluate(f).outcome(id)
+        var f = base()
+        change(&f)
+        return InvariantReport.evaluate(f).outcome(id)
     }
 
     @Test func allPassAndOrderedResultMap() {
@@ -29,14 +33,20 @@ import Testing
         #expect(Self.outcome(.replicaShortage) { $0.replicas = nil } == .fail)
     }
     @Test func i4_persistence_pass() { #expect(Self.outcome(.persistence) == .pass) }
-    @Test func i4_persistence_fail() { #expect(Self.outcome(.persistence) { $0.consecutiveDegradedChecks = 2 } == .fail) }
+    @Test func i4_persistence_fail() {
+        #expect(Self.outcome(.persistence) { $0.consecutiveDegradedChecks = 2 } == .fail)
+    }
     @Test func i5_stablePrevious_pass() {
         #expect(Self.outcome(.stablePrevious) == .pass)
         #expect(Self.outcome(.stablePrevious) { $0.targetUptime = nil } == .pass, "no metrics and CI passed")
     }
     @Test func i5_stablePrevious_fail() {
         #expect(Self.outcome(.stablePrevious) { $0.targetUptime = 0.95 } == .fail)
-        #expect(Self.outcome(.stablePrevious) { $0.targetUptime = nil; $0.targetCIPassed = false } == .fail)
+        #expect(
+            Self.outcome(.stablePrevious) {
+                $0.targetUptime = nil
+                $0.targetCIPassed = false
+            } == .fail)
     }
     @Test func i6_ciSuccess_pass() { #expect(Self.outcome(.ciSuccess) == .pass) }
     @Test func i6_ciSuccess_fail() {
@@ -49,14 +59,18 @@ import Testing
         #expect(Self.outcome(.noConflicts) { $0.openOperatorPRs = [] } == .fail)
     }
     @Test func i8_branchProtection_pass() {
-        for state in ["clean", "has_hooks", "unstable"] { #expect(Self.outcome(.branchProtection) { $0.mergeableState = state } == .pass) }
+        for state in ["clean", "has_hooks", "unstable"] {
+            #expect(Self.outcome(.branchProtection) { $0.mergeableState = state } == .pass)
+        }
     }
     @Test func i8_branchProtection_fail() {
         #expect(Self.outcome(.branchProtection) { $0.mergeableState = "blocked" } == .fail)
         #expect(Self.outcome(.branchProtection) { $0.mergeable = false } == .fail)
     }
     @Test func i8_mergeableNull_asksForRereadThenFails() {
-        var f = Self.base(); f.mergeable = nil; f.mergeableState = nil
+        var f = Self.base()
+        f.mergeable = nil
+        f.mergeableState = nil
         f.mergeableReads = 1
         #expect(InvariantReport.evaluate(f).needsMergeableReread)
         f.mergeableReads = 3
@@ -68,20 +82,34 @@ import Testing
 /// The "CI passed" rule of SPEC 6.
 @Suite struct CIStatusTests {
     @Test func checkRunsOnlyWithPendingCombinedAndZeroStatusesPasses() {
-        #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: .success), .init(name: "s", conclusion: .skipped)],
-                         combinedState: .pending, statuses: []).verdict == .passed)
+        #expect(
+            CIReport(
+                sha: "a", checkRuns: [.init(name: "u", conclusion: .success), .init(name: "s", conclusion: .skipped)],
+                combinedState: .pending, statuses: []
+            ).verdict == .passed)
     }
     @Test func nothingReportedIsPending() { #expect(CIReport(sha: "a", checkRuns: []).verdict == .pending) }
-    @Test func runningRunIsPending() { #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: nil)]).verdict == .pending) }
+    @Test func runningRunIsPending() {
+        #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: nil)]).verdict == .pending)
+    }
     @Test func badConclusionsFail() {
         for c in [CheckConclusion.failure, .cancelled, .timedOut, .actionRequired, .stale] {
             #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: c)]).verdict == .failed)
         }
     }
     @Test func statusesDecideWithCombinedState() {
-        #expect(CIReport(sha: "a", checkRuns: [], combinedState: .success, statuses: [.init(context: "ci", state: .success)]).verdict == .passed)
-        #expect(CIReport(sha: "a", checkRuns: [], combinedState: .pending, statuses: [.init(context: "ci", state: .pending)]).verdict == .pending)
-        #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: .success)], combinedState: .error,
-                         statuses: [.init(context: "ci", state: .error)]).verdict == .failed)
+        #expect(
+            CIReport(
+                sha: "a", checkRuns: [], combinedState: .success, statuses: [.init(context: "ci", state: .success)]
+            ).verdict == .passed)
+        #expect(
+            CIReport(
+                sha: "a", checkRuns: [], combinedState: .pending, statuses: [.init(context: "ci", state: .pending)]
+            ).verdict == .pending)
+        #expect(
+            CIReport(
+                sha: "a", checkRuns: [.init(name: "u", conclusion: .success)], combinedState: .error,
+                statuses: [.init(context: "ci", state: .error)]
+            ).verdict == .failed)
     }
 }

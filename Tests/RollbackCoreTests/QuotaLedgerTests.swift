@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 @Suite struct QuotaLedgerTests {
@@ -15,7 +16,10 @@ import Testing
     }
     @Test func fiveAttemptsPerAppPerDay() {
         var q = QuotaLedger()
-        for i in 0..<5 { q.record(.attemptStarted(app: "a", correlationId: "\(i)"), now: t0.addingTimeInterval(Double(i) * 3600)); q.record(.attemptEnded(correlationId: "\(i)"), now: t0) }
+        for i in 0..<5 {
+            q.record(.attemptStarted(app: "a", correlationId: "\(i)"), now: t0.addingTimeInterval(Double(i) * 3600))
+            q.record(.attemptEnded(correlationId: "\(i)"), now: t0)
+        }
         #expect(!q.check(.startAttempt(app: "a"), now: t0.addingTimeInterval(5 * 3600), configuration: c).isAllowed)
         #expect(q.check(.startAttempt(app: "a"), now: t0.addingTimeInterval(86400 + 1), configuration: c).isAllowed)
     }
@@ -36,12 +40,15 @@ import Testing
         #expect(t.merges.isEmpty && t.escalations.first?.code == .quotaExceeded && h.m.state == .awaitingHumanReview)
     }
     @Test func ledgerRoundTripsThroughJSON() throws {
-        var q = QuotaLedger(); q.record(.attemptStarted(app: "a", correlationId: "1"), now: t0)
+        var q = QuotaLedger()
+        q.record(.attemptStarted(app: "a", correlationId: "1"), now: t0)
         #expect(try JSONDecoder().decode(QuotaLedger.self, from: JSONEncoder().encode(q)) == q)
     }
     @Test func configurationDefaultsMatchTheSpec() {
         #expect(c.pollInterval == 10 && c.persistenceChecks == 3 && c.healthRestorationDuration == 60)
         #expect(c.candidateSearchTimeout == 120 && c.ciWaitTimeout == 300 && c.mergeApprovalTimeout == 3600)
-        #expect(c.healthRecoveryTimeout == 600 && c.rollbackCooldown == 600 && c.humanReviewTimeout == 14400 && c.argoSkip == 300)
+        #expect(
+            c.healthRecoveryTimeout == 600 && c.rollbackCooldown == 600 && c.humanReviewTimeout == 14400
+                && c.argoSkip == 300)
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 /// Seeded random event sequences (replayable: a failure names its seed; run
 /// `RandomSequenceTests.run(seed:verbose: true)` to print every step) proving the safety properties.
 @Suite struct RandomSequenceTests {
     static let chunks = 8
-    static let sequencesPerChunk = 12_500   // 100,000 sequences in the normal run
+    static let sequencesPerChunk = 12_500  // 100,000 sequences in the normal run
     static let stepsPerSequence = 12
 
     @Test(arguments: 0..<chunks)
@@ -27,7 +28,11 @@ import Testing
 
     struct Stats {
         var autoMerges = 0, approvedMerges = 0, openPRs = 0
-        mutating func add(_ o: Stats) { autoMerges += o.autoMerges; approvedMerges += o.approvedMerges; openPRs += o.openPRs }
+        mutating func add(_ o: Stats) {
+            autoMerges += o.autoMerges
+            approvedMerges += o.approvedMerges
+            openPRs += o.openPRs
+        }
     }
 
     /// Runs one sequence; returns the first property violation, if any.
@@ -37,12 +42,18 @@ import Testing
         var m = RollbackStateMachine(app: appInfo(env), seed: seed)
         var now = t0
         var ctx = StepContext()
-        var approvedHeads: [String: Set<String>] = [:]     // correlationId -> approved head SHAs
+        var approvedHeads: [String: Set<String>] = [:]  // correlationId -> approved head SHAs
         var openPRActions: [String: Int] = [:]
         var shellTimers: Set<TimerToken> = []
         // Start most sequences near the interesting part.
         var steps = stepsPerSequence
-        if rng.next() % 4 != 0 { for _ in 0..<3 { now += 10; _ = m.handle(.healthChecked(degraded()), now: now, context: ctx) } ; steps -= 3 }
+        if rng.next() % 4 != 0 {
+            for _ in 0..<3 {
+                now += 10
+                _ = m.handle(.healthChecked(degraded()), now: now, context: ctx)
+            }
+            steps -= 3
+        }
         for t in m.timers { shellTimers.insert(t.token) }
         for step in 0..<steps {
             let event = randomEvent(&rng, m)
@@ -56,7 +67,8 @@ import Testing
             // Approvals observed by the shell (authorization is an input fact).
             if let c = corr, let head = headBefore {
                 switch event {
-                case .reviewSubmitted(let r) where r.state == .approved && r.isAuthorizedApprover && !r.isOperator && r.commitSHA == head:
+                case .reviewSubmitted(let r)
+                where r.state == .approved && r.isAuthorizedApprover && !r.isOperator && r.commitSHA == head:
                     approvedHeads[c, default: []].insert(head)
                 case .command(let ci) where ci.kind == .approve && ci.isAuthorized:
                     approvedHeads[c, default: []].insert(head)
@@ -65,9 +77,11 @@ import Testing
             }
             if t.isIgnored {
                 guard m == before else { return "step \(step): ignored event \(t.event) changed the state" }
-                guard t.actions.allSatisfy({ if case .reply = $0 { true } else { false } }) else { return "step \(step): ignored event produced actions" }
+                guard t.actions.allSatisfy({ if case .reply = $0 { true } else { false } }) else {
+                    return "step \(step): ignored event produced actions"
+                }
             }
-            if case .timerFired(let tok) = event { shellTimers.remove(tok) }   // a fired timer is no longer pending
+            if case .timerFired(let tok) = event { shellTimers.remove(tok) }  // a fired timer is no longer pending
             for a in t.actions {
                 switch a {
                 case .scheduleTimer(let tok, _): shellTimers.insert(tok)
@@ -84,17 +98,27 @@ import Testing
                     if case .resumed = event { continue }
                     switch o.basis {
                     case .humanApproval(_, let sha):
-                        guard approved && sha == o.expectedHeadSHA else { return "step \(step): merge of \(o.expectedHeadSHA) without a prior authorized approval of that head" }
+                        guard approved && sha == o.expectedHeadSHA else {
+                            return
+                                "step \(step): merge of \(o.expectedHeadSHA) without a prior authorized approval of that head"
+                        }
                     case .automatic:
                         guard env == .staging else { return "step \(step): automatic merge in production" }
-                        guard case .mergeFactsGathered(let f) = event else { return "step \(step): automatic merge outside an invariant evaluation" }
+                        guard case .mergeFactsGathered(let f) = event else {
+                            return "step \(step): automatic merge outside an invariant evaluation"
+                        }
                         let report = t.actions.lazy.compactMap { a -> InvariantReport? in
-                            if case .audit(let r) = a, r.actionType == .invariantCheck { r.invariants } else { nil } }.first
-                        guard let r = report, r.results.count == 8, r.allPass else { return "step \(step): staging merge without all 8 invariants PASS in the same step" }
+                            if case .audit(let r) = a, r.actionType == .invariantCheck { r.invariants } else { nil }
+                        }.first
+                        guard let r = report, r.results.count == 8, r.allPass else {
+                            return "step \(step): staging merge without all 8 invariants PASS in the same step"
+                        }
                         // Independent check of the facts that were evaluated.
-                        let okFacts = f.health == .degraded && (f.replicas.map { $0.available < $0.desired } ?? false)
+                        let okFacts =
+                            f.health == .degraded && (f.replicas.map { $0.available < $0.desired } ?? false)
                             && f.headCI.verdict == .passed && f.headCI.sha == f.headSHA && f.openOperatorPRs == [42]
-                            && f.mergeable == true && ["clean", "has_hooks", "unstable"].contains(f.mergeableState ?? "")
+                            && f.mergeable == true
+                            && ["clean", "has_hooks", "unstable"].contains(f.mergeableState ?? "")
                             && f.headSHA == o.expectedHeadSHA
                         guard okFacts else { return "step \(step): staging merge although the facts fail an invariant" }
                     }
@@ -108,7 +132,9 @@ import Testing
                     return "step \(step): \(m.state.rawValue) has no pending timeout"
                 }
             }
-            guard Set(m.timers.map(\.token)) == shellTimers else { return "step \(step): shell timers diverge from the machine's" }
+            guard Set(m.timers.map(\.token)) == shellTimers else {
+                return "step \(step): shell timers diverge from the machine's"
+            }
         }
         return nil
     }
@@ -126,11 +152,20 @@ import Testing
             case .prCreated: return .ciReported(pick(4) == 0 ? failedCI(head) : passedCI(head))
             case .awaitingMergeApproval, .awaitingHumanReview:
                 switch pick(4) {
-                case 0: return .reviewSubmitted(ReviewInput(reviewer: "alice", state: .approved, commitSHA: heads[Int(pick(3))], isAuthorizedApprover: pick(4) != 0))
-                case 1: return .command(CommandInput(kind: .approve, sender: "alice", isAuthorized: pick(4) != 0, channel: .rest))
-                default: return .mergeFactsGathered(facts(head: pick(4) == 0 ? newHeadSHA : head, ci: passedCI(pick(4) == 0 ? newHeadSHA : head)))
+                case 0:
+                    return .reviewSubmitted(
+                        ReviewInput(
+                            reviewer: "alice", state: .approved, commitSHA: heads[Int(pick(3))],
+                            isAuthorizedApprover: pick(4) != 0))
+                case 1:
+                    return .command(
+                        CommandInput(kind: .approve, sender: "alice", isAuthorized: pick(4) != 0, channel: .rest))
+                default:
+                    return .mergeFactsGathered(
+                        facts(head: pick(4) == 0 ? newHeadSHA : head, ci: passedCI(pick(4) == 0 ? newHeadSHA : head)))
                 }
-            case .rollbackMerged: return pick(2) == 0 ? .mergeSucceeded(mergeCommitSHA: nil) : .healthChecked(healthy(rev: targetSHA))
+            case .rollbackMerged:
+                return pick(2) == 0 ? .mergeSucceeded(mergeCommitSHA: nil) : .healthChecked(healthy(rev: targetSHA))
             case .rollbackComplete, .abort: break
             }
         }
@@ -141,50 +176,89 @@ import Testing
             case 2: return .healthChecked(healthy(rev: pick(2) == 0 ? currentSHA : targetSHA))
             case 3: return .healthChecked(.argoReadFailure)
             case 4: return .healthChecked(HealthObservation(health: .missing, replicas: nil))
-            default: return .healthChecked(HealthObservation(health: .degraded, syncRevision: currentSHA, replicas: nil))
+            default:
+                return .healthChecked(HealthObservation(health: .degraded, syncRevision: currentSHA, replicas: nil))
             }
         case 2:
             switch pick(4) {
-            case 0: return .candidateSearchFinished(CandidateSelection(outcome: .noCandidate, currentRevision: currentSHA, winner: nil, considered: []))
-            case 1: var c = winner; c.sha = currentSHA; return .candidateSearchFinished(found(c))
+            case 0:
+                return .candidateSearchFinished(
+                    CandidateSelection(outcome: .noCandidate, currentRevision: currentSHA, winner: nil, considered: []))
+            case 1:
+                var c = winner
+                c.sha = currentSHA
+                return .candidateSearchFinished(found(c))
             default: return .candidateSearchFinished(found())
             }
         case 3:
             var pr = prRef
             if pick(5) == 0 { pr.headBranch = "other" }
-            return pick(5) == 0 ? .pullRequestCreationFailed(ExternalCallFailure(code: pick(2) == 0 ? .networkError : .validationError, message: "x", retriesExhausted: pick(2) == 0))
+            return pick(5) == 0
+                ? .pullRequestCreationFailed(
+                    ExternalCallFailure(
+                        code: pick(2) == 0 ? .networkError : .validationError, message: "x",
+                        retriesExhausted: pick(2) == 0))
                 : .pullRequestCreated(pr)
         case 4:
             let sha = heads[Int(pick(3))]
-            switch pick(4) { case 0: return .ciReported(failedCI(sha)); case 1: return .ciReported(pendingCI(sha)); default: return .ciReported(passedCI(sha)) }
+            switch pick(4) {
+            case 0: return .ciReported(failedCI(sha))
+            case 1: return .ciReported(pendingCI(sha))
+            default: return .ciReported(passedCI(sha))
+            }
         case 5, 6:
             let sha = heads[Int(pick(3))]
-            let ci: CIReport = [passedCI(sha), passedCI(sha), pendingCI(sha), failedCI(sha), passedCI("other")][Int(pick(5))]
-            let healthOpt: [(ArgoHealthStatus, ReplicaCounts?)] = [(.degraded, ReplicaCounts(desired: 3, available: 1)), (.degraded, ReplicaCounts(desired: 3, available: 1)),
-                                                                  (.healthy, ReplicaCounts(desired: 3, available: 3)), (.degraded, ReplicaCounts(desired: 3, available: 3)), (.progressing, nil)]
+            let ci: CIReport = [passedCI(sha), passedCI(sha), pendingCI(sha), failedCI(sha), passedCI("other")][
+                Int(pick(5))]
+            let healthOpt: [(ArgoHealthStatus, ReplicaCounts?)] = [
+                (.degraded, ReplicaCounts(desired: 3, available: 1)),
+                (.degraded, ReplicaCounts(desired: 3, available: 1)),
+                (.healthy, ReplicaCounts(desired: 3, available: 3)),
+                (.degraded, ReplicaCounts(desired: 3, available: 3)), (.progressing, nil),
+            ]
             let (hs, rep) = healthOpt[Int(pick(5))]
-            let mer: [(Bool?, String?)] = [(true, "clean"), (true, "clean"), (true, "unstable"), (true, "dirty"), (false, "blocked"), (nil, nil)]
+            let mer: [(Bool?, String?)] = [
+                (true, "clean"), (true, "clean"), (true, "unstable"), (true, "dirty"), (false, "blocked"), (nil, nil),
+            ]
             let (mg, ms) = mer[Int(pick(6))]
-            return .mergeFactsGathered(MergeFacts(prNumber: pick(8) == 0 ? 7 : 42, health: hs, replicas: rep, headSHA: sha, headCI: ci,
-                                                  openOperatorPRs: pick(4) == 0 ? [41, 42] : [42], mergeable: mg, mergeableState: ms))
+            return .mergeFactsGathered(
+                MergeFacts(
+                    prNumber: pick(8) == 0 ? 7 : 42, health: hs, replicas: rep, headSHA: sha, headCI: ci,
+                    openOperatorPRs: pick(4) == 0 ? [41, 42] : [42], mergeable: mg, mergeableState: ms))
         case 7:
             let states: [GitHubSignal.Review.State] = [.approved, .approved, .dismissed, .commented]
-            return .reviewSubmitted(ReviewInput(reviewer: ["alice", "bob", "mallory"][Int(pick(3))], state: states[Int(pick(4))],
-                                                commitSHA: heads[Int(pick(3))], isAuthorizedApprover: pick(3) != 0, isOperator: pick(10) == 0))
+            return .reviewSubmitted(
+                ReviewInput(
+                    reviewer: ["alice", "bob", "mallory"][Int(pick(3))], state: states[Int(pick(4))],
+                    commitSHA: heads[Int(pick(3))], isAuthorizedApprover: pick(3) != 0, isOperator: pick(10) == 0))
         case 8:
-            return .command(CommandInput(kind: CommandKind.allCases[Int(pick(4))], sender: "alice", isAuthorized: pick(4) != 0,
-                                         channel: .chatOps(repository: "acme/alerts", issueNumber: 1)))
+            return .command(
+                CommandInput(
+                    kind: CommandKind.allCases[Int(pick(4))], sender: "alice", isAuthorized: pick(4) != 0,
+                    channel: .chatOps(repository: "acme/alerts", issueNumber: 1)))
         case 9:
-            if pick(3) == 0 { return .pullRequestClosed(PullRequestClosure(number: 42, merged: pick(2) == 0, closedBy: "bob", byOperator: pick(3) == 0)) }
+            if pick(3) == 0 {
+                return .pullRequestClosed(
+                    PullRequestClosure(number: 42, merged: pick(2) == 0, closedBy: "bob", byOperator: pick(3) == 0))
+            }
             return .pullRequestHeadChanged(number: 42, headSHA: heads[Int(pick(3))])
         case 10:
-            return pick(2) == 0 ? .mergeSucceeded(mergeCommitSHA: nil)
-                : .mergeFailed(ExternalCallFailure(code: [.alreadyMerged, .notMergeable, .networkError][Int(pick(3))], message: "", retriesExhausted: pick(2) == 0))
+            return pick(2) == 0
+                ? .mergeSucceeded(mergeCommitSHA: nil)
+                : .mergeFailed(
+                    ExternalCallFailure(
+                        code: [.alreadyMerged, .notMergeable, .networkError][Int(pick(3))], message: "",
+                        retriesExhausted: pick(2) == 0))
         case 11, 12, 13:
-            if !m.timers.isEmpty && pick(6) != 0 { return .timerFired(m.timers[Int(pick(UInt64(m.timers.count)))].token) }
-            return .timerFired(TimerToken(kind: TimerKind.allCases[Int(pick(UInt64(TimerKind.allCases.count)))], generation: pick(50)))
+            if !m.timers.isEmpty && pick(6) != 0 {
+                return .timerFired(m.timers[Int(pick(UInt64(m.timers.count)))].token)
+            }
+            return .timerFired(
+                TimerToken(kind: TimerKind.allCases[Int(pick(UInt64(TimerKind.allCases.count)))], generation: pick(50)))
         case 14:
-            return pick(20) == 0 ? .criticalInvariantViolated("test") : .escalationIssueOpened(url: "https://github.com/acme/alerts/issues/1")
+            return pick(20) == 0
+                ? .criticalInvariantViolated("test")
+                : .escalationIssueOpened(url: "https://github.com/acme/alerts/issues/1")
         default:
             return pick(3) == 0 ? .resumed : .healthChecked(healthy(rev: targetSHA))
         }
@@ -196,7 +270,10 @@ import Testing
             var r = SplitMix64(seed: seed)
             var m = RollbackStateMachine(app: appInfo(.staging), seed: seed)
             var now = t0
-            for _ in 0..<50 { now += 7; _ = m.handle(Self.randomEvent(&r, m), now: now, context: StepContext()) }
+            for _ in 0..<50 {
+                now += 7
+                _ = m.handle(Self.randomEvent(&r, m), now: now, context: StepContext())
+            }
             return m
         }
         #expect(final(42) == final(42))

@@ -1,25 +1,37 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 @Suite struct RendererTests {
     @Test func prTitleBranchAndLabels() {
-        #expect(PullRequestRenderer.title(app: "payment-service", targetSHA: "abc123def456", environment: .staging)
+        #expect(
+            PullRequestRenderer.title(app: "payment-service", targetSHA: "abc123def456", environment: .staging)
                 == "Rollback: payment-service to abc123d (degraded in staging)")
-        #expect(PullRequestRenderer.branch(app: "payment-service", targetSHA: "abc123def456") == "rollback/payment-service-abc123d")
+        #expect(
+            PullRequestRenderer.branch(app: "payment-service", targetSHA: "abc123def456")
+                == "rollback/payment-service-abc123d")
         #expect(PullRequestRenderer.labels(environment: .production) == ["ai-operator", "rollback", "production"])
     }
 
     @Test func prBodyHasEveryPart() {
-        let checks = (0..<3).map { HealthCheckRecord(at: t0.addingTimeInterval(Double($0) * 10), observation: degraded()) }
-        let staging = PullRequestRenderer.body(app: appInfo(.staging), correlationId: "cid-1", now: t0, currentRevision: currentSHA, checks: checks, target: winner)
-        for part in ["cid-1", "**Environment:** staging", "2026-02-27T10:30:00Z", currentSHA, "Degraded", "1/3 available",
-                     "2026-02-27T10:30:20Z", "payment-7c9f", "CrashLoopBackOff", targetSHA, "Fix payment processing bug",
-                     "jane.doe@example.com", "99.8 %", "-    targetRevision: \(currentSHA)", "+    targetRevision: \(targetSHA)",
-                     "CI Status", "AUTO-MERGE ENABLED", "I8_branch_protection", "/api/v1/rollbacks/cid-1/audit"] {
+        let checks = (0..<3).map {
+            HealthCheckRecord(at: t0.addingTimeInterval(Double($0) * 10), observation: degraded())
+        }
+        let staging = PullRequestRenderer.body(
+            app: appInfo(.staging), correlationId: "cid-1", now: t0, currentRevision: currentSHA, checks: checks,
+            target: winner)
+        for part in [
+            "cid-1", "**Environment:** staging", "2026-02-27T10:30:00Z", currentSHA, "Degraded", "1/3 available",
+            "2026-02-27T10:30:20Z", "payment-7c9f", "CrashLoopBackOff", targetSHA, "Fix payment processing bug",
+            "jane.doe@example.com", "99.8 %", "-    targetRevision: \(currentSHA)", "+    targetRevision: \(targetSHA)",
+            "CI Status", "AUTO-MERGE ENABLED", "I8_branch_protection", "/api/v1/rollbacks/cid-1/audit",
+        ] {
             #expect(staging.contains(part), "missing \(part)")
         }
-        let prod = PullRequestRenderer.body(app: appInfo(.production), correlationId: "c", now: t0, currentRevision: currentSHA, checks: checks, target: winner)
+        let prod = PullRequestRenderer.body(
+            app: appInfo(.production), correlationId: "c", now: t0, currentRevision: currentSHA, checks: checks,
+            target: winner)
         #expect(prod.contains("MANUAL APPROVAL REQUIRED") && !prod.contains("AUTO-MERGE ENABLED"))
     }
 
@@ -29,11 +41,16 @@ import Testing
         let e = h.send(.ciReported(failedCI(prHead))).escalations[0]
         #expect(e.issueTitle == "[URGENT] AI Operator Escalation: payment-service - CI Failure on Rollback PR")
         #expect(e.labels == ["ai-operator", "escalation", "urgent", "staging"])
-        for part in ["Reason code: CI_FAILURE", h.m.attempt!.correlationId, "payment-service", "**Environment:** staging",
-                     "**FSM state:** PRCreated", currentSHA, targetSHA, "#42", "Recommended action", "/audit", "`APPROVE`", "`RESET`"] {
+        for part in [
+            "Reason code: CI_FAILURE", h.m.attempt!.correlationId, "payment-service", "**Environment:** staging",
+            "**FSM state:** PRCreated", currentSHA, targetSHA, "#42", "Recommended action", "/audit", "`APPROVE`",
+            "`RESET`",
+        ] {
             #expect(e.issueBody.contains(part), "missing \(part)")
         }
-        #expect(e.slack.text.contains("payment-service") && e.slack.text.contains("CI_FAILURE") && e.slack.text.contains("APPROVE, ABORT, MANUAL, RESET"))
+        #expect(
+            e.slack.text.contains("payment-service") && e.slack.text.contains("CI_FAILURE")
+                && e.slack.text.contains("APPROVE, ABORT, MANUAL, RESET"))
         let json = try! JSONSerialization.jsonObject(with: Data(e.slack.json.utf8)) as! [String: String]
         #expect(json["text"] == e.slack.text)
     }
@@ -50,7 +67,11 @@ import Testing
         let audits = h.log.flatMap(\.actions).compactMap { if case .audit(let a) = $0 { a } else { nil } }
         #expect(audits.count >= 6)
         #expect(audits.allSatisfy { $0.reasoning.hasSuffix(".") && $0.reasoning.count > 20 })
-        #expect(audits.contains { $0.reasoning == "payment-service moved from PRCreated to AwaitingMergeApproval on CISucceeded because CI of PR #42 passed at 1111111." })
+        #expect(
+            audits.contains {
+                $0.reasoning
+                    == "payment-service moved from PRCreated to AwaitingMergeApproval on CISucceeded because CI of PR #42 passed at 1111111."
+            })
     }
 
     @Test func commandRepliesSayWhatWasDone() {
@@ -61,18 +82,24 @@ import Testing
         var i = Harness()
         let n = i.send(approve()).replies[0]
         #expect(!n.applied && n.text.contains("not applied") && n.text.contains("Idle"))
-        #expect(CommandKind.parse(commentBody: "approve\nplease") == .approve && CommandKind.parse(commentBody: "please approve") == nil)
+        #expect(
+            CommandKind.parse(commentBody: "approve\nplease") == .approve
+                && CommandKind.parse(commentBody: "please approve") == nil)
     }
 
     @Test func secretsNeverAppearInRenderedText() {
         let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
         var h = Harness()
-        var o = degraded(); o.message = "pull failed: Authorization: Bearer \(secret) at https://user:pw@registry.example.com"
+        var o = degraded()
+        o.message = "pull failed: Authorization: Bearer \(secret) at https://user:pw@registry.example.com"
         for _ in 0..<3 { h.send(.healthChecked(o), after: 10) }
         h.send(.candidateSearchFinished(found()))
-        let t = h.send(.pullRequestCreationFailed(ExternalCallFailure(code: .validationError, message: "bad token=\(secret)", retriesExhausted: true)))
+        let t = h.send(
+            .pullRequestCreationFailed(
+                ExternalCallFailure(code: .validationError, message: "bad token=\(secret)", retriesExhausted: true)))
         let plan = h.log[h.log.count - 2].openPRs[0]
-        let texts = [plan.body, t.escalations[0].issueBody, t.escalations[0].slack.text, t.escalations[0].slack.json]
+        let texts =
+            [plan.body, t.escalations[0].issueBody, t.escalations[0].slack.text, t.escalations[0].slack.json]
             + t.actions.compactMap { if case .audit(let a) = $0 { a.reasoning } else { nil } }
         for text in texts {
             #expect(!text.contains(secret) && !text.contains("user:pw"))

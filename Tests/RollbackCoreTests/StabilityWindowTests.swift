@@ -1,19 +1,26 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 @Suite struct StabilityWindowTests {
     let c = RollbackConfiguration.default
     func feed(_ obs: [HealthObservation], every dt: Double = 10) -> (StabilityWindow, [StabilityWindow.Verdict]) {
-        var w = StabilityWindow(); var now = t0; var out: [StabilityWindow.Verdict] = []
-        for o in obs { now += dt; out.append(w.record(o, at: now, configuration: c)) }
+        var w = StabilityWindow()
+        var now = t0
+        var out: [StabilityWindow.Verdict] = []
+        for o in obs {
+            now += dt
+            out.append(w.record(o, at: now, configuration: c))
+        }
         return (w, out)
     }
     @Test func keepsTheLastTenChecksInOrderWithoutSpareRoom() {
         let obs = (0..<25).map { i in
-            HealthObservation(health: .healthy, message: i < 20 ? "fine" : "fine \(i)",
-                              syncRevision: String(repeating: i < 12 ? "a" : "b", count: 40),
-                              replicas: ReplicaCounts(desired: 3, available: 3))
+            HealthObservation(
+                health: .healthy, message: i < 20 ? "fine" : "fine \(i)",
+                syncRevision: String(repeating: i < 12 ? "a" : "b", count: 40),
+                replicas: ReplicaCounts(desired: 3, available: 3))
         }
         let (w, _) = feed(obs)
         #expect(w.recent.count == StabilityWindow.kept)
@@ -46,7 +53,10 @@ import Testing
     }
     @Test func missingAlertsOncePerEpisodeAndClosesAfterRestorationDuration() {
         let missing = HealthObservation(health: .missing, replicas: nil)
-        let (w, v) = feed([missing, missing, missing, healthy(), healthy(), healthy(), healthy(), healthy(), healthy(), healthy(), missing])
+        let (w, v) = feed([
+            missing, missing, missing, healthy(), healthy(), healthy(), healthy(), healthy(), healthy(), healthy(),
+            missing,
+        ])
         #expect(v.compactMap(\.episodeOpened) == [.healthMissing, .healthMissing])
         #expect(v.compactMap(\.episodeClosed) == [.healthMissing])
         #expect(w.episode?.code == .healthMissing)
@@ -57,9 +67,13 @@ import Testing
         #expect(v.compactMap(\.episodeOpened) == [.healthUnknown])
     }
     @Test func threeFailedArgoReadsSkipTheAppFor300s() {
-        var w = StabilityWindow(); var now = t0
+        var w = StabilityWindow()
+        var now = t0
         var v: [StabilityWindow.Verdict] = []
-        for _ in 0..<3 { now += 10; v.append(w.record(.argoReadFailure, at: now, configuration: c)) }
+        for _ in 0..<3 {
+            now += 10
+            v.append(w.record(.argoReadFailure, at: now, configuration: c))
+        }
         #expect(v[2].startedSkip && v[2].episodeOpened == .argocdUnreachable)
         now += 290
         #expect(w.record(degraded(), at: now, configuration: c).skipped)

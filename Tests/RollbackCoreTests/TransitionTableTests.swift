@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RollbackCore
 
 /// One test per row of the SPEC section 5 transition table, named after it, plus the guards' negative cases.
@@ -14,7 +15,14 @@ import Testing
         #expect(t.to == .degradationDetected)
         #expect(t.actions.first == .persist)
         #expect(h.m.attempt?.correlationId.count == 36)
-        #expect(t.has { if case .publish(let e) = $0 { e.kind == .degradationConfirmed && e.subject == "ai-operator.production.degradation.confirmed" } else { false } })
+        #expect(
+            t.has {
+                if case .publish(let e) = $0 {
+                    e.kind == .degradationConfirmed && e.subject == "ai-operator.production.degradation.confirmed"
+                } else {
+                    false
+                }
+            })
         #expect(t.has { if case .notify = $0 { true } else { false } }, "production alerts humans")
         #expect(t.has { if case .searchCandidates(currentRevision: currentSHA) = $0 { true } else { false } })
         #expect(h.m.pendingTimer(.candidateSearch) != nil)
@@ -83,11 +91,14 @@ import Testing
         var h = Harness()
         h.toDegradationDetected()
         let before = h.m
-        var cur = winner; cur.sha = currentSHA
+        var cur = winner
+        cur.sha = currentSHA
         #expect(h.send(.candidateSearchFinished(found(cur))).isIgnored)
-        var notAncestor = winner; notAncestor.isStrictAncestor = false
+        var notAncestor = winner
+        notAncestor.isStrictAncestor = false
         #expect(h.send(.candidateSearchFinished(found(notAncestor))).isIgnored)
-        var unstable = winner; unstable.uptime = 0.95
+        var unstable = winner
+        unstable.uptime = 0.95
         #expect(h.send(.candidateSearchFinished(found(unstable))).isIgnored)
         #expect(h.m == before)
     }
@@ -95,7 +106,9 @@ import Testing
     @Test func degradationDetected_NoCandidateFound_escalatesAndAborts() {
         var h = Harness()
         h.toDegradationDetected()
-        let t = h.send(.candidateSearchFinished(CandidateSelection(outcome: .noCandidate, currentRevision: currentSHA, winner: nil, considered: [])))
+        let t = h.send(
+            .candidateSearchFinished(
+                CandidateSelection(outcome: .noCandidate, currentRevision: currentSHA, winner: nil, considered: [])))
         #expect(t.to == .abort && t.escalations.first?.code == .noCandidate)
     }
 
@@ -109,7 +122,10 @@ import Testing
     @Test func degradationDetected_revisionMismatch_escalatesAndAborts() {
         var h = Harness()
         h.toDegradationDetected()
-        let t = h.send(.candidateSearchFinished(CandidateSelection(outcome: .revisionMismatch, currentRevision: currentSHA, winner: nil, considered: [])))
+        let t = h.send(
+            .candidateSearchFinished(
+                CandidateSelection(outcome: .revisionMismatch, currentRevision: currentSHA, winner: nil, considered: [])
+            ))
         #expect(t.to == .abort && t.escalations.first?.code == .revisionMismatch)
     }
 
@@ -135,7 +151,8 @@ import Testing
     @Test func candidateResolved_PRCreated_guardRejectsUnexpectedHeadBranch() {
         var h = Harness()
         h.toCandidateResolved()
-        var other = prRef; other.headBranch = "feature/x"
+        var other = prRef
+        other.headBranch = "feature/x"
         let before = h.m
         #expect(h.send(.pullRequestCreated(other)).isIgnored && h.m == before)
     }
@@ -143,7 +160,9 @@ import Testing
     @Test func candidateResolved_PRCreationFailed_nonRetryable_escalatesAndAborts() {
         var h = Harness()
         h.toCandidateResolved()
-        let t = h.send(.pullRequestCreationFailed(ExternalCallFailure(code: .permissionDenied, message: "403", retriesExhausted: false)))
+        let t = h.send(
+            .pullRequestCreationFailed(
+                ExternalCallFailure(code: .permissionDenied, message: "403", retriesExhausted: false)))
         #expect(t.to == .abort)
         #expect(t.escalations.first?.code == .permissionDenied && t.escalations.first?.securityAlert == true)
     }
@@ -151,8 +170,14 @@ import Testing
     @Test func candidateResolved_PRCreationFailed_guardIgnoresRetryableWithRetriesLeft() {
         var h = Harness()
         h.toCandidateResolved()
-        #expect(h.send(.pullRequestCreationFailed(ExternalCallFailure(code: .networkError, message: "reset", retriesExhausted: false))).isIgnored)
-        let t = h.send(.pullRequestCreationFailed(ExternalCallFailure(code: .networkError, message: "reset", retriesExhausted: true)))
+        #expect(
+            h.send(
+                .pullRequestCreationFailed(
+                    ExternalCallFailure(code: .networkError, message: "reset", retriesExhausted: false))
+            ).isIgnored)
+        let t = h.send(
+            .pullRequestCreationFailed(
+                ExternalCallFailure(code: .networkError, message: "reset", retriesExhausted: true)))
         #expect(t.to == .abort && t.escalations.first?.code == .prCreationFailed)
     }
 
@@ -161,7 +186,8 @@ import Testing
         h.toPRCreated()
         let t = h.send(.ciReported(passedCI(prHead)))
         #expect(t.to == .awaitingMergeApproval && t.event == "CISucceeded")
-        #expect(t.has { if case .gatherMergeFacts(42, 1) = $0 { true } else { false } }, "staging evaluates the invariants")
+        #expect(
+            t.has { if case .gatherMergeFacts(42, 1) = $0 { true } else { false } }, "staging evaluates the invariants")
     }
 
     @Test func prCreated_CISucceeded_inProductionRequestsApproval() {
@@ -186,7 +212,9 @@ import Testing
         h.toPRCreated()
         let t = h.send(.ciReported(failedCI(prHead)))
         #expect(t.to == .abort && t.event == "CIFailed" && t.escalations.first?.code == .ciFailure)
-        #expect(t.escalations.first?.issueTitle == "[URGENT] AI Operator Escalation: payment-service - CI Failure on Rollback PR")
+        #expect(
+            t.escalations.first?.issueTitle
+                == "[URGENT] AI Operator Escalation: payment-service - CI Failure on Rollback PR")
     }
 
     @Test func prCreated_CITimeout_escalatesAndAborts() {
@@ -213,8 +241,19 @@ import Testing
         #expect(t.to == .rollbackMerged && t.event == "AutoMergeAllowed")
         let order = t.merges.first
         #expect(order?.expectedHeadSHA == prHead && order?.method == "squash")
-        if case .automatic(let r)? = order?.basis { #expect(r.allPass) } else { Issue.record("expected automatic basis") }
-        #expect(t.has { if case .audit(let a) = $0 { a.actionType == .invariantCheck && a.invariants?.allPass == true } else { false } })
+        if case .automatic(let r)? = order?.basis {
+            #expect(r.allPass)
+        } else {
+            Issue.record("expected automatic basis")
+        }
+        #expect(
+            t.has {
+                if case .audit(let a) = $0 {
+                    a.actionType == .invariantCheck && a.invariants?.allPass == true
+                } else {
+                    false
+                }
+            })
     }
 
     @Test func awaitingMergeApproval_AutoMergeAllowed_guard_productionNeverAutoMerges() {
@@ -235,7 +274,9 @@ import Testing
     @Test func awaitingMergeApproval_HumanApproved_productionApprovalOfHead_merges() {
         var h = Harness(.production)
         h.toAwaitingMergeApproval()
-        let r = h.send(.reviewSubmitted(ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true)))
+        let r = h.send(
+            .reviewSubmitted(
+                ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true)))
         #expect(r.has { if case .gatherMergeFacts = $0 { true } else { false } })
         let t = h.send(.mergeFactsGathered(facts()))
         #expect(t.to == .rollbackMerged && t.event == "HumanApproved")
@@ -245,13 +286,29 @@ import Testing
     @Test func awaitingMergeApproval_HumanApproved_guard_unauthorizedOrStaleHeadDoesNotMerge() {
         var h = Harness(.production)
         h.toAwaitingMergeApproval()
-        #expect(h.send(.reviewSubmitted(ReviewInput(reviewer: "mallory", state: .approved, commitSHA: prHead, isAuthorizedApprover: false))).isIgnored)
-        #expect(h.send(.reviewSubmitted(ReviewInput(reviewer: "bot", state: .approved, commitSHA: prHead, isAuthorizedApprover: true, isOperator: true))).isIgnored)
-        h.send(.reviewSubmitted(ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true)))
+        #expect(
+            h.send(
+                .reviewSubmitted(
+                    ReviewInput(reviewer: "mallory", state: .approved, commitSHA: prHead, isAuthorizedApprover: false))
+            ).isIgnored)
+        #expect(
+            h.send(
+                .reviewSubmitted(
+                    ReviewInput(
+                        reviewer: "bot", state: .approved, commitSHA: prHead, isAuthorizedApprover: true,
+                        isOperator: true))
+            ).isIgnored)
+        h.send(
+            .reviewSubmitted(
+                ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true)))
         h.send(.pullRequestHeadChanged(number: 42, headSHA: newHeadSHA))
         let t = h.send(.mergeFactsGathered(facts(head: newHeadSHA)))
         #expect(t.merges.isEmpty && h.m.state == .awaitingMergeApproval, "the approval was for the old head")
-        #expect(h.send(.reviewSubmitted(ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true))).isIgnored)
+        #expect(
+            h.send(
+                .reviewSubmitted(
+                    ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true))
+            ).isIgnored)
     }
 
     @Test func awaitingMergeApproval_InvariantFailed_escalatesToAwaitingHumanReview() {
@@ -289,7 +346,9 @@ import Testing
         h.toAwaitingMergeApproval()
         let t = h.send(.mergeFactsGathered(facts(health: .healthy, replicas: ReplicaCounts(desired: 3, available: 3))))
         #expect(t.to == .idle && t.merges.isEmpty)
-        #expect(t.actions.contains(.closePullRequest(number: 42, comment: "Health restored before merge, rollback no longer needed.")))
+        #expect(
+            t.actions.contains(
+                .closePullRequest(number: 42, comment: "Health restored before merge, rollback no longer needed.")))
     }
 
     @Test func awaitingMergeApproval_ApprovalTimeout_escalatesAndAborts() {
@@ -315,8 +374,11 @@ import Testing
         let c = h.send(approve())
         #expect(c.replies.first?.applied == true)
         let still = h.send(.mergeFactsGathered(facts(open: [41, 42])))
-        #expect(still.merges.isEmpty && h.m.state == .awaitingHumanReview, "staging: all but I1 and I4 must pass; I7 still fails")
-        var fewChecks = facts(); fewChecks.replicas = ReplicaCounts(desired: 3, available: 1)
+        #expect(
+            still.merges.isEmpty && h.m.state == .awaitingHumanReview,
+            "staging: all but I1 and I4 must pass; I7 still fails")
+        var fewChecks = facts()
+        fewChecks.replicas = ReplicaCounts(desired: 3, available: 1)
         let t = h.send(.mergeFactsGathered(fewChecks))
         #expect(t.to == .rollbackMerged && t.event == "Command(APPROVE)")
         #expect(t.merges.first?.basis == .humanApproval(approver: "alice", headSHA: prHead))
@@ -329,7 +391,9 @@ import Testing
         #expect(h.m.state == .awaitingMergeApproval)
         var hr = Harness(.production)
         hr.toAwaitingMergeApproval()
-        hr.send(.reviewSubmitted(ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true)))
+        hr.send(
+            .reviewSubmitted(
+                ReviewInput(reviewer: "alice", state: .approved, commitSHA: prHead, isAuthorizedApprover: true)))
         hr.send(.mergeFactsGathered(facts(mergeable: false, state: "blocked")))
         #expect(hr.m.state == .awaitingHumanReview)
         let before = hr.m
@@ -435,7 +499,9 @@ import Testing
     @Test func anyWithOpenPR_PRClosedByHuman_abortsWithPRClosed() {
         var h = Harness()
         h.toAwaitingMergeApproval()
-        #expect(h.send(.pullRequestClosed(PullRequestClosure(number: 42, merged: false, closedBy: "ops", byOperator: true))).isIgnored)
+        #expect(
+            h.send(.pullRequestClosed(PullRequestClosure(number: 42, merged: false, closedBy: "ops", byOperator: true)))
+                .isIgnored)
         let t = h.send(.pullRequestClosed(PullRequestClosure(number: 42, merged: false, closedBy: "bob")))
         #expect(t.to == .abort && h.m.attempt?.abortReason == .prClosed && t.escalations.isEmpty)
     }
@@ -495,11 +561,15 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect((object["attempt"] as? [String: Any])?["correlationId"] as? String == h.m.attempt?.correlationId)
         #expect(object["attemptStorage"] == nil && object["lastAttempt"] == nil)
-        #expect(Set(object.keys).isSuperset(of: ["app", "state", "attempt", "window", "timers", "rolledBackTo", "generation", "ids"]))
+        #expect(
+            Set(object.keys).isSuperset(of: [
+                "app", "state", "attempt", "window", "timers", "rolledBackTo", "generation", "ids",
+            ]))
         // A machine written before (attempt present, lastAttempt absent) still decodes.
         var older = object
         older["lastAttempt"] = nil
-        let reread = try JSONDecoder().decode(RollbackStateMachine.self, from: JSONSerialization.data(withJSONObject: older))
+        let reread = try JSONDecoder().decode(
+            RollbackStateMachine.self, from: JSONSerialization.data(withJSONObject: older))
         #expect(reread.attempt == h.m.attempt && reread.lastAttempt == nil)
     }
 }

@@ -114,9 +114,12 @@ import Testing
         let old = delivery("from-v2", size: 5000)
         do {
             // A store written by a build that kept bodies in delivery_bodies (schema 2).
-            let store = try Store.open(directory: dir.path, options: StoreOptions(migrations: Array(Schema.migrations.prefix(2))))
+            let store = try Store.open(
+                directory: dir.path, options: StoreOptions(migrations: Array(Schema.migrations.prefix(2))))
             try await store.writer.perform { db in
-                _ = try db.run("INSERT INTO deliveries(id, source, event, action, received_at) VALUES (?1, 'github', 'check_suite', 'completed', ?2)") { st in
+                _ = try db.run(
+                    "INSERT INTO deliveries(id, source, event, action, received_at) VALUES (?1, 'github', 'check_suite', 'completed', ?2)"
+                ) { st in
                     try st.bind(old.id, at: 1)
                     try st.bind(t0, at: 2)
                 }

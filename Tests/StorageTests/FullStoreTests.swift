@@ -20,9 +20,10 @@ import Testing
             // Leave room for a few more 8 KB bodies only.
             store.writer.bodies.capacity = store.writer.bodies.liveByteCount + 3 * 8192 + 100
 
-            let error = try #require(await fillUntilFull(store, &stored, limit: 200) { i in
-                delivery("fill-\(i)", at: t0 + 100 + Int64(i), size: 8192)
-            })
+            let error = try #require(
+                await fillUntilFull(store, &stored, limit: 200) { i in
+                    delivery("fill-\(i)", at: t0 + 100 + Int64(i), size: 8192)
+                })
             #expect(error.isFull)
             #expect(error.description.contains("full"))
             #expect(stored.count == 8)
@@ -61,9 +62,10 @@ import Testing
         }
         // Rows are small (the bodies are in the body log): two more pages fill after some dozens.
         _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 2) }
-        let error = try #require(await fillUntilFull(store, &stored, limit: 5_000) { i in
-            delivery("fill-\(i)-" + String(repeating: "x", count: 100), at: t0 + 100 + Int64(i), size: 512)
-        })
+        let error = try #require(
+            await fillUntilFull(store, &stored, limit: 5_000) { i in
+                delivery("fill-\(i)-" + String(repeating: "x", count: 100), at: t0 + 100 + Int64(i), size: 512)
+            })
         #expect(error.isFull)
         #expect(error.sqliteCode == SQLITE_FULL)
         #expect(try await store.inbox.accept(stored[0]) == .duplicate)
@@ -83,7 +85,8 @@ import Testing
 
         let gate = try await Gate.close(store.writer)
         let results = Results<AcceptOutcome>()
-        let small1 = delivery("small-1", at: t0 + 1, size: 200), small2 = delivery("small-2", at: t0 + 3, size: 200)
+        let small1 = delivery("small-1", at: t0 + 1, size: 200)
+        let small2 = delivery("small-2", at: t0 + 3, size: 200)
         store.inbox.accept(small1, completion: results.callback(0))
         store.inbox.accept(delivery("huge", at: t0 + 2, size: 1 << 20), completion: results.callback(1))
         store.inbox.accept(small2, completion: results.callback(2))
@@ -115,10 +118,13 @@ import Testing
         _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 8) }
 
         let gate = try await Gate.close(store.writer)
-        let accepted = Results<AcceptOutcome>(), filled = Results<Int>()
-        let a = delivery("a", at: t0 + 1, size: 8192), b = delivery("b", at: t0 + 2, size: 8192)
+        let accepted = Results<AcceptOutcome>()
+        let filled = Results<Int>()
+        let a = delivery("a", at: t0 + 1, size: 8192)
+        let b = delivery("b", at: t0 + 2, size: 8192)
         store.inbox.accept(a, completion: accepted.callback(0))
-        store.writer.submit({ db in try db.run("INSERT INTO filler(x) VALUES (zeroblob(1048576))") }, completion: filled.callback(0))
+        store.writer.submit(
+            { db in try db.run("INSERT INTO filler(x) VALUES (zeroblob(1048576))") }, completion: filled.callback(0))
         store.inbox.accept(b, completion: accepted.callback(1))
         #expect(await eventually { store.writer.queuedCount == 3 })
         gate.open()
@@ -146,11 +152,13 @@ import Testing
         try FileManager.default.moveItem(atPath: bodiesDir, toPath: kept)
 
         let gate = try await Gate.close(store.writer)
-        let accepted = Results<AcceptOutcome>(), noted = Results<Int>()
+        let accepted = Results<AcceptOutcome>()
+        let noted = Results<Int>()
         store.inbox.accept(delivery("lost", at: t0 + 1, size: 2048), completion: accepted.callback(0))
-        store.writer.submit({ db in
-            try db.run("INSERT INTO engine_meta(key, value) VALUES ('note', x'01')")
-        }, completion: noted.callback(0))
+        store.writer.submit(
+            { db in
+                try db.run("INSERT INTO engine_meta(key, value) VALUES ('note', x'01')")
+            }, completion: noted.callback(0))
         #expect(await eventually { store.writer.queuedCount == 2 })
         gate.open()
         #expect(await accepted.waitFor(1))
@@ -160,7 +168,7 @@ import Testing
             return
         }
         #expect(why.contains("segment"))
-        #expect(noted.all.first?.value == 1)              // the item without a body committed
+        #expect(noted.all.first?.value == 1)  // the item without a body committed
         #expect(store.writer.statistics.restarts == 1)
 
         // With the directory back, the same writer stores bodies again.
@@ -188,15 +196,17 @@ import Testing
         }
         #expect(sawFull)
         #expect(stored == 8)
-        #expect(try store.inbox.recentDeliveries(limit: 1000).count == 8)   // reads keep working
+        #expect(try store.inbox.recentDeliveries(limit: 1000).count == 8)  // reads keep working
         await store.close()
     }
 }
 
 /// Accepts `make(0)`, `make(1)`, ... (appending each stored one to `stored`) until the store
 /// answers with an error, and returns it; `nil` if `limit` deliveries all fit.
-private func fillUntilFull(_ store: Store, _ stored: inout [IncomingDelivery], limit: Int,
-                           _ make: (Int) -> IncomingDelivery) async -> StorageError? {
+private func fillUntilFull(
+    _ store: Store, _ stored: inout [IncomingDelivery], limit: Int,
+    _ make: (Int) -> IncomingDelivery
+) async -> StorageError? {
     for i in 0..<limit {
         let d = make(i)
         do {

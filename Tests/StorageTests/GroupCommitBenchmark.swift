@@ -30,19 +30,26 @@ import Testing
                     let answered = DispatchSemaphore(value: 0)
                     let body = [UInt8](repeating: UInt8(truncatingIfNeeded: s), count: size)
                     for i in 0..<each {
-                        let d = IncomingDelivery(id: "run\(run)-s\(s)-\(i)", source: .github, event: "check_run",
-                                                 action: "completed", receivedAt: Date(), body: body)
+                        let d = IncomingDelivery(
+                            id: "run\(run)-s\(s)-\(i)", source: .github, event: "check_run",
+                            action: "completed", receivedAt: Date(), body: body)
                         store.inbox.accept(d) { result in
                             if case .failure = result { failures.add(1, ordering: .relaxed) }
                             answered.signal()
                         }
-                        if answered.wait(timeout: .now() + 30) == .timedOut { failures.add(1, ordering: .relaxed); return }
+                        if answered.wait(timeout: .now() + 30) == .timedOut {
+                            failures.add(1, ordering: .relaxed)
+                            return
+                        }
                         done.add(1, ordering: .relaxed)
                     }
                 }.start()
             }
             let total = submitters * each
-            #expect(await eventually(within: 300) { done.load(ordering: .relaxed) + failures.load(ordering: .relaxed) >= total })
+            #expect(
+                await eventually(within: 300) {
+                    done.load(ordering: .relaxed) + failures.load(ordering: .relaxed) >= total
+                })
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let stats = store.writer.statistics
@@ -50,10 +57,14 @@ import Testing
             #expect(failures.load(ordering: .relaxed) == 0)
             rates.append(Double(total) / seconds)
             perCommit.append(Double(stats.itemsCommitted - before.itemsCommitted) / Double(max(1, commits)))
-            print("bench run \(run): \(submitters) submitters x \(each) x \(size) B: \(total) in \(String(format: "%.2f", seconds)) s = \(Int(rates.last!))/s, \(commits) commits, \(String(format: "%.1f", perCommit.last!)) per commit, largest batch \(stats.largestBatch)")
+            print(
+                "bench run \(run): \(submitters) submitters x \(each) x \(size) B: \(total) in \(String(format: "%.2f", seconds)) s = \(Int(rates.last!))/s, \(commits) commits, \(String(format: "%.1f", perCommit.last!)) per commit, largest batch \(stats.largestBatch)"
+            )
             await store.close()
         }
         let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] }
-        print("bench median: \(Int(median(rates))) deliveries/s, \(String(format: "%.1f", median(perCommit))) deliveries per commit")
+        print(
+            "bench median: \(Int(median(rates))) deliveries/s, \(String(format: "%.1f", median(perCommit))) deliveries per commit"
+        )
     }
 }

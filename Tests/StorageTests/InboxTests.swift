@@ -28,7 +28,9 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path)
-        for i in 0..<4 { #expect(try await store.inbox.accept(delivery("m\(i)", at: t0 + Int64(i), size: 200)) == .stored) }
+        for i in 0..<4 {
+            #expect(try await store.inbox.accept(delivery("m\(i)", at: t0 + Int64(i), size: 200)) == .stored)
+        }
         let rows = try store.inbox.pending(limit: 10).map { (seq: $0.seq, id: $0.record.id) }
         #expect(rows.map(\.id) == ["m0", "m1", "m2", "m3"])
         // m0 and m2 by their rows; m1's seq with m3's id is no row at all; an unknown seq neither.
@@ -49,7 +51,9 @@ import Testing
         let store = try Store.open(directory: dir.path)
         let inbox = store.inbox
         #expect(try await inbox.accept(delivery("g1", at: t0 + 1)) == .stored)
-        #expect(try await inbox.accept(delivery("a1", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
+        #expect(
+            try await inbox.accept(
+                delivery("a1", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
         #expect(try await inbox.accept(delivery("i1", at: t0 + 3, event: "installation", action: "created")) == .stored)
         #expect(try await inbox.accept(delivery("g2", at: t0 + 4, event: "pull_request", action: "closed")) == .stored)
         #expect(try await inbox.accept(delivery("g3", at: t0 + 5)) == .stored)
@@ -57,21 +61,28 @@ import Testing
         try await inbox.markProcessed(["g3"], at: at(t0 + 7))
 
         // The condition no longer holds when the writer runs it: nothing changes.
-        #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 10),
-                                                     limit: 100, if: { false }) == nil)
+        #expect(
+            try await inbox.markPendingProcessed(
+                source: .github, exceptEvent: "installation", at: at(t0 + 10),
+                limit: 100, if: { false }) == nil)
         #expect(try inbox.pending(limit: 10).map(\.record.id) == ["g1", "a1", "i1", "g2", "g4"])
         // The read that goes with it leaves out exactly the rows it would take.
         let leftIn = try inbox.pending(limit: 10, leavingOut: .github, exceptEvent: "installation")
         #expect(leftIn.map(\.record.id) == ["a1", "i1"])
         #expect(leftIn.allSatisfy { $0.body.isEmpty })
-        #expect(try inbox.pending(after: leftIn[0].seq, limit: 10, leavingOut: .github, exceptEvent: "installation")
-                    .map(\.record.id) == ["i1"])
+        #expect(
+            try inbox.pending(after: leftIn[0].seq, limit: 10, leavingOut: .github, exceptEvent: "installation")
+                .map(\.record.id) == ["i1"])
         // The oldest two GitHub rows still pending, then the rest; Argo CD and `installation` stay.
-        #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 20),
-                                                     limit: 2, if: { true }) == 2)
+        #expect(
+            try await inbox.markPendingProcessed(
+                source: .github, exceptEvent: "installation", at: at(t0 + 20),
+                limit: 2, if: { true }) == 2)
         #expect(try inbox.pending(limit: 10).map(\.record.id) == ["a1", "i1", "g4"])
-        #expect(try await inbox.markPendingProcessed(source: .github, exceptEvent: "installation", at: at(t0 + 30),
-                                                     limit: 100, if: { true }) == 1)
+        #expect(
+            try await inbox.markPendingProcessed(
+                source: .github, exceptEvent: "installation", at: at(t0 + 30),
+                limit: 100, if: { true }) == 1)
         #expect(try inbox.pending(limit: 10).map(\.record.id) == ["a1", "i1"])
         // g3 keeps the time it was marked at first.
         #expect(try rawCount(store.path, "SELECT processed_at FROM deliveries WHERE id = 'g3'") == t0 + 7)
@@ -85,7 +96,8 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path)
-        let done = delivery("done", at: t0 + 1, size: 300), kept = delivery("kept", at: t0 + 2, size: 300)
+        let done = delivery("done", at: t0 + 1, size: 300)
+        let kept = delivery("kept", at: t0 + 2, size: 300)
         #expect(try await store.inbox.accept(done, processedIf: { true }) == .storedProcessed)
         #expect(try await store.inbox.accept(kept, processedIf: { false }) == .stored)
         #expect(try await store.inbox.accept(delivery("plain", at: t0 + 3, size: 300)) == .stored)
@@ -106,7 +118,9 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path)
-        for i in 0..<5 { #expect(try await store.inbox.accept(delivery("p\(i)", at: t0 + Int64(i), size: 300)) == .stored) }
+        for i in 0..<5 {
+            #expect(try await store.inbox.accept(delivery("p\(i)", at: t0 + Int64(i), size: 300)) == .stored)
+        }
         let all = try store.inbox.pending(limit: 10)
         #expect(all.map(\.record.id) == ["p0", "p1", "p2", "p3", "p4"])
         try await store.inbox.markProcessed(["p3"], at: at(t0 + 10))
@@ -129,7 +143,7 @@ import Testing
 
         let pending = try store.inbox.pending(limit: 10)
         #expect(pending.count == 1)
-        #expect(pending.first?.body == delivery("x").body)          // the first copy's body
+        #expect(pending.first?.body == delivery("x").body)  // the first copy's body
         let recent = try store.inbox.recentDeliveries(limit: 10)
         #expect(recent.map(\.outcome) == ["duplicate", "accepted"])
         #expect(recent.map(\.id) == ["x", "x"])
@@ -193,7 +207,8 @@ import Testing
         for t in 0..<4 {
             Thread {
                 for i in 0..<25 {
-                    store.inbox.accept(delivery("w\(t)-\(i)", at: t0 + Int64(i)), completion: results.callback(t * 25 + i))
+                    store.inbox.accept(
+                        delivery("w\(t)-\(i)", at: t0 + Int64(i)), completion: results.callback(t * 25 + i))
                 }
             }.start()
             Thread {
@@ -220,14 +235,18 @@ import Testing
         let store = try Store.open(directory: dir.path)
         let inbox = store.inbox
         #expect(try await inbox.accept(delivery("d1", at: t0 + 1, event: "pull_request", action: "closed")) == .stored)
-        #expect(try await inbox.accept(delivery("d2", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
+        #expect(
+            try await inbox.accept(
+                delivery("d2", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
         #expect(try await inbox.accept(delivery("d3", at: t0 + 3, event: "ping", action: nil)) == .stored)
-        inbox.recordRejected(id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4), reason: "signature")
+        inbox.recordRejected(
+            id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4), reason: "signature")
         #expect(try await inbox.accept(delivery("d1", at: t0 + 5)) == .duplicate)
-        inbox.recordRejected(id: nil, source: .argocd, event: nil, action: nil, receivedAt: at(t0 + 6), reason: "unauthorized")
+        inbox.recordRejected(
+            id: nil, source: .argocd, event: nil, action: nil, receivedAt: at(t0 + 6), reason: "unauthorized")
         try await store.writer.flush()
 
-        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["d1", "d2", "d3"])   // oldest first
+        #expect(try inbox.pending(limit: 10).map(\.record.id) == ["d1", "d2", "d3"])  // oldest first
         #expect(try inbox.pending(limit: 2).map(\.record.id) == ["d1", "d2"])
         let changed = try await store.writer.perform { db in
             try inbox.markProcessed(["d2", "unknown"], at: at(t0 + 100), in: db)
@@ -238,20 +257,27 @@ import Testing
         #expect(try await inbox.markProcessed(["d2"], at: at(t0 + 200)) == 0)
 
         let recent = try inbox.recentDeliveries(limit: 10)
-        #expect(recent == [
-            DeliveryRecord(id: "", source: .argocd, event: "", action: nil, receivedAt: at(t0 + 6),
-                           outcome: "rejected:unauthorized", processedAt: nil),
-            DeliveryRecord(id: "d1", source: .github, event: "check_suite", action: "completed", receivedAt: at(t0 + 5),
-                           outcome: "duplicate", processedAt: nil),
-            DeliveryRecord(id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4),
-                           outcome: "rejected:signature", processedAt: nil),
-            DeliveryRecord(id: "d3", source: .github, event: "ping", action: nil, receivedAt: at(t0 + 3),
-                           outcome: "accepted", processedAt: nil),
-            DeliveryRecord(id: "d2", source: .argocd, event: "on-health-degraded", action: nil, receivedAt: at(t0 + 2),
-                           outcome: "accepted", processedAt: at(t0 + 100)),
-            DeliveryRecord(id: "d1", source: .github, event: "pull_request", action: "closed", receivedAt: at(t0 + 1),
-                           outcome: "accepted", processedAt: nil),
-        ])
+        #expect(
+            recent == [
+                DeliveryRecord(
+                    id: "", source: .argocd, event: "", action: nil, receivedAt: at(t0 + 6),
+                    outcome: "rejected:unauthorized", processedAt: nil),
+                DeliveryRecord(
+                    id: "d1", source: .github, event: "check_suite", action: "completed", receivedAt: at(t0 + 5),
+                    outcome: "duplicate", processedAt: nil),
+                DeliveryRecord(
+                    id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4),
+                    outcome: "rejected:signature", processedAt: nil),
+                DeliveryRecord(
+                    id: "d3", source: .github, event: "ping", action: nil, receivedAt: at(t0 + 3),
+                    outcome: "accepted", processedAt: nil),
+                DeliveryRecord(
+                    id: "d2", source: .argocd, event: "on-health-degraded", action: nil, receivedAt: at(t0 + 2),
+                    outcome: "accepted", processedAt: at(t0 + 100)),
+                DeliveryRecord(
+                    id: "d1", source: .github, event: "pull_request", action: "closed", receivedAt: at(t0 + 1),
+                    outcome: "accepted", processedAt: nil),
+            ])
         #expect(try inbox.recentDeliveries(limit: 2).map(\.outcome) == ["rejected:unauthorized", "duplicate"])
         #expect(try inbox.recentDeliveries(limit: 0).isEmpty)
         await store.close()
@@ -261,14 +287,18 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path)
-        store.inbox.recordRejected(id: "r", source: .github, event: "push", action: "opened",
-                                   receivedAt: at(t0), reason: "too large")
+        store.inbox.recordRejected(
+            id: "r", source: .github, event: "push", action: "opened",
+            receivedAt: at(t0), reason: "too large")
         try await store.writer.flush()
         #expect(try store.inbox.recentDeliveries(limit: 5).map(\.outcome) == ["rejected:too large"])
         #expect(try store.inbox.pending(limit: 5).isEmpty)
         #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 0)
         // The listing table has no column a body could go into.
-        #expect(try rawCount(store.path, "SELECT count(*) FROM pragma_table_info('delivery_events') WHERE type = 'BLOB' OR name = 'body'") == 0)
+        #expect(
+            try rawCount(
+                store.path,
+                "SELECT count(*) FROM pragma_table_info('delivery_events') WHERE type = 'BLOB' OR name = 'body'") == 0)
         // A rejection does not use up the id: a valid copy is still stored.
         #expect(try await store.inbox.accept(delivery("r", at: t0 + 1)) == .stored)
         await store.close()
@@ -289,7 +319,8 @@ import Testing
         let pruned = try await inbox.prune(olderThan: at(t0 + 5_000))
         #expect(pruned == PruneResult(deliveries: 1, events: 1))
         #expect(try inbox.pending(limit: 10).map(\.record.id) == ["old-pending"])
-        #expect(try inbox.recentDeliveries(limit: 10).map { "\($0.id):\($0.outcome)" }
+        #expect(
+            try inbox.recentDeliveries(limit: 10).map { "\($0.id):\($0.outcome)" }
                 == ["new-done:duplicate", "new-done:accepted", "old-pending:accepted"])
         await store.close()
     }

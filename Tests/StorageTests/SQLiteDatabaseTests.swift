@@ -28,7 +28,7 @@ import Testing
         #expect(rows[0].3 == blob)
         #expect(rows[0].4)
         #expect(rows[1].2 == "")
-        #expect(rows[1].3 == [])        // an empty blob is not NULL
+        #expect(rows[1].3 == [])  // an empty blob is not NULL
     }
 
     @Test func errorsCarryMessageAndExtendedCode() throws {
@@ -36,7 +36,7 @@ import Testing
         #expect {
             try db.exec("SELEC 1")
         } throws: { error in
-            guard case let .sqlite(code, _, message, _)? = error as? StorageError else { return false }
+            guard case .sqlite(let code, _, let message, _)? = error as? StorageError else { return false }
             return code == SQLITE_ERROR && message.contains("syntax error")
         }
         try db.exec("CREATE TABLE k (id TEXT PRIMARY KEY)")
@@ -44,7 +44,9 @@ import Testing
         #expect {
             try db.run("INSERT INTO k VALUES ('a')")
         } throws: { error in
-            guard case let .sqlite(code, ext, message, operation)? = error as? StorageError else { return false }
+            guard case .sqlite(let code, let ext, let message, let operation)? = error as? StorageError else {
+                return false
+            }
             return code == SQLITE_CONSTRAINT && ext == 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */
                 && message.contains("UNIQUE") && operation.contains("INSERT INTO k")
         }
@@ -77,10 +79,12 @@ import Testing
         defer { dir.cleanup() }
         let store = try Store.open(directory: (dir.path as NSString).appendingPathComponent("nested/dir"))
         let settings = try await store.writer.perform { db in
-            [try db.scalarString("PRAGMA journal_mode"), try db.scalarInt64("PRAGMA synchronous").map(String.init),
-             try db.scalarInt64("PRAGMA foreign_keys").map(String.init)]
+            [
+                try db.scalarString("PRAGMA journal_mode"), try db.scalarInt64("PRAGMA synchronous").map(String.init),
+                try db.scalarInt64("PRAGMA foreign_keys").map(String.init),
+            ]
         }
-        #expect(settings == ["wal", "2", "1"])     // synchronous 2 = FULL
+        #expect(settings == ["wal", "2", "1"])  // synchronous 2 = FULL
         #expect(FileManager.default.fileExists(atPath: store.path))
         await store.close()
     }

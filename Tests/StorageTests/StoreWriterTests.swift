@@ -12,10 +12,11 @@ import Testing
         let batchesBefore = store.writer.statistics.batches
         let results = Results<AcceptOutcome>()
         store.inbox.accept(delivery("a"), completion: results.callback(0))
-        store.writer.submit({ db -> AcceptOutcome in
-            _ = try db.run("INSERT INTO engine_meta(key, value) VALUES ('b', x'01')")   // written, then undone by the savepoint
-            throw TestFailure(message: "boom")
-        }, completion: results.callback(1))
+        store.writer.submit(
+            { db -> AcceptOutcome in
+                _ = try db.run("INSERT INTO engine_meta(key, value) VALUES ('b', x'01')")  // written, then undone by the savepoint
+                throw TestFailure(message: "boom")
+            }, completion: results.callback(1))
         store.inbox.accept(delivery("c"), completion: results.callback(2))
         #expect(await eventually { store.writer.queuedCount == 3 })
         gate.open()
@@ -29,7 +30,7 @@ import Testing
             return
         }
         #expect(inner as? TestFailure == TestFailure(message: "boom"))
-        #expect(store.writer.statistics.batches == batchesBefore + 2)    // the gate's batch, then one for a, b, c
+        #expect(store.writer.statistics.batches == batchesBefore + 2)  // the gate's batch, then one for a, b, c
         #expect(try store.inbox.pending(limit: 10).map(\.record.id) == ["a", "c"])
         #expect(try rawCount(store.path, "SELECT count(*) FROM engine_meta") == 0)
         await store.close()
@@ -59,7 +60,7 @@ import Testing
 
         let late = Results<AcceptOutcome>()
         store.inbox.accept(delivery("late"), completion: late.callback(0))
-        #expect(late.count == 1)                        // answered at once, on this thread
+        #expect(late.count == 1)  // answered at once, on this thread
         guard case .closed? = late.all.first?.error else {
             Issue.record("expected .closed, got \(late.all)")
             return
@@ -69,9 +70,9 @@ import Testing
 
         gate.open()
         await closing.value
-        #expect(queued.count == 5)                      // close() returned after the queued work ran
+        #expect(queued.count == 5)  // close() returned after the queued work ran
         #expect(queued.all.allSatisfy { $0.value == .stored })
-        closeBlocking(store)                            // idempotent
+        closeBlocking(store)  // idempotent
         await store.close()
 
         let reopened = try Store.open(directory: dir.path)
@@ -117,7 +118,8 @@ import Testing
             Thread {
                 for i in 0..<10 {
                     let n = t * 10 + i
-                    store.inbox.accept(delivery("d\(n)", at: t0 + Int64(n), size: 8192), completion: results.callback(n))
+                    store.inbox.accept(
+                        delivery("d\(n)", at: t0 + Int64(n), size: 8192), completion: results.callback(n))
                 }
             }.start()
         }
@@ -127,8 +129,8 @@ import Testing
         #expect(results.all.allSatisfy { $0.value == .stored })
 
         let after = store.writer.statistics
-        #expect(after.itemsCommitted - before.itemsCommitted == 101)   // the gate item + 100
-        #expect(after.commits - before.commits == 2)                   // the gate's, then ONE for all 100
+        #expect(after.itemsCommitted - before.itemsCommitted == 101)  // the gate item + 100
+        #expect(after.commits - before.commits == 2)  // the gate's, then ONE for all 100
         #expect(after.largestBatch >= 100)
         // The WAL is checkpointed by the background thread, not inside those commits: it runs
         // after every 16 commits, so make some more.

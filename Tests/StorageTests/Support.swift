@@ -9,7 +9,8 @@ struct TestFailure: Error, Equatable { var message: String }
 struct TempDir {
     let path: String
     init() throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("storage-tests-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -22,8 +23,10 @@ func at(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 
 let t0: Int64 = 1_760_000_000_000
 
-func delivery(_ id: String, at ms: Int64 = t0, source: DeliverySource = .github, event: String = "check_suite",
-              action: String? = "completed", size: Int = 64) -> IncomingDelivery {
+func delivery(
+    _ id: String, at ms: Int64 = t0, source: DeliverySource = .github, event: String = "check_suite",
+    action: String? = "completed", size: Int = 64
+) -> IncomingDelivery {
     var body = Array("{\"id\":\"\(id)\"}".utf8)
     if body.count < size {
         body += (0..<(size - body.count)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ id.utf8.count) }
@@ -50,10 +53,11 @@ final class Gate: Sendable {
     /// Submits the blocking item and returns once the writer is inside it.
     static func close(_ writer: StoreWriter) async throws -> Gate {
         let gate = Gate()
-        writer.submit({ _ in
-            gate.entered.store(true, ordering: .sequentiallyConsistent)
-            _ = gate.release.wait(timeout: .now() + 30)
-        }, completion: { _ in })
+        writer.submit(
+            { _ in
+                gate.entered.store(true, ordering: .sequentiallyConsistent)
+                _ = gate.release.wait(timeout: .now() + 30)
+            }, completion: { _ in })
         let inside = await eventually { gate.entered.load(ordering: .sequentiallyConsistent) }
         guard inside else { throw TestFailure(message: "writer never entered the gate") }
         return gate

@@ -28,7 +28,9 @@ public final class ChildProcess: @unchecked Sendable {
     public init(executable: String, arguments: [String], environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GITHUB_") && !$0.key.hasPrefix("ARGOCD_") }
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("GITHUB_") && !$0.key.hasPrefix("ARGOCD_")
+        }
         env.merge(environment) { $1 }
         process.environment = env
         process.standardError = pipe
@@ -36,7 +38,8 @@ public final class ChildProcess: @unchecked Sendable {
         pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
             let data = h.availableData
             guard let self else { return }
-            self.lock.lock(); defer { self.lock.unlock() }
+            self.lock.lock()
+            defer { self.lock.unlock() }
             if data.isEmpty {
                 // End of file: every writer (the child and anything it started) closed the pipe.
                 self.ended = true
@@ -49,9 +52,17 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Everything it printed so far.
-    public var text: String { lock.lock(); defer { lock.unlock() }; return output }
+    public var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return output
+    }
     /// True once the pipe reached end of file: `text` is then all the child ever printed.
-    public var outputEnded: Bool { lock.lock(); defer { lock.unlock() }; return ended }
+    public var outputEnded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended
+    }
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
 }

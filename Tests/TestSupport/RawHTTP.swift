@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A response read by `RawHTTP`.
@@ -22,21 +23,27 @@ public struct RawHTTPError: Error, CustomStringConvertible {
 /// A deliberately small, blocking HTTP/1.1 client over a plain socket, for tests: it can send
 /// malformed requests, and every read and write has a hard timeout. One request per connection.
 public enum RawHTTP {
-    public static func request(port: Int, method: String, path: String, headers: [(String, String)] = [],
-                               body: [UInt8] = [], host: String = "127.0.0.1", timeout: Double = 10) throws -> RawHTTPResponse {
+    public static func request(
+        port: Int, method: String, path: String, headers: [(String, String)] = [],
+        body: [UInt8] = [], host: String = "127.0.0.1", timeout: Double = 10
+    ) throws -> RawHTTPResponse {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         var hasLength = false
         for (k, v) in headers {
             head += "\(k): \(v)\r\n"
             if k.lowercased() == "content-length" || k.lowercased() == "transfer-encoding" { hasLength = true }
         }
-        if !hasLength && (!body.isEmpty || method == "POST" || method == "PUT") { head += "Content-Length: \(body.count)\r\n" }
+        if !hasLength && (!body.isEmpty || method == "POST" || method == "PUT") {
+            head += "Content-Length: \(body.count)\r\n"
+        }
         head += "\r\n"
         return try send(port: port, bytes: Array(head.utf8) + body, host: host, timeout: timeout)
     }
 
     /// Sends raw bytes and reads the response until the server closes the connection.
-    public static func send(port: Int, bytes: [UInt8], host: String = "127.0.0.1", timeout: Double = 10) throws -> RawHTTPResponse {
+    public static func send(port: Int, bytes: [UInt8], host: String = "127.0.0.1", timeout: Double = 10) throws
+        -> RawHTTPResponse
+    {
         let fd = try connect(port: port, host: host, timeout: timeout)
         defer { close(fd) }
         try writeAll(fd, bytes)
@@ -56,7 +63,9 @@ public enum RawHTTP {
         sa.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, host, &sa.sin_addr)
         let rc = withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else {
             let e = errno
@@ -87,7 +96,9 @@ public enum RawHTTP {
             if n == 0 { break }
             if n < 0 {
                 if errno == ECONNRESET, !out.isEmpty { break }
-                if errno == EAGAIN || errno == EWOULDBLOCK { throw RawHTTPError("read timed out after \(out.count) bytes") }
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    throw RawHTTPError("read timed out after \(out.count) bytes")
+                }
                 throw RawHTTPError("read failed: \(String(cString: strerror(errno)))")
             }
             out.append(contentsOf: buf[0..<n])
@@ -97,7 +108,9 @@ public enum RawHTTP {
 
     public static func parse(_ raw: [UInt8]) throws -> RawHTTPResponse {
         let sep: [UInt8] = [13, 10, 13, 10]
-        guard let end = raw.firstRange(of: sep) else { throw RawHTTPError("no complete response head in \(raw.count) bytes") }
+        guard let end = raw.firstRange(of: sep) else {
+            throw RawHTTPError("no complete response head in \(raw.count) bytes")
+        }
         let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst().split(separator: " ")

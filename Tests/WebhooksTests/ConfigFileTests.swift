@@ -1,10 +1,12 @@
 import Foundation
 import RollbackCore
 import Testing
+
 @testable import Webhooks
 
 private func text(_ name: String) throws -> String {
-    try String(contentsOf: repositoryRoot.appendingPathComponent("webhooks").appendingPathComponent(name), encoding: .utf8)
+    try String(
+        contentsOf: repositoryRoot.appendingPathComponent("webhooks").appendingPathComponent(name), encoding: .utf8)
 }
 
 @Suite struct ArgoCDNotificationsConfigTests {
@@ -43,20 +45,34 @@ private func text(_ name: String) throws -> String {
         let bodies = Self.templateBodies(yaml)
         #expect(Set(bodies.keys) == ["on-health-degraded", "on-sync-succeeded"])
         for (name, body) in bodies {
-            #expect(body == "{\"app\": {{toJson .app.metadata.name}}, \"trigger\": \"\(name)\", \"health\": {{toJson .app.status.health.status}}, \"revision\": {{toJson .app.status.sync.revision}}}")
-            let rendered = Self.render(body, [
-                ".app.metadata.name": "\"guestbook\"",
-                ".app.status.health.status": "\"Degraded\"",
-                ".app.status.sync.revision": "\"9049f1265b7d61be4a8904a9a27120d2064dab3b\"",
-            ])
+            #expect(
+                body
+                    == "{\"app\": {{toJson .app.metadata.name}}, \"trigger\": \"\(name)\", \"health\": {{toJson .app.status.health.status}}, \"revision\": {{toJson .app.status.sync.revision}}}"
+            )
+            let rendered = Self.render(
+                body,
+                [
+                    ".app.metadata.name": "\"guestbook\"",
+                    ".app.status.health.status": "\"Degraded\"",
+                    ".app.status.sync.revision": "\"9049f1265b7d61be4a8904a9a27120d2064dab3b\"",
+                ])
             #expect(!rendered.contains("{{"))
             let decoded = ArgoCDNotificationDecoder.decode(body: Array(rendered.utf8))
-            #expect(decoded == .success(ArgoCDNotification(app: "guestbook", trigger: name, health: "Degraded",
-                                                          revision: "9049f1265b7d61be4a8904a9a27120d2064dab3b")))
+            #expect(
+                decoded
+                    == .success(
+                        ArgoCDNotification(
+                            app: "guestbook", trigger: name, health: "Degraded",
+                            revision: "9049f1265b7d61be4a8904a9a27120d2064dab3b")))
             // toJson of a missing field renders `null`; still accepted.
-            let sparse = Self.render(body, [".app.metadata.name": "\"a \\\"quoted\\\" app\"",
-                                            ".app.status.health.status": "null", ".app.status.sync.revision": "null"])
-            #expect(ArgoCDNotificationDecoder.decode(body: Array(sparse.utf8))
+            let sparse = Self.render(
+                body,
+                [
+                    ".app.metadata.name": "\"a \\\"quoted\\\" app\"",
+                    ".app.status.health.status": "null", ".app.status.sync.revision": "null",
+                ])
+            #expect(
+                ArgoCDNotificationDecoder.decode(body: Array(sparse.utf8))
                     == .success(ArgoCDNotification(app: "a \"quoted\" app", trigger: name)))
             // The ingress fast path finds the application name too.
             #expect(JSONScan.validate(Array(rendered.utf8), member: "app").member == "guestbook")
@@ -102,19 +118,25 @@ private func text(_ name: String) throws -> String {
         #expect(hook["url"] as? String == "https://ai-operator.example.com/webhooks/github")
         #expect(hook["active"] as? Bool == true)
         let permissions = try #require(manifest["default_permissions"] as? [String: String])
-        #expect(permissions == [
-            "contents": "write", "pull_requests": "write", "issues": "write",
-            "checks": "read", "statuses": "read", "metadata": "read", "members": "read",
-        ])
+        #expect(
+            permissions == [
+                "contents": "write", "pull_requests": "write", "issues": "write",
+                "checks": "read", "statuses": "read", "metadata": "read", "members": "read",
+            ])
         let events = try #require(manifest["default_events"] as? [String])
         #expect(events.count == 6)
-        #expect(Set(events) == ["check_suite", "check_run", "status", "pull_request", "pull_request_review", "issue_comment"])
+        #expect(
+            Set(events) == [
+                "check_suite", "check_run", "status", "pull_request", "pull_request_review", "issue_comment",
+            ])
         // Every subscribed event is one the decoder handles (installation and ping always arrive).
         #expect(Set(events).isSubset(of: GitHubEventDecoder.handledEvents))
         // Only documented manifest fields.
-        let documented: Set<String> = ["name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",
-                                       "description", "public", "default_events", "default_permissions",
-                                       "request_oauth_on_install", "setup_on_update"]
+        let documented: Set<String> = [
+            "name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",
+            "description", "public", "default_events", "default_permissions",
+            "request_oauth_on_install", "setup_on_update",
+        ]
         #expect(Set(manifest.keys).isSubset(of: documented))
     }
 }

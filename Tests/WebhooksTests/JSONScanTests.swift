@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Webhooks
 
 private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
@@ -46,13 +47,14 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
         #expect(r.member == nil)
     }
 
-    @Test(arguments: [
-        [0x22, 0xC0, 0x80, 0x22], [0x22, 0xC1, 0xBF, 0x22],          // overlong
-        [0x22, 0xE0, 0x80, 0x80, 0x22], [0x22, 0xF0, 0x80, 0x80, 0x80, 0x22],
-        [0x22, 0xED, 0xA0, 0x80, 0x22],                               // encoded surrogate
-        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],   // > U+10FFFF
-        [0x22, 0xFF, 0x22], [0x22, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22], [0x22, 0xC3],  // stray, truncated
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xC0, 0x80, 0x22], [0x22, 0xC1, 0xBF, 0x22],  // overlong
+            [0x22, 0xE0, 0x80, 0x80, 0x22], [0x22, 0xF0, 0x80, 0x80, 0x80, 0x22],
+            [0x22, 0xED, 0xA0, 0x80, 0x22],  // encoded surrogate
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],  // > U+10FFFF
+            [0x22, 0xFF, 0x22], [0x22, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22], [0x22, 0xC3],  // stray, truncated
+        ] as [[UInt8]])
     func invalidUTF8(_ doc: [UInt8]) {
         #expect(JSONScan.validate(doc).failure?.reason == .invalidUTF8)
     }
@@ -87,7 +89,7 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
         // Deep garbage neither recurses nor allocates per level: a million unclosed brackets.
         let deep = [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000)
         #expect(JSONScan.validate(deep).failure?.reason == .tooDeep)
-        #expect(JSONScan.validate(deep, maxDepth: 10_000_000).failure?.reason == .tooDeep)   // clamped to 65536
+        #expect(JSONScan.validate(deep, maxDepth: 10_000_000).failure?.reason == .tooDeep)  // clamped to 65536
         let objects = String(repeating: "{\"a\":", count: 600)
         #expect(scan(objects).failure?.reason == .tooDeep)
     }
@@ -102,7 +104,9 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
         #expect(scan("{\"action\":null}", member: "action").member == nil)
         #expect(scan("{\"actions\":\"no\",\"actio\":\"no\"}", member: "action").member == nil)
         // Escapes in the value and in the key are decoded.
-        #expect(scan("{\"action\":\"a\\\"b\\\\c\\/d\\n\\u00e9\\uD83D\\uDE00\"}", member: "action").member == "a\"b\\c/d\né😀")
+        #expect(
+            scan("{\"action\":\"a\\\"b\\\\c\\/d\\n\\u00e9\\uD83D\\uDE00\"}", member: "action").member == "a\"b\\c/d\né😀"
+        )
         #expect(scan("{\"\\u0061ction\":\"escaped key\"}", member: "action").member == "escaped key")
         #expect(scan("{\"app\":\"guestbook\",\"health\":\"Degraded\"}", member: "app").member == "guestbook")
         // The last duplicate wins, also when it is not a string.
@@ -149,7 +153,9 @@ struct JSONGenerator {
 
     mutating func ws(_ out: inout [UInt8]) {
         guard Int.random(in: 0..<4, using: &rng) == 0 else { return }
-        for _ in 0..<Int.random(in: 1...3, using: &rng) { out.append([0x20, 0x09, 0x0A, 0x0D].randomElement(using: &rng)!) }
+        for _ in 0..<Int.random(in: 1...3, using: &rng) {
+            out.append([0x20, 0x09, 0x0A, 0x0D].randomElement(using: &rng)!)
+        }
     }
 
     mutating func value(_ out: inout [UInt8], depth: Int) {
@@ -200,7 +206,9 @@ struct JSONGenerator {
     mutating func number(_ out: inout [UInt8]) {
         var s = ""
         if Bool.random(using: &rng) { s += "-" }
-        if Int.random(in: 0..<4, using: &rng) == 0 { s += "0" } else {
+        if Int.random(in: 0..<4, using: &rng) == 0 {
+            s += "0"
+        } else {
             s += String(Int.random(in: 1...9, using: &rng))
             for _ in 0..<Int.random(in: 0...6, using: &rng) { s += String(Int.random(in: 0...9, using: &rng)) }
         }
@@ -217,8 +225,10 @@ struct JSONGenerator {
 
     mutating func string(_ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let pieces = ["a", "Z", " ", "0", "é", "✓", "😀", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t",
-                      "\\u0041", "\\u00e9", "\\u0000", "\\uD83D\\uDE00", "\\uFFFF", "\u{7F}", "completed", "guestbook"]
+        let pieces = [
+            "a", "Z", " ", "0", "é", "✓", "😀", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t",
+            "\\u0041", "\\u00e9", "\\u0000", "\\uD83D\\uDE00", "\\uFFFF", "\u{7F}", "completed", "guestbook",
+        ]
         for _ in 0..<Int.random(in: 0...12, using: &rng) { out += Array(pieces.randomElement(using: &rng)!.utf8) }
         out.append(UInt8(ascii: "\""))
     }
@@ -226,16 +236,17 @@ struct JSONGenerator {
     /// One to three byte-level mutations that tend to hit grammar edges.
     mutating func mutate(_ doc: [UInt8]) -> [UInt8] {
         var d = doc
-        let interesting: [UInt8] = Array("{}[],:\"\\ 0123456789-+.eEtfnulx/\u{1}".utf8) + [0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF, 0xA9]
+        let interesting: [UInt8] =
+            Array("{}[],:\"\\ 0123456789-+.eEtfnulx/\u{1}".utf8) + [0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF, 0xA9]
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
             let pos = d.isEmpty ? 0 : Int.random(in: 0..<d.count, using: &rng)
             switch Int.random(in: 0..<6, using: &rng) {
             case 0 where !d.isEmpty: d[pos] = interesting.randomElement(using: &rng)!
             case 1: d.insert(interesting.randomElement(using: &rng)!, at: pos)
             case 2 where !d.isEmpty: d.remove(at: pos)
-            case 3: d = Array(d.prefix(pos))                                        // truncate
+            case 3: d = Array(d.prefix(pos))  // truncate
             case 4 where !d.isEmpty: d[pos] ^= UInt8(1) << UInt8(Int.random(in: 0..<8, using: &rng))
-            default:                                                                // insert a trailing comma
+            default:  // insert a trailing comma
                 if let close = d.lastIndex(where: { $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "}") }) {
                     d.insert(UInt8(ascii: ","), at: close)
                 }
@@ -268,7 +279,8 @@ struct JSONGenerator {
             theirs = nil
             theirError = "\(error)"
         }
-        let context = "case \(caseIndex) seed \(seed): \(String(decoding: doc, as: UTF8.self).debugDescription) ours=\(String(describing: ours.failure)) theirs=\(theirError)"
+        let context =
+            "case \(caseIndex) seed \(seed): \(String(decoding: doc, as: UTF8.self).debugDescription) ours=\(String(describing: ours.failure)) theirs=\(theirError)"
         switch (ours.isValid, theirs != nil) {
         case (true, true):
             counts["both valid", default: 0] += 1

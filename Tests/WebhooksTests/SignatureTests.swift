@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Webhooks
 
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
@@ -19,25 +20,38 @@ private func hexBytes(_ s: String) -> [UInt8] {
 
     /// RFC 4231 section 4 test cases 1, 2, 3, 4, 6 and 7 (case 5 is truncated output).
     @Test(arguments: [
-        ("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
-        ("4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
-        (String(repeating: "aa", count: 20), String(repeating: "dd", count: 50),
-         "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
-        ("0102030405060708090a0b0c0d0e0f10111213141516171819", String(repeating: "cd", count: 50),
-         "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
-        (String(repeating: "aa", count: 131),
-         "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
-         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
-        (String(repeating: "aa", count: 131),
-         "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
-         "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+        (
+            "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        ),
+        (
+            "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        ),
+        (
+            String(repeating: "aa", count: 20), String(repeating: "dd", count: 50),
+            "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"
+        ),
+        (
+            "0102030405060708090a0b0c0d0e0f10111213141516171819", String(repeating: "cd", count: 50),
+            "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"
+        ),
+        (
+            String(repeating: "aa", count: 131),
+            "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        ),
+        (
+            String(repeating: "aa", count: 131),
+            "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"
+        ),
     ])
     func rfc4231(key: String, data: String, expected: String) {
         #expect(HMACSHA256.hex(key: hexBytes(key), message: hexBytes(data)) == expected)
         // The raw-buffer overload agrees with the array overload.
-        let k = hexBytes(key), d = hexBytes(data)
+        let k = hexBytes(key)
+        let d = hexBytes(data)
         let viaBuffers = k.withUnsafeBytes { kb in d.withUnsafeBytes { db in HMACSHA256.hex(key: kb, message: db) } }
         #expect(viaBuffers == expected)
         // A prepared key gives the same MAC, again and again from its reused contexts.
@@ -60,7 +74,9 @@ private func hexBytes(_ s: String) -> [UInt8] {
                     var wrong = 0
                     for round in 0..<40 {
                         let i = (worker * 7 + round) % messages.count
-                        if messages[i].withUnsafeBytes({ prepared.authenticationCode(of: $0) }) != expected[i] { wrong += 1 }
+                        if messages[i].withUnsafeBytes({ prepared.authenticationCode(of: $0) }) != expected[i] {
+                            wrong += 1
+                        }
                     }
                     return wrong
                 }
@@ -68,12 +84,14 @@ private func hexBytes(_ s: String) -> [UInt8] {
             return await group.reduce(0, +)
         }
         #expect(mismatches == 0)
-        #expect([UInt8]().withUnsafeBytes { prepared.authenticationCode(of: $0) }
+        #expect(
+            [UInt8]().withUnsafeBytes { prepared.authenticationCode(of: $0) }
                 == HMACSHA256.authenticationCode(key: key, message: []))
     }
 
     @Test func emptyKeyAndMessage() {
-        #expect(HMACSHA256.hex(key: [], message: [])
+        #expect(
+            HMACSHA256.hex(key: [], message: [])
                 == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
         #expect(HMACSHA256.authenticationCode(key: [], message: []).count == 32)
     }
@@ -106,7 +124,8 @@ private func hexBytes(_ s: String) -> [UInt8] {
         #expect(verifier.signatureHeader(for: body) == good)
         #expect(verifier.verify(body: body, signatureHeader: good) == .valid)
         #expect(verifier.verify(body: body, signatureHeader: "  " + good + "\t") == .valid)
-        #expect(verifier.verify(body: body, signatureHeader: "sha256=" + String(good.dropFirst(7)).uppercased()) == .valid)
+        #expect(
+            verifier.verify(body: body, signatureHeader: "sha256=" + String(good.dropFirst(7)).uppercased()) == .valid)
         let viaBuffer = body.withUnsafeBytes { verifier.verify(body: $0, signatureHeader: good) }
         #expect(viaBuffer == .valid)
     }
@@ -118,12 +137,12 @@ private func hexBytes(_ s: String) -> [UInt8] {
     }
 
     @Test(arguments: [
-        "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",          // no prefix
-        "sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",     // wrong algorithm
-        "SHA256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",   // prefix is case-sensitive
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1",    // 63 digits
+        "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",  // no prefix
+        "sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",  // wrong algorithm
+        "SHA256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",  // prefix is case-sensitive
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1",  // 63 digits
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e177",  // 65 digits
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1g",   // not hex
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1g",  // not hex
         "sha256= 57107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
         "sha256=",
         "sha256=" + String(repeating: "a", count: 5000),
@@ -142,15 +161,17 @@ private func hexBytes(_ s: String) -> [UInt8] {
     }
 
     @Test func nonASCIIBodyIsSignedAsRawBytes() {
-        let raw: [UInt8] = Array("{\"comment\":\"héllo ✓\"}".utf8) + [0xFF]   // not even valid UTF-8
+        let raw: [UInt8] = Array("{\"comment\":\"héllo ✓\"}".utf8) + [0xFF]  // not even valid UTF-8
         let header = "sha256=" + HMACSHA256.hex(key: bytes("s3cr3t"), message: raw)
         #expect(GitHubSignatureVerifier(secret: "s3cr3t").verify(body: raw, signatureHeader: header) == .valid)
     }
 
     @Test func secretNeverShows() {
         let secret = "It's a Secret to Everybody"
-        for text in [verifier.description, String(describing: verifier), String(reflecting: verifier),
-                     "\(verifier)", dumped(verifier)] {
+        for text in [
+            verifier.description, String(describing: verifier), String(reflecting: verifier),
+            "\(verifier)", dumped(verifier),
+        ] {
             #expect(!text.contains(secret))
             #expect(!text.contains("Secret to"))
         }

@@ -12,21 +12,33 @@ let target = "abc123def456abc123def456abc123def456abc1"
 let head = "1111111aaaaaaa1111111aaaaaaa1111111aaaaa"
 
 func degraded() -> HealthObservation {
-    HealthObservation(health: .degraded, message: "Deployment has minimum availability", syncRevision: current,
-                      replicas: ReplicaCounts(desired: 3, available: 1), unhealthyPods: [PodIssue(name: "p-1", reason: "CrashLoopBackOff")])
+    HealthObservation(
+        health: .degraded, message: "Deployment has minimum availability", syncRevision: current,
+        replicas: ReplicaCounts(desired: 3, available: 1),
+        unhealthyPods: [PodIssue(name: "p-1", reason: "CrashLoopBackOff")])
 }
-let healthyCurrent = HealthObservation(health: .healthy, syncRevision: current, replicas: ReplicaCounts(desired: 3, available: 3))
-let healthyTarget = HealthObservation(health: .healthy, syncRevision: target, replicas: ReplicaCounts(desired: 3, available: 3))
-let winner = Candidate(sha: target, commit: CommitInfo(sha: target, message: "Fix payment processing bug", author: "jane@example.com",
-                                                       date: t0), uptime: 0.998, isStrictAncestor: true, ciPassed: true)
-let selection = CandidateSelection(outcome: .found, currentRevision: current, winner: winner,
-                                   considered: [CandidateVerdict(sha: target, taken: true, reason: "ok")])
+let healthyCurrent = HealthObservation(
+    health: .healthy, syncRevision: current, replicas: ReplicaCounts(desired: 3, available: 3))
+let healthyTarget = HealthObservation(
+    health: .healthy, syncRevision: target, replicas: ReplicaCounts(desired: 3, available: 3))
+let winner = Candidate(
+    sha: target,
+    commit: CommitInfo(
+        sha: target, message: "Fix payment processing bug", author: "jane@example.com",
+        date: t0), uptime: 0.998, isStrictAncestor: true, ciPassed: true)
+let selection = CandidateSelection(
+    outcome: .found, currentRevision: current, winner: winner,
+    considered: [CandidateVerdict(sha: target, taken: true, reason: "ok")])
 let passed = CIReport(sha: head, checkRuns: [.init(name: "unit", conclusion: .success)])
 let pending = CIReport(sha: head, checkRuns: [.init(name: "unit", conclusion: nil)])
-let facts = MergeFacts(prNumber: 42, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1), headSHA: head,
-                       headCI: passed, openOperatorPRs: [42], mergeable: true, mergeableState: "clean")
+let facts = MergeFacts(
+    prNumber: 42, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1), headSHA: head,
+    headCI: passed, openOperatorPRs: [42], mergeable: true, mergeableState: "clean")
 
-enum Step { case event(RollbackEvent), timer(TimerKind) }
+enum Step {
+    case event(RollbackEvent)
+    case timer(TimerKind)
+}
 
 /// One "hour" of one app: 360 health checks every 10 s, 1 in 3 hours with a full rollback
 /// attempt (staging auto-merge or production approval), plus stale timer firings and
@@ -35,17 +47,34 @@ func script(env: DeploymentEnvironment, withAttempt: Bool) -> [(Double, Step)] {
     var s: [(Double, Step)] = []
     for i in 0..<300 {
         s.append((10, .event(.healthChecked(healthyCurrent))))
-        if i % 50 == 0 { s.append((0, .event(.ciReported(passed)))) }           // webhook for nothing open: ignored
+        if i % 50 == 0 { s.append((0, .event(.ciReported(passed)))) }  // webhook for nothing open: ignored
     }
     guard withAttempt else { return s }
     for _ in 0..<3 { s.append((10, .event(.healthChecked(degraded())))) }
     s.append((4, .event(.candidateSearchFinished(selection))))
-    s.append((3, .event(.pullRequestCreated(PullRequestRef(number: 42, url: "https://github.com/acme/gitops/pull/42",
-                                                            headBranch: "rollback/payment-service-abc123d", headSHA: head)))))
-    for _ in 0..<4 { s.append((10, .event(.healthChecked(degraded())))); s.append((5, .timer(.ciPoll))); s.append((0, .event(.ciReported(pending)))) }
+    s.append(
+        (
+            3,
+            .event(
+                .pullRequestCreated(
+                    PullRequestRef(
+                        number: 42, url: "https://github.com/acme/gitops/pull/42",
+                        headBranch: "rollback/payment-service-abc123d", headSHA: head)))
+        ))
+    for _ in 0..<4 {
+        s.append((10, .event(.healthChecked(degraded()))))
+        s.append((5, .timer(.ciPoll)))
+        s.append((0, .event(.ciReported(pending))))
+    }
     s.append((20, .event(.ciReported(passed))))
     if env == .production {
-        s.append((60, .event(.reviewSubmitted(ReviewInput(reviewer: "alice", state: .approved, commitSHA: head, isAuthorizedApprover: true)))))
+        s.append(
+            (
+                60,
+                .event(
+                    .reviewSubmitted(
+                        ReviewInput(reviewer: "alice", state: .approved, commitSHA: head, isAuthorizedApprover: true)))
+            ))
     }
     s.append((1, .event(.mergeFactsGathered(facts))))
     s.append((1, .event(.mergeSucceeded(mergeCommitSHA: "m"))))
@@ -55,20 +84,26 @@ func script(env: DeploymentEnvironment, withAttempt: Bool) -> [(Double, Step)] {
     return s
 }
 
-let staging = script(env: .staging, withAttempt: true) + script(env: .staging, withAttempt: false) + script(env: .staging, withAttempt: false)
-let production = script(env: .production, withAttempt: true) + script(env: .production, withAttempt: false) + script(env: .production, withAttempt: false)
+let staging =
+    script(env: .staging, withAttempt: true) + script(env: .staging, withAttempt: false)
+    + script(env: .staging, withAttempt: false)
+let production =
+    script(env: .production, withAttempt: true) + script(env: .production, withAttempt: false)
+    + script(env: .production, withAttempt: false)
 
 @inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
 
 /// Runs the mix `rounds` times; returns (steps, seconds, actions).
 func runMachine(rounds: Int) -> (Int, Double, Int) {
-    var steps = 0, actions = 0
+    var steps = 0
+    var actions = 0
     let ctx = StepContext()
     let clock = ContinuousClock()
     let start = clock.now
     for (k, env) in [DeploymentEnvironment.staging, .production].enumerated() {
-        var m = RollbackStateMachine(app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"),
-                                     seed: UInt64(k + 1))
+        var m = RollbackStateMachine(
+            app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"),
+            seed: UInt64(k + 1))
         var now = t0
         let mix = env == .staging ? staging : production
         for _ in 0..<rounds {
@@ -100,7 +135,8 @@ func runBaseline(rounds: Int) -> (Int, Double) {
     let clock = ContinuousClock()
     let start = clock.now
     for env in [DeploymentEnvironment.staging, .production] {
-        let m = RollbackStateMachine(app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"), seed: 1)
+        let m = RollbackStateMachine(
+            app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"), seed: 1)
         var copy = m
         var now = t0
         let mix = env == .staging ? staging : production
@@ -109,7 +145,9 @@ func runBaseline(rounds: Int) -> (Int, Double) {
                 now = now.addingTimeInterval(dt)
                 var c = copy
                 if case .event(let e) = step { blackHole(e) }
-                blackHole(c.state); c = copy; copy = c
+                blackHole(c.state)
+                c = copy
+                copy = c
                 steps += 1
             }
         }
@@ -119,23 +157,34 @@ func runBaseline(rounds: Int) -> (Int, Double) {
     return (steps, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
 }
 
-func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s[s.count / 2]
+}
 
 let runs = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 7
 let rounds = 40
-_ = runMachine(rounds: 2); _ = runBaseline(rounds: 2)   // warm up
-var rates: [Double] = [], baseRates: [Double] = [], ratios: [Double] = []
+_ = runMachine(rounds: 2)
+_ = runBaseline(rounds: 2)  // warm up
+var rates: [Double] = []
+var baseRates: [Double] = []
+var ratios: [Double] = []
 var totalActions = 0
 for _ in 0..<runs {
     let (n, secs, acts) = runMachine(rounds: rounds)
     let (bn, bsecs) = runBaseline(rounds: rounds)
     totalActions += acts
-    rates.append(Double(n) / secs); baseRates.append(Double(bn) / bsecs)
+    rates.append(Double(n) / secs)
+    baseRates.append(Double(bn) / bsecs)
     ratios.append((secs / Double(n)) / (bsecs / Double(bn)))
 }
 let stepsPerRun = (staging.count + production.count) * rounds
-print("CoreBench: \(runs) runs x \(stepsPerRun) steps (mix: \(staging.count + production.count) events per round, 2 apps: staging auto-merge and production approval, 1 attempt per 3 h each)")
-print(String(format: "state machine: median %.0f steps/s (min %.0f, max %.0f)", median(rates), rates.min()!, rates.max()!))
+print(
+    "CoreBench: \(runs) runs x \(stepsPerRun) steps (mix: \(staging.count + production.count) events per round, 2 apps: staging auto-merge and production approval, 1 attempt per 3 h each)"
+)
+print(
+    String(format: "state machine: median %.0f steps/s (min %.0f, max %.0f)", median(rates), rates.min()!, rates.max()!)
+)
 print(String(format: "baseline (copy state only): median %.0f steps/s", median(baseRates)))
 print(String(format: "ratio (machine step time / baseline step time): median %.1f", median(ratios)))
 print("actions emitted: \(totalActions / runs) per run")

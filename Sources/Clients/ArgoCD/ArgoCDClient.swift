@@ -15,38 +15,50 @@ public final class ArgoCDClient: Sendable {
     ///
     /// - Parameter fields: only these paths of each item (Argo CD's `fields` parameter, e.g.
     ///   `items.metadata.name`): a poll of thousands of apps then decodes a fraction of them.
-    public func listApplications(selector: String? = nil, project: String? = nil,
-                                 fields: [String]? = nil) async throws -> [ArgoApplication] {
+    public func listApplications(
+        selector: String? = nil, project: String? = nil,
+        fields: [String]? = nil
+    ) async throws -> [ArgoApplication] {
         struct List: Decodable { let items: [ArgoApplication]? }
-        return try await call("argocd.listApplications", path: "/api/v1/applications",
-                              query: [("selector", selector), ("projects", project),
-                                      ("fields", fields.map { $0.joined(separator: ",") })],
-                              parameters: ["selector": selector ?? "", "project": project ?? ""],
-                              decode: { try ClientJSON.decode(List.self, $0.body).items ?? [] },
-                              summarize: { "\($0.count) applications" })
+        return try await call(
+            "argocd.listApplications", path: "/api/v1/applications",
+            query: [
+                ("selector", selector), ("projects", project),
+                ("fields", fields.map { $0.joined(separator: ",") }),
+            ],
+            parameters: ["selector": selector ?? "", "project": project ?? ""],
+            decode: { try ClientJSON.decode(List.self, $0.body).items ?? [] },
+            summarize: { "\($0.count) applications" })
     }
 
     /// `GET /api/v1/applications/{name}` (cached object, no refresh).
     public func getApplication(name: String, appNamespace: String? = nil) async throws -> ArgoApplication {
-        try await call("argocd.getApplication", path: "/api/v1/applications/" + URLPart.segment(name),
-                       query: [("appNamespace", appNamespace)], parameters: ["name": name],
-                       decode: { try ClientJSON.decode(ArgoApplication.self, $0.body) },
-                       summarize: { "\($0.healthStatus) \($0.syncRevision ?? "-")" })
+        try await call(
+            "argocd.getApplication", path: "/api/v1/applications/" + URLPart.segment(name),
+            query: [("appNamespace", appNamespace)], parameters: ["name": name],
+            decode: { try ClientJSON.decode(ArgoApplication.self, $0.body) },
+            summarize: { "\($0.healthStatus) \($0.syncRevision ?? "-")" })
     }
 
-    private func call<T: Sendable>(_ name: String, path: String, query: [(String, String?)], parameters: [String: String],
-                                   decode: @escaping @Sendable (OutboundResponse) throws -> T,
-                                   summarize: @escaping @Sendable (T) -> String) async throws -> T {
+    private func call<T: Sendable>(
+        _ name: String, path: String, query: [(String, String?)], parameters: [String: String],
+        decode: @escaping @Sendable (OutboundResponse) throws -> T,
+        summarize: @escaping @Sendable (T) -> String
+    ) async throws -> T {
         let url = baseURL + path + URLPart.query(query)
         let token = self.token
         let userAgent = context.userAgent
-        return try await context.perform(CallDescription<T>(
-            name: name, parameters: parameters,
-            request: {
-                OutboundRequest(method: "GET", url: url, headers: [
-                    ("Accept", "application/json"), ("User-Agent", userAgent), ("Authorization", "Bearer \(token.value)"),
-                ])
-            },
-            classify: ServiceClassifier.classify, decode: decode, summarize: { v, _ in summarize(v) }))
+        return try await context.perform(
+            CallDescription<T>(
+                name: name, parameters: parameters,
+                request: {
+                    OutboundRequest(
+                        method: "GET", url: url,
+                        headers: [
+                            ("Accept", "application/json"), ("User-Agent", userAgent),
+                            ("Authorization", "Bearer \(token.value)"),
+                        ])
+                },
+                classify: ServiceClassifier.classify, decode: decode, summarize: { v, _ in summarize(v) }))
     }
 }

@@ -31,7 +31,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(call) failed: \(code.rawValue)" + (status.map { " (HTTP \($0))" } ?? "") + (message.isEmpty ? "" : ": \(message)")
+        "\(call) failed: \(code.rawValue)" + (status.map { " (HTTP \($0))" } ?? "")
+            + (message.isEmpty ? "" : ": \(message)")
     }
 }
 

@@ -35,9 +35,11 @@ extension ClientContext {
 
         func finish(_ result: String, _ response: String?) {
             let elapsed = clock.now - started
-            recorder.record(CallRecord(name: call.name, parameters: call.parameters, result: result, response: response,
-                                       durationMs: elapsed.milliseconds, retryCount: retries, httpStatus: lastStatus,
-                                       startedAt: startedAt))
+            recorder.record(
+                CallRecord(
+                    name: call.name, parameters: call.parameters, result: result, response: response,
+                    durationMs: elapsed.milliseconds, retryCount: retries, httpStatus: lastStatus,
+                    startedAt: startedAt))
         }
         func fail(_ code: APIErrorCode, _ message: String) -> APIError {
             let final = code == .unauthorized ? APIErrorCode.permissionDenied : code
@@ -94,9 +96,15 @@ extension ClientContext {
                 throw fail(.permissionDenied, failure.message)
             case .rateLimitExceeded where !rateLimitRetried:
                 rateLimitRetried = true
-                let wait = rateLimitedResponse.map { retryPolicy.rateLimitWait($0, now: sleeper.now()) } ?? retryPolicy.defaultRateLimitWait
+                let wait =
+                    rateLimitedResponse.map { retryPolicy.rateLimitWait($0, now: sleeper.now()) }
+                    ?? retryPolicy.defaultRateLimitWait
                 guard wait <= retryPolicy.maxRateLimitWait else {
-                    throw fail(.rateLimitExceeded, failure.message + " (reset in \(Int(wait.seconds)) s, beyond the \(Int(retryPolicy.maxRateLimitWait.seconds)) s limit)")
+                    throw fail(
+                        .rateLimitExceeded,
+                        failure.message
+                            + " (reset in \(Int(wait.seconds)) s, beyond the \(Int(retryPolicy.maxRateLimitWait.seconds)) s limit)"
+                    )
                 }
                 recorder.warn("\(call.name): rate limited, waiting \(wait.seconds) s before one more try")
                 do { try await sleeper.sleep(for: wait) } catch { throw failAndCancel(fail) }

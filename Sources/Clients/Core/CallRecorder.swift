@@ -34,10 +34,22 @@ public final class InMemoryCallSink: CallSink, @unchecked Sendable {
     private let lock = NSLock()
     private var items: [CallRecord] = []
     public init() {}
-    public func record(_ call: CallRecord) { lock.lock(); items.append(call); lock.unlock() }
-    public var records: [CallRecord] { lock.lock(); defer { lock.unlock() }; return items }
+    public func record(_ call: CallRecord) {
+        lock.lock()
+        items.append(call)
+        lock.unlock()
+    }
+    public var records: [CallRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
     public func records(named name: String) -> [CallRecord] { records.filter { $0.name == name } }
-    public func removeAll() { lock.lock(); items.removeAll(); lock.unlock() }
+    public func removeAll() {
+        lock.lock()
+        items.removeAll()
+        lock.unlock()
+    }
 }
 
 /// The one place every client call is recorded: to the sink, to the metrics, and (warnings)
@@ -48,8 +60,10 @@ public final class CallRecorder: Sendable {
     private let metrics: (any CallMetrics)?
     private let log: (@Sendable (String) -> Void)?
 
-    public init(sink: (any CallSink)? = nil, metrics: (any CallMetrics)? = nil, redactor: SecretRedactor = SecretRedactor(),
-                log: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        sink: (any CallSink)? = nil, metrics: (any CallMetrics)? = nil, redactor: SecretRedactor = SecretRedactor(),
+        log: (@Sendable (String) -> Void)? = nil
+    ) {
         self.sink = sink
         self.metrics = metrics
         self.redactor = redactor

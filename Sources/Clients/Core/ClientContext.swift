@@ -7,11 +7,13 @@ public struct ClientContext: Sendable {
     public var retryPolicy: RetryPolicy
     public var userAgent: String
 
-    public init(transport: any HTTPTransporting,
-                recorder: CallRecorder = CallRecorder(),
-                sleeper: any Sleeper = TaskSleeper(),
-                retryPolicy: RetryPolicy = RetryPolicy(),
-                userAgent: String = "ai-operator/0.1.0") {
+    public init(
+        transport: any HTTPTransporting,
+        recorder: CallRecorder = CallRecorder(),
+        sleeper: any Sleeper = TaskSleeper(),
+        retryPolicy: RetryPolicy = RetryPolicy(),
+        userAgent: String = "ai-operator/0.1.0"
+    ) {
         self.transport = transport
         self.recorder = recorder
         self.sleeper = sleeper

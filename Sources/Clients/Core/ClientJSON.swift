@@ -29,8 +29,11 @@ enum ClientJSON {
             // the `Data` does not outlive the call, and nothing decoded points into it.
             return try body.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress, raw.count > 0 else { return try decoder.decode(type, from: Data()) }
-                return try decoder.decode(type, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
-                                                           count: raw.count, deallocator: .none))
+                return try decoder.decode(
+                    type,
+                    from: Data(
+                        bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
+                        count: raw.count, deallocator: .none))
             }
         } catch let e as DecodingError {
             throw APIError(code: .validationError, call: "", message: "unexpected response body: \(describe(e))")
@@ -63,9 +66,9 @@ enum ClientJSON {
 
     private static func describe(_ e: DecodingError) -> String {
         switch e {
-        case let .keyNotFound(k, c): return "missing \(path(c.codingPath + [k]))"
-        case let .typeMismatch(_, c), let .valueNotFound(_, c): return "wrong type at \(path(c.codingPath))"
-        case let .dataCorrupted(c): return "invalid data at \(path(c.codingPath)): \(c.debugDescription)"
+        case .keyNotFound(let k, let c): return "missing \(path(c.codingPath + [k]))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "wrong type at \(path(c.codingPath))"
+        case .dataCorrupted(let c): return "invalid data at \(path(c.codingPath)): \(c.debugDescription)"
         @unknown default: return "\(e)"
         }
     }

@@ -23,20 +23,32 @@ public final class RateLimitMonitor: @unchecked Sendable {
     }
 
     /// The last budget GitHub reported (nil before the first answer).
-    public var budget: Budget? { lock.lock(); defer { lock.unlock() }; return latest }
+    public var budget: Budget? {
+        lock.lock()
+        defer { lock.unlock() }
+        return latest
+    }
     public var remaining: Int? { budget?.remaining }
 
     func observe(_ response: OutboundResponse) {
-        guard let rem = response.header("x-ratelimit-remaining").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { return }
-        let b = Budget(limit: response.header("x-ratelimit-limit").flatMap { Int($0) },
-                       remaining: rem,
-                       resetAt: response.header("x-ratelimit-reset").flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) },
-                       resource: response.header("x-ratelimit-resource"))
+        guard
+            let rem = response.header("x-ratelimit-remaining").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+        else { return }
+        let b = Budget(
+            limit: response.header("x-ratelimit-limit").flatMap { Int($0) },
+            remaining: rem,
+            resetAt: response.header("x-ratelimit-reset").flatMap { Double($0) }.map {
+                Date(timeIntervalSince1970: $0)
+            },
+            resource: response.header("x-ratelimit-resource"))
         lock.lock()
         latest = b
         var fire = false
         if rem < warningThreshold {
-            if !warned { warned = true; fire = true }
+            if !warned {
+                warned = true
+                fire = true
+            }
         } else {
             warned = false
         }

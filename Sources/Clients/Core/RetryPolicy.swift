@@ -9,9 +9,11 @@ public struct RetryPolicy: Sendable {
     /// Wait for a secondary rate limit that names no reset time (GitHub advises ≥ 60 s).
     public var defaultRateLimitWait: Duration
 
-    public init(networkBackoff: [Duration] = [.seconds(1), .seconds(2), .seconds(4)],
-                maxRateLimitWait: Duration = .seconds(300),
-                defaultRateLimitWait: Duration = .seconds(60)) {
+    public init(
+        networkBackoff: [Duration] = [.seconds(1), .seconds(2), .seconds(4)],
+        maxRateLimitWait: Duration = .seconds(300),
+        defaultRateLimitWait: Duration = .seconds(60)
+    ) {
         self.networkBackoff = networkBackoff
         self.maxRateLimitWait = maxRateLimitWait
         self.defaultRateLimitWait = defaultRateLimitWait
@@ -24,7 +26,9 @@ public struct RetryPolicy: Sendable {
             return .milliseconds(Int64(max(0, s) * 1000))
         }
         if response.header("x-ratelimit-remaining") == "0",
-           let reset = response.header("x-ratelimit-reset").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+            let reset = response.header("x-ratelimit-reset").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }
+            )
+        {
             let seconds = max(0, (reset - now.timeIntervalSince1970).rounded(.up))
             return .seconds(Int64(seconds))
         }

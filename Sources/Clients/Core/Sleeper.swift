@@ -23,10 +23,26 @@ public final class RecordingSleeper: Sleeper, @unchecked Sendable {
 
     public init(now: Date = Date()) { current = now }
 
-    public var delays: [Duration] { lock.lock(); defer { lock.unlock() }; return recorded }
-    public func reset() { lock.lock(); recorded.removeAll(); lock.unlock() }
-    public func now() -> Date { lock.lock(); defer { lock.unlock() }; return current }
-    public func advance(by seconds: Double) { lock.lock(); current += seconds; lock.unlock() }
+    public var delays: [Duration] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+    public func reset() {
+        lock.lock()
+        recorded.removeAll()
+        lock.unlock()
+    }
+    public func now() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+    public func advance(by seconds: Double) {
+        lock.lock()
+        current += seconds
+        lock.unlock()
+    }
 
     public func sleep(for duration: Duration) async throws {
         lock.withLock {

@@ -20,7 +20,8 @@ actor AppTokenProvider {
     /// Exchanges done so far (for tests and diagnostics).
     private(set) var exchanges = 0
 
-    init(credentials: AppCredentials, baseURL: String, context: ClientContext, refreshMargin: TimeInterval = 300) throws {
+    init(credentials: AppCredentials, baseURL: String, context: ClientContext, refreshMargin: TimeInterval = 300) throws
+    {
         self.credentials = credentials
         do {
             key = try RSASigningKey(pem: credentials.privateKeyPEM)
@@ -65,23 +66,29 @@ actor AppTokenProvider {
         let userAgent = context.userAgent
         let redactor = context.redactor
         let now = context.sleeper.now()
-        struct TokenAnswer: Decodable { let token: String; let expiresAt: Date? }
-        return try await context.perform(CallDescription<InstallationToken>(
-            name: "github.createInstallationToken",
-            parameters: ["installationId": String(credentials.installationID)],
-            request: {
-                OutboundRequest(method: "POST", url: url, headers: GitHubClient.standardHeaders(userAgent: userAgent) + [
-                    ("Authorization", "Bearer \(secretJWT.value)"),
-                ])
-            },
-            classify: GitHubClient.classify,
-            decode: { response in
-                let answer = try ClientJSON.decode(TokenAnswer.self, response.body)
-                let token = Secret(answer.token)
-                redactor.add(token)
-                return InstallationToken(token: token, expiresAt: answer.expiresAt ?? now.addingTimeInterval(3600))
-            },
-            summarize: { value, _ in "token expires \(ClientJSON.timestamp(value.expiresAt))" }
-        ))
+        struct TokenAnswer: Decodable {
+            let token: String
+            let expiresAt: Date?
+        }
+        return try await context.perform(
+            CallDescription<InstallationToken>(
+                name: "github.createInstallationToken",
+                parameters: ["installationId": String(credentials.installationID)],
+                request: {
+                    OutboundRequest(
+                        method: "POST", url: url,
+                        headers: GitHubClient.standardHeaders(userAgent: userAgent) + [
+                            ("Authorization", "Bearer \(secretJWT.value)")
+                        ])
+                },
+                classify: GitHubClient.classify,
+                decode: { response in
+                    let answer = try ClientJSON.decode(TokenAnswer.self, response.body)
+                    let token = Secret(answer.token)
+                    redactor.add(token)
+                    return InstallationToken(token: token, expiresAt: answer.expiresAt ?? now.addingTimeInterval(3600))
+                },
+                summarize: { value, _ in "token expires \(ClientJSON.timestamp(value.expiresAt))" }
+            ))
     }
 }

@@ -17,13 +17,15 @@ final class ETagCache: @unchecked Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     func entry(for url: String) -> Entry? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return entries[url]
     }
 
     func store(_ url: String, etag: String, body: [UInt8]) {
         guard capacity > 0 else { return }
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if entries[url] == nil { order.append(url) }
         entries[url] = Entry(etag: etag, body: body)
         if order.count > capacity {

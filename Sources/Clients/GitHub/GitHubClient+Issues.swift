@@ -5,58 +5,70 @@ extension GitHubClient {
     public func addLabels(repo: String, number: Int, labels: [String]) async throws -> [Label] {
         let name = "github.addLabels"
         struct Body: Encodable { let labels: [String] }
-        return try await send(name, method: "POST", path: try repoPath(repo, call: name) + "/issues/\(number)/labels",
-                              body: ClientJSON.encode(Body(labels: labels)),
-                              parameters: ["repo": repo, "number": String(number), "labels": labels.joined(separator: ",")],
-                              summarize: { $0.map(\.name).joined(separator: ",") })
+        return try await send(
+            name, method: "POST", path: try repoPath(repo, call: name) + "/issues/\(number)/labels",
+            body: ClientJSON.encode(Body(labels: labels)),
+            parameters: ["repo": repo, "number": String(number), "labels": labels.joined(separator: ",")],
+            summarize: { $0.map(\.name).joined(separator: ",") })
     }
 
     /// `POST /repos/{o}/{r}/issues`.
     public func createIssue(repo: String, title: String, body: String, labels: [String]) async throws -> Issue {
         let name = "github.createIssue"
-        struct Body: Encodable { let title: String; let body: String; let labels: [String] }
-        return try await send(name, method: "POST", path: try repoPath(repo, call: name) + "/issues",
-                              body: ClientJSON.encode(Body(title: title, body: body, labels: labels)),
-                              parameters: ["repo": repo, "title": title, "labels": labels.joined(separator: ",")],
-                              summarize: { "#\($0.number)" })
+        struct Body: Encodable {
+            let title: String
+            let body: String
+            let labels: [String]
+        }
+        return try await send(
+            name, method: "POST", path: try repoPath(repo, call: name) + "/issues",
+            body: ClientJSON.encode(Body(title: title, body: body, labels: labels)),
+            parameters: ["repo": repo, "title": title, "labels": labels.joined(separator: ",")],
+            summarize: { "#\($0.number)" })
     }
 
     /// `GET /repos/{o}/{r}/issues?labels=a,b&state=`, without pull requests.
     public func listIssues(repo: String, labels: [String], state: String = "open") async throws -> [Issue] {
         let name = "github.listIssues"
         struct Wire: Decodable { let pullRequest: EmptyResponse? }
-        return try await sendRaw(name, path: try repoPath(repo, call: name) + "/issues",
-                                 query: [("labels", labels.isEmpty ? nil : labels.joined(separator: ",")), ("state", state), ("per_page", "100")],
-                                 parameters: ["repo": repo, "labels": labels.joined(separator: ","), "state": state],
-                                 decode: { r in
-            let issues = try ClientJSON.decode([Issue].self, r.body)
-            let kinds = try ClientJSON.decode([Wire].self, r.body)
-            return zip(issues, kinds).filter { $0.1.pullRequest == nil }.map(\.0)
-        }, summarize: { "\($0.count) issues" })
+        return try await sendRaw(
+            name, path: try repoPath(repo, call: name) + "/issues",
+            query: [
+                ("labels", labels.isEmpty ? nil : labels.joined(separator: ",")), ("state", state), ("per_page", "100"),
+            ],
+            parameters: ["repo": repo, "labels": labels.joined(separator: ","), "state": state],
+            decode: { r in
+                let issues = try ClientJSON.decode([Issue].self, r.body)
+                let kinds = try ClientJSON.decode([Wire].self, r.body)
+                return zip(issues, kinds).filter { $0.1.pullRequest == nil }.map(\.0)
+            }, summarize: { "\($0.count) issues" })
     }
 
     /// `PATCH /repos/{o}/{r}/issues/{n}` with `{"state":"closed"}`.
     public func closeIssue(repo: String, number: Int) async throws -> Issue {
         let name = "github.closeIssue"
-        return try await send(name, method: "PATCH", path: try repoPath(repo, call: name) + "/issues/\(number)",
-                              body: Array(#"{"state":"closed"}"#.utf8),
-                              parameters: ["repo": repo, "number": String(number)], summarize: { "#\($0.number) \($0.state)" })
+        return try await send(
+            name, method: "PATCH", path: try repoPath(repo, call: name) + "/issues/\(number)",
+            body: Array(#"{"state":"closed"}"#.utf8),
+            parameters: ["repo": repo, "number": String(number)], summarize: { "#\($0.number) \($0.state)" })
     }
 
     /// `POST /repos/{o}/{r}/issues/{n}/comments`.
     public func createComment(repo: String, number: Int, body: String) async throws -> IssueComment {
         let name = "github.createComment"
         struct Body: Encodable { let body: String }
-        return try await send(name, method: "POST", path: try repoPath(repo, call: name) + "/issues/\(number)/comments",
-                              body: ClientJSON.encode(Body(body: body)),
-                              parameters: ["repo": repo, "number": String(number)], summarize: { "comment \($0.id)" })
+        return try await send(
+            name, method: "POST", path: try repoPath(repo, call: name) + "/issues/\(number)/comments",
+            body: ClientJSON.encode(Body(body: body)),
+            parameters: ["repo": repo, "number": String(number)], summarize: { "comment \($0.id)" })
     }
 
     /// `GET /repos/{o}/{r}/issues/{n}/comments?since=` (ascending by id).
     public func listComments(repo: String, number: Int, since: Date? = nil) async throws -> [IssueComment] {
         let name = "github.listComments"
-        return try await send(name, path: try repoPath(repo, call: name) + "/issues/\(number)/comments",
-                              query: [("since", since.map(ClientJSON.timestamp)), ("per_page", "100")],
-                              parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) comments" })
+        return try await send(
+            name, path: try repoPath(repo, call: name) + "/issues/\(number)/comments",
+            query: [("since", since.map(ClientJSON.timestamp)), ("per_page", "100")],
+            parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) comments" })
     }
 }

@@ -2,94 +2,131 @@ import Foundation
 
 extension GitHubClient {
     /// `POST /repos/{o}/{r}/pulls`. A PR that already exists for head/base answers `CONFLICT`.
-    public func createPullRequest(repo: String, title: String, head: String, base: String, body: String,
-                                  draft: Bool = false) async throws -> PullRequest {
+    public func createPullRequest(
+        repo: String, title: String, head: String, base: String, body: String,
+        draft: Bool = false
+    ) async throws -> PullRequest {
         let name = "github.createPullRequest"
-        struct Body: Encodable { let title: String; let head: String; let base: String; let body: String; let draft: Bool }
-        return try await send(name, method: "POST", path: try repoPath(repo, call: name) + "/pulls",
-                              body: ClientJSON.encode(Body(title: title, head: head, base: base, body: body, draft: draft)),
-                              parameters: ["repo": repo, "head": head, "base": base, "title": title],
-                              summarize: { "#\($0.number)" })
+        struct Body: Encodable {
+            let title: String
+            let head: String
+            let base: String
+            let body: String
+            let draft: Bool
+        }
+        return try await send(
+            name, method: "POST", path: try repoPath(repo, call: name) + "/pulls",
+            body: ClientJSON.encode(Body(title: title, head: head, base: base, body: body, draft: draft)),
+            parameters: ["repo": repo, "head": head, "base": base, "title": title],
+            summarize: { "#\($0.number)" })
     }
 
     /// `GET /repos/{o}/{r}/pulls/{n}` (conditional: a 304 returns the cached PR).
     public func getPullRequest(repo: String, number: Int) async throws -> PullRequest {
         let name = "github.getPullRequest"
-        return try await send(name, path: try repoPath(repo, call: name) + "/pulls/\(number)",
-                              parameters: ["repo": repo, "number": String(number)],
-                              summarize: { "#\($0.number) \($0.state) mergeable=\($0.mergeable.map(String.init) ?? "null") \($0.mergeableState ?? "")" })
+        return try await send(
+            name, path: try repoPath(repo, call: name) + "/pulls/\(number)",
+            parameters: ["repo": repo, "number": String(number)],
+            summarize: {
+                "#\($0.number) \($0.state) mergeable=\($0.mergeable.map(String.init) ?? "null") \($0.mergeableState ?? "")"
+            })
     }
 
     /// `GET /repos/{o}/{r}/pulls?state=&head=owner:branch&base=`, then filtered to PRs that
     /// carry every label in `labels` (the API has no label filter for pulls).
-    public func listPullRequests(repo: String, state: String = "open", head: String? = nil, base: String? = nil,
-                                 labels: [String] = []) async throws -> [PullRequest] {
+    public func listPullRequests(
+        repo: String, state: String = "open", head: String? = nil, base: String? = nil,
+        labels: [String] = []
+    ) async throws -> [PullRequest] {
         let name = "github.listPullRequests"
         var headFilter = head
         if let h = head, !h.contains(":"), let owner = repo.split(separator: "/").first { headFilter = "\(owner):\(h)" }
-        let all: [PullRequest] = try await send(name, path: try repoPath(repo, call: name) + "/pulls",
-                                                query: [("state", state), ("head", headFilter), ("base", base), ("per_page", "100")],
-                                                parameters: ["repo": repo, "state": state, "head": head ?? "", "base": base ?? "",
-                                                             "labels": labels.joined(separator: ",")],
-                                                summarize: { "\($0.count) pull requests" })
+        let all: [PullRequest] = try await send(
+            name, path: try repoPath(repo, call: name) + "/pulls",
+            query: [("state", state), ("head", headFilter), ("base", base), ("per_page", "100")],
+            parameters: [
+                "repo": repo, "state": state, "head": head ?? "", "base": base ?? "",
+                "labels": labels.joined(separator: ","),
+            ],
+            summarize: { "\($0.count) pull requests" })
         return all.filter { pr in labels.allSatisfy(pr.labelNames.contains) }
     }
 
     /// `GET /repos/{o}/{r}/pulls/{n}/reviews` (chronological).
     public func listReviews(repo: String, number: Int) async throws -> [Review] {
         let name = "github.listReviews"
-        return try await send(name, path: try repoPath(repo, call: name) + "/pulls/\(number)/reviews",
-                              query: [("per_page", "100")],
-                              parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) reviews" })
+        return try await send(
+            name, path: try repoPath(repo, call: name) + "/pulls/\(number)/reviews",
+            query: [("per_page", "100")],
+            parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) reviews" })
     }
 
     /// `PUT /repos/{o}/{r}/pulls/{n}/merge` as a squash with the head-SHA guard. 405 ⇒
     /// `NOT_MERGEABLE` (or `CI_PENDING` when GitHub names a pending required check), 409 ⇒
     /// `BASE_SHA_MISMATCH` (the head moved). A PR that turns out to be merged already is a
     /// success: `.alreadyMerged`.
-    public func mergePullRequest(repo: String, number: Int, headSha: String, commitTitle: String? = nil,
-                                 commitMessage: String? = nil) async throws -> MergeOutcome {
+    public func mergePullRequest(
+        repo: String, number: Int, headSha: String, commitTitle: String? = nil,
+        commitMessage: String? = nil
+    ) async throws -> MergeOutcome {
         let name = "github.mergePullRequest"
-        struct Body: Encodable { let sha: String; let merge_method: String; let commit_title: String?; let commit_message: String? }
-        struct Wire: Decodable { let sha: String?; let merged: Bool? }
+        struct Body: Encodable {
+            let sha: String
+            let merge_method: String
+            let commit_title: String?
+            let commit_message: String?
+        }
+        struct Wire: Decodable {
+            let sha: String?
+            let merged: Bool?
+        }
         let path = try repoPath(repo, call: name) + "/pulls/\(number)/merge"
-        return try await sendRaw(name, method: "PUT", path: path,
-                                 body: ClientJSON.encode(Body(sha: headSha, merge_method: "squash", commit_title: commitTitle, commit_message: commitMessage)),
-                                 parameters: ["repo": repo, "number": String(number), "sha": headSha, "method": "squash"],
-                                 classify: { r in
-            guard var f = Self.classify(r) else { return nil }
-            let text = f.message.lowercased()
-            switch r.status {
-            case 405:
-                if text.contains("already merged") { f.code = .alreadyMerged }
-                else if text.contains("status check") && (text.contains("expected") || text.contains("pending") || text.contains("in progress")) { f.code = .ciPending }
-                else { f.code = .notMergeable }
-            case 409: f.code = .baseShaMismatch
-            default: break
-            }
-            return f
-        },
-                                 decode: { r in
-            let w = try ClientJSON.decode(Wire.self, r.body)
-            return .merged(sha: w.sha ?? "")
-        },
-                                 summarize: { outcome in
-            if case let .merged(sha) = outcome { return "merged \(sha)" }
-            return "already merged"
-        },
-                                 recover: { [self] failure in
-            guard failure.code == .notMergeable || failure.code == .alreadyMerged else { return nil }
-            // Re-read: a PR merged earlier (by us before a crash, or by a human) is a success.
-            guard let pr = try? await getPullRequest(repo: repo, number: number), pr.isMerged else { return nil }
-            return (.alreadyMerged(sha: pr.mergeCommitSha), "ALREADY_MERGED (\(pr.mergeCommitSha ?? "?"))")
-        })
+        return try await sendRaw(
+            name, method: "PUT", path: path,
+            body: ClientJSON.encode(
+                Body(sha: headSha, merge_method: "squash", commit_title: commitTitle, commit_message: commitMessage)),
+            parameters: ["repo": repo, "number": String(number), "sha": headSha, "method": "squash"],
+            classify: { r in
+                guard var f = Self.classify(r) else { return nil }
+                let text = f.message.lowercased()
+                switch r.status {
+                case 405:
+                    if text.contains("already merged") {
+                        f.code = .alreadyMerged
+                    } else if text.contains("status check")
+                        && (text.contains("expected") || text.contains("pending") || text.contains("in progress"))
+                    {
+                        f.code = .ciPending
+                    } else {
+                        f.code = .notMergeable
+                    }
+                case 409: f.code = .baseShaMismatch
+                default: break
+                }
+                return f
+            },
+            decode: { r in
+                let w = try ClientJSON.decode(Wire.self, r.body)
+                return .merged(sha: w.sha ?? "")
+            },
+            summarize: { outcome in
+                if case .merged(let sha) = outcome { return "merged \(sha)" }
+                return "already merged"
+            },
+            recover: { [self] failure in
+                guard failure.code == .notMergeable || failure.code == .alreadyMerged else { return nil }
+                // Re-read: a PR merged earlier (by us before a crash, or by a human) is a success.
+                guard let pr = try? await getPullRequest(repo: repo, number: number), pr.isMerged else { return nil }
+                return (.alreadyMerged(sha: pr.mergeCommitSha), "ALREADY_MERGED (\(pr.mergeCommitSha ?? "?"))")
+            })
     }
 
     /// `PATCH /repos/{o}/{r}/pulls/{n}` with `{"state":"closed"}`.
     public func closePullRequest(repo: String, number: Int) async throws -> PullRequest {
         let name = "github.closePullRequest"
-        return try await send(name, method: "PATCH", path: try repoPath(repo, call: name) + "/pulls/\(number)",
-                              body: Array(#"{"state":"closed"}"#.utf8),
-                              parameters: ["repo": repo, "number": String(number)], summarize: { "#\($0.number) \($0.state)" })
+        return try await send(
+            name, method: "PATCH", path: try repoPath(repo, call: name) + "/pulls/\(number)",
+            body: Array(#"{"state":"closed"}"#.utf8),
+            parameters: ["repo": repo, "number": String(number)], summarize: { "#\($0.number) \($0.state)" })
     }
 }

@@ -2,8 +2,9 @@ extension GitHubClient {
     /// `GET /repos/{o}/{r}/git/ref/heads/{branch}`; its `sha` is the branch head.
     public func getBranch(repo: String, branch: String) async throws -> GitRef {
         let name = "github.getRef"
-        return try await send(name, path: try repoPath(repo, call: name) + "/git/ref/heads/" + URLPart.path(branch),
-                              parameters: ["repo": repo, "branch": branch], summarize: { $0.sha })
+        return try await send(
+            name, path: try repoPath(repo, call: name) + "/git/ref/heads/" + URLPart.path(branch),
+            parameters: ["repo": repo, "branch": branch], summarize: { $0.sha })
     }
 
     /// `POST /repos/{o}/{r}/git/refs`: a new `rollback/*` branch at `sha`. An existing branch
@@ -11,9 +12,13 @@ extension GitHubClient {
     public func createBranch(repo: String, branch: String, sha: String) async throws -> GitRef {
         let name = "github.createRef"
         try requireWritable(branch, call: name)
-        struct Body: Encodable { let ref: String; let sha: String }
-        return try await send(name, method: "POST", path: try repoPath(repo, call: name) + "/git/refs",
-                              body: ClientJSON.encode(Body(ref: "refs/heads/\(branch)", sha: sha)),
-                              parameters: ["repo": repo, "branch": branch, "sha": sha], summarize: { $0.ref })
+        struct Body: Encodable {
+            let ref: String
+            let sha: String
+        }
+        return try await send(
+            name, method: "POST", path: try repoPath(repo, call: name) + "/git/refs",
+            body: ClientJSON.encode(Body(ref: "refs/heads/\(branch)", sha: sha)),
+            parameters: ["repo": repo, "branch": branch, "sha": sha], summarize: { $0.ref })
     }
 }

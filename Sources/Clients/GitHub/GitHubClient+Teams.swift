@@ -4,9 +4,10 @@ extension GitHubClient {
     public func isActiveTeamMember(org: String, team: String, user: String) async throws -> Bool {
         let name = "github.getTeamMembership"
         let path = "/orgs/\(URLPart.segment(org))/teams/\(URLPart.segment(team))/memberships/\(URLPart.segment(user))"
-        return try await sendRaw(name, path: path, parameters: ["org": org, "team": team, "user": user],
-                                 decode: { try ClientJSON.decode(TeamMembership.self, $0.body).isActive },
-                                 summarize: { $0 ? "active member" : "not active" },
-                                 recover: { f in f.code == .notFound ? (false, "not a member") : nil })
+        return try await sendRaw(
+            name, path: path, parameters: ["org": org, "team": team, "user": user],
+            decode: { try ClientJSON.decode(TeamMembership.self, $0.body).isActive },
+            summarize: { $0 ? "active member" : "not active" },
+            recover: { f in f.code == .notFound ? (false, "not a member") : nil })
     }
 }

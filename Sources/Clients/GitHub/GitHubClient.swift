@@ -19,17 +19,19 @@ public final class GitHubClient: Sendable {
     /// The prefix of the only branches this client writes to.
     public static let writableBranchPrefix = "rollback/"
 
-    public init(baseURL: String = "https://api.github.com", credentials: GitHubCredentials, context: ClientContext,
-                rateLimit: RateLimitMonitor = RateLimitMonitor(), etagCacheSize: Int = 1000) throws {
+    public init(
+        baseURL: String = "https://api.github.com", credentials: GitHubCredentials, context: ClientContext,
+        rateLimit: RateLimitMonitor = RateLimitMonitor(), etagCacheSize: Int = 1000
+    ) throws {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.context = context
         self.rateLimit = rateLimit
         self.etags = ETagCache(capacity: etagCacheSize)
         switch credentials {
-        case let .token(t):
+        case .token(let t):
             context.redactor.add(t)
             auth = .token(t)
-        case let .app(app):
+        case .app(let app):
             auth = .app(try AppTokenProvider(credentials: app, baseURL: self.baseURL, context: context))
         }
     }
@@ -37,15 +39,17 @@ public final class GitHubClient: Sendable {
     /// Installation-token exchanges so far (App credentials only).
     public var tokenExchanges: Int {
         get async {
-            if case let .app(p) = auth { return await p.exchanges }
+            if case .app(let p) = auth { return await p.exchanges }
             return 0
         }
     }
 
     static func standardHeaders(userAgent: String) -> [(String, String)] {
-        [("Accept", "application/vnd.github+json"),
-         ("X-GitHub-Api-Version", "2022-11-28"),
-         ("User-Agent", userAgent)]
+        [
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+            ("User-Agent", userAgent),
+        ]
     }
 
     /// Maps a non-success answer to a SPEC code (protocols §3.16 for 403 vs rate limit).
@@ -57,7 +61,8 @@ public final class GitHubClient: Sendable {
         switch r.status {
         case 401: code = .unauthorized
         case 403, 429:
-            let throttled = r.status == 429 || r.header("retry-after") != nil || r.header("x-ratelimit-remaining") == "0"
+            let throttled =
+                r.status == 429 || r.header("retry-after") != nil || r.header("x-ratelimit-remaining") == "0"
                 || apiMessage.lowercased().contains("rate limit")
             code = throttled ? .rateLimitExceeded : .permissionDenied
         case 404, 410: code = .notFound
@@ -72,9 +77,11 @@ public final class GitHubClient: Sendable {
     /// Checks a branch is one this client may write to.
     func requireWritable(_ branch: String, call: String) throws {
         let b = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
-        guard b.hasPrefix(Self.writableBranchPrefix), b.count > Self.writableBranchPrefix.count, !b.contains("..") else {
-            throw APIError(code: .validationError, call: call,
-                           message: "refusing to write to branch '\(b)': only \(Self.writableBranchPrefix)* branches are writable")
+        guard b.hasPrefix(Self.writableBranchPrefix), b.count > Self.writableBranchPrefix.count, !b.contains("..")
+        else {
+            throw APIError(
+                code: .validationError, call: call,
+                message: "refusing to write to branch '\(b)': only \(Self.writableBranchPrefix)* branches are writable")
         }
     }
 
@@ -102,10 +109,11 @@ public final class GitHubClient: Sendable {
         summarize: (@Sendable (T) -> String)? = nil,
         recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
     ) async throws -> T {
-        try await sendRaw(name, method: method, path: path, query: query, body: body, parameters: parameters,
-                          useETag: useETag, classify: classify,
-                          decode: { try ClientJSON.decode(T.self, $0.body) },
-                          summarize: summarize, recover: recover)
+        try await sendRaw(
+            name, method: method, path: path, query: query, body: body, parameters: parameters,
+            useETag: useETag, classify: classify,
+            decode: { try ClientJSON.decode(T.self, $0.body) },
+            summarize: summarize, recover: recover)
     }
 
     func sendRaw<T: Sendable>(
@@ -129,54 +137,55 @@ public final class GitHubClient: Sendable {
         let lastToken = LastToken()
         // The cache entry the request was sent with, so a 304 decodes exactly that body.
         let sentWith = LastEntry()
-        return try await context.perform(CallDescription<T>(
-            name: name,
-            parameters: parameters,
-            request: {
-                var headers = Self.standardHeaders(userAgent: userAgent)
-                let token: Secret
-                switch auth {
-                case let .token(t): token = t
-                case let .app(p): token = try await p.token()
-                }
-                lastToken.set(token)
-                headers.append(("Authorization", "Bearer \(token.value)"))
-                if body != nil { headers.append(("Content-Type", "application/json")) }
-                if conditional, let entry = etags.entry(for: url) {
-                    sentWith.set(entry)
-                    headers.append(("If-None-Match", entry.etag))
-                } else {
-                    sentWith.set(nil)
-                }
-                return OutboundRequest(method: method, url: url, headers: headers, body: body)
-            },
-            classify: { r in
-                if r.status == 304 && sentWith.get() == nil {
-                    return FailureClass(code: .validationError, message: "HTTP 304 without a conditional request")
-                }
-                return (classify ?? Self.classify)(r)
-            },
-            decode: { r in
-                var response = r
-                if r.status == 304, let entry = sentWith.get() {
-                    response.body = entry.body
-                } else if conditional, (200..<300).contains(r.status), let etag = r.header("etag") {
-                    etags.store(url, etag: etag, body: r.body)
-                }
-                return try decode(response)
-            },
-            summarize: { value, r in
-                let s = summarize?(value) ?? "HTTP \(r.status)"
-                return r.status == 304 ? "\(s) (not modified)" : s
-            },
-            refreshCredentials: {
-                guard case let .app(p) = auth else { return false }
-                await p.invalidate(rejected: lastToken.get())
-                return true
-            },
-            observe: { [rateLimit] r in rateLimit.observe(r) },
-            recover: recover
-        ))
+        return try await context.perform(
+            CallDescription<T>(
+                name: name,
+                parameters: parameters,
+                request: {
+                    var headers = Self.standardHeaders(userAgent: userAgent)
+                    let token: Secret
+                    switch auth {
+                    case .token(let t): token = t
+                    case .app(let p): token = try await p.token()
+                    }
+                    lastToken.set(token)
+                    headers.append(("Authorization", "Bearer \(token.value)"))
+                    if body != nil { headers.append(("Content-Type", "application/json")) }
+                    if conditional, let entry = etags.entry(for: url) {
+                        sentWith.set(entry)
+                        headers.append(("If-None-Match", entry.etag))
+                    } else {
+                        sentWith.set(nil)
+                    }
+                    return OutboundRequest(method: method, url: url, headers: headers, body: body)
+                },
+                classify: { r in
+                    if r.status == 304 && sentWith.get() == nil {
+                        return FailureClass(code: .validationError, message: "HTTP 304 without a conditional request")
+                    }
+                    return (classify ?? Self.classify)(r)
+                },
+                decode: { r in
+                    var response = r
+                    if r.status == 304, let entry = sentWith.get() {
+                        response.body = entry.body
+                    } else if conditional, (200..<300).contains(r.status), let etag = r.header("etag") {
+                        etags.store(url, etag: etag, body: r.body)
+                    }
+                    return try decode(response)
+                },
+                summarize: { value, r in
+                    let s = summarize?(value) ?? "HTTP \(r.status)"
+                    return r.status == 304 ? "\(s) (not modified)" : s
+                },
+                refreshCredentials: {
+                    guard case .app(let p) = auth else { return false }
+                    await p.invalidate(rejected: lastToken.get())
+                    return true
+                },
+                observe: { [rateLimit] r in rateLimit.observe(r) },
+                recover: recover
+            ))
     }
 }
 
@@ -184,15 +193,31 @@ public final class GitHubClient: Sendable {
 final class LastToken: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Secret?
-    func set(_ v: Secret?) { lock.lock(); value = v; lock.unlock() }
-    func get() -> Secret? { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: Secret?) {
+        lock.lock()
+        value = v
+        lock.unlock()
+    }
+    func get() -> Secret? {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 }
 
 final class LastEntry: @unchecked Sendable {
     private let lock = NSLock()
     private var value: ETagCache.Entry?
-    func set(_ v: ETagCache.Entry?) { lock.lock(); value = v; lock.unlock() }
-    func get() -> ETagCache.Entry? { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: ETagCache.Entry?) {
+        lock.lock()
+        value = v
+        lock.unlock()
+    }
+    func get() -> ETagCache.Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 }
 
 /// For calls whose answer body is not needed.

@@ -17,12 +17,17 @@ public struct AppCredentials: Sendable, CustomStringConvertible {
     /// start-up, before serving: it reads a file synchronously.
     public static func load(appID: String, privateKeyFile: String, installationID: Int) throws -> AppCredentials {
         guard let data = FileManager.default.contents(atPath: privateKeyFile) else {
-            throw APIError(code: .validationError, call: "github.loadAppKey", message: "cannot read the GitHub App private key file \(privateKeyFile)")
+            throw APIError(
+                code: .validationError, call: "github.loadAppKey",
+                message: "cannot read the GitHub App private key file \(privateKeyFile)")
         }
-        return AppCredentials(appID: appID, privateKeyPEM: Secret(String(decoding: data, as: UTF8.self)), installationID: installationID)
+        return AppCredentials(
+            appID: appID, privateKeyPEM: Secret(String(decoding: data, as: UTF8.self)), installationID: installationID)
     }
 
-    public var description: String { "AppCredentials(appID: \(appID), installationID: \(installationID), privateKey: <redacted>)" }
+    public var description: String {
+        "AppCredentials(appID: \(appID), installationID: \(installationID), privateKey: <redacted>)"
+    }
 }
 
 /// How the GitHub client authenticates.
@@ -35,7 +40,7 @@ public enum GitHubCredentials: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .token: return "GitHubCredentials.token(<redacted>)"
-        case let .app(a): return "GitHubCredentials.app(\(a))"
+        case .app(let a): return "GitHubCredentials.app(\(a))"
         }
     }
 }

@@ -13,23 +13,30 @@ public final class KubernetesClient: Sendable {
         self.context = context
         self.caFile = caFile
         switch credentials {
-        case let .token(t):
+        case .token(let t):
             context.redactor.add(t)
-            fixedToken = t; tokenFile = nil
-        case let .tokenFile(path):
-            fixedToken = nil; tokenFile = TokenFileReader(path: path, redactor: context.redactor)
+            fixedToken = t
+            tokenFile = nil
+        case .tokenFile(let path):
+            fixedToken = nil
+            tokenFile = TokenFileReader(path: path, redactor: context.redactor)
         case .none:
-            fixedToken = nil; tokenFile = nil
+            fixedToken = nil
+            tokenFile = nil
         }
     }
 
     /// The in-cluster API (`https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, the
     /// mounted service-account token and CA), or nil outside a cluster.
-    public static func inCluster(context: ClientContext, environment: [String: String] = ProcessInfo.processInfo.environment) -> KubernetesClient? {
-        guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"] else { return nil }
+    public static func inCluster(
+        context: ClientContext, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> KubernetesClient? {
+        guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"]
+        else { return nil }
         let h = host.contains(":") ? "[\(host)]" : host
-        return KubernetesClient(baseURL: "https://\(h):\(port)", credentials: .tokenFile(KubernetesCredentials.inClusterTokenFile),
-                                caFile: KubernetesCredentials.inClusterCAFile, context: context)
+        return KubernetesClient(
+            baseURL: "https://\(h):\(port)", credentials: .tokenFile(KubernetesCredentials.inClusterTokenFile),
+            caFile: KubernetesCredentials.inClusterCAFile, context: context)
     }
 
     /// Times the token file was (re)read (for tests and diagnostics).
@@ -37,19 +44,22 @@ public final class KubernetesClient: Sendable {
 
     /// `GET /apis/apps/v1/namespaces/{ns}/deployments/{name}`.
     public func deploymentStatus(namespace: String, name: String) async throws -> DeploymentStatus {
-        try await call("kubernetes.getDeployment",
-                       path: "/apis/apps/v1/namespaces/\(URLPart.segment(namespace))/deployments/\(URLPart.segment(name))",
-                       query: [], parameters: ["namespace": namespace, "name": name],
-                       decode: { try ClientJSON.decode(DeploymentWire.self, $0.body).summary(namespace: namespace) },
-                       summarize: { "\($0.availableReplicas)/\($0.desiredReplicas) available" })
+        try await call(
+            "kubernetes.getDeployment",
+            path: "/apis/apps/v1/namespaces/\(URLPart.segment(namespace))/deployments/\(URLPart.segment(name))",
+            query: [], parameters: ["namespace": namespace, "name": name],
+            decode: { try ClientJSON.decode(DeploymentWire.self, $0.body).summary(namespace: namespace) },
+            summarize: { "\($0.availableReplicas)/\($0.desiredReplicas) available" })
     }
 
     /// `GET /api/v1/namespaces/{ns}/pods?labelSelector=`.
     public func podSummaries(namespace: String, labelSelector: String) async throws -> [PodSummary] {
-        try await call("kubernetes.listPods", path: "/api/v1/namespaces/\(URLPart.segment(namespace))/pods",
-                       query: [("labelSelector", labelSelector)], parameters: ["namespace": namespace, "labelSelector": labelSelector],
-                       decode: { (try ClientJSON.decode(PodListWire.self, $0.body).items ?? []).map(\.summary) },
-                       summarize: { "\($0.count) pods" })
+        try await call(
+            "kubernetes.listPods", path: "/api/v1/namespaces/\(URLPart.segment(namespace))/pods",
+            query: [("labelSelector", labelSelector)],
+            parameters: ["namespace": namespace, "labelSelector": labelSelector],
+            decode: { (try ClientJSON.decode(PodListWire.self, $0.body).items ?? []).map(\.summary) },
+            summarize: { "\($0.count) pods" })
     }
 
     /// The pods of a Deployment (by its `matchLabels` selector).
@@ -58,27 +68,32 @@ public final class KubernetesClient: Sendable {
         return try await podSummaries(namespace: deployment.namespace, labelSelector: selector)
     }
 
-    private func call<T: Sendable>(_ name: String, path: String, query: [(String, String?)], parameters: [String: String],
-                                   decode: @escaping @Sendable (OutboundResponse) throws -> T,
-                                   summarize: @escaping @Sendable (T) -> String) async throws -> T {
+    private func call<T: Sendable>(
+        _ name: String, path: String, query: [(String, String?)], parameters: [String: String],
+        decode: @escaping @Sendable (OutboundResponse) throws -> T,
+        summarize: @escaping @Sendable (T) -> String
+    ) async throws -> T {
         let url = baseURL + path + URLPart.query(query)
         let fixed = fixedToken
         let file = tokenFile
         let ca = caFile
         let userAgent = context.userAgent
-        return try await context.perform(CallDescription<T>(
-            name: name, parameters: parameters,
-            request: {
-                var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
-                if let token = try fixed ?? file?.token() { headers.append(("Authorization", "Bearer \(token.value)")) }
-                return OutboundRequest(method: "GET", url: url, headers: headers, caFile: ca)
-            },
-            classify: ServiceClassifier.classify, decode: decode, summarize: { v, _ in summarize(v) },
-            refreshCredentials: {
-                // A rotated service-account token: read the file again and retry once.
-                guard let file else { return false }
-                file.invalidate()
-                return true
-            }))
+        return try await context.perform(
+            CallDescription<T>(
+                name: name, parameters: parameters,
+                request: {
+                    var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
+                    if let token = try fixed ?? file?.token() {
+                        headers.append(("Authorization", "Bearer \(token.value)"))
+                    }
+                    return OutboundRequest(method: "GET", url: url, headers: headers, caFile: ca)
+                },
+                classify: ServiceClassifier.classify, decode: decode, summarize: { v, _ in summarize(v) },
+                refreshCredentials: {
+                    // A rotated service-account token: read the file again and retry once.
+                    guard let file else { return false }
+                    file.invalidate()
+                    return true
+                }))
     }
 }

@@ -13,7 +13,7 @@ public enum KubernetesCredentials: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .token: return "KubernetesCredentials.token(<redacted>)"
-        case let .tokenFile(p): return "KubernetesCredentials.tokenFile(\(p))"
+        case .tokenFile(let p): return "KubernetesCredentials.tokenFile(\(p))"
         case .none: return "KubernetesCredentials.none"
         }
     }
@@ -31,7 +31,11 @@ final class TokenFileReader: @unchecked Sendable {
     private let lock = NSLock()
     private var cached: (stamp: String, token: Secret)?
     private var readCount = 0
-    var reads: Int { lock.lock(); defer { lock.unlock() }; return readCount }
+    var reads: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return readCount
+    }
 
     init(path: String, redactor: SecretRedactor) {
         self.path = path
@@ -40,7 +44,8 @@ final class TokenFileReader: @unchecked Sendable {
 
     func token(forceReload: Bool = false) throws -> Secret {
         let attrs = try? FileManager.default.attributesOfItem(atPath: path)
-        let stamp = "\((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)-\((attrs?[.size] as? NSNumber)?.intValue ?? -1)"
+        let stamp =
+            "\((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)-\((attrs?[.size] as? NSNumber)?.intValue ?? -1)"
         lock.lock()
         if !forceReload, let c = cached, c.stamp == stamp {
             lock.unlock()
@@ -48,7 +53,8 @@ final class TokenFileReader: @unchecked Sendable {
         }
         lock.unlock()
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw APIError(code: .permissionDenied, call: "kubernetes.readToken", message: "cannot read the token file \(path)")
+            throw APIError(
+                code: .permissionDenied, call: "kubernetes.readToken", message: "cannot read the token file \(path)")
         }
         let token = Secret(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         redactor.add(token)
@@ -59,5 +65,9 @@ final class TokenFileReader: @unchecked Sendable {
         return token
     }
 
-    func invalidate() { lock.lock(); cached = nil; lock.unlock() }
+    func invalidate() {
+        lock.lock()
+        cached = nil
+        lock.unlock()
+    }
 }

@@ -33,12 +33,26 @@ public struct PodSummary: Sendable, Equatable {
 }
 
 struct DeploymentWire: Decodable {
-    struct Meta: Decodable { let name: String; let namespace: String?; let generation: Int?; let annotations: [String: String]? }
+    struct Meta: Decodable {
+        let name: String
+        let namespace: String?
+        let generation: Int?
+        let annotations: [String: String]?
+    }
     struct Selector: Decodable { let matchLabels: [String: String]? }
-    struct Spec: Decodable { let replicas: Int?; let paused: Bool?; let selector: Selector? }
-    struct Condition: Decodable { let type: String; let status: String?; let reason: String? }
+    struct Spec: Decodable {
+        let replicas: Int?
+        let paused: Bool?
+        let selector: Selector?
+    }
+    struct Condition: Decodable {
+        let type: String
+        let status: String?
+        let reason: String?
+    }
     struct Status: Decodable {
-        let replicas: Int?, availableReplicas: Int?, readyReplicas: Int?, updatedReplicas: Int?, observedGeneration: Int?
+        let replicas: Int?, availableReplicas: Int?, readyReplicas: Int?, updatedReplicas: Int?,
+            observedGeneration: Int?
         let conditions: [Condition]?
     }
     let metadata: Meta
@@ -53,8 +67,11 @@ struct DeploymentWire: Decodable {
             availableReplicas: status?.availableReplicas ?? 0, readyReplicas: status?.readyReplicas ?? 0,
             updatedReplicas: status?.updatedReplicas ?? 0, generation: metadata.generation ?? 0,
             observedGeneration: status?.observedGeneration ?? 0, paused: spec?.paused ?? false,
-            progressDeadlineExceeded: (status?.conditions ?? []).contains { $0.type == "Progressing" && $0.reason == "ProgressDeadlineExceeded" },
-            selector: labels.isEmpty ? nil : labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+            progressDeadlineExceeded: (status?.conditions ?? []).contains {
+                $0.type == "Progressing" && $0.reason == "ProgressDeadlineExceeded"
+            },
+            selector: labels.isEmpty
+                ? nil : labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
             revision: metadata.annotations?["deployment.kubernetes.io/revision"])
     }
 }
@@ -62,23 +79,41 @@ struct DeploymentWire: Decodable {
 struct PodListWire: Decodable {
     struct Pod: Decodable {
         struct Meta: Decodable { let name: String }
-        struct Waiting: Decodable { let reason: String?; let message: String? }
+        struct Waiting: Decodable {
+            let reason: String?
+            let message: String?
+        }
         struct State: Decodable { let waiting: Waiting? }
-        struct ContainerStatus: Decodable { let ready: Bool?; let restartCount: Int?; let state: State? }
-        struct Condition: Decodable { let type: String; let status: String?; let reason: String? }
-        struct Status: Decodable { let phase: String?; let containerStatuses: [ContainerStatus]?; let conditions: [Condition]? }
+        struct ContainerStatus: Decodable {
+            let ready: Bool?
+            let restartCount: Int?
+            let state: State?
+        }
+        struct Condition: Decodable {
+            let type: String
+            let status: String?
+            let reason: String?
+        }
+        struct Status: Decodable {
+            let phase: String?
+            let containerStatuses: [ContainerStatus]?
+            let conditions: [Condition]?
+        }
         let metadata: Meta
         let status: Status?
 
         var summary: PodSummary {
             let cs = status?.containerStatuses ?? []
             let waiting = cs.compactMap { $0.state?.waiting }.first { $0.reason != nil }
-            let unschedulable = (status?.conditions ?? []).first { $0.type == "PodScheduled" && $0.status == "False" && $0.reason != nil }
-            return PodSummary(name: metadata.name, phase: status?.phase ?? "Unknown",
-                              waitingReason: waiting?.reason ?? unschedulable?.reason,
-                              waitingMessage: waiting?.message,
-                              restarts: cs.reduce(0) { $0 + ($1.restartCount ?? 0) },
-                              ready: !cs.isEmpty && cs.allSatisfy { $0.ready == true })
+            let unschedulable = (status?.conditions ?? []).first {
+                $0.type == "PodScheduled" && $0.status == "False" && $0.reason != nil
+            }
+            return PodSummary(
+                name: metadata.name, phase: status?.phase ?? "Unknown",
+                waitingReason: waiting?.reason ?? unschedulable?.reason,
+                waitingMessage: waiting?.message,
+                restarts: cs.reduce(0) { $0 + ($1.restartCount ?? 0) },
+                ready: !cs.isEmpty && cs.allSatisfy { $0.ready == true })
         }
     }
     let items: [Pod]?

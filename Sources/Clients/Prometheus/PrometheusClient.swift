@@ -25,36 +25,40 @@ public final class PrometheusClient: Sendable {
     /// value; an empty vector is `.noData`; a network failure (after retries), an error
     /// envelope or an unexpected answer is `.unreachable`.
     public func instantQuery(_ query: String, at time: Date? = nil) async -> PrometheusResult {
-        let url = baseURL + "/api/v1/query" + URLPart.query([("query", query), ("time", time.map { String(format: "%.3f", $0.timeIntervalSince1970) })])
+        let url =
+            baseURL + "/api/v1/query"
+            + URLPart.query([("query", query), ("time", time.map { String(format: "%.3f", $0.timeIntervalSince1970) })])
         let userAgent = context.userAgent
         let token = self.token
         do {
-            return try await context.perform(CallDescription<PrometheusResult>(
-                name: "prometheus.query",
-                parameters: ["query": query, "time": time.map(ClientJSON.timestamp) ?? ""],
-                request: {
-                    var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
-                    if let token { headers.append(("Authorization", "Bearer \(token.value)")) }
-                    return OutboundRequest(method: "GET", url: url, headers: headers)
-                },
-                classify: { r in
-                    guard var f = ServiceClassifier.classify(r) else { return nil }
-                    if let obj = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any],
-                       let type = obj["errorType"] as? String {
-                        f.message = "HTTP \(r.status): \(type): \(obj["error"] as? String ?? "")"
-                        // A timeout or an unavailable engine is transient; a bad query is not.
-                        if type == "timeout" || type == "unavailable" { f.code = .networkError }
-                    }
-                    return f
-                },
-                decode: { try Self.parse($0.body) },
-                summarize: { v, _ in
-                    switch v {
-                    case let .value(d): return "value \(d)"
-                    case .noData: return "no data"
-                    case let .unreachable(m): return m
-                    }
-                }))
+            return try await context.perform(
+                CallDescription<PrometheusResult>(
+                    name: "prometheus.query",
+                    parameters: ["query": query, "time": time.map(ClientJSON.timestamp) ?? ""],
+                    request: {
+                        var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
+                        if let token { headers.append(("Authorization", "Bearer \(token.value)")) }
+                        return OutboundRequest(method: "GET", url: url, headers: headers)
+                    },
+                    classify: { r in
+                        guard var f = ServiceClassifier.classify(r) else { return nil }
+                        if let obj = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any],
+                            let type = obj["errorType"] as? String
+                        {
+                            f.message = "HTTP \(r.status): \(type): \(obj["error"] as? String ?? "")"
+                            // A timeout or an unavailable engine is transient; a bad query is not.
+                            if type == "timeout" || type == "unavailable" { f.code = .networkError }
+                        }
+                        return f
+                    },
+                    decode: { try Self.parse($0.body) },
+                    summarize: { v, _ in
+                        switch v {
+                        case .value(let d): return "value \(d)"
+                        case .noData: return "no data"
+                        case .unreachable(let m): return m
+                        }
+                    }))
         } catch let e as APIError {
             return .unreachable(e.description)
         } catch {
@@ -67,7 +71,9 @@ public final class PrometheusClient: Sendable {
             throw APIError(code: .validationError, call: "", message: "not a Prometheus answer")
         }
         guard obj["status"] as? String == "success", let data = obj["data"] as? [String: Any] else {
-            throw APIError(code: .validationError, call: "", message: "error envelope: \(obj["errorType"] as? String ?? "?"): \(obj["error"] as? String ?? "")")
+            throw APIError(
+                code: .validationError, call: "",
+                message: "error envelope: \(obj["errorType"] as? String ?? "?"): \(obj["error"] as? String ?? "")")
         }
         func sample(_ pair: Any?) throws -> Double {
             guard let p = pair as? [Any], p.count == 2, let s = p[1] as? String, let d = Double(s) else {
@@ -77,13 +83,17 @@ public final class PrometheusClient: Sendable {
         }
         switch data["resultType"] as? String {
         case "vector":
-            guard let result = data["result"] as? [[String: Any]] else { throw APIError(code: .validationError, call: "", message: "malformed vector") }
+            guard let result = data["result"] as? [[String: Any]] else {
+                throw APIError(code: .validationError, call: "", message: "malformed vector")
+            }
             guard let first = result.first else { return .noData }
             return .value(try sample(first["value"]))
         case "scalar":
             return .value(try sample(data["result"]))
         default:
-            throw APIError(code: .validationError, call: "", message: "unexpected result type \(data["resultType"] as? String ?? "?")")
+            throw APIError(
+                code: .validationError, call: "",
+                message: "unexpected result type \(data["resultType"] as? String ?? "?")")
         }
     }
 }

@@ -26,20 +26,23 @@ public final class SlackClient: Sendable {
     public func post(json: [UInt8]) async throws {
         let url = webhookURL.value
         let userAgent = context.userAgent
-        _ = try await context.perform(CallDescription<EmptyResponse>(
-            name: "slack.postMessage",
-            parameters: ["bytes": String(json.count)],
-            request: {
-                OutboundRequest(method: "POST", url: url, headers: [("Content-Type", "application/json"), ("User-Agent", userAgent)], body: json)
-            },
-            classify: { r in
-                if r.status == 200 { return nil }
-                let text = String(r.text.prefix(100))
-                var f = ServiceClassifier.classify(r) ?? FailureClass(code: .validationError, message: "")
-                f.message = "HTTP \(r.status): \(text)"
-                return f
-            },
-            decode: { _ in EmptyResponse() },
-            summarize: { _, r in r.text.prefix(20).description }))
+        _ = try await context.perform(
+            CallDescription<EmptyResponse>(
+                name: "slack.postMessage",
+                parameters: ["bytes": String(json.count)],
+                request: {
+                    OutboundRequest(
+                        method: "POST", url: url,
+                        headers: [("Content-Type", "application/json"), ("User-Agent", userAgent)], body: json)
+                },
+                classify: { r in
+                    if r.status == 200 { return nil }
+                    let text = String(r.text.prefix(100))
+                    var f = ServiceClassifier.classify(r) ?? FailureClass(code: .validationError, message: "")
+                    f.message = "HTTP \(r.status): \(text)"
+                    return f
+                },
+                decode: { _ in EmptyResponse() },
+                summarize: { _, r in r.text.prefix(20).description }))
     }
 }

@@ -34,17 +34,24 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func attach(_ c: CheckedContinuation<OutboundResponse, any Error>) {
-        lock.lock(); continuation = c; lock.unlock()
+        lock.lock()
+        continuation = c
+        lock.unlock()
     }
 
     /// Marks the transfer cancelled; true if it was still waiting for an answer.
     func requestCancel() -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         cancelRequested = true
         return continuation != nil
     }
 
-    var isCancelRequested: Bool { lock.lock(); defer { lock.unlock() }; return cancelRequested }
+    var isCancelRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelRequested
+    }
 
     func finish(_ result: Result<OutboundResponse, any Error>) {
         lock.lock()
@@ -94,7 +101,9 @@ final class CurlTransfer: @unchecked Sendable {
                     check(shim_easy_setopt_str(h, CURLOPT_COPYPOSTFIELDS, ""))
                 } else {
                     body.withUnsafeBytes { raw in
-                        check(shim_easy_setopt_ptr(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress!)))
+                        check(
+                            shim_easy_setopt_ptr(
+                                h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress!)))
                     }
                 }
             } else if method == "POST" || method == "PUT" || method == "PATCH" {
@@ -123,7 +132,8 @@ final class CurlTransfer: @unchecked Sendable {
             _ = shim_easy_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
             var connects = 0
             _ = shim_easy_getinfo_long(h, CURLINFO_NUM_CONNECTS, &connects)
-            return .success(OutboundResponse(status: status, headers: headers, body: body, reusedConnection: connects == 0))
+            return .success(
+                OutboundResponse(status: status, headers: headers, body: body, reusedConnection: connects == 0))
         }
         let detail = errorBuffer.pointee == 0 ? String(cString: curl_easy_strerror(code)) : String(cString: errorBuffer)
         let kind: TransportError.Kind
@@ -157,7 +167,8 @@ final class CurlTransfer: @unchecked Sendable {
             return false
         }
         if body.isEmpty, let declared = headers["content-length"].flatMap(Int.init), declared > data.count,
-           declared <= maxResponseBytes {
+            declared <= maxResponseBytes
+        {
             // One allocation of the announced size: a large list is not grown by doubling
             // (which would hold up to twice its size, plus a copy at every step).
             body.reserveCapacity(declared)

@@ -37,7 +37,8 @@ public final class HTTPTransport: HTTPTransporting, @unchecked Sendable {
 
     /// Number of transfers queued or running (for tests and diagnostics).
     public var pendingCount: Int {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return incoming.count + activeCount
     }
     private var activeCount = 0
@@ -60,7 +61,9 @@ public final class HTTPTransport: HTTPTransporting, @unchecked Sendable {
             }
         } onCancel: {
             if transfer.requestCancel() {
-                lock.lock(); cancels.append(transfer); lock.unlock()
+                lock.lock()
+                cancels.append(transfer)
+                lock.unlock()
                 curl_multi_wakeup(multi)
             }
         }
@@ -162,6 +165,8 @@ public final class HTTPTransport: HTTPTransporting, @unchecked Sendable {
     }
 
     private func setActiveCount() {
-        lock.lock(); activeCount = active.count; lock.unlock()
+        lock.lock()
+        activeCount = active.count
+        lock.unlock()
     }
 }

@@ -11,8 +11,10 @@ public struct OutboundRequest: Sendable {
     /// Overrides the transport's CA bundle for this request (e.g. the cluster's `ca.crt`).
     public var caFile: String?
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
-                caFile: String? = nil) {
+    public init(
+        method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
+        caFile: String? = nil
+    ) {
         self.caFile = caFile
         self.method = method
         self.url = url
@@ -59,7 +61,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        curlCode == 0 ? "transport \(kind.rawValue): \(message)" : "transport \(kind.rawValue) (curl \(curlCode)): \(message)"
+        curlCode == 0
+            ? "transport \(kind.rawValue): \(message)" : "transport \(kind.rawValue) (curl \(curlCode)): \(message)"
     }
 }
 

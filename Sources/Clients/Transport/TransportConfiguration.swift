@@ -13,12 +13,14 @@ public struct TransportConfiguration: Sendable {
     /// Redirects followed (GitHub answers 301/302/307 for moved repositories).
     public var maxRedirects: Int
 
-    public init(connectTimeout: Duration = .seconds(10),
-                requestTimeout: Duration = .seconds(30),
-                caFile: String? = nil,
-                maxResponseBytes: Int = 16 * 1024 * 1024,
-                maxCachedConnections: Int = 32,
-                maxRedirects: Int = 5) {
+    public init(
+        connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(30),
+        caFile: String? = nil,
+        maxResponseBytes: Int = 16 * 1024 * 1024,
+        maxCachedConnections: Int = 32,
+        maxRedirects: Int = 5
+    ) {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.caFile = caFile

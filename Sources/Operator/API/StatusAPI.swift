@@ -29,7 +29,8 @@ struct StatusAPI: Sendable {
         router.get("/api/v1/applications/{name}") { [self] req, res in
             guard let engine = ready(res) else { return }
             guard let w = engine.existingWorker(req.pathParameters["name"] ?? "") else {
-                res.respond(.error(404, "not_found", "no monitored application named \(req.pathParameters["name"] ?? "")"))
+                res.respond(
+                    .error(404, "not_found", "no monitored application named \(req.pathParameters["name"] ?? "")"))
                 return
             }
             let s = w.snapshot
@@ -106,7 +107,8 @@ struct StatusAPI: Sendable {
         let id = req.pathParameters["correlationId"] ?? ""
         guard let w = engine.worker(correlationId: id) else {
             if (try? engine.core.store.attempt(id)) != nil {
-                res.respond(.error(409, "attempt_ended", "the attempt \(id) has ended; \(kind.rawValue) does not apply"))
+                res.respond(
+                    .error(409, "attempt_ended", "the attempt \(id) has ended; \(kind.rawValue) does not apply"))
             } else {
                 res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
             }
@@ -120,15 +122,23 @@ struct StatusAPI: Sendable {
                 return
             }
             let reply = report.transition.actions.lazy.compactMap { a -> CommandReply? in
-                if case let .reply(r) = a { return r } else { return nil }
+                if case .reply(let r) = a { return r } else { return nil }
             }.first
             let applied = !report.transition.isIgnored && (reply?.applied ?? true)
             let message = reply?.text ?? (applied ? "\(kind.rawValue) applied" : AppWorker.reason(report.transition))
-            logger.info("REST command", metadata: ["command": "\(kind.rawValue)", "correlationId": "\(id)",
-                                                   "applied": "\(applied)", "state": "\(report.machine.state.rawValue)"])
+            logger.info(
+                "REST command",
+                metadata: [
+                    "command": "\(kind.rawValue)", "correlationId": "\(id)",
+                    "applied": "\(applied)", "state": "\(report.machine.state.rawValue)",
+                ])
             if applied {
-                res.respond(.json(200, APIViews.CommandResult(correlationId: id, command: kind.rawValue,
-                                                              state: report.machine.state.rawValue, message: message)))
+                res.respond(
+                    .json(
+                        200,
+                        APIViews.CommandResult(
+                            correlationId: id, command: kind.rawValue,
+                            state: report.machine.state.rawValue, message: message)))
             } else {
                 res.respond(.error(409, "not_applicable", message))
             }

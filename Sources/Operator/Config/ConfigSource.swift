@@ -14,8 +14,10 @@ public struct ConfigSource: Sendable {
     }
 
     /// Reads the process environment and, when given, the YAML config file.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            configFile: String?) throws -> ConfigSource {
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configFile: String?
+    ) throws -> ConfigSource {
         guard let configFile else { return ConfigSource(environment: environment) }
         guard let data = FileManager.default.contents(atPath: configFile) else {
             throw ConfigError.unreadable("--config", configFile)
@@ -53,10 +55,10 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .missing(key, hint): return "configuration error: \(key) is required (\(hint))"
-        case let .invalid(key, why): return "configuration error: \(key) is invalid: \(why)"
-        case let .unreadable(key, path): return "configuration error: \(key): cannot read \(path)"
-        case let .syntax(file, line, why): return "configuration error: \(file) line \(line): \(why)"
+        case .missing(let key, let hint): return "configuration error: \(key) is required (\(hint))"
+        case .invalid(let key, let why): return "configuration error: \(key) is invalid: \(why)"
+        case .unreadable(let key, let path): return "configuration error: \(key): cannot read \(path)"
+        case .syntax(let file, let line, let why): return "configuration error: \(file) line \(line): \(why)"
         }
     }
 }
@@ -90,12 +92,16 @@ enum FlatYAML {
                 }
                 value = String(value.dropFirst().dropLast())
                 if q == "\"" {
-                    value = value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+                    value = value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(
+                        of: "\\\\", with: "\\")
                 }
             } else {
-                if let hash = value.range(of: " #") { value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces) }
+                if let hash = value.range(of: " #") {
+                    value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
+                }
                 if value.hasPrefix("[") || value.hasPrefix("{") || value == "|" || value == ">" {
-                    throw ConfigError.syntax(origin, lineNo, "lists, maps and block values are not supported for \(key); use a comma list")
+                    throw ConfigError.syntax(
+                        origin, lineNo, "lists, maps and block values are not supported for \(key); use a comma list")
                 }
             }
             if out[key] != nil { throw ConfigError.syntax(origin, lineNo, "\(key) is set twice") }

@@ -8,7 +8,8 @@ public enum GitHubCredentials: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .token: return "token (redacted)"
-        case let .app(id, path, inst): return "GitHub App \(id), key file \(path), installation \(inst ?? "looked up per repository")"
+        case .app(let id, let path, let inst):
+            return "GitHub App \(id), key file \(path), installation \(inst ?? "looked up per repository")"
         }
     }
 }
@@ -47,7 +48,7 @@ public struct OperatorConfig: Sendable {
     /// Every secret value, for redaction of anything that might echo one.
     public var secrets: [String] {
         var s = [githubWebhookSecret, argocdToken, argocdWebhookToken, apiToken]
-        if case let .token(t) = githubCredentials { s.append(t) }
+        if case .token(let t) = githubCredentials { s.append(t) }
         if let slack = slackWebhookURL { s.append(slack) }
         return s.filter { $0.count >= 4 }
     }
@@ -86,7 +87,8 @@ public struct OperatorConfig: Sendable {
         if let url = try r.url("KUBERNETES_API_URL") {
             kubernetesURL = url
         } else if let host = source.environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
-                  let port = source.environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty {
+            let port = source.environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
+        {
             kubernetesURL = host.contains(":") ? "https://[\(host)]:\(port)" : "https://\(host):\(port)"
         } else {
             throw ConfigError.missing("KUBERNETES_API_URL", "or run in a cluster (KUBERNETES_SERVICE_HOST/PORT)")
@@ -127,7 +129,10 @@ public struct OperatorConfig: Sendable {
         for key in Timing.defaults.keys.sorted() {
             if let v = try r.string(key) {
                 guard let d = Double(v), d.isFinite, d > 0 else {
-                    throw ConfigError.invalid(key, "expected a positive number of \(key == "DEGRADATION_PERSISTENCE_CHECKS" ? "checks" : "seconds")")
+                    throw ConfigError.invalid(
+                        key,
+                        "expected a positive number of \(key == "DEGRADATION_PERSISTENCE_CHECKS" ? "checks" : "seconds")"
+                    )
                 }
                 if key == "DEGRADATION_PERSISTENCE_CHECKS", d != d.rounded() {
                     throw ConfigError.invalid(key, "expected a whole number of checks")
@@ -152,7 +157,10 @@ public struct OperatorConfig: Sendable {
             }
             c.auditToStdout = v.lowercased() == "true" || v == "1"
         }
-        for key in source.file.keys where !Self.knownKeys.contains(key) && !(key.hasSuffix("_FILE") && Self.knownKeys.contains(String(key.dropLast(5)))) {
+        for key in source.file.keys
+        where !Self.knownKeys.contains(key)
+            && !(key.hasSuffix("_FILE") && Self.knownKeys.contains(String(key.dropLast(5))))
+        {
             throw ConfigError.invalid(key, "unknown setting in \(source.filePath ?? "the config file")")
         }
         return c
@@ -164,10 +172,16 @@ public struct OperatorConfig: Sendable {
             ("LISTEN_ADDR", listenAddress), ("DATA_DIR", dataDir), ("GITHUB_API_URL", githubAPIURL),
             ("GitHub credentials", githubCredentials.description), ("GITHUB_WEBHOOK_SECRET", "set"),
             ("ARGOCD_URL", argocdURL), ("ARGOCD_TOKEN", "set"), ("ARGOCD_WEBHOOK_TOKEN", "set"),
-            ("KUBERNETES_API_URL", kubernetesAPIURL), ("PROMETHEUS_URL", prometheusURL ?? "unset (stability falls back to CI)"),
+            ("KUBERNETES_API_URL", kubernetesAPIURL),
+            ("PROMETHEUS_URL", prometheusURL ?? "unset (stability falls back to CI)"),
             ("SLACK_WEBHOOK_URL", slackWebhookURL == nil ? "unset" : "set"), ("ALERTS_REPO", alertsRepo),
-            ("APPROVERS", approvers.isEmpty ? "none" : approvers.joined(separator: ",")), ("APPROVER_TEAM", approverTeam ?? "none"),
-            ("API_TOKEN", "set"), ("MONITORED_APPS", monitoredApps.isEmpty ? "label ai-operator.enabled=true only" : monitoredApps.joined(separator: ",")),
+            ("APPROVERS", approvers.isEmpty ? "none" : approvers.joined(separator: ",")),
+            ("APPROVER_TEAM", approverTeam ?? "none"),
+            ("API_TOKEN", "set"),
+            (
+                "MONITORED_APPS",
+                monitoredApps.isEmpty ? "label ai-operator.enabled=true only" : monitoredApps.joined(separator: ",")
+            ),
             ("STAGING_BRANCH", stagingBranch), ("PRODUCTION_BRANCH", productionBranch), ("MANIFEST_PATH", manifestPath),
             ("LOG_LEVEL", logLevel), ("LOG_FORMAT", logFormat), ("AUDIT_LOG_STDOUT", String(auditToStdout)),
         ] + Timing.defaults.keys.sorted().map { ($0, Self.format(timing($0))) }
@@ -177,11 +191,13 @@ public struct OperatorConfig: Sendable {
 
     static func isRepo(_ s: String) -> Bool {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
+        return parts.count == 2
+            && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
     }
 
     static func validListenAddress(_ v: String) throws -> String {
-        guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
+        guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port)
+        else {
             throw ConfigError.invalid("LISTEN_ADDR", "expected host:port, e.g. 0.0.0.0:8080")
         }
         return v

@@ -13,12 +13,16 @@ public final class Approvers: ApproverChecking {
     let cache: MembershipCache
     let logger: Logger
 
-    public init(github: GitHubClient, logins: [String], team: String?, cacheTTL: TimeInterval = 300,
-                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "ai-operator.approvers")) {
+    public init(
+        github: GitHubClient, logins: [String], team: String?, cacheTTL: TimeInterval = 300,
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "ai-operator.approvers")
+    ) {
         self.github = github
         self.logins = Set(logins.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
-        if let t = team?.trimmingCharacters(in: .whitespaces), case let parts = t.split(separator: "/"), parts.count == 2,
-           !parts[0].isEmpty, !parts[1].isEmpty {
+        if let t = team?.trimmingCharacters(in: .whitespaces), case let parts = t.split(separator: "/"),
+            parts.count == 2,
+            !parts[0].isEmpty, !parts[1].isEmpty
+        {
             self.team = (String(parts[0]), String(parts[1]))
         } else {
             self.team = nil
@@ -32,14 +36,17 @@ public final class Approvers: ApproverChecking {
         guard !key.isEmpty else { return false }
         if logins.contains(key) { return true }
         guard let team else { return false }
-        let github = self.github, logger = self.logger
+        let github = self.github
+        let logger = self.logger
         return await cache.lookup(key) {
             do {
                 return try await github.isActiveTeamMember(org: team.org, team: team.slug, user: login)
             } catch let e as APIError {
-                logger.warning("team membership read failed; treating as not authorized", metadata: [
-                    "call": "\(e.call)", "error_code": "\(e.code.rawValue)", "user": "\(login)",
-                ])
+                logger.warning(
+                    "team membership read failed; treating as not authorized",
+                    metadata: [
+                        "call": "\(e.call)", "error_code": "\(e.code.rawValue)", "user": "\(login)",
+                    ])
                 return nil
             } catch {
                 return nil

@@ -32,7 +32,8 @@ extension EffectRunner {
         async let argoRead = argocd.getApplication(name: app.name)
         async let deploymentRead = kubernetes.deploymentStatus(namespace: app.namespace, name: app.deployment)
         async let prRead = github.getPullRequest(repo: repo, number: prNumber)
-        async let listRead = github.listPullRequests(repo: repo, state: "open", base: info.baseBranch, labels: ["ai-operator"])
+        async let listRead = github.listPullRequests(
+            repo: repo, state: "open", base: info.baseBranch, labels: ["ai-operator"])
 
         var health = ArgoHealthStatus.unknown
         do { health = ArgoHealthStatus(rawValue: try await argoRead.healthStatus) ?? .unknown } catch {
@@ -66,15 +67,20 @@ extension EffectRunner {
         } catch {
             logFailure("gatherMergeFacts", error, app: app)
         }
-        if !prKnown || !listKnown { mergeable = nil; mergeableState = nil }
-        guard !headSHA.isEmpty else { return nil }   // nothing known about this PR at all
+        if !prKnown || !listKnown {
+            mergeable = nil
+            mergeableState = nil
+        }
+        guard !headSHA.isEmpty else { return nil }  // nothing known about this PR at all
 
         var headCI = CIReport(sha: headSHA, checkRuns: [])
         do { headCI = try await ciReport(repo: repo, sha: headSHA) } catch {
             logFailure("gatherMergeFacts", error, app: app, ["sha": "\(headSHA)"])
         }
-        return .mergeFactsGathered(MergeFacts(prNumber: prNumber, health: health, replicas: replicas, headSHA: headSHA,
-                                              headCI: headCI, openOperatorPRs: operatorPRs, mergeable: mergeable,
-                                              mergeableState: mergeableState))
+        return .mergeFactsGathered(
+            MergeFacts(
+                prNumber: prNumber, health: health, replicas: replicas, headSHA: headSHA,
+                headCI: headCI, openOperatorPRs: operatorPRs, mergeable: mergeable,
+                mergeableState: mergeableState))
     }
 }

@@ -30,7 +30,8 @@ extension EffectRunner {
         let now = clock()
         do {
             async let argoRead = argocd.getApplication(name: app.name)
-            async let fileRead = github.getFile(repo: info.manifestRepository, path: info.manifestPath, ref: info.baseBranch)
+            async let fileRead = github.getFile(
+                repo: info.manifestRepository, path: info.manifestPath, ref: info.baseBranch)
             let argo = try await argoRead
             let file = try await fileRead
 
@@ -53,8 +54,10 @@ extension EffectRunner {
             // The attempt started on `expected`; if Argo CD now runs something else, someone
             // is mid-change: report the mismatch rather than roll back from a moved target.
             if let expected, expected != current {
-                return .candidateSearchFinished(CandidateSelection(outcome: .revisionMismatch, currentRevision: current,
-                                                                   winner: nil, considered: []))
+                return .candidateSearchFinished(
+                    CandidateSelection(
+                        outcome: .revisionMismatch, currentRevision: current,
+                        winner: nil, considered: []))
             }
             let history: [DeployedRevision] = argo.history.compactMap { h in
                 let sha: String? = {
@@ -64,19 +67,22 @@ extension EffectRunner {
                 guard let sha, let at = h.deployedAt else { return nil }
                 return DeployedRevision(sha: sha, deployedAt: at)
             }
-            var facts = CandidateFacts(currentRevision: current, manifestRevision: manifestRevision, history: history,
-                                       commits: [], ancestry: [:], ci: [:], uptime: [:])
+            var facts = CandidateFacts(
+                currentRevision: current, manifestRevision: manifestRevision, history: history,
+                commits: [], ancestry: [:], ci: [:], uptime: [:])
             guard current == manifestRevision else {
                 return .candidateSearchFinished(CandidateSelector.select(facts, now: now, configuration: c))
             }
-            let commits = try await github.listCommits(repo: app.sourceRepository, from: current,
-                                                       since: now.addingTimeInterval(-c.candidateMaxAge),
-                                                       perPage: min(100, c.maxCandidates + 1))
+            let commits = try await github.listCommits(
+                repo: app.sourceRepository, from: current,
+                since: now.addingTimeInterval(-c.candidateMaxAge),
+                perPage: min(100, c.maxCandidates + 1))
             facts.commits = commits.map {
                 CommitInfo(sha: $0.sha, message: $0.message, author: $0.authorName ?? "unknown", date: $0.date ?? now)
             }
-            let plan = CandidateSelector.plan(history: facts.history, commits: facts.commits, currentRevision: current,
-                                              now: now, configuration: c)
+            let plan = CandidateSelector.plan(
+                history: facts.history, commits: facts.commits, currentRevision: current,
+                now: now, configuration: c)
             var selection = CandidateSelector.select(facts, now: now, configuration: c)
             for p in plan {
                 let ancestry: AncestryStatus
@@ -84,7 +90,7 @@ extension EffectRunner {
                     let cmp = try await github.compare(repo: app.sourceRepository, base: current, head: p.sha)
                     ancestry = AncestryStatus(rawValue: cmp.status) ?? .diverged
                 } catch let e as APIError where e.code == .notFound {
-                    ancestry = .diverged   // no common ancestor (or an unknown commit): never an ancestor
+                    ancestry = .diverged  // no common ancestor (or an unknown commit): never an ancestor
                 }
                 facts.ancestry[p.sha] = ancestry
                 if ancestry == .behind {
@@ -97,10 +103,12 @@ extension EffectRunner {
                 selection = CandidateSelector.select(facts, now: now, configuration: c)
                 if selection.outcome == .found { break }
             }
-            logger.info("candidate search finished", metadata: [
-                "app": "\(app.name)", "outcome": "\(selection.outcome.rawValue)",
-                "winner": "\(selection.winner?.sha ?? "-")", "considered": "\(selection.considered.count)",
-            ])
+            logger.info(
+                "candidate search finished",
+                metadata: [
+                    "app": "\(app.name)", "outcome": "\(selection.outcome.rawValue)",
+                    "winner": "\(selection.winner?.sha ?? "-")", "considered": "\(selection.considered.count)",
+                ])
             return .candidateSearchFinished(selection)
         } catch {
             logFailure("searchCandidates", error, app: app, level: .error)
@@ -118,9 +126,12 @@ extension EffectRunner {
         case .value(let v) where v.isFinite: return .value(v)
         case .value, .noData: return .noMetrics
         case .unreachable(let why):
-            logger.warning("uptime query failed; treating as no metrics", metadata: [
-                "app": "\(app.name)", "call": "prometheus.query", "error_code": "NETWORK_ERROR", "message": "\(why)",
-            ])
+            logger.warning(
+                "uptime query failed; treating as no metrics",
+                metadata: [
+                    "app": "\(app.name)", "call": "prometheus.query", "error_code": "NETWORK_ERROR",
+                    "message": "\(why)",
+                ])
             return .noMetrics
         }
     }

@@ -40,11 +40,14 @@ extension EffectRunner {
                     try await commentOnce(repo: repo, number: ex.number, body: e.issueBody)
                 }
             } else {
-                let issue = try await github.createIssue(repo: repo, title: e.issueTitle, body: e.issueBody, labels: e.labels)
+                let issue = try await github.createIssue(
+                    repo: repo, title: e.issueTitle, body: e.issueBody, labels: e.labels)
                 issueURL = issue.htmlUrl
-                logger.warning("escalation issue opened", metadata: [
-                    "app": "\(app.name)", "code": "\(e.code.rawValue)", "issue": "\(issue.number)",
-                ])
+                logger.warning(
+                    "escalation issue opened",
+                    metadata: [
+                        "app": "\(app.name)", "code": "\(e.code.rawValue)", "issue": "\(issue.number)",
+                    ])
             }
             if let url = issueURL, attempt != nil, attempt?.escalationIssueURL == nil {
                 events.append(.escalationIssueOpened(url: url))
@@ -56,7 +59,9 @@ extension EffectRunner {
         var text = e.slack.text
         if let url = issueURL, !text.contains(url) {
             let placeholder = "Issue: see the escalation issue in the alerts repository"
-            text = text.contains(placeholder) ? text.replacingOccurrences(of: placeholder, with: "Issue: \(url)") : text + "\nIssue: \(url)"
+            text =
+                text.contains(placeholder)
+                ? text.replacingOccurrences(of: placeholder, with: "Issue: \(url)") : text + "\nIssue: \(url)"
         }
         await postSlack(text, app: app, what: "escalation")
 
@@ -69,20 +74,20 @@ extension EffectRunner {
         let repo = settings.alertsRepo
         let title = "[SECURITY] AI Operator: permission denied for \(app.name)"
         let body = """
-        ## AI Operator security alert
+            ## AI Operator security alert
 
-        Reason code: \(e.code.rawValue)
+            Reason code: \(e.code.rawValue)
 
-        - **Application:** \(app.name)
-        - **Environment:** \(app.info.environment.rawValue)
-        - **Correlation ID:** \(e.correlationId ?? "none (outside an attempt)")
-        - **Escalation issue:** \(escalationIssueURL ?? "see the escalation issues")
+            - **Application:** \(app.name)
+            - **Environment:** \(app.info.environment.rawValue)
+            - **Correlation ID:** \(e.correlationId ?? "none (outside an attempt)")
+            - **Escalation issue:** \(escalationIssueURL ?? "see the escalation issues")
 
-        GitHub refused an operator call with PERMISSION_DENIED. Check the GitHub App's installation
-        and permissions (contents and pull requests: write on the GitOps repository; issues: write
-        on the alerts repository; members: read for the approver team).
+            GitHub refused an operator call with PERMISSION_DENIED. Check the GitHub App's installation
+            and permissions (contents and pull requests: write on the GitOps repository; issues: write
+            on the alerts repository; members: read for the approver team).
 
-        """
+            """
         var url: String?
         do {
             let open = try await github.listIssues(repo: repo, labels: ["security", "ai-operator"], state: "open")
@@ -93,14 +98,17 @@ extension EffectRunner {
             if let m = match {
                 url = m.htmlUrl
             } else {
-                url = try await github.createIssue(repo: repo, title: title, body: body, labels: ["security", "ai-operator"]).htmlUrl
+                url = try await github.createIssue(
+                    repo: repo, title: title, body: body, labels: ["security", "ai-operator"]
+                ).htmlUrl
             }
         } catch {
             logFailure("securityAlert", error, app: app, level: .error)
         }
-        await postSlack(":lock: AI Operator security alert for *\(app.name)* (\(app.info.environment.rawValue)): GitHub answered PERMISSION_DENIED. "
-                        + "Correlation ID: \(e.correlationId ?? "none")" + (url.map { "\nIssue: \($0)" } ?? ""),
-                        app: app, what: "security alert")
+        await postSlack(
+            ":lock: AI Operator security alert for *\(app.name)* (\(app.info.environment.rawValue)): GitHub answered PERMISSION_DENIED. "
+                + "Correlation ID: \(e.correlationId ?? "none")" + (url.map { "\nIssue: \($0)" } ?? ""),
+            app: app, what: "security alert")
     }
 
     /// Closes the open episode issue of `code` for this app (found by title) with a comment.
@@ -112,7 +120,9 @@ extension EffectRunner {
             for issue in open where issue.title == title {
                 try await commentOnce(repo: repo, number: issue.number, body: comment)
                 _ = try await github.closeIssue(repo: repo, number: issue.number)
-                logger.info("episode issue closed", metadata: ["app": "\(app.name)", "code": "\(code.rawValue)", "issue": "\(issue.number)"])
+                logger.info(
+                    "episode issue closed",
+                    metadata: ["app": "\(app.name)", "code": "\(code.rawValue)", "issue": "\(issue.number)"])
             }
         } catch {
             logFailure("closeEpisodeIssue", error, app: app, ["code": "\(code.rawValue)"])
@@ -149,7 +159,9 @@ extension EffectRunner {
     func commentOnce(repo: String, number: Int, body: String) async throws {
         let comments = try await github.listComments(repo: repo, number: number)
         let mine = settings.operatorLogin?.lowercased()
-        if comments.contains(where: { $0.body == body && (mine == nil || $0.user?.login.lowercased() == mine) }) { return }
+        if comments.contains(where: { $0.body == body && (mine == nil || $0.user?.login.lowercased() == mine) }) {
+            return
+        }
         _ = try await github.createComment(repo: repo, number: number, body: body)
     }
 

@@ -16,20 +16,25 @@ extension EffectRunner {
     /// `retriesExhausted` (merging the new head would need a new decision).
     func merge(_ order: MergeOrder, app: MonitoredApp, machine: RollbackStateMachine) async -> RollbackEvent {
         if let violation = Self.mergeViolation(order, app: app, machine: machine) {
-            logger.critical("merge refused by the effect runner's safety net", metadata: [
-                "app": "\(app.name)", "pr": "\(order.prNumber)", "reason": "\(violation)",
-            ])
+            logger.critical(
+                "merge refused by the effect runner's safety net",
+                metadata: [
+                    "app": "\(app.name)", "pr": "\(order.prNumber)", "reason": "\(violation)",
+                ])
             return .criticalInvariantViolated(violation)
         }
         do {
-            let outcome = try await github.mergePullRequest(repo: order.repository, number: order.prNumber,
-                                                            headSha: order.expectedHeadSHA)
+            let outcome = try await github.mergePullRequest(
+                repo: order.repository, number: order.prNumber,
+                headSha: order.expectedHeadSHA)
             switch outcome {
             case .merged(let sha):
-                logger.info("rollback PR merged", metadata: ["app": "\(app.name)", "pr": "\(order.prNumber)", "sha": "\(sha)"])
+                logger.info(
+                    "rollback PR merged", metadata: ["app": "\(app.name)", "pr": "\(order.prNumber)", "sha": "\(sha)"])
                 return .mergeSucceeded(mergeCommitSHA: sha.isEmpty ? nil : sha)
             case .alreadyMerged(let sha):
-                logger.info("rollback PR was merged already", metadata: ["app": "\(app.name)", "pr": "\(order.prNumber)"])
+                logger.info(
+                    "rollback PR was merged already", metadata: ["app": "\(app.name)", "pr": "\(order.prNumber)"])
                 return .mergeSucceeded(mergeCommitSHA: sha)
             }
         } catch let e as APIError where e.code == .baseShaMismatch {
@@ -48,7 +53,8 @@ extension EffectRunner {
     static func mergeViolation(_ order: MergeOrder, app: MonitoredApp, machine: RollbackStateMachine) -> String? {
         let short = ShortSHA.of(order.expectedHeadSHA)
         guard order.repository.lowercased() == app.info.manifestRepository.lowercased() else {
-            return "a merge in \(order.repository), not the app's GitOps repository \(app.info.manifestRepository), was about to happen"
+            return
+                "a merge in \(order.repository), not the app's GitOps repository \(app.info.manifestRepository), was about to happen"
         }
         if let pr = machine.attempt?.pullRequest, pr.number != order.prNumber {
             return "a merge of PR #\(order.prNumber), not the attempt's PR #\(pr.number), was about to happen"
@@ -59,7 +65,8 @@ extension EffectRunner {
                 return "a merge of head \(short) on an approval of another head \(ShortSHA.of(sha)) was about to happen"
             }
             let approvals = machine.attempt?.approvals ?? []
-            guard approvals.contains(where: { $0.headSHA == sha && $0.approver.lowercased() == approver.lowercased() }) else {
+            guard approvals.contains(where: { $0.headSHA == sha && $0.approver.lowercased() == approver.lowercased() })
+            else {
                 return "a merge without an authorized approval of head \(short) was about to happen"
             }
             return nil
@@ -68,7 +75,8 @@ extension EffectRunner {
                 return "an automatic merge in production was about to happen (head \(short))"
             }
             guard report.results.count == InvariantID.allCases.count, report.allPass,
-                  Set(report.results.map(\.id)) == Set(InvariantID.allCases) else {
+                Set(report.results.map(\.id)) == Set(InvariantID.allCases)
+            else {
                 return "an automatic merge without all 8 invariants PASS was about to happen (head \(short))"
             }
             return nil
@@ -89,7 +97,7 @@ extension EffectRunner {
             logFailure("fetchReviews", error, app: app, ["pr": "\(prNumber)"])
             return []
         }
-        var latest: [String: Review] = [:]   // lowercased login -> latest deciding review
+        var latest: [String: Review] = [:]  // lowercased login -> latest deciding review
         var order: [String] = []
         for r in reviews {
             guard let login = r.user?.login else { continue }
@@ -110,8 +118,10 @@ extension EffectRunner {
             let recorded = approvals.contains { $0.approver.lowercased() == key }
             switch r.state.uppercased() {
             case "APPROVED":
-                if let head, r.commitId != head { continue }   // an approval of an older head does not hold
-                if approvals.contains(where: { $0.approver.lowercased() == key && $0.headSHA == r.commitId }) { continue }
+                if let head, r.commitId != head { continue }  // an approval of an older head does not hold
+                if approvals.contains(where: { $0.approver.lowercased() == key && $0.headSHA == r.commitId }) {
+                    continue
+                }
                 pending.append((login, .approved, r.commitId, reportKey))
             case "DISMISSED":
                 if recorded { pending.append((login, .dismissed, r.commitId, reportKey)) }
@@ -130,8 +140,11 @@ extension EffectRunner {
         for p in pending {
             let isOperator = [author, settings.operatorLogin].contains { $0?.lowercased() == p.login.lowercased() }
             let authorized = p.state == .approved && !isOperator ? await approvers.isAuthorized(p.login) : false
-            events.append(.reviewSubmitted(ReviewInput(reviewer: p.login, state: p.state, commitSHA: p.sha,
-                                                       isAuthorizedApprover: authorized, isOperator: isOperator)))
+            events.append(
+                .reviewSubmitted(
+                    ReviewInput(
+                        reviewer: p.login, state: p.state, commitSHA: p.sha,
+                        isAuthorizedApprover: authorized, isOperator: isOperator)))
             // A "not authorized" answer may come from a failed team read: that one is asked again.
             if p.state != .approved || authorized || isOperator { settled.append(p.key) }
         }

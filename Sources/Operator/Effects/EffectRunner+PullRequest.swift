@@ -22,8 +22,10 @@ extension EffectRunner {
     func openPullRequest(_ plan: PullRequestPlan, app: MonitoredApp) async -> RollbackEvent {
         let repo = plan.repository
         guard plan.headBranch.hasPrefix(GitHubClient.writableBranchPrefix) else {
-            return .pullRequestCreationFailed(ExternalCallFailure(
-                code: .validationError, message: "refusing head branch \(plan.headBranch): not a rollback/* branch", retriesExhausted: true))
+            return .pullRequestCreationFailed(
+                ExternalCallFailure(
+                    code: .validationError, message: "refusing head branch \(plan.headBranch): not a rollback/* branch",
+                    retriesExhausted: true))
         }
         do {
             // The three lookups are independent: one round trip instead of three.
@@ -31,7 +33,8 @@ extension EffectRunner {
             async let headBranch = branchIfExists(plan.repository, plan.headBranch)
             async let baseBranch = github.getBranch(repo: plan.repository, branch: plan.baseBranch)
             if let pr = try await openPR {
-                logger.info("rollback PR already open; reusing it", metadata: ["app": "\(app.name)", "pr": "\(pr.number)"])
+                logger.info(
+                    "rollback PR already open; reusing it", metadata: ["app": "\(app.name)", "pr": "\(pr.number)"])
                 return .pullRequestCreated(try await ensureLabels(pr, plan))
             }
             if try await headBranch != nil {
@@ -48,15 +51,17 @@ extension EffectRunner {
             }
             let pr: PullRequest
             do {
-                pr = try await github.createPullRequest(repo: repo, title: plan.title, head: plan.headBranch,
-                                                        base: plan.baseBranch, body: plan.body)
+                pr = try await github.createPullRequest(
+                    repo: repo, title: plan.title, head: plan.headBranch,
+                    base: plan.baseBranch, body: plan.body)
             } catch let e as APIError where e.code == .conflict {
                 // "A pull request already exists": created by an earlier run whose answer was lost.
                 guard let existing = try await findOpenPullRequest(plan) else { throw e }
                 pr = existing
             }
             let ref = try await ensureLabels(pr, plan)
-            logger.info("rollback PR opened", metadata: ["app": "\(app.name)", "pr": "\(ref.number)", "head": "\(ref.headSHA)"])
+            logger.info(
+                "rollback PR opened", metadata: ["app": "\(app.name)", "pr": "\(ref.number)", "head": "\(ref.headSHA)"])
             return .pullRequestCreated(ref)
         } catch {
             logFailure("openPullRequest", error, app: app, level: .error, ["branch": "\(plan.headBranch)"])
@@ -65,21 +70,27 @@ extension EffectRunner {
     }
 
     func findOpenPullRequest(_ plan: PullRequestPlan) async throws -> PullRequest? {
-        try await github.listPullRequests(repo: plan.repository, state: "open", head: plan.headBranch, base: plan.baseBranch)
-            .first { $0.head.ref == plan.headBranch && $0.base.ref == plan.baseBranch }
+        try await github.listPullRequests(
+            repo: plan.repository, state: "open", head: plan.headBranch, base: plan.baseBranch
+        )
+        .first { $0.head.ref == plan.headBranch && $0.base.ref == plan.baseBranch }
     }
 
     /// Adds the plan's labels the PR does not carry yet; returns the PR as the core sees it.
     func ensureLabels(_ pr: PullRequest, _ plan: PullRequestPlan) async throws -> PullRequestRef {
         let have = Set(pr.labelNames.map { $0.lowercased() })
         let missing = plan.labels.filter { !have.contains($0.lowercased()) }
-        if !missing.isEmpty { _ = try await github.addLabels(repo: plan.repository, number: pr.number, labels: missing) }
+        if !missing.isEmpty {
+            _ = try await github.addLabels(repo: plan.repository, number: pr.number, labels: missing)
+        }
         return PullRequestRef(number: pr.number, url: pr.htmlUrl ?? "", headBranch: pr.head.ref, headSHA: pr.head.sha)
     }
 
     /// The branch's head, or nil when it does not exist.
     func branchIfExists(_ repo: String, _ branch: String) async throws -> GitRef? {
-        do { return try await github.getBranch(repo: repo, branch: branch) } catch let e as APIError where e.code == .notFound { return nil }
+        do { return try await github.getBranch(repo: repo, branch: branch) } catch let e as APIError
+            where e.code == .notFound
+        { return nil }
     }
 
     func createBranch(_ plan: PullRequestPlan, at sha: String) async throws {
@@ -99,11 +110,16 @@ extension EffectRunner {
     func refuseStaleBranch(_ plan: PullRequestPlan) async throws {
         let cmp = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: plan.headBranch)
         guard cmp.status == "diverged", cmp.aheadBy > 0 else { return }
-        let own = try await github.listCommits(repo: plan.repository, from: plan.headBranch, perPage: min(100, cmp.aheadBy))
-            .prefix(cmp.aheadBy)
+        let own = try await github.listCommits(
+            repo: plan.repository, from: plan.headBranch, perPage: min(100, cmp.aheadBy)
+        )
+        .prefix(cmp.aheadBy)
         if own.contains(where: { $0.message.contains(plan.correlationId) }) { return }
-        throw APIError(code: .conflict, call: "effects.openPullRequest",
-                       message: "branch \(plan.headBranch) exists from an earlier attempt and has diverged from \(plan.baseBranch); delete it and RESET")
+        throw APIError(
+            code: .conflict, call: "effects.openPullRequest",
+            message:
+                "branch \(plan.headBranch) exists from an earlier attempt and has diverged from \(plan.baseBranch); delete it and RESET"
+        )
     }
 
     /// Exactly one commit on the branch changing only `targetRevision` (none if it is already there).
@@ -113,25 +129,32 @@ extension EffectRunner {
         var cached = known
         while true {
             let file: FileContent
-            if let c = cached { file = c; cached = nil } else {
+            if let c = cached {
+                file = c
+                cached = nil
+            } else {
                 file = try await github.getFile(repo: plan.repository, path: plan.manifestPath, ref: plan.headBranch)
             }
             let text = file.text
             if try ManifestReader.targetRevision(in: text, repoURL: app.sourceRepoURL) == plan.targetRevision { return }
-            let edit = try ManifestEditor.setTargetRevision(in: text, to: plan.targetRevision, repoURL: app.sourceRepoURL,
-                                                            expectedCurrent: plan.currentRevision)
-            let message = "Rollback \(app.name) to \(ShortSHA.of(plan.targetRevision))\n\n"
+            let edit = try ManifestEditor.setTargetRevision(
+                in: text, to: plan.targetRevision, repoURL: app.sourceRepoURL,
+                expectedCurrent: plan.currentRevision)
+            let message =
+                "Rollback \(app.name) to \(ShortSHA.of(plan.targetRevision))\n\n"
                 + "Set targetRevision in \(plan.manifestPath) from \(plan.currentRevision) to \(plan.targetRevision).\n\n"
                 + "Correlation-Id: \(plan.correlationId)\n"
             do {
-                _ = try await github.putFile(repo: plan.repository, path: plan.manifestPath, branch: plan.headBranch,
-                                             content: Array(edit.text.utf8), message: message, sha: file.sha)
+                _ = try await github.putFile(
+                    repo: plan.repository, path: plan.manifestPath, branch: plan.headBranch,
+                    content: Array(edit.text.utf8), message: message, sha: file.sha)
                 return
             } catch let e as APIError where e.code == .conflict && rereads == 0 {
                 // The blob moved under us (an earlier run's commit landed): read again, once.
                 rereads += 1
-                logger.info("manifest changed on the rollback branch; reading it again",
-                            metadata: ["app": "\(app.name)", "call": "\(e.call)", "error_code": "CONFLICT"])
+                logger.info(
+                    "manifest changed on the rollback branch; reading it again",
+                    metadata: ["app": "\(app.name)", "call": "\(e.call)", "error_code": "CONFLICT"])
             }
         }
     }

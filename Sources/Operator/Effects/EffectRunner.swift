@@ -45,9 +45,11 @@ public final class EffectRunner: EffectPerforming {
     /// ignores the repeats.
     let reportedReviews = Mutex<Set<String>>([])
 
-    public init(github: GitHubClient, argocd: ArgoCDClient, kubernetes: KubernetesClient, prometheus: PrometheusClient?,
-                slack: SlackClient?, approvers: any ApproverChecking, settings: EffectSettings,
-                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(
+        github: GitHubClient, argocd: ArgoCDClient, kubernetes: KubernetesClient, prometheus: PrometheusClient?,
+        slack: SlackClient?, approvers: any ApproverChecking, settings: EffectSettings,
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.github = github
         self.argocd = argocd
         self.kubernetes = kubernetes
@@ -59,7 +61,9 @@ public final class EffectRunner: EffectPerforming {
         self.logger = logger
     }
 
-    public func perform(_ action: RollbackAction, app: MonitoredApp, machine: RollbackStateMachine) async -> [RollbackEvent] {
+    public func perform(_ action: RollbackAction, app: MonitoredApp, machine: RollbackStateMachine) async
+        -> [RollbackEvent]
+    {
         switch action {
         case .searchCandidates(let current):
             return await searchCandidates(currentRevision: current, app: app).map { [$0] } ?? []
@@ -103,10 +107,12 @@ public final class EffectRunner: EffectPerforming {
     /// A failure after the clients' retries, as the core receives it.
     static func failure(_ error: any Error) -> ExternalCallFailure {
         if let e = error as? APIError {
-            return ExternalCallFailure(code: externalCode(e.code), message: "\(e.call): \(e.message)", retriesExhausted: true)
+            return ExternalCallFailure(
+                code: externalCode(e.code), message: "\(e.call): \(e.message)", retriesExhausted: true)
         }
         if let e = error as? ManifestEditor.EditError {
-            return ExternalCallFailure(code: .validationError, message: "manifest edit: \(e.description)", retriesExhausted: true)
+            return ExternalCallFailure(
+                code: .validationError, message: "manifest edit: \(e.description)", retriesExhausted: true)
         }
         if error is CancellationError {
             return ExternalCallFailure(code: .networkError, message: "cancelled", retriesExhausted: false)
@@ -116,8 +122,10 @@ public final class EffectRunner: EffectPerforming {
 
     /// Logs a failed call: the effect, the call name and the error code (messages are
     /// already redacted by the clients).
-    func logFailure(_ effect: String, _ error: any Error, app: MonitoredApp, level: Logger.Level = .warning,
-                    _ extra: Logger.Metadata = [:]) {
+    func logFailure(
+        _ effect: String, _ error: any Error, app: MonitoredApp, level: Logger.Level = .warning,
+        _ extra: Logger.Metadata = [:]
+    ) {
         var meta: Logger.Metadata = ["effect": "\(effect)", "app": "\(app.name)"]
         if let e = error as? APIError {
             meta["call"] = "\(e.call)"
@@ -146,9 +154,12 @@ public final class EffectRunner: EffectPerforming {
             let conclusion = run.conclusion.map { CheckConclusion(rawValue: $0) ?? .failure }
             return .init(name: run.name, conclusion: conclusion)
         }
-        let statuses = combined.statuses.map { CIReport.Status(context: $0.context, state: StatusState(rawValue: $0.state) ?? .pending) }
-        return CIReport(sha: sha, checkRuns: checkRuns, combinedState: StatusState(rawValue: combined.state) ?? .pending,
-                        statuses: statuses)
+        let statuses = combined.statuses.map {
+            CIReport.Status(context: $0.context, state: StatusState(rawValue: $0.state) ?? .pending)
+        }
+        return CIReport(
+            sha: sha, checkRuns: checkRuns, combinedState: StatusState(rawValue: combined.state) ?? .pending,
+            statuses: statuses)
     }
 
     /// The issue or PR number at the end of an `html_url` (`.../issues/12`, `.../pull/7`).

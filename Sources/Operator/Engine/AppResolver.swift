@@ -30,19 +30,24 @@ struct AppResolver: Sendable {
         guard let repoURL = source?.repoURL, let sourceRepo = Self.repository(fromURL: repoURL) else { return nil }
         let environment = DeploymentEnvironment(label: a.labels["environment"])
         let manifestRepo = a.annotations["ai-operator.io/manifest-repo"].flatMap { $0.isEmpty ? nil : $0 } ?? sourceRepo
-        let branch = a.annotations["ai-operator.io/manifest-branch"].flatMap { $0.isEmpty ? nil : $0 }
+        let branch =
+            a.annotations["ai-operator.io/manifest-branch"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment == .staging ? stagingBranch : productionBranch)
         let path = a.annotations["ai-operator.io/manifest-path"].flatMap { $0.isEmpty ? nil : $0 } ?? manifestPath
-        let info = ApplicationInfo(name: a.name, environment: environment, manifestRepository: manifestRepo,
-                                   baseBranch: branch, manifestPath: path)
-        return MonitoredApp(info: info, sourceRepository: sourceRepo, sourceRepoURL: repoURL,
-                            namespace: a.destinationNamespace ?? "default",
-                            deployment: a.annotations["ai-operator.io/deployment"].flatMap { $0.isEmpty ? nil : $0 } ?? a.name)
+        let info = ApplicationInfo(
+            name: a.name, environment: environment, manifestRepository: manifestRepo,
+            baseBranch: branch, manifestPath: path)
+        return MonitoredApp(
+            info: info, sourceRepository: sourceRepo, sourceRepoURL: repoURL,
+            namespace: a.destinationNamespace ?? "default",
+            deployment: a.annotations["ai-operator.io/deployment"].flatMap { $0.isEmpty ? nil : $0 } ?? a.name)
     }
 
     /// The Argo CD part of a health check; replicas are added when Kubernetes was read.
-    static func observation(_ a: ArgoApplication, deployment: DeploymentStatus?, pods: [PodSummary],
-                            kubernetesRead: Bool = true) -> HealthObservation {
+    static func observation(
+        _ a: ArgoApplication, deployment: DeploymentStatus?, pods: [PodSummary],
+        kubernetesRead: Bool = true
+    ) -> HealthObservation {
         let health = ArgoHealthStatus(rawValue: a.status?.health?.status ?? "") ?? .unknown
         var revision = a.status?.sync?.revision
         if revision == nil, let revisions = a.status?.sync?.revisions {
@@ -56,8 +61,9 @@ struct AppResolver: Sendable {
             if p.phase != "Running" && p.phase != "Succeeded" { return PodIssue(name: p.name, reason: p.phase) }
             return nil
         }
-        var o = HealthObservation(health: health, message: a.status?.health?.message, syncRevision: revision,
-                                  replicas: replicas, unhealthyPods: issues)
+        var o = HealthObservation(
+            health: health, message: a.status?.health?.message, syncRevision: revision,
+            replicas: replicas, unhealthyPods: issues)
         if !kubernetesRead { o.kubernetesNotRead = true }
         return o
     }

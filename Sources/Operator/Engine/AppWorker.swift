@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import Logging
 import RollbackCore
+import Synchronization
 
 /// What a step did, for observers (the demo's timeline, tests) and REST command callers.
 public struct StepReport: Sendable {
@@ -99,14 +99,21 @@ actor AppWorker {
         let now = engine.clock()
         var next = machine
         let before = machine
-        let transition = next.handle(envelope.event, now: now, context: StepContext(configuration: engine.configuration,
-                                                                                     quotas: engine.quotas.snapshot))
+        let transition = next.handle(
+            envelope.event, now: now,
+            context: StepContext(
+                configuration: engine.configuration,
+                quotas: engine.quotas.snapshot))
         if transition.isIgnored {
-            engine.logger.debug("event ignored", metadata: ["app": "\(app.name)", "event": "\(transition.event)",
-                                                            "state": "\(machine.state.rawValue)",
-                                                            "reason": "\(Self.reason(transition))"])
+            engine.logger.debug(
+                "event ignored",
+                metadata: [
+                    "app": "\(app.name)", "event": "\(transition.event)",
+                    "state": "\(machine.state.rawValue)",
+                    "reason": "\(Self.reason(transition))",
+                ])
             if let id = envelope.deliveryID { await engine.markProcessed([id], at: now) }
-            if case let .command(c) = envelope.event, !c.isAuthorized { await auditIgnoredCommand(c, transition, now) }
+            if case .command(let c) = envelope.event, !c.isAuthorized { await auditIgnoredCommand(c, transition, now) }
             await runEffects(transition.actions.filter(Self.isReply), on: next)
             finish(envelope, transition, next, now)
             return
@@ -117,7 +124,8 @@ actor AppWorker {
         // delays a detection by a poll, and every poll of every healthy app would otherwise
         // cost a commit. Transitions, attempt changes and anything with effects are written.
         if envelope.deliveryID == nil, persistedApp == app, next.state == before.state, next.attempt == before.attempt,
-           transition.actions.allSatisfy({ if case .persist = $0 { true } else { false } }) {
+            transition.actions.allSatisfy({ if case .persist = $0 { true } else { false } })
+        {
             machine = next
             snapshot.set(app: app, machine: next)
             finish(envelope, transition, next, now)
@@ -125,22 +133,26 @@ actor AppWorker {
         }
 
         var quotas: QuotaLedger?
-        for case let .recordQuota(usage) in transition.actions {
+        for case .recordQuota(let usage) in transition.actions {
             quotas = engine.quotas.apply(usage, now: now)
         }
         var attempts: [(attempt: Attempt, app: String, state: RollbackState)] = []
         if let a = next.attempt { attempts.append((a, app.name, next.state)) }
-        if let ended = next.lastAttempt, ended != before.lastAttempt, ended.correlationId != next.attempt?.correlationId {
+        if let ended = next.lastAttempt, ended != before.lastAttempt, ended.correlationId != next.attempt?.correlationId
+        {
             attempts.append((ended, app.name, ended.history.last?.to ?? next.state))
         }
         do {
-            try await engine.store.commit(.init(app: app, machine: next, attempts: attempts, quotas: quotas,
-                                                processedDeliveries: envelope.deliveryID.map { [$0] } ?? [], at: now))
+            try await engine.store.commit(
+                .init(
+                    app: app, machine: next, attempts: attempts, quotas: quotas,
+                    processedDeliveries: envelope.deliveryID.map { [$0] } ?? [], at: now))
         } catch {
             // Nothing was committed: keep the old state and perform nothing. A delivery stays
             // pending (processed again after a restart); a poll or timer will come again.
-            engine.logger.error("a step could not be committed; its effects are not performed",
-                                metadata: ["app": "\(app.name)", "event": "\(transition.event)", "error": "\(error)"])
+            engine.logger.error(
+                "a step could not be committed; its effects are not performed",
+                metadata: ["app": "\(app.name)", "event": "\(transition.event)", "error": "\(error)"])
             return
         }
         machine = next
@@ -150,8 +162,8 @@ actor AppWorker {
         var items: [AuditItem] = []
         for action in transition.actions {
             switch action {
-            case let .audit(record): items.append(.step(record, app: app))
-            case let .publish(event): items.append(.domainEvent(event))
+            case .audit(let record): items.append(.step(record, app: app))
+            case .publish(let event): items.append(.domainEvent(event))
             default: break
             }
         }
@@ -159,17 +171,18 @@ actor AppWorker {
             if !items.isEmpty { try await engine.audit.record(items, at: now) }
         } catch {
             // The audit entry must precede the actions it justifies: without it, act on nothing.
-            engine.logger.critical("audit log write failed; the step's effects are not performed",
-                                   metadata: ["app": "\(app.name)", "error": "\(error)"])
+            engine.logger.critical(
+                "audit log write failed; the step's effects are not performed",
+                metadata: ["app": "\(app.name)", "error": "\(error)"])
             finish(envelope, transition, next, now)
             return
         }
 
         for action in transition.actions {
             switch action {
-            case let .scheduleTimer(token, fireAt): schedule(token, at: fireAt, now: now)
-            case let .cancelTimer(token): timers.removeValue(forKey: token)?.cancel()
-            case let .recordMetric(m): engine.record(m, app: app, machine: next)
+            case .scheduleTimer(let token, let fireAt): schedule(token, at: fireAt, now: now)
+            case .cancelTimer(let token): timers.removeValue(forKey: token)?.cancel()
+            case .recordMetric(let m): engine.record(m, app: app, machine: next)
             default: break
             }
         }
@@ -188,24 +201,29 @@ actor AppWorker {
     private func auditIgnoredCommand(_ c: CommandInput, _ t: Transition, _ now: Date) async {
         let record = AuditRecord(
             actionType: .fsmTransition, level: .warning, correlationId: machine.attempt?.correlationId,
-            reasoning: "\(c.sender), who is not an authorized approver, sent \(c.kind.rawValue) for \(app.name); ignored.",
+            reasoning:
+                "\(c.sender), who is not an authorized approver, sent \(c.kind.rawValue) for \(app.name); ignored.",
             fsmBefore: machine.state, fsmAfter: machine.state, event: t.event, invariants: nil, escalation: nil)
         do { try await engine.audit.record([.step(record, app: app)], at: now) } catch {
-            engine.logger.error("audit log write failed for an ignored command", metadata: ["app": "\(app.name)", "error": "\(error)"])
+            engine.logger.error(
+                "audit log write failed for an ignored command", metadata: ["app": "\(app.name)", "error": "\(error)"])
         }
     }
 
     private func finish(_ envelope: Envelope, _ t: Transition, _ m: RollbackStateMachine, _ now: Date) {
-        let report = StepReport(app: app.name, environment: app.info.environment, at: now, transition: t,
-                                correlationId: m.attempt?.correlationId ?? m.lastAttempt?.correlationId, machine: m)
+        let report = StepReport(
+            app: app.name, environment: app.info.environment, at: now, transition: t,
+            correlationId: m.attempt?.correlationId ?? m.lastAttempt?.correlationId, machine: m)
         envelope.completion?(report)
         engine.observer?(report)
     }
 
-    private func runEffects(_ actions: [RollbackAction], on machine: RollbackStateMachine, app: MonitoredApp? = nil) async {
+    private func runEffects(_ actions: [RollbackAction], on machine: RollbackStateMachine, app: MonitoredApp? = nil)
+        async
+    {
         let target = app ?? self.app
         for action in actions {
-            if case let .reply(r) = action, case .rest = r.channel { continue }
+            if case .reply(let r) = action, case .rest = r.channel { continue }
             let events = await CallScope.$correlationId.withValue(machine.attempt?.correlationId) {
                 await CallScope.$app.withValue(target.name) {
                     await engine.effects.perform(action, app: target, machine: machine)
@@ -234,12 +252,13 @@ actor AppWorker {
 
     static func isWork(_ a: RollbackAction) -> Bool {
         switch a {
-        case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt: false
+        case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt:
+            false
         default: true
         }
     }
 
-    static func reason(_ t: Transition) -> String { if case let .ignored(r) = t.outcome { r } else { "" } }
+    static func reason(_ t: Transition) -> String { if case .ignored(let r) = t.outcome { r } else { "" } }
 
     /// The queue of one worker's events. `post` says whether the caller must start a drain;
     /// `next` hands out events in order and, when none is left, ends the drain atomically.
@@ -252,7 +271,8 @@ actor AppWorker {
         private var closed = false
 
         func post(_ e: Envelope) -> Bool {
-            lock.lock(); defer { lock.unlock() }
+            lock.lock()
+            defer { lock.unlock() }
             guard !closed else { return false }
             queue.append(e)
             if draining { return false }
@@ -261,7 +281,8 @@ actor AppWorker {
         }
 
         func next() -> Envelope? {
-            lock.lock(); defer { lock.unlock() }
+            lock.lock()
+            defer { lock.unlock() }
             guard head < queue.count else {
                 queue.removeAll(keepingCapacity: false)
                 head = 0
@@ -275,12 +296,17 @@ actor AppWorker {
 
         /// Returns true when no drain is running (the caller cleans up itself).
         func close() -> Bool {
-            lock.lock(); defer { lock.unlock() }
+            lock.lock()
+            defer { lock.unlock() }
             closed = true
             return !draining
         }
 
-        var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+        var isClosed: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return closed
+        }
     }
 
     /// A lock-protected copy of the worker's state for readers that must not await.
@@ -299,15 +325,24 @@ actor AppWorker {
         }
         func set(app: MonitoredApp, machine: RollbackStateMachine) {
             lock.lock()
-            let held = _machine.attempt != nil, holds = machine.attempt != nil
+            let held = _machine.attempt != nil
+            let holds = machine.attempt != nil
             _app = app
             _machine = machine
             // Counted under the lock, so the count moves in the order the snapshots change.
             if holds != held { attemptsHeld.add(holds ? 1 : -1) }
             lock.unlock()
         }
-        var app: MonitoredApp { lock.lock(); defer { lock.unlock() }; return _app }
-        var machine: RollbackStateMachine { lock.lock(); defer { lock.unlock() }; return _machine }
+        var app: MonitoredApp {
+            lock.lock()
+            defer { lock.unlock() }
+            return _app
+        }
+        var machine: RollbackStateMachine {
+            lock.lock()
+            defer { lock.unlock() }
+            return _machine
+        }
     }
 }
 

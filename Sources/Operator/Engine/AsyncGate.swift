@@ -28,7 +28,8 @@ final class AsyncGate: @unchecked Sendable {
     }
 
     private func tryAcquire() -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard available > 0 else { return false }
         available -= 1
         return true
@@ -39,7 +40,10 @@ final class AsyncGate: @unchecked Sendable {
         if head < waiters.count {
             let c = waiters[head]
             head += 1
-            if head > 1024 && head * 2 > waiters.count { waiters.removeFirst(head); head = 0 }
+            if head > 1024 && head * 2 > waiters.count {
+                waiters.removeFirst(head)
+                head = 0
+            }
             lock.unlock()
             c.resume()
         } else {

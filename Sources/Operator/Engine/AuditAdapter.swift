@@ -20,8 +20,14 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
         let entries = items.map(entry)
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             queue.async { [self] in
-                guard !closed else { c.resume(throwing: AuditClosedError()); return }
-                do { try log.append(entries); c.resume() } catch { c.resume(throwing: error) }
+                guard !closed else {
+                    c.resume(throwing: AuditClosedError())
+                    return
+                }
+                do {
+                    try log.append(entries)
+                    c.resume()
+                } catch { c.resume(throwing: error) }
             }
         }
     }
@@ -46,9 +52,10 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
     /// Every external call (through the clients' recorder) becomes an `MCP_CALL` entry. The
     /// correlation id comes from the task that made the call.
     func record(_ call: CallRecord) {
-        let entry = AuditEntry(mcpCall: call.name, parameters: call.parameters, result: call.result, response: call.response,
-                               durationMs: call.durationMs, retryCount: call.retryCount, httpStatus: call.httpStatus,
-                               correlationId: CallScope.correlationId, version: version, app: CallScope.app)
+        let entry = AuditEntry(
+            mcpCall: call.name, parameters: call.parameters, result: call.result, response: call.response,
+            durationMs: call.durationMs, retryCount: call.retryCount, httpStatus: call.httpStatus,
+            correlationId: CallScope.correlationId, version: version, app: CallScope.app)
         queue.async { [self] in
             guard !closed else { return }
             _ = try? log.append([entry])
@@ -57,17 +64,21 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
 
     private func entry(_ item: AuditItem) -> AuditEntry {
         switch item {
-        case let .step(record, app):
+        case .step(let record, let app):
             return AuditEntry(record: record, app: app.name, environment: app.info.environment, version: version)
-        case let .domainEvent(e):
-            var meta = ["subject": e.subject, "type": e.kind.rawValue, "eventVersion": e.version, "app_name": e.app,
-                        "environment": e.environment.rawValue]
+        case .domainEvent(let e):
+            var meta = [
+                "subject": e.subject, "type": e.kind.rawValue, "eventVersion": e.version, "app_name": e.app,
+                "environment": e.environment.rawValue,
+            ]
             if let from = e.from { meta["from"] = from.rawValue }
             if let to = e.to { meta["to"] = to.rawValue }
-            return AuditEntry(version: version, correlationId: e.correlationId, level: .info, actionType: .fsmTransition,
-                              actor: AuditEntry.actor(version: version),
-                              reasoning: "Domain event \(e.kind.rawValue) recorded for \(e.app) (subject \(e.subject); no event bus is configured).",
-                              metadata: meta)
+            return AuditEntry(
+                version: version, correlationId: e.correlationId, level: .info, actionType: .fsmTransition,
+                actor: AuditEntry.actor(version: version),
+                reasoning:
+                    "Domain event \(e.kind.rawValue) recorded for \(e.app) (subject \(e.subject); no event bus is configured).",
+                metadata: meta)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import Logging
 import RollbackCore
+import Synchronization
 
 /// The shared quota ledger (SPEC 12): every app's steps read it, `recordQuota` updates it,
 /// and it is committed with the step that changed it.
@@ -10,10 +10,19 @@ final class QuotaBox: @unchecked Sendable {
     private let lock = NSLock()
     private var ledger: QuotaLedger
     init(_ l: QuotaLedger) { ledger = l }
-    var snapshot: QuotaLedger { lock.lock(); defer { lock.unlock() }; return ledger }
-    func replace(_ l: QuotaLedger) { lock.lock(); ledger = l; lock.unlock() }
+    var snapshot: QuotaLedger {
+        lock.lock()
+        defer { lock.unlock() }
+        return ledger
+    }
+    func replace(_ l: QuotaLedger) {
+        lock.lock()
+        ledger = l
+        lock.unlock()
+    }
     func apply(_ u: QuotaLedger.Usage, now: Date) -> QuotaLedger {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         ledger.record(u, now: now)
         ledger.prune(now: now)
         return ledger
@@ -38,9 +47,11 @@ final class EngineCore: Sendable {
     /// application.
     let attemptsHeld = AttemptCount()
 
-    init(store: EngineStore, effects: EffectPerforming, audit: AuditWriting, metrics: OperatorMetrics,
-         configuration: RollbackConfiguration, clock: @escaping @Sendable () -> Date, logger: Logger,
-         quotas: QuotaLedger, observer: (@Sendable (StepReport) -> Void)?) {
+    init(
+        store: EngineStore, effects: EffectPerforming, audit: AuditWriting, metrics: OperatorMetrics,
+        configuration: RollbackConfiguration, clock: @escaping @Sendable () -> Date, logger: Logger,
+        quotas: QuotaLedger, observer: (@Sendable (StepReport) -> Void)?
+    ) {
         self.store = store
         self.effects = effects
         self.audit = audit
@@ -65,16 +76,17 @@ final class EngineCore: Sendable {
     }
 
     func record(_ m: MetricEvent, app: MonitoredApp, machine: RollbackStateMachine) {
-        let name = app.name, env = app.info.environment.rawValue
+        let name = app.name
+        let env = app.info.environment.rawValue
         switch m {
         case .degradationDetected: metrics.degradationsDetected.inc([name, env])
-        case let .rollbackProposed(success): metrics.rollbacksProposed.inc([name, env, String(success)])
-        case let .rollbackMerged(auto): metrics.rollbacksMerged.inc([name, env, String(auto)])
-        case let .rollbackAborted(reason): metrics.rollbacksAborted.inc([name, env, reason.rawValue])
-        case let .invariantViolation(id): metrics.invariantViolations.inc([id.rawValue])
-        case let .timeToRecovery(s): metrics.meanTimeToRecovery.observe([name, env], s)
-        case let .candidateResolutionDuration(s): metrics.candidateResolutionDuration.observe([name], s)
-        case .fsmState: break // kept by `stateChanged`
+        case .rollbackProposed(let success): metrics.rollbacksProposed.inc([name, env, String(success)])
+        case .rollbackMerged(let auto): metrics.rollbacksMerged.inc([name, env, String(auto)])
+        case .rollbackAborted(let reason): metrics.rollbacksAborted.inc([name, env, reason.rawValue])
+        case .invariantViolation(let id): metrics.invariantViolations.inc([id.rawValue])
+        case .timeToRecovery(let s): metrics.meanTimeToRecovery.observe([name, env], s)
+        case .candidateResolutionDuration(let s): metrics.candidateResolutionDuration.observe([name], s)
+        case .fsmState: break  // kept by `stateChanged`
         }
     }
 
@@ -110,7 +122,9 @@ public final class Engine: @unchecked Sendable {
             let w = AppWorker(app: row.app, machine: row.machine, engine: core, persisted: true)
             workers[row.app.name] = w
             core.metrics.fsmState.set([row.app.name, row.machine.state.rawValue], 1)
-            if row.machine.state.hasOpenAttempt { core.metrics.activeRollbacks.add([row.app.info.environment.rawValue], 1) }
+            if row.machine.state.hasOpenAttempt {
+                core.metrics.activeRollbacks.add([row.app.info.environment.rawValue], 1)
+            }
             if row.machine.state.hasOpenAttempt || !row.machine.timers.isEmpty || row.machine.state == .abort {
                 w.enqueue(.resumed)
                 resumed += 1
@@ -132,15 +146,17 @@ public final class Engine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let w = workers[app.name] { return (w, false) }
-        let w = AppWorker(app: app, machine: RollbackStateMachine(app: app.info, seed: UInt64.random(in: 1...UInt64.max)),
-                          engine: core)
+        let w = AppWorker(
+            app: app, machine: RollbackStateMachine(app: app.info, seed: UInt64.random(in: 1...UInt64.max)),
+            engine: core)
         workers[app.name] = w
         core.metrics.fsmState.set([app.name, RollbackState.idle.rawValue], 1)
         return (w, true)
     }
 
     func existingWorker(_ name: String) -> AppWorker? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return workers[name]
     }
 
@@ -152,7 +168,8 @@ public final class Engine: @unchecked Sendable {
     }
 
     var allWorkers: [AppWorker] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return Array(workers.values)
     }
 
@@ -193,7 +210,10 @@ public final class Engine: @unchecked Sendable {
         private var c: CheckedContinuation<StepReport?, Never>?
         init(_ c: CheckedContinuation<StepReport?, Never>) { self.c = c }
         func resume(_ r: StepReport?) {
-            lock.lock(); let k = c; c = nil; lock.unlock()
+            lock.lock()
+            let k = c
+            c = nil
+            lock.unlock()
             k?.resume(returning: r)
         }
     }

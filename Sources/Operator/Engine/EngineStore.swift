@@ -37,7 +37,9 @@ final class EngineStore: Sendable {
         let quotas = try w.quotas.map { try Array(EngineJSON.encoder.encode($0)) }
         let inbox = store.inbox
         try await store.writer.perform { db in
-            try db.withStatement("INSERT INTO apps(name, app_json, machine_json, updated_at) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET app_json = excluded.app_json, machine_json = excluded.machine_json, updated_at = excluded.updated_at") { st in
+            try db.withStatement(
+                "INSERT INTO apps(name, app_json, machine_json, updated_at) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET app_json = excluded.app_json, machine_json = excluded.machine_json, updated_at = excluded.updated_at"
+            ) { st in
                 try st.bind(w.app.name, at: 1)
                 try st.bind(appJSON, at: 2)
                 try st.bind(machineJSON, at: 3)
@@ -45,18 +47,26 @@ final class EngineStore: Sendable {
                 _ = try st.step()
             }
             for (json, a) in attempts {
-                try db.withStatement("INSERT INTO attempts(correlation_id, app, state, created_at, ended_at, attempt_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(correlation_id) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at, attempt_json = excluded.attempt_json") { st in
+                try db.withStatement(
+                    "INSERT INTO attempts(correlation_id, app, state, created_at, ended_at, attempt_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(correlation_id) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at, attempt_json = excluded.attempt_json"
+                ) { st in
                     try st.bind(a.attempt.correlationId, at: 1)
                     try st.bind(a.app, at: 2)
                     try st.bind(a.state.rawValue, at: 3)
                     try st.bind(Self.ms(a.attempt.createdAt), at: 4)
-                    if let ended = a.attempt.endedAt { try st.bind(Self.ms(ended), at: 5) } else { try st.bindNull(at: 5) }
+                    if let ended = a.attempt.endedAt {
+                        try st.bind(Self.ms(ended), at: 5)
+                    } else {
+                        try st.bindNull(at: 5)
+                    }
                     try st.bind(json, at: 6)
                     _ = try st.step()
                 }
             }
             if let quotas {
-                try db.withStatement("INSERT INTO engine_meta(key, value) VALUES('quotas', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value") { st in
+                try db.withStatement(
+                    "INSERT INTO engine_meta(key, value) VALUES('quotas', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                ) { st in
                     try st.bind(quotas, at: 1)
                     _ = try st.step()
                 }
@@ -91,7 +101,9 @@ final class EngineStore: Sendable {
             }
             var quotas = QuotaLedger()
             try db.withStatement("SELECT value FROM engine_meta WHERE key = 'quotas'") { st in
-                if try st.step(), let b = st.blob(0) { quotas = try EngineJSON.decoder.decode(QuotaLedger.self, from: Data(b)) }
+                if try st.step(), let b = st.blob(0) {
+                    quotas = try EngineJSON.decoder.decode(QuotaLedger.self, from: Data(b))
+                }
             }
             return (rows, quotas)
         }
@@ -112,7 +124,9 @@ final class EngineStore: Sendable {
     /// Removes finished attempts that ended before `cutoff` (SPEC 5: kept 7 days).
     func pruneAttempts(endedBefore cutoff: Date) async throws -> Int {
         try await store.writer.perform { db in
-            try db.run("DELETE FROM attempts WHERE ended_at IS NOT NULL AND ended_at < ?1") { try $0.bind(Self.ms(cutoff), at: 1) }
+            try db.run("DELETE FROM attempts WHERE ended_at IS NOT NULL AND ended_at < ?1") {
+                try $0.bind(Self.ms(cutoff), at: 1)
+            }
         }
     }
 

@@ -42,8 +42,10 @@ final class InboxRouter: @unchecked Sendable {
         source == .github && event != eventWithoutAttempt
     }
 
-    init(inbox: Inbox, engine: Engine, effects: EffectPerforming, approvers: ApproverChecking, poller: Poller,
-         alertsRepo: String, logger: Logger, clock: @escaping @Sendable () -> Date) {
+    init(
+        inbox: Inbox, engine: Engine, effects: EffectPerforming, approvers: ApproverChecking, poller: Poller,
+        alertsRepo: String, logger: Logger, clock: @escaping @Sendable () -> Date
+    ) {
         self.inbox = inbox
         self.engine = engine
         self.effects = effects
@@ -94,8 +96,10 @@ final class InboxRouter: @unchecked Sendable {
         if !anyAttempt {
             let bulk = 5_000
             do {
-                let marked = try await inbox.markPendingProcessed(source: .github, exceptEvent: Self.eventWithoutAttempt,
-                                                                  at: clock(), limit: bulk) {
+                let marked = try await inbox.markPendingProcessed(
+                    source: .github, exceptEvent: Self.eventWithoutAttempt,
+                    at: clock(), limit: bulk
+                ) {
                     engine.holdsNoAttempt
                 }
                 bulkMarked = marked != nil
@@ -113,8 +117,10 @@ final class InboxRouter: @unchecked Sendable {
         let leaveOut = bulkMarked
         do {
             pending = try await read {
-                leaveOut ? try self.inbox.pending(after: after, limit: limit, leavingOut: .github, exceptEvent: Self.eventWithoutAttempt)
-                           : try self.inbox.pending(after: after, limit: limit, bodies: anyAttempt)
+                leaveOut
+                    ? try self.inbox.pending(
+                        after: after, limit: limit, leavingOut: .github, exceptEvent: Self.eventWithoutAttempt)
+                    : try self.inbox.pending(after: after, limit: limit, bodies: anyAttempt)
             }
         } catch {
             logger.error("could not read pending deliveries", metadata: ["error": "\(error)"])
@@ -162,20 +168,23 @@ final class InboxRouter: @unchecked Sendable {
         switch d.record.source {
         case .argocd:
             switch ArgoCDNotificationDecoder.decode(body: d.body) {
-            case let .success(n):
+            case .success(let n):
                 // The body is never trusted as health: it only names the app to check now.
                 return await poller.checkNow(app: n.app, deliveryID: id)
-            case let .failure(e):
-                logger.warning("stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
+            case .failure(let e):
+                logger.warning(
+                    "stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
             }
         case .github:
-            guard attemptsOpen || !Self.concernsOnlyAttempts(source: .github, event: d.record.event) else { return false }
+            guard attemptsOpen || !Self.concernsOnlyAttempts(source: .github, event: d.record.event) else {
+                return false
+            }
             switch GitHubEventDecoder.decode(event: d.record.event, body: d.body) {
-            case let .signal(s):
+            case .signal(let s):
                 return await route(s, deliveryID: id)
             case .ping, .ignored:
                 break
-            case let .malformed(why):
+            case .malformed(let why):
                 logger.warning("stored GitHub delivery is malformed", metadata: ["delivery": "\(id)", "why": "\(why)"])
             }
         }
@@ -185,41 +194,56 @@ final class InboxRouter: @unchecked Sendable {
     /// Returns whether an event was handed to an application (which then marks the delivery).
     private func route(_ signal: GitHubSignal, deliveryID: String) async -> Bool {
         switch signal {
-        case let .checkCompleted(c):
-            guard let (w, pr) = workerWithPR(repository: c.repository, headSHA: c.headSHA, numbers: c.pullRequests) else { return false }
+        case .checkCompleted(let c):
+            guard let (w, pr) = workerWithPR(repository: c.repository, headSHA: c.headSHA, numbers: c.pullRequests)
+            else { return false }
             return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: w, deliveryID: deliveryID)
-        case let .commitStatus(s):
-            guard let (w, pr) = workerWithPR(repository: s.repository, headSHA: s.sha, numbers: []) else { return false }
+        case .commitStatus(let s):
+            guard let (w, pr) = workerWithPR(repository: s.repository, headSHA: s.sha, numbers: []) else {
+                return false
+            }
             return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: w, deliveryID: deliveryID)
-        case let .pullRequest(p):
-            guard let (w, _) = workerWithPR(repository: p.repository, headSHA: nil, numbers: [p.number]) else { return false }
+        case .pullRequest(let p):
+            guard let (w, _) = workerWithPR(repository: p.repository, headSHA: nil, numbers: [p.number]) else {
+                return false
+            }
             switch p.action {
             case .closed:
-                w.enqueue(.pullRequestClosed(PullRequestClosure(number: p.number, merged: p.merged, closedBy: p.sender)),
-                          deliveryID: deliveryID)
+                w.enqueue(
+                    .pullRequestClosed(PullRequestClosure(number: p.number, merged: p.merged, closedBy: p.sender)),
+                    deliveryID: deliveryID)
             case .synchronize:
                 w.enqueue(.pullRequestHeadChanged(number: p.number, headSHA: p.headSHA), deliveryID: deliveryID)
             default:
                 return false
             }
             return true
-        case let .review(r):
-            guard let (w, pr) = workerWithPR(repository: r.repository, headSHA: nil, numbers: [r.pullNumber]) else { return false }
+        case .review(let r):
+            guard let (w, pr) = workerWithPR(repository: r.repository, headSHA: nil, numbers: [r.pullNumber]) else {
+                return false
+            }
             return await deliver(.fetchReviews(prNumber: pr.number), to: w, deliveryID: deliveryID)
-        case let .comment(c):
+        case .comment(let c):
             guard !c.authorIsBot, let kind = CommandKind.parse(commentBody: c.body),
-                  let w = workerForComment(c) else { return false }
+                let w = workerForComment(c)
+            else { return false }
             let authorized = await approvers.isAuthorized(c.author)
             if !authorized {
-                logger.notice("command from someone who is not an approver; audited and ignored",
-                              metadata: ["app": "\(w.snapshot.app.name)", "sender": "\(c.author)", "command": "\(kind.rawValue)"])
+                logger.notice(
+                    "command from someone who is not an approver; audited and ignored",
+                    metadata: ["app": "\(w.snapshot.app.name)", "sender": "\(c.author)", "command": "\(kind.rawValue)"])
             }
-            w.enqueue(.command(CommandInput(kind: kind, sender: c.author, isAuthorized: authorized,
-                                            channel: .chatOps(repository: c.repository, issueNumber: c.issueNumber))),
-                      deliveryID: deliveryID)
+            w.enqueue(
+                .command(
+                    CommandInput(
+                        kind: kind, sender: c.author, isAuthorized: authorized,
+                        channel: .chatOps(repository: c.repository, issueNumber: c.issueNumber))),
+                deliveryID: deliveryID)
             return true
-        case let .installation(i):
-            logger.info("GitHub App installation event", metadata: ["action": "\(i.action)", "installation": "\(i.installationID)"])
+        case .installation(let i):
+            logger.info(
+                "GitHub App installation event",
+                metadata: ["action": "\(i.action)", "installation": "\(i.installationID)"])
             return false
         }
     }
@@ -241,7 +265,8 @@ final class InboxRouter: @unchecked Sendable {
         for w in engine.allWorkers {
             let s = w.snapshot
             guard let pr = s.machine.attempt?.pullRequest,
-                  s.machine.app.manifestRepository.caseInsensitiveCompare(repository) == .orderedSame else { continue }
+                s.machine.app.manifestRepository.caseInsensitiveCompare(repository) == .orderedSame
+            else { continue }
             if numbers.contains(pr.number) || (headSHA != nil && pr.headSHA == headSHA) { return (w, pr) }
         }
         return nil
@@ -252,9 +277,15 @@ final class InboxRouter: @unchecked Sendable {
             let s = w.snapshot
             guard let attempt = s.machine.attempt else { continue }
             if c.isPullRequest, attempt.pullRequest?.number == c.issueNumber,
-               s.machine.app.manifestRepository.caseInsensitiveCompare(c.repository) == .orderedSame { return w }
+                s.machine.app.manifestRepository.caseInsensitiveCompare(c.repository) == .orderedSame
+            {
+                return w
+            }
             if c.repository.caseInsensitiveCompare(alertsRepo) == .orderedSame,
-               let url = attempt.escalationIssueURL, url.hasSuffix("/issues/\(c.issueNumber)") { return w }
+                let url = attempt.escalationIssueURL, url.hasSuffix("/issues/\(c.issueNumber)")
+            {
+                return w
+            }
         }
         return nil
     }

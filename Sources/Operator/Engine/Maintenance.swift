@@ -18,8 +18,10 @@ final class Maintenance: Sendable {
     static let attemptRetention: Double = 7 * 86_400
     static let deliveryRetention: Double = 30 * 86_400
 
-    init(engine: Engine, inbox: Inbox, pruneAudit: @escaping @Sendable (Date) async throws -> [String], prMaxAge: Double,
-         logger: Logger, clock: @escaping @Sendable () -> Date) {
+    init(
+        engine: Engine, inbox: Inbox, pruneAudit: @escaping @Sendable (Date) async throws -> [String], prMaxAge: Double,
+        logger: Logger, clock: @escaping @Sendable () -> Date
+    ) {
         self.engine = engine
         self.inbox = inbox
         self.pruneAudit = pruneAudit
@@ -42,7 +44,8 @@ final class Maintenance: Sendable {
             if !removed.isEmpty { logger.info("audit files past retention removed", metadata: ["files": "\(removed)"]) }
         } catch { logger.error("audit retention failed", metadata: ["error": "\(error)"]) }
         do {
-            let n = try await engine.core.store.pruneAttempts(endedBefore: now.addingTimeInterval(-Self.attemptRetention))
+            let n = try await engine.core.store.pruneAttempts(
+                endedBefore: now.addingTimeInterval(-Self.attemptRetention))
             if n > 0 { logger.info("finished attempts past 7 days removed", metadata: ["count": "\(n)"]) }
         } catch { logger.error("attempt retention failed", metadata: ["error": "\(error)"]) }
         do {
@@ -56,11 +59,15 @@ final class Maintenance: Sendable {
         for w in engine.allWorkers {
             let s = w.snapshot
             guard s.machine.state == .abort, let a = s.machine.attempt, let pr = a.pullRequest,
-                  now.timeIntervalSince(a.createdAt) > prMaxAge else { continue }
+                now.timeIntervalSince(a.createdAt) > prMaxAge
+            else { continue }
             let days = Int(prMaxAge / 86_400)
             _ = await engine.core.effects.perform(
-                .closePullRequest(number: pr.number,
-                                  comment: "Closed by ai-operator: this rollback PR of attempt \(a.correlationId) stayed open more than \(days) days after the attempt was aborted. RESET the attempt to let the operator act on \(s.app.name) again."),
+                .closePullRequest(
+                    number: pr.number,
+                    comment:
+                        "Closed by ai-operator: this rollback PR of attempt \(a.correlationId) stayed open more than \(days) days after the attempt was aborted. RESET the attempt to let the operator act on \(s.app.name) again."
+                ),
                 app: s.app, machine: s.machine)
         }
     }

@@ -15,7 +15,9 @@ public struct MonitoredApp: Sendable, Equatable, Codable {
     /// The Deployment: annotation `ai-operator.io/deployment`, else the app's name.
     public var deployment: String
 
-    public init(info: ApplicationInfo, sourceRepository: String, sourceRepoURL: String, namespace: String, deployment: String) {
+    public init(
+        info: ApplicationInfo, sourceRepository: String, sourceRepoURL: String, namespace: String, deployment: String
+    ) {
         self.info = info
         self.sourceRepository = sourceRepository
         self.sourceRepoURL = sourceRepoURL

@@ -1,10 +1,11 @@
 import Clients
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import RollbackCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every `POLL_INTERVAL_SEC`: ONE Argo CD list call covers every monitored app; Kubernetes is
 /// read only for apps Argo CD reports `Degraded` and apps with an attempt in progress (whose
@@ -56,7 +57,8 @@ final class Poller: Sendable {
         do {
             apps = try await argocd.listApplications(selector: selector, fields: Self.pollFields)
         } catch {
-            logger.warning("Argo CD list failed; no app is judged degraded on this poll", metadata: ["error": "\(error)"])
+            logger.warning(
+                "Argo CD list failed; no app is judged degraded on this poll", metadata: ["error": "\(error)"])
             for w in engine.allWorkers { w.enqueue(.healthChecked(.argoReadFailure)) }
             return
         }
@@ -64,7 +66,8 @@ final class Poller: Sendable {
         for a in apps {
             guard let m = resolver.monitoredApp(a) else {
                 if resolver.isMonitored(a) {
-                    logger.warning("monitored app has no usable source repository; skipped", metadata: ["app": "\(a.name)"])
+                    logger.warning(
+                        "monitored app has no usable source repository; skipped", metadata: ["app": "\(a.name)"])
                 }
                 continue
             }
@@ -78,7 +81,10 @@ final class Poller: Sendable {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for (a, m) in needKubernetes {
-                if running == 8 { await group.next(); running -= 1 }
+                if running == 8 {
+                    await group.next()
+                    running -= 1
+                }
                 group.addTask { await self.check(a, m, deliveryID: nil) }
                 running += 1
             }
@@ -114,12 +120,14 @@ final class Poller: Sendable {
                 pods = (try? await kubernetes.podSummaries(of: d)) ?? []
             } catch {
                 // SPEC 4: the check then uses Argo CD health alone.
-                logger.warning("Kubernetes read failed; using Argo CD health alone",
-                               metadata: ["app": "\(m.name)", "error": "\(error)"])
+                logger.warning(
+                    "Kubernetes read failed; using Argo CD health alone",
+                    metadata: ["app": "\(m.name)", "error": "\(error)"])
             }
         }
-        await engine.observe(m, AppResolver.observation(a, deployment: deployment, pods: pods, kubernetesRead: read),
-                             deliveryID: deliveryID)
+        await engine.observe(
+            m, AppResolver.observation(a, deployment: deployment, pods: pods, kubernetesRead: read),
+            deliveryID: deliveryID)
     }
 }
 

@@ -10,8 +10,10 @@ struct StatusRoutes {
     func register(on router: inout Router) {
         router.get("/healthz") { _, res in res.respond(.json(200, ["status": "ok"])) }
         router.get("/readyz") { [state] _, res in
-            res.respond(state.ready ? .json(200, ["status": "ready"])
-                                    : .error(503, "not_ready", "the store is not open or recovery has not finished"))
+            res.respond(
+                state.ready
+                    ? .json(200, ["status": "ready"])
+                    : .error(503, "not_ready", "the store is not open or recovery has not finished"))
         }
         router.get("/metrics") { [metrics] _, res in
             res.respond(.text(200, metrics.registry.render(), contentType: MetricsRegistry.contentType))

@@ -16,7 +16,9 @@ public final class LogOutput: @unchecked Sendable {
     }
 
     public func setSecrets(_ secrets: [String]) {
-        lock.lock(); redactor = Redactor(secrets: secrets); lock.unlock()
+        lock.lock()
+        redactor = Redactor(secrets: secrets)
+        lock.unlock()
     }
 
     public func write(_ line: String) {
@@ -32,7 +34,11 @@ public final class LogOutput: @unchecked Sendable {
         lock.unlock()
     }
 
-    public var captured: [String] { lock.lock(); defer { lock.unlock() }; return capture ?? [] }
+    public var captured: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return capture ?? []
+    }
 }
 
 /// Replaces every occurrence of a secret value with `[REDACTED]`.
@@ -76,28 +82,35 @@ public struct OperatorLogHandler: LogHandler {
         if let m = event.metadata { all.merge(m) { $1 } }
         let ts = Self.timestamp()
         if json {
-            var obj: [String: Any] = ["timestamp": ts, "level": event.level.rawValue, "logger": label,
-                                      "message": event.message.description]
+            var obj: [String: Any] = [
+                "timestamp": ts, "level": event.level.rawValue, "logger": label,
+                "message": event.message.description,
+            ]
             for (k, v) in all { obj[k] = Self.plain(v) }
-            let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             output.write(String(decoding: data, as: UTF8.self))
         } else {
             let meta = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            output.write("\(ts) \(event.level.rawValue.uppercased()) \(label): \(event.message)\(meta.isEmpty ? "" : " " + meta)")
+            output.write(
+                "\(ts) \(event.level.rawValue.uppercased()) \(label): \(event.message)\(meta.isEmpty ? "" : " " + meta)"
+            )
         }
     }
 
     static func plain(_ v: Logger.Metadata.Value) -> Any {
         switch v {
-        case let .string(s): return s
-        case let .stringConvertible(c): return c.description
-        case let .array(a): return a.map(plain)
-        case let .dictionary(d): return d.mapValues(plain)
+        case .string(let s): return s
+        case .stringConvertible(let c): return c.description
+        case .array(let a): return a.map(plain)
+        case .dictionary(let d): return d.mapValues(plain)
         }
     }
 
     static func timestamp() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+        Date().formatted(
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
     }
 
     public static func level(_ name: String) -> Logger.Level {

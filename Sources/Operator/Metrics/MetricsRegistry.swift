@@ -115,7 +115,8 @@ public class ScalarFamily: MetricFamily, @unchecked Sendable {
     }
 
     public func value(_ labelValues: [String] = []) -> Double {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return values[key(labelValues)] ?? 0
     }
 
@@ -128,13 +129,17 @@ public class ScalarFamily: MetricFamily, @unchecked Sendable {
 }
 
 public final class Counter: ScalarFamily, @unchecked Sendable {
-    init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "counter") }
+    init(name: String, help: String, labels: [String]) {
+        super.init(name: name, help: help, labels: labels, type: "counter")
+    }
 
     public func inc(_ labelValues: [String] = [], by amount: Double = 1) { update(labelValues) { $0 += amount } }
 }
 
 public final class Gauge: ScalarFamily, @unchecked Sendable {
-    init(name: String, help: String, labels: [String]) { super.init(name: name, help: help, labels: labels, type: "gauge") }
+    init(name: String, help: String, labels: [String]) {
+        super.init(name: name, help: help, labels: labels, type: "gauge")
+    }
 
     public func set(_ labelValues: [String] = [], _ value: Double) { update(labelValues) { $0 = value } }
 
@@ -143,7 +148,11 @@ public final class Gauge: ScalarFamily, @unchecked Sendable {
 
 public final class Histogram: MetricFamily, @unchecked Sendable {
     let buckets: [Double]
-    private struct Series { var counts: [UInt64]; var sum: Double; var count: UInt64 }
+    private struct Series {
+        var counts: [UInt64]
+        var sum: Double
+        var count: UInt64
+    }
     private var series: [[String]: Series] = [:]
 
     init(name: String, help: String, labels: [String], buckets: [Double]) {
@@ -156,7 +165,9 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
         let bucket = buckets.firstIndex(where: { value <= $0 })
         lock.lock()
         // In place, with one lookup: a copied-out Series would copy its counts array every time.
-        Self.add(value, bucket: bucket, to: &series[k, default: Series(counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)])
+        Self.add(
+            value, bucket: bucket,
+            to: &series[k, default: Series(counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)])
         lock.unlock()
     }
 
@@ -167,7 +178,8 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
     }
 
     public func count(_ labelValues: [String] = []) -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return series[key(labelValues)]?.count ?? 0
     }
 

@@ -4,7 +4,9 @@ public enum CommandReplyRenderer {
         "@\(sender) `\(kind.rawValue)` accepted for \(app): \(detail)"
     }
 
-    public static func notApplied(_ kind: CommandKind, sender: String, app: String, state: RollbackState, why: String) -> String {
+    public static func notApplied(_ kind: CommandKind, sender: String, app: String, state: RollbackState, why: String)
+        -> String
+    {
         "@\(sender) `\(kind.rawValue)` was not applied to \(app) (state \(state.rawValue)): \(why)"
     }
 }

@@ -11,10 +11,16 @@ public enum EscalationRenderer {
         public var state: RollbackState
         public var attempt: Attempt?
         public var lastCheck: HealthCheckRecord?
-        public init(app: ApplicationInfo, code: ReasonCode, detail: String, state: RollbackState, attempt: Attempt?,
-                    lastCheck: HealthCheckRecord?) {
-            self.app = app; self.code = code; self.detail = detail; self.state = state
-            self.attempt = attempt; self.lastCheck = lastCheck
+        public init(
+            app: ApplicationInfo, code: ReasonCode, detail: String, state: RollbackState, attempt: Attempt?,
+            lastCheck: HealthCheckRecord?
+        ) {
+            self.app = app
+            self.code = code
+            self.detail = detail
+            self.state = state
+            self.attempt = attempt
+            self.lastCheck = lastCheck
         }
     }
 
@@ -31,15 +37,19 @@ public enum EscalationRenderer {
     /// What a human should do, per reason.
     public static func recommendedAction(_ code: ReasonCode, environment: DeploymentEnvironment) -> String {
         switch code {
-        case .approvalRequired: "Review the rollback PR and approve its current head (review or `APPROVE`), or `ABORT` / `MANUAL`."
+        case .approvalRequired:
+            "Review the rollback PR and approve its current head (review or `APPROVE`), or `ABORT` / `MANUAL`."
         case .ciFailure: "The rollback target also fails CI: choose another revision by hand and `RESET` when done."
         case .ciTimeout: "Check why CI did not finish in time; re-run it or take over with `MANUAL`."
         case .noCandidate: "No earlier revision passed the ancestry, CI and stability checks: roll back by hand."
-        case .revisionMismatch: "Argo CD's synced revision differs from the manifest: someone is mid-change. Finish or revert it, then `RESET`."
+        case .revisionMismatch:
+            "Argo CD's synced revision differs from the manifest: someone is mid-change. Finish or revert it, then `RESET`."
         case .invariantFailed, .notMergeable: "Inspect the invariant table; fix the cause and `APPROVE`, or `ABORT`."
         case .approvalTimeout: "Nobody approved in time: decide now, and `RESET` the attempt."
-        case .recoveryTimeout, .newDegradation: "The rollback did not heal the application: investigate by hand; the operator will not roll back further."
-        case .healthMissing, .healthUnknown: "Check the Argo CD application's configuration; the operator cannot see its health."
+        case .recoveryTimeout, .newDegradation:
+            "The rollback did not heal the application: investigate by hand; the operator will not roll back further."
+        case .healthMissing, .healthUnknown:
+            "Check the Argo CD application's configuration; the operator cannot see its health."
         case .argocdUnreachable: "Check Argo CD availability and the operator's token."
         case .permissionDenied: "Check the GitHub App's permissions (see the security alert)."
         case .quotaExceeded, .rateLimited: "Too many rollbacks or API calls: look for a loop, then `RESET`."
@@ -58,25 +68,25 @@ public enum EscalationRenderer {
         let a = c.attempt
         let obs = c.lastCheck?.observation
         var s = """
-        ## AI Operator Escalation
+            ## AI Operator Escalation
 
-        Reason code: \(c.code.rawValue)
+            Reason code: \(c.code.rawValue)
 
-        - **Application:** \(c.app.name)
-        - **Environment:** \(c.app.environment.rawValue)
-        - **Correlation ID:** \(a?.correlationId ?? "none (outside an attempt)")
-        - **FSM state:** \(c.state.rawValue)
-        - **Reason:** \(c.code.words): \(c.detail)
-        - **Current revision:** \(a?.currentRevision ?? obs?.syncRevision ?? "unknown")
-        - **Target revision:** \(a?.target?.sha ?? "none")
-        - **Rollback PR:** \(a?.pullRequest.map { "#\($0.number) \($0.url)" } ?? "none")
-        - **Argo CD health:** \(obs.map { $0.argoReadFailed ? "read failed" : $0.health.rawValue } ?? "unknown")\(obs?.message.map { " (\(TextFormatting.redact($0)))" } ?? "")
-        - **Replicas:** \(obs?.replicas.map { "\($0.available)/\($0.desired) available" } ?? "unknown")
+            - **Application:** \(c.app.name)
+            - **Environment:** \(c.app.environment.rawValue)
+            - **Correlation ID:** \(a?.correlationId ?? "none (outside an attempt)")
+            - **FSM state:** \(c.state.rawValue)
+            - **Reason:** \(c.code.words): \(c.detail)
+            - **Current revision:** \(a?.currentRevision ?? obs?.syncRevision ?? "unknown")
+            - **Target revision:** \(a?.target?.sha ?? "none")
+            - **Rollback PR:** \(a?.pullRequest.map { "#\($0.number) \($0.url)" } ?? "none")
+            - **Argo CD health:** \(obs.map { $0.argoReadFailed ? "read failed" : $0.health.rawValue } ?? "unknown")\(obs?.message.map { " (\(TextFormatting.redact($0)))" } ?? "")
+            - **Replicas:** \(obs?.replicas.map { "\($0.available)/\($0.desired) available" } ?? "unknown")
 
-        ### Invariants
+            ### Invariants
 
 
-        """
+            """
         if let inv = a?.lastInvariants {
             s += "| invariant | result | evidence |\n|---|---|---|\n"
             for r in inv.results { s += "| \(r.id.rawValue) | \(r.outcome.rawValue) | \(r.evidence) |\n" }
@@ -85,23 +95,23 @@ public enum EscalationRenderer {
         }
         s += """
 
-        ### Recommended action
+            ### Recommended action
 
-        \(recommendedAction(c.code, environment: c.app.environment))
+            \(recommendedAction(c.code, environment: c.app.environment))
 
-        ### Audit trail
+            ### Audit trail
 
-        \(a.map { "`GET /api/v1/rollbacks/\($0.correlationId)/audit`" } ?? "`GET /api/v1/applications/\(c.app.name)`")
+            \(a.map { "`GET /api/v1/rollbacks/\($0.correlationId)/audit`" } ?? "`GET /api/v1/applications/\(c.app.name)`")
 
-        ### Commands
+            ### Commands
 
-        Comment with one of these as the first word (authorized approvers only):
-        - `APPROVE`: merge the rollback PR (I6 and I8 are still checked)
-        - `ABORT`: close the rollback PR and stop
-        - `MANUAL`: close the rollback PR; a human takes over
-        - `RESET`: end the attempt and return to Idle
+            Comment with one of these as the first word (authorized approvers only):
+            - `APPROVE`: merge the rollback PR (I6 and I8 are still checked)
+            - `ABORT`: close the rollback PR and stop
+            - `MANUAL`: close the rollback PR; a human takes over
+            - `RESET`: end the attempt and return to Idle
 
-        """
+            """
         return s
     }
 }

@@ -2,7 +2,9 @@
 public enum ReasoningRenderer {
     /// A state transition: "payment-service moved from PRCreated to AwaitingMergeApproval
     /// on CIReported because CI of PR #42 passed."
-    public static func transition(app: String, from: RollbackState, to: RollbackState, event: String, because: String) -> String {
+    public static func transition(app: String, from: RollbackState, to: RollbackState, event: String, because: String)
+        -> String
+    {
         if from == to {
             return "\(app) stayed in \(from.rawValue) on \(event) because \(because)."
         }
@@ -12,7 +14,9 @@ public enum ReasoningRenderer {
     /// An invariant evaluation before a merge decision.
     public static func invariantCheck(app: String, report: InvariantReport, decision: String) -> String {
         let failed = report.failed
-        let summary = failed.isEmpty ? "all 8 invariants PASS"
+        let summary =
+            failed.isEmpty
+            ? "all 8 invariants PASS"
             : "\(failed.map(\.rawValue).joined(separator: ", ")) FAIL"
         return "Invariants of \(app) evaluated before the merge decision: \(summary); \(decision)."
     }

@@ -1,8 +1,11 @@
 /// The Slack message of SPEC 11: app, env, reason, id, issue link and the commands.
 public enum SlackRenderer {
-    public static func escalation(app: ApplicationInfo, code: ReasonCode, correlationId: String?, issueURL: String?,
-                                  prURL: String?, detail: String) -> SlackMessage {
-        var text = ":rotating_light: AI Operator escalation for *\(app.name)* (\(app.environment.rawValue)): \(code.words) [\(code.rawValue)]"
+    public static func escalation(
+        app: ApplicationInfo, code: ReasonCode, correlationId: String?, issueURL: String?,
+        prURL: String?, detail: String
+    ) -> SlackMessage {
+        var text =
+            ":rotating_light: AI Operator escalation for *\(app.name)* (\(app.environment.rawValue)): \(code.words) [\(code.rawValue)]"
         text += "\n\(detail)"
         text += "\nCorrelation ID: \(correlationId ?? "none")"
         if let prURL { text += "\nRollback PR: \(prURL)" }

@@ -8,7 +8,10 @@ public enum TextFormatting {
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
         let secs = t - days * 86400
         let (y, m, d) = CivilDate.from(days: days)
-        func p(_ v: Int64, _ w: Int = 2) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        func p(_ v: Int64, _ w: Int = 2) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
         return "\(p(y, 4))-\(p(m))-\(p(d))T\(p(secs / 3600)):\(p(secs % 3600 / 60)):\(p(secs % 60))Z"
     }
 
@@ -21,15 +24,28 @@ public enum TextFormatting {
         var maskNext = false
         for i in words.indices {
             let w = words[i]
-            if maskNext && !w.isEmpty { words[i] = "[REDACTED]"; maskNext = false; continue }
+            if maskNext && !w.isEmpty {
+                words[i] = "[REDACTED]"
+                maskNext = false
+                continue
+            }
             let lower = w.lowercased()
-            if lower == "bearer" || lower == "token" || lower == "authorization:" { maskNext = true; continue }
-            if ["ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xoxb-", "xoxp-", "eyj"].contains(where: { lower.hasPrefix($0) }) {
-                words[i] = "[REDACTED]"; continue
+            if lower == "bearer" || lower == "token" || lower == "authorization:" {
+                maskNext = true
+                continue
+            }
+            if ["ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xoxb-", "xoxp-", "eyj"].contains(where: {
+                lower.hasPrefix($0)
+            }) {
+                words[i] = "[REDACTED]"
+                continue
             }
             for key in ["token=", "password=", "secret=", "access_token=", "api_key="] {
                 if let r = lower.range(of: key) {
-                    let keep = w[w.startIndex..<w.index(w.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: r.upperBound))]
+                    let keep = w[
+                        w
+                            .startIndex..<w.index(
+                                w.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: r.upperBound))]
                     words[i] = keep + "[REDACTED]"
                 }
             }
@@ -40,8 +56,10 @@ public enum TextFormatting {
         return words.joined(separator: " ")
     }
 
-    private static let hints: [[UInt8]] = ["bearer", "token", "authorization", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_",
-                                           "xox", "eyj", "password=", "secret=", "api_key=", "://"].map { Array($0.utf8) }
+    private static let hints: [[UInt8]] = [
+        "bearer", "token", "authorization", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_",
+        "xox", "eyj", "password=", "secret=", "api_key=", "://",
+    ].map { Array($0.utf8) }
 
     /// One pass over the bytes (ASCII-lowercased) for anything `redact` would mask.
     static func mayHoldSecret(_ text: String) -> Bool {
@@ -74,8 +92,11 @@ public enum TextFormatting {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) }
-                else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 {
+                    out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out + "\""

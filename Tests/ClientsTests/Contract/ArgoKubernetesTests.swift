@@ -1,8 +1,8 @@
 import Clients
 import Foundation
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Argo CD and Kubernetes clients against the simulators")
 struct ArgoKubernetesTests {
@@ -10,14 +10,17 @@ struct ArgoKubernetesTests {
         let sim = ArgoCDSimulator(token: "argocd-SECRET-token-1")
         try sim.start()
         defer { sim.stop() }
-        sim.setApplication(name: "checkout", labels: ["environment": "staging", "ai-operator.enabled": "true"],
-                           annotations: ["ai-operator.io/deployment": "checkout-web"], repoURL: "https://github.com/acme/checkout.git",
-                           path: "deploy", targetRevision: "1111111111111111111111111111111111111111", namespace: "shop")
-        sim.setApplication(name: "other", labels: ["environment": "production"], repoURL: "https://github.com/acme/other.git",
-                           targetRevision: "2222222222222222222222222222222222222222", namespace: "misc")
+        sim.setApplication(
+            name: "checkout", labels: ["environment": "staging", "ai-operator.enabled": "true"],
+            annotations: ["ai-operator.io/deployment": "checkout-web"], repoURL: "https://github.com/acme/checkout.git",
+            path: "deploy", targetRevision: "1111111111111111111111111111111111111111", namespace: "shop")
+        sim.setApplication(
+            name: "other", labels: ["environment": "production"], repoURL: "https://github.com/acme/other.git",
+            targetRevision: "2222222222222222222222222222222222222222", namespace: "misc")
         let t0 = Date().addingTimeInterval(-7200)
         sim.deploy(app: "checkout", revision: "1111111111111111111111111111111111111111", at: t0)
-        sim.deploy(app: "checkout", revision: "3333333333333333333333333333333333333333", at: t0.addingTimeInterval(3600))
+        sim.deploy(
+            app: "checkout", revision: "3333333333333333333333333333333333333333", at: t0.addingTimeInterval(3600))
         sim.setHealth(app: "checkout", status: "Degraded", message: "progress deadline exceeded")
 
         let h = Harness()
@@ -36,7 +39,10 @@ struct ArgoKubernetesTests {
         #expect(app.labels["environment"] == "staging")
         #expect(app.annotations["ai-operator.io/deployment"] == "checkout-web")
         #expect(app.sources.first?.repoURL == "https://github.com/acme/checkout.git")
-        #expect(app.history.map(\.revision) == ["1111111111111111111111111111111111111111", "3333333333333333333333333333333333333333"])
+        #expect(
+            app.history.map(\.revision) == [
+                "1111111111111111111111111111111111111111", "3333333333333333333333333333333333333333",
+            ])
         #expect(app.history.last?.deployedAt != nil)
 
         let missing = await apiError { try await client.getApplication(name: "nope") }
@@ -50,7 +56,10 @@ struct ArgoKubernetesTests {
         let denied = await apiError { try await wrong.listApplications() }
         #expect(denied?.code == .permissionDenied)
         sim.addTokenWithoutPermission("argocd-readless")
-        let forbidden = await apiError { try await ArgoCDClient(baseURL: sim.baseURL, token: Secret("argocd-readless"), context: h.context).getApplication(name: "checkout") }
+        let forbidden = await apiError {
+            try await ArgoCDClient(baseURL: sim.baseURL, token: Secret("argocd-readless"), context: h.context)
+                .getApplication(name: "checkout")
+        }
         #expect(forbidden?.code == .permissionDenied)
         #expect(h.sink.records.allSatisfy { $0.name.hasPrefix("argocd.") })
     }
@@ -59,11 +68,15 @@ struct ArgoKubernetesTests {
         let sim = KubernetesSimulator(token: "k8s-SECRET-token-1")
         try sim.start()
         defer { sim.stop() }
-        sim.setDeployment(namespace: "shop", name: "checkout", desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
-                          progressDeadlineExceeded: true)
-        sim.setPods(namespace: "shop", app: "checkout", pods: [.healthy("checkout-a"), .crashLooping("checkout-b", restarts: 7)])
+        sim.setDeployment(
+            namespace: "shop", name: "checkout", desired: 3, available: 1, ready: 1, updated: 3, replicas: 3,
+            progressDeadlineExceeded: true)
+        sim.setPods(
+            namespace: "shop", app: "checkout",
+            pods: [.healthy("checkout-a"), .crashLooping("checkout-b", restarts: 7)])
         let h = Harness()
-        let client = KubernetesClient(baseURL: sim.baseURL, credentials: .token(Secret("k8s-SECRET-token-1")), context: h.context)
+        let client = KubernetesClient(
+            baseURL: sim.baseURL, credentials: .token(Secret("k8s-SECRET-token-1")), context: h.context)
         let d = try await client.deploymentStatus(namespace: "shop", name: "checkout")
         #expect(d.desiredReplicas == 3)
         #expect(d.availableReplicas == 1)

@@ -1,8 +1,8 @@
 import Clients
 import Foundation
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 @Suite("GitHub App authentication against the simulator")
 struct GitHubAppTests {
@@ -90,16 +90,22 @@ struct GitHubAppTests {
         sim.configureApp(appID: 1, publicKeyPEM: real.publicPEM, installationID: 5)
         sim.createRepository("acme/gitops")
         let h = Harness()
-        let client = try GitHubClient(baseURL: sim.baseURL,
-                                      credentials: .app(AppCredentials(appID: "1", privateKeyPEM: Secret(other.privatePEM), installationID: 5)),
-                                      context: h.context)
+        let client = try GitHubClient(
+            baseURL: sim.baseURL,
+            credentials: .app(AppCredentials(appID: "1", privateKeyPEM: Secret(other.privatePEM), installationID: 5)),
+            context: h.context)
         let e = await apiError { try await client.getBranch(repo: "acme/gitops", branch: "main") }
         #expect(e?.code == .permissionDenied)
         #expect(h.last("github.createInstallationToken")?.result == "PERMISSION_DENIED")
 
         let garbage = await apiError {
-            try GitHubClient(baseURL: sim.baseURL, credentials: .app(AppCredentials(appID: "1", privateKeyPEM: Secret("-----BEGIN RSA PRIVATE KEY-----\nnope\n"), installationID: 5)),
-                             context: h.context)
+            try GitHubClient(
+                baseURL: sim.baseURL,
+                credentials: .app(
+                    AppCredentials(
+                        appID: "1", privateKeyPEM: Secret("-----BEGIN RSA PRIVATE KEY-----\nnope\n"), installationID: 5)
+                ),
+                context: h.context)
         }
         #expect(garbage?.code == .validationError)
         #expect(garbage?.message.contains("nope") == false)

@@ -9,36 +9,42 @@ struct GitHubPullsIssuesTests {
     func prepareBranch(_ f: GitHubFixture, _ branch: String = "rollback/checkout-bbbbbbb") async throws {
         _ = try await f.client.createBranch(repo: GitHubFixture.repo, branch: branch, sha: f.mainSHA)
         let file = try await f.client.getFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, ref: branch)
-        _ = try await f.client.putFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: branch,
-                                       content: Array(file.text.replacingOccurrences(of: "aaaaaaa", with: "bbbbbbb").utf8),
-                                       message: "Rollback", sha: file.sha)
+        _ = try await f.client.putFile(
+            repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: branch,
+            content: Array(file.text.replacingOccurrences(of: "aaaaaaa", with: "bbbbbbb").utf8),
+            message: "Rollback", sha: file.sha)
     }
 
     @Test func createGetListLabelAndClosePullRequests() async throws {
         let f = try GitHubFixture()
         defer { f.stop() }
         try await prepareBranch(f)
-        let pr = try await f.client.createPullRequest(repo: GitHubFixture.repo, title: "Rollback: checkout to bbbbbbb (degraded in staging)",
-                                                      head: "rollback/checkout-bbbbbbb", base: "staging", body: "body")
+        let pr = try await f.client.createPullRequest(
+            repo: GitHubFixture.repo, title: "Rollback: checkout to bbbbbbb (degraded in staging)",
+            head: "rollback/checkout-bbbbbbb", base: "staging", body: "body")
         #expect(pr.state == "open")
         #expect(pr.head.ref == "rollback/checkout-bbbbbbb")
         #expect(f.harness.last("github.createPullRequest")?.response == "#\(pr.number)")
 
         let dup = await apiError {
-            try await f.client.createPullRequest(repo: GitHubFixture.repo, title: "t", head: "rollback/checkout-bbbbbbb", base: "staging", body: "")
+            try await f.client.createPullRequest(
+                repo: GitHubFixture.repo, title: "t", head: "rollback/checkout-bbbbbbb", base: "staging", body: "")
         }
         #expect(dup?.code == .conflict)
 
-        let labels = try await f.client.addLabels(repo: GitHubFixture.repo, number: pr.number, labels: ["ai-operator", "rollback", "staging"])
+        let labels = try await f.client.addLabels(
+            repo: GitHubFixture.repo, number: pr.number, labels: ["ai-operator", "rollback", "staging"])
         #expect(Set(labels.map(\.name)) == ["ai-operator", "rollback", "staging"])
 
         let got = try await f.client.getPullRequest(repo: GitHubFixture.repo, number: pr.number)
         #expect(got.head.sha == f.sim.headSHA(repo: GitHubFixture.repo, branch: "rollback/checkout-bbbbbbb"))
         #expect(got.labelNames.contains("ai-operator"))
 
-        let byHead = try await f.client.listPullRequests(repo: GitHubFixture.repo, head: "rollback/checkout-bbbbbbb", base: "staging")
+        let byHead = try await f.client.listPullRequests(
+            repo: GitHubFixture.repo, head: "rollback/checkout-bbbbbbb", base: "staging")
         #expect(byHead.map(\.number) == [pr.number])
-        let byLabel = try await f.client.listPullRequests(repo: GitHubFixture.repo, base: "staging", labels: ["ai-operator"])
+        let byLabel = try await f.client.listPullRequests(
+            repo: GitHubFixture.repo, base: "staging", labels: ["ai-operator"])
         #expect(byLabel.map(\.number) == [pr.number])
         let otherBase = try await f.client.listPullRequests(repo: GitHubFixture.repo, base: "main")
         #expect(otherBase.isEmpty)
@@ -55,26 +61,35 @@ struct GitHubPullsIssuesTests {
         let f = try GitHubFixture()
         defer { f.stop() }
         try await prepareBranch(f)
-        let pr = try await f.client.createPullRequest(repo: GitHubFixture.repo, title: "Rollback", head: "rollback/checkout-bbbbbbb",
-                                                      base: "staging", body: "")
+        let pr = try await f.client.createPullRequest(
+            repo: GitHubFixture.repo, title: "Rollback", head: "rollback/checkout-bbbbbbb",
+            base: "staging", body: "")
         let head = pr.head.sha
 
         // The head moved since it was read: 409 → BASE_SHA_MISMATCH.
-        let stale = await apiError { try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: f.mainSHA) }
+        let stale = await apiError {
+            try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: f.mainSHA)
+        }
         #expect(stale?.code == .baseShaMismatch)
         #expect(stale?.status == 409)
 
         // Not mergeable: 405 → NOT_MERGEABLE.
         f.sim.setMergeable(repo: GitHubFixture.repo, number: pr.number, mergeable: false, state: "dirty")
-        let blocked = await apiError { try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: head) }
+        let blocked = await apiError {
+            try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: head)
+        }
         #expect(blocked?.code == .notMergeable)
         #expect(f.harness.last("github.mergePullRequest")?.result == "NOT_MERGEABLE")
         #expect(f.harness.metrics.errors.current["github.mergePullRequest|NOT_MERGEABLE"] == 1)
 
         f.sim.setMergeable(repo: GitHubFixture.repo, number: pr.number, mergeable: true, state: "clean")
-        let merged = try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: head,
-                                                         commitTitle: "Rollback (#\(pr.number))")
-        guard case let .merged(sha) = merged else { Issue.record("expected a merge"); return }
+        let merged = try await f.client.mergePullRequest(
+            repo: GitHubFixture.repo, number: pr.number, headSha: head,
+            commitTitle: "Rollback (#\(pr.number))")
+        guard case .merged(let sha) = merged else {
+            Issue.record("expected a merge")
+            return
+        }
         #expect(f.sim.headSHA(repo: GitHubFixture.repo, branch: "staging") == sha)
         #expect(f.sim.merges.last?.method == "squash")
         let body = f.sim.requestLog.last { $0.method == "PUT" && $0.path.hasSuffix("/merge") }?.bodyJSON
@@ -95,8 +110,9 @@ struct GitHubPullsIssuesTests {
         let f = try GitHubFixture()
         defer { f.stop() }
         try await prepareBranch(f)
-        let pr = try await f.client.createPullRequest(repo: GitHubFixture.repo, title: "Rollback", head: "rollback/checkout-bbbbbbb",
-                                                      base: "staging", body: "")
+        let pr = try await f.client.createPullRequest(
+            repo: GitHubFixture.repo, title: "Rollback", head: "rollback/checkout-bbbbbbb",
+            base: "staging", body: "")
         f.sim.addReview(repo: GitHubFixture.repo, number: pr.number, user: "senior-sam", state: "APPROVED")
         f.sim.addReview(repo: GitHubFixture.repo, number: pr.number, user: "dev-dan", state: "COMMENTED")
         let reviews = try await f.client.listReviews(repo: GitHubFixture.repo, number: pr.number)
@@ -104,13 +120,15 @@ struct GitHubPullsIssuesTests {
         #expect(reviews.first?.user?.login == "senior-sam")
         #expect(reviews.first?.commitId == pr.head.sha)
 
-        let issue = try await f.client.createIssue(repo: GitHubFixture.repo, title: "[URGENT] AI Operator Escalation: checkout - CI failed",
-                                                   body: "Reason code: CI_FAILURE", labels: ["ai-operator", "escalation", "urgent", "staging"])
+        let issue = try await f.client.createIssue(
+            repo: GitHubFixture.repo, title: "[URGENT] AI Operator Escalation: checkout - CI failed",
+            body: "Reason code: CI_FAILURE", labels: ["ai-operator", "escalation", "urgent", "staging"])
         #expect(issue.state == "open")
         let listed = try await f.client.listIssues(repo: GitHubFixture.repo, labels: ["ai-operator", "escalation"])
         #expect(listed.map(\.number) == [issue.number])  // the PR (also an issue) is not listed
 
-        let comment = try await f.client.createComment(repo: GitHubFixture.repo, number: issue.number, body: "escalated again")
+        let comment = try await f.client.createComment(
+            repo: GitHubFixture.repo, number: issue.number, body: "escalated again")
         f.sim.addComment(repo: GitHubFixture.repo, issue: issue.number, user: "senior-sam", body: "RESET")
         let comments = try await f.client.listComments(repo: GitHubFixture.repo, number: issue.number)
         #expect(comments.map(\.body) == ["escalated again", "RESET"])

@@ -12,12 +12,15 @@ struct GitHubRefsContentsTests {
         #expect(ref.sha == f.mainSHA)
         #expect(ref.ref == "refs/heads/staging")
 
-        let created = try await f.client.createBranch(repo: GitHubFixture.repo, branch: "rollback/checkout-abc1234", sha: ref.sha)
+        let created = try await f.client.createBranch(
+            repo: GitHubFixture.repo, branch: "rollback/checkout-abc1234", sha: ref.sha)
         #expect(created.sha == f.mainSHA)
         #expect(f.sim.headSHA(repo: GitHubFixture.repo, branch: "rollback/checkout-abc1234") == f.mainSHA)
 
         // Exists already: CONFLICT (GitHub's 422 "Reference already exists").
-        let again = await apiError { try await f.client.createBranch(repo: GitHubFixture.repo, branch: "rollback/checkout-abc1234", sha: ref.sha) }
+        let again = await apiError {
+            try await f.client.createBranch(repo: GitHubFixture.repo, branch: "rollback/checkout-abc1234", sha: ref.sha)
+        }
         #expect(again?.code == .conflict)
 
         let missing = await apiError { try await f.client.getBranch(repo: GitHubFixture.repo, branch: "nope") }
@@ -31,11 +34,14 @@ struct GitHubRefsContentsTests {
         defer { f.stop() }
         f.sim.clearRequestLog()
         for branch in ["main", "staging", "rollback/", "feature/rollback/x", "refs/heads/main", "rollback/../main"] {
-            let e1 = await apiError { try await f.client.createBranch(repo: GitHubFixture.repo, branch: branch, sha: f.mainSHA) }
+            let e1 = await apiError {
+                try await f.client.createBranch(repo: GitHubFixture.repo, branch: branch, sha: f.mainSHA)
+            }
             #expect(e1?.code == .validationError)
             let e2 = await apiError {
-                try await f.client.putFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: branch,
-                                           content: Array("x".utf8), message: "m", sha: nil)
+                try await f.client.putFile(
+                    repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: branch,
+                    content: Array("x".utf8), message: "m", sha: nil)
             }
             #expect(e2?.code == .validationError)
             #expect(e2?.message.contains("refusing to write") == true)
@@ -51,21 +57,28 @@ struct GitHubRefsContentsTests {
         #expect(file.text == f.sim.file(repo: GitHubFixture.repo, path: GitHubFixture.manifest, ref: "staging"))
         #expect(!file.sha.isEmpty)
 
-        _ = try await f.client.createBranch(repo: GitHubFixture.repo, branch: "rollback/checkout-bbbbbbb", sha: f.mainSHA)
+        _ = try await f.client.createBranch(
+            repo: GitHubFixture.repo, branch: "rollback/checkout-bbbbbbb", sha: f.mainSHA)
         let edited = file.text.replacingOccurrences(of: "aaaaaaa", with: "bbbbbbb")
-        let commit = try await f.client.putFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: "rollback/checkout-bbbbbbb",
-                                                content: Array(edited.utf8), message: "Rollback checkout to bbbbbbb", sha: file.sha)
+        let commit = try await f.client.putFile(
+            repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: "rollback/checkout-bbbbbbb",
+            content: Array(edited.utf8), message: "Rollback checkout to bbbbbbb", sha: file.sha)
         #expect(f.sim.headSHA(repo: GitHubFixture.repo, branch: "rollback/checkout-bbbbbbb") == commit.commitSha)
-        #expect(f.sim.file(repo: GitHubFixture.repo, path: GitHubFixture.manifest, ref: "rollback/checkout-bbbbbbb") == edited)
+        #expect(
+            f.sim.file(repo: GitHubFixture.repo, path: GitHubFixture.manifest, ref: "rollback/checkout-bbbbbbb")
+                == edited)
 
         // A stale blob sha: the simulator answers 409 like GitHub.
         let stale = await apiError {
-            try await f.client.putFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: "rollback/checkout-bbbbbbb",
-                                       content: Array("y".utf8), message: "m", sha: file.sha)
+            try await f.client.putFile(
+                repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: "rollback/checkout-bbbbbbb",
+                content: Array("y".utf8), message: "m", sha: file.sha)
         }
         #expect(stale?.code == .conflict)
 
-        let nofile = await apiError { try await f.client.getFile(repo: GitHubFixture.repo, path: "missing.yaml", ref: "main") }
+        let nofile = await apiError {
+            try await f.client.getFile(repo: GitHubFixture.repo, path: "missing.yaml", ref: "main")
+        }
         #expect(nofile?.code == .notFound)
     }
 

@@ -42,14 +42,18 @@ struct GitHubResilienceTests {
     @Test func rateLimitWaitsRetryAfterThenTriesOnce() async throws {
         let f = try GitHubFixture()
         defer { f.stop() }
-        f.sim.faults.inject(.rateLimit(status: 429, retryAfter: 7, resetIn: nil), method: "GET", path: "/repos/acme/gitops/git/ref/**", count: 1)
+        f.sim.faults.inject(
+            .rateLimit(status: 429, retryAfter: 7, resetIn: nil), method: "GET", path: "/repos/acme/gitops/git/ref/**",
+            count: 1)
         _ = try await f.client.getBranch(repo: GitHubFixture.repo, branch: "main")
         #expect(f.harness.delays == [.seconds(7)])
         #expect(f.harness.logs.current.contains { $0.contains("rate limited") })
 
         // Secondary limit as 403 + retry-after; twice in a row: one wait, then RATE_LIMIT_EXCEEDED.
         f.harness.sleeper.reset()
-        f.sim.faults.inject(.rateLimit(status: 403, retryAfter: 3, resetIn: nil), method: "GET", path: "/repos/acme/gitops/git/ref/**", count: 2)
+        f.sim.faults.inject(
+            .rateLimit(status: 403, retryAfter: 3, resetIn: nil), method: "GET", path: "/repos/acme/gitops/git/ref/**",
+            count: 2)
         let e = await apiError { try await f.client.getBranch(repo: GitHubFixture.repo, branch: "main") }
         #expect(e?.code == .rateLimitExceeded)
         #expect(f.harness.delays == [.seconds(3)])
@@ -60,7 +64,9 @@ struct GitHubResilienceTests {
         let f = try GitHubFixture(retryPolicy: RetryPolicy(maxRateLimitWait: .seconds(120)))
         defer { f.stop() }
         // 403 with x-ratelimit-remaining 0 and a reset 40 s away.
-        f.sim.faults.inject(.rateLimit(status: 403, retryAfter: nil, resetIn: 40), method: "GET", path: "/repos/acme/gitops/git/ref/**", count: 1)
+        f.sim.faults.inject(
+            .rateLimit(status: 403, retryAfter: nil, resetIn: 40), method: "GET", path: "/repos/acme/gitops/git/ref/**",
+            count: 1)
         _ = try await f.client.getBranch(repo: GitHubFixture.repo, branch: "main")
         let waited = f.harness.delays.first.map { Int($0.components.seconds) } ?? -1
         #expect(f.harness.delays.count == 1)
@@ -68,7 +74,9 @@ struct GitHubResilienceTests {
 
         // A reset an hour away is beyond the bound: no wait, RATE_LIMIT_EXCEEDED at once.
         f.harness.sleeper.reset()
-        f.sim.faults.inject(.rateLimit(status: 403, retryAfter: nil, resetIn: 3600), method: "GET", path: "/repos/acme/gitops/git/ref/**", count: 1)
+        f.sim.faults.inject(
+            .rateLimit(status: 403, retryAfter: nil, resetIn: 3600), method: "GET",
+            path: "/repos/acme/gitops/git/ref/**", count: 1)
         let e = await apiError { try await f.client.getBranch(repo: GitHubFixture.repo, branch: "main") }
         #expect(e?.code == .rateLimitExceeded)
         #expect(f.harness.delays.isEmpty)
@@ -118,7 +126,9 @@ struct GitHubResilienceTests {
         let f = try GitHubFixture()
         defer { f.stop() }
         f.sim.faults.inject(.status(403), method: "POST", path: "/repos/acme/gitops/issues", count: 1)
-        let denied = await apiError { try await f.client.createIssue(repo: GitHubFixture.repo, title: "t", body: "b", labels: []) }
+        let denied = await apiError {
+            try await f.client.createIssue(repo: GitHubFixture.repo, title: "t", body: "b", labels: [])
+        }
         #expect(denied?.code == .permissionDenied)
         #expect(f.harness.delays.isEmpty)
 
@@ -130,7 +140,9 @@ struct GitHubResilienceTests {
         #expect(f.harness.last("github.getRef")?.retryCount == 0)
         f.sim.addToken(GitHubFixture.token)
 
-        let invalid = await apiError { try await f.client.compare(repo: GitHubFixture.repo, base: "main", head: "no-such-ref") }
+        let invalid = await apiError {
+            try await f.client.compare(repo: GitHubFixture.repo, base: "main", head: "no-such-ref")
+        }
         #expect(invalid?.code == .notFound || invalid?.code == .validationError)
         let badRepo = await apiError { try await f.client.getBranch(repo: "not-a-repo", branch: "main") }
         #expect(badRepo?.code == .validationError)

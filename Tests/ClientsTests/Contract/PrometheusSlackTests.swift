@@ -14,19 +14,27 @@ struct PrometheusSlackTests {
         let h = Harness()
         let client = PrometheusClient(baseURL: sim.baseURL, context: h.context)
         let at = Date().addingTimeInterval(-3600)
-        #expect(await client.instantQuery(#"avg_over_time(up{app="checkout",revision="abc"}[24h])"#, at: at) == .value(0.995))
+        #expect(
+            await client.instantQuery(#"avg_over_time(up{app="checkout",revision="abc"}[24h])"#, at: at)
+                == .value(0.995))
         #expect(await client.instantQuery(#"avg_over_time(up{app="checkout",revision="zero"}[24h])"#) == .value(0))
         #expect(await client.instantQuery(#"avg_over_time(up{app="checkout",revision="none"}[24h])"#) == .noData)
         #expect(sim.queries.first?.query == #"avg_over_time(up{app="checkout",revision="abc"}[24h])"#)
         #expect(sim.queries.first?.time != nil)
 
         sim.mode = .error(status: 422, errorType: "execution", message: "bad")
-        guard case .unreachable = await client.instantQuery("up") else { Issue.record("expected unreachable"); return }
+        guard case .unreachable = await client.instantQuery("up") else {
+            Issue.record("expected unreachable")
+            return
+        }
         #expect(h.delays.isEmpty)  // a bad query is not retried
         #expect(h.last("prometheus.query")?.result == "VALIDATION_ERROR")
 
         sim.mode = .unreachable
-        guard case let .unreachable(reason) = await client.instantQuery("up") else { Issue.record("expected unreachable"); return }
+        guard case .unreachable(let reason) = await client.instantQuery("up") else {
+            Issue.record("expected unreachable")
+            return
+        }
         #expect(reason.contains("NETWORK_ERROR"))
         #expect(h.delays == [.seconds(1), .seconds(2), .seconds(4)])
         #expect(h.last("prometheus.query")?.result == "NETWORK_ERROR")

@@ -7,8 +7,9 @@ import Testing
 /// contains a configured (or minted) secret.
 @Suite struct SecretsNeverLeakTests {
     @Test func secretsStayOutOfURLsRecordsErrorsAndLogs() async throws {
-        let suite = SimulatorSuite(githubToken: "ghp_LEAKCHECK_pat_0123456789", argocdToken: "argo_LEAKCHECK_0123456789",
-                                   kubernetesToken: "k8s_LEAKCHECK_0123456789")
+        let suite = SimulatorSuite(
+            githubToken: "ghp_LEAKCHECK_pat_0123456789", argocdToken: "argo_LEAKCHECK_0123456789",
+            kubernetesToken: "k8s_LEAKCHECK_0123456789")
         try suite.start()
         defer { suite.stop() }
         let scenario = suite.seedRollbackScenario()
@@ -16,32 +17,53 @@ import Testing
         suite.github.configureApp(appID: 77, publicKeyPEM: keys.publicPEM, installationID: 12)
 
         let h = Harness()
-        let byToken = try GitHubClient(baseURL: suite.github.baseURL, credentials: .token(Secret("ghp_LEAKCHECK_pat_0123456789")), context: h.context)
-        let byApp = try GitHubClient(baseURL: suite.github.baseURL,
-                                     credentials: .app(AppCredentials(appID: "77", privateKeyPEM: Secret(keys.privatePEM), installationID: 12)),
-                                     context: h.context)
-        let argo = ArgoCDClient(baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_0123456789"), context: h.context)
-        let kube = KubernetesClient(baseURL: suite.kubernetes.baseURL, credentials: .token(Secret("k8s_LEAKCHECK_0123456789")), context: h.context)
+        let byToken = try GitHubClient(
+            baseURL: suite.github.baseURL, credentials: .token(Secret("ghp_LEAKCHECK_pat_0123456789")),
+            context: h.context)
+        let byApp = try GitHubClient(
+            baseURL: suite.github.baseURL,
+            credentials: .app(AppCredentials(appID: "77", privateKeyPEM: Secret(keys.privatePEM), installationID: 12)),
+            context: h.context)
+        let argo = ArgoCDClient(
+            baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_0123456789"), context: h.context)
+        let kube = KubernetesClient(
+            baseURL: suite.kubernetes.baseURL, credentials: .token(Secret("k8s_LEAKCHECK_0123456789")),
+            context: h.context)
         let prom = PrometheusClient(baseURL: suite.prometheus.baseURL, context: h.context)
         let slack = SlackClient(webhookURL: Secret(suite.slackWebhookURL), context: h.context)
 
         var errors: [String] = []
         func attempt<T>(_ body: () async throws -> T) async {
-            do { _ = try await body() } catch { errors.append(String(describing: error)); errors.append("\(error)") }
+            do { _ = try await body() } catch {
+                errors.append(String(describing: error))
+                errors.append("\(error)")
+            }
         }
         // Successes, failures, retries, a rate limit, a 401 refresh.
         suite.github.faults.inject(.status(502), method: "GET", path: "/repos/\(scenario.gitopsRepo)/pulls", count: 1)
-        suite.github.faults.inject(.rateLimit(status: 429, retryAfter: 1, resetIn: nil), method: "GET", path: "/repos/\(scenario.sourceRepo)/commits", count: 1)
+        suite.github.faults.inject(
+            .rateLimit(status: 429, retryAfter: 1, resetIn: nil), method: "GET",
+            path: "/repos/\(scenario.sourceRepo)/commits", count: 1)
         await attempt { try await byToken.getBranch(repo: scenario.gitopsRepo, branch: scenario.envBranch) }
         await attempt { try await byToken.listPullRequests(repo: scenario.gitopsRepo) }
         await attempt { try await byToken.listCommits(repo: scenario.sourceRepo, from: scenario.badRevision) }
-        await attempt { try await byApp.getFile(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch) }
+        await attempt {
+            try await byApp.getFile(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch)
+        }
         suite.github.expireInstallationTokens()
         await attempt { try await byApp.checkRuns(repo: scenario.sourceRepo, ref: scenario.badRevision) }
         await attempt { try await byApp.getPullRequest(repo: scenario.gitopsRepo, number: 4242) }
-        await attempt { try await byToken.putFile(repo: scenario.gitopsRepo, path: scenario.manifestPath, branch: scenario.envBranch, content: [1], message: "m", sha: nil) }
+        await attempt {
+            try await byToken.putFile(
+                repo: scenario.gitopsRepo, path: scenario.manifestPath, branch: scenario.envBranch, content: [1],
+                message: "m", sha: nil)
+        }
         await attempt { try await argo.getApplication(name: scenario.app) }
-        await attempt { try await ArgoCDClient(baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_wrong_987654"), context: h.context).listApplications() }
+        await attempt {
+            try await ArgoCDClient(
+                baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_wrong_987654"), context: h.context
+            ).listApplications()
+        }
         await attempt { try await kube.deploymentStatus(namespace: scenario.namespace, name: scenario.app) }
         await attempt { try await kube.deploymentStatus(namespace: scenario.namespace, name: "missing") }
         _ = await prom.instantQuery(#"up{app="\#(scenario.app)"}"#)
@@ -50,7 +72,11 @@ import Testing
         await attempt { try await slack.post(text: "fails") }
         #expect(!errors.isEmpty)
 
-        let secrets = ["ghp_LEAKCHECK", "argo_LEAKCHECK", "k8s_LEAKCHECK", "ghs_", "PRIVATE KEY", "T000SIM/B000SIM", "simulatorhook"]
+        let secrets =
+            [
+                "ghp_LEAKCHECK", "argo_LEAKCHECK", "k8s_LEAKCHECK", "ghs_", "PRIVATE KEY", "T000SIM/B000SIM",
+                "simulatorhook",
+            ]
             + [String(keys.privatePEM.split(separator: "\n")[1])]
 
         // 1. URLs of every request every simulator received (Slack's URL is itself the secret).
@@ -71,9 +97,11 @@ import Testing
             for s in secrets { #expect(!text.contains(s), "secret \(s) leaked into: \(text.prefix(200))") }
         }
         // 3. Credential types describe themselves redacted.
-        let descriptions = ["\(Secret("ghp_LEAKCHECK_x"))", "\(GitHubCredentials.token(Secret("ghp_LEAKCHECK_x")))",
-                            "\(AppCredentials(appID: "1", privateKeyPEM: Secret(keys.privatePEM), installationID: 1))",
-                            "\(KubernetesCredentials.token(Secret("k8s_LEAKCHECK_x")))", String(reflecting: Secret("ghp_LEAKCHECK_x"))]
+        let descriptions = [
+            "\(Secret("ghp_LEAKCHECK_x"))", "\(GitHubCredentials.token(Secret("ghp_LEAKCHECK_x")))",
+            "\(AppCredentials(appID: "1", privateKeyPEM: Secret(keys.privatePEM), installationID: 1))",
+            "\(KubernetesCredentials.token(Secret("k8s_LEAKCHECK_x")))", String(reflecting: Secret("ghp_LEAKCHECK_x")),
+        ]
         for d in descriptions { for s in secrets { #expect(!d.contains(s)) } }
     }
 }

@@ -11,9 +11,11 @@ import Testing
         try sim.start()
         defer { sim.stop() }
         sim.setDeployment(namespace: "shop", name: "checkout", desired: 3, available: 3)
-        sim.faults.inject(.delay(4), method: "GET", path: "/apis/apps/v1/namespaces/shop/deployments/checkout", count: 200)
+        sim.faults.inject(
+            .delay(4), method: "GET", path: "/apis/apps/v1/namespaces/shop/deployments/checkout", count: 200)
         let h = Harness()
-        let client = KubernetesClient(baseURL: sim.baseURL, credentials: .token(Secret("k8s-pool-token")), context: h.context)
+        let client = KubernetesClient(
+            baseURL: sim.baseURL, credentials: .token(Secret("k8s-pool-token")), context: h.context)
         let completed = Locked(0)
         let order = Locked<[String]>([])
         try await withTimeout(40) {
@@ -22,14 +24,20 @@ import Testing
                     group.addTask {
                         let d = try await client.deploymentStatus(namespace: "shop", name: "checkout")
                         #expect(d.availableReplicas == 3)
-                        let n = completed.withLock { $0 += 1; return $0 }
+                        let n = completed.withLock {
+                            $0 += 1
+                            return $0
+                        }
                         if n == 1 { order.withLock { $0.append("first-delayed-call") } }
                     }
                 }
                 try await waitUntil(20) { sim.requestLog.count == 200 }
                 let side = Task { () -> Int in
                     var x = 0
-                    for i in 0..<5000 { x &+= i; if i % 500 == 0 { await Task.yield() } }
+                    for i in 0..<5000 {
+                        x &+= i
+                        if i % 500 == 0 { await Task.yield() }
+                    }
                     return x
                 }
                 _ = await side.value

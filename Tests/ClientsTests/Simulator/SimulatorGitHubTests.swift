@@ -1,15 +1,17 @@
 import Foundation
 import HTTPServer
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 /// The GitHub simulator's own behaviour, over real HTTP.
 @Suite struct SimulatorGitHubTests {
     static let token = "ghp_test_token"
 
-    static func call(_ gh: GitHubSimulator, _ method: String, _ path: String, json: Any? = nil,
-                     headers: [(String, String)] = [], auth: String? = "Bearer \(token)") throws -> RawHTTPResponse {
+    static func call(
+        _ gh: GitHubSimulator, _ method: String, _ path: String, json: Any? = nil,
+        headers: [(String, String)] = [], auth: String? = "Bearer \(token)"
+    ) throws -> RawHTTPResponse {
         var h = headers + [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]
         if let auth { h.append(("Authorization", auth)) }
         var body: [UInt8] = []
@@ -74,7 +76,9 @@ import TestSupport
 
         // Commits list: newest first from `sha`, paginated with a Link header.
         let list = try Self.call(gh, "GET", "/repos/acme/app/commits?sha=\(c2)&per_page=2")
-        let shas = (try JSONSerialization.jsonObject(with: Data(list.body)) as? [[String: Any]])?.map { $0["sha"] as? String }
+        let shas = (try JSONSerialization.jsonObject(with: Data(list.body)) as? [[String: Any]])?.map {
+            $0["sha"] as? String
+        }
         #expect(shas == [c2, c1])
         #expect(list.header("link")?.contains("rel=\"next\"") == true)
     }
@@ -84,28 +88,37 @@ import TestSupport
         defer { gh.stop() }
         gh.createRepository("acme/gitops", files: ["app.yaml": "targetRevision: aaa\n"])
         gh.setBranch(repo: "acme/gitops", branch: "rollback/app-1234567", to: "main")
-        let head1 = gh.addCommit(repo: "acme/gitops", branch: "rollback/app-1234567", files: ["app.yaml": "targetRevision: bbb\n"], message: "rollback")
-        let created = try Self.call(gh, "POST", "/repos/acme/gitops/pulls",
-                                    json: ["title": "Rollback", "head": "rollback/app-1234567", "base": "main", "body": "b"])
+        let head1 = gh.addCommit(
+            repo: "acme/gitops", branch: "rollback/app-1234567", files: ["app.yaml": "targetRevision: bbb\n"],
+            message: "rollback")
+        let created = try Self.call(
+            gh, "POST", "/repos/acme/gitops/pulls",
+            json: ["title": "Rollback", "head": "rollback/app-1234567", "base": "main", "body": "b"])
         #expect(created.status == 201)
         let number = created.json?["number"] as? Int ?? 0
         // Same head/base again: 422.
-        let dup = try Self.call(gh, "POST", "/repos/acme/gitops/pulls", json: ["title": "again", "head": "acme:rollback/app-1234567", "base": "main"])
+        let dup = try Self.call(
+            gh, "POST", "/repos/acme/gitops/pulls",
+            json: ["title": "again", "head": "acme:rollback/app-1234567", "base": "main"])
         #expect(dup.status == 422)
 
         // The head moves after approval: a merge with the old SHA is refused with 409.
-        let head2 = gh.addCommit(repo: "acme/gitops", branch: "rollback/app-1234567", files: ["x": "y"], message: "sneaky")
-        let stale = try Self.call(gh, "PUT", "/repos/acme/gitops/pulls/\(number)/merge", json: ["sha": head1, "merge_method": "squash"])
+        let head2 = gh.addCommit(
+            repo: "acme/gitops", branch: "rollback/app-1234567", files: ["x": "y"], message: "sneaky")
+        let stale = try Self.call(
+            gh, "PUT", "/repos/acme/gitops/pulls/\(number)/merge", json: ["sha": head1, "merge_method": "squash"])
         #expect(stale.status == 409)
         #expect(gh.pulls(repo: "acme/gitops").first?.merged == false)
 
         // Not mergeable: 405.
         gh.setMergeable(repo: "acme/gitops", number: number, mergeable: false)
-        let blocked = try Self.call(gh, "PUT", "/repos/acme/gitops/pulls/\(number)/merge", json: ["sha": head2, "merge_method": "squash"])
+        let blocked = try Self.call(
+            gh, "PUT", "/repos/acme/gitops/pulls/\(number)/merge", json: ["sha": head2, "merge_method": "squash"])
         #expect(blocked.status == 405)
         gh.setMergeable(repo: "acme/gitops", number: number, mergeable: true, state: "clean")
 
-        let merged = try Self.call(gh, "PUT", "/repos/acme/gitops/pulls/\(number)/merge", json: ["sha": head2, "merge_method": "squash"])
+        let merged = try Self.call(
+            gh, "PUT", "/repos/acme/gitops/pulls/\(number)/merge", json: ["sha": head2, "merge_method": "squash"])
         #expect(merged.status == 200)
         #expect(merged.json?["merged"] as? Bool == true)
         let squash = merged.json?["sha"] as? String
@@ -130,27 +143,38 @@ import TestSupport
         let blob = got.json?["sha"] as? String ?? ""
         let content = (got.json?["content"] as? String ?? "")
         #expect(content.contains("\n"))
-        #expect(Data(base64Encoded: content.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) } == "targetRevision: old\n")
+        #expect(
+            Data(base64Encoded: content.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) }
+                == "targetRevision: old\n")
         let newContent = Data("targetRevision: new\n".utf8).base64EncodedString()
 
-        let direct = try Self.call(gh, "PUT", "/repos/acme/gitops/contents/.argocd/application.yaml",
-                                   json: ["message": "x", "content": newContent, "sha": blob, "branch": "main"])
+        let direct = try Self.call(
+            gh, "PUT", "/repos/acme/gitops/contents/.argocd/application.yaml",
+            json: ["message": "x", "content": newContent, "sha": blob, "branch": "main"])
         #expect(direct.status == 409)
-        let refMove = try Self.call(gh, "PATCH", "/repos/acme/gitops/git/refs/heads/main", json: ["sha": base, "force": true])
+        let refMove = try Self.call(
+            gh, "PATCH", "/repos/acme/gitops/git/refs/heads/main", json: ["sha": base, "force": true])
         #expect(refMove.status == 422)
 
-        let ref = try Self.call(gh, "POST", "/repos/acme/gitops/git/refs", json: ["ref": "refs/heads/rollback/app-abcdef0", "sha": base])
+        let ref = try Self.call(
+            gh, "POST", "/repos/acme/gitops/git/refs", json: ["ref": "refs/heads/rollback/app-abcdef0", "sha": base])
         #expect(ref.status == 201)
-        let exists = try Self.call(gh, "POST", "/repos/acme/gitops/git/refs", json: ["ref": "refs/heads/rollback/app-abcdef0", "sha": base])
+        let exists = try Self.call(
+            gh, "POST", "/repos/acme/gitops/git/refs", json: ["ref": "refs/heads/rollback/app-abcdef0", "sha": base])
         #expect(exists.status == 422 && exists.json?["message"] as? String == "Reference already exists")
         let single = try Self.call(gh, "GET", "/repos/acme/gitops/git/ref/heads/rollback/app-abcdef0")
         #expect((single.json?["object"] as? [String: Any])?["sha"] as? String == base)
 
-        let stale = try Self.call(gh, "PUT", "/repos/acme/gitops/contents/.argocd/application.yaml",
-                                  json: ["message": "x", "content": newContent, "sha": String(repeating: "0", count: 40), "branch": "rollback/app-abcdef0"])
+        let stale = try Self.call(
+            gh, "PUT", "/repos/acme/gitops/contents/.argocd/application.yaml",
+            json: [
+                "message": "x", "content": newContent, "sha": String(repeating: "0", count: 40),
+                "branch": "rollback/app-abcdef0",
+            ])
         #expect(stale.status == 409)
-        let ok = try Self.call(gh, "PUT", "/repos/acme/gitops/contents/.argocd/application.yaml",
-                               json: ["message": "Rollback", "content": newContent, "sha": blob, "branch": "rollback/app-abcdef0"])
+        let ok = try Self.call(
+            gh, "PUT", "/repos/acme/gitops/contents/.argocd/application.yaml",
+            json: ["message": "Rollback", "content": newContent, "sha": blob, "branch": "rollback/app-abcdef0"])
         #expect(ok.status == 200)
         let commits = gh.commits(repo: "acme/gitops", on: "rollback/app-abcdef0")
         #expect(commits.count == 2 && commits[0].parents == [base])
@@ -205,16 +229,25 @@ import TestSupport
         #expect(try Self.call(gh, "GET", "/repos/acme/app", auth: "token \(token)").status == 200)
         // The client id is accepted as issuer too.
         let byClientID = try #require(SimulatorCrypto.appJWT(privateKeyPEM: keys.privatePEM, issuer: "Iv1.simulator"))
-        #expect(try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(byClientID)").status == 201)
+        #expect(
+            try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(byClientID)").status == 201
+        )
 
         let wrongKey = try #require(SimulatorCrypto.appJWT(privateKeyPEM: other.privatePEM, issuer: "4242"))
-        #expect(try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(wrongKey)").status == 401)
-        let expired = try #require(SimulatorCrypto.appJWT(privateKeyPEM: keys.privatePEM, issuer: "4242", iatOffset: -1200, expOffset: -600))
-        #expect(try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(expired)").status == 401)
-        let tooLong = try #require(SimulatorCrypto.appJWT(privateKeyPEM: keys.privatePEM, issuer: "4242", expOffset: 3600))
-        #expect(try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(tooLong)").status == 401)
+        #expect(
+            try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(wrongKey)").status == 401)
+        let expired = try #require(
+            SimulatorCrypto.appJWT(privateKeyPEM: keys.privatePEM, issuer: "4242", iatOffset: -1200, expOffset: -600))
+        #expect(
+            try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(expired)").status == 401)
+        let tooLong = try #require(
+            SimulatorCrypto.appJWT(privateKeyPEM: keys.privatePEM, issuer: "4242", expOffset: 3600))
+        #expect(
+            try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(tooLong)").status == 401)
         let wrongIssuer = try #require(SimulatorCrypto.appJWT(privateKeyPEM: keys.privatePEM, issuer: "1"))
-        #expect(try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(wrongIssuer)").status == 401)
+        #expect(
+            try Self.call(gh, "POST", "/app/installations/99/access_tokens", auth: "Bearer \(wrongIssuer)").status
+                == 401)
         #expect(try Self.call(gh, "POST", "/app/installations/98/access_tokens", auth: "Bearer \(good)").status == 404)
 
         gh.expireInstallationTokens()
@@ -223,7 +256,9 @@ import TestSupport
 
     @Test func webhooksAreSignedLikeGitHubAndCanBeRedelivered() throws {
         // The documented vector: the helper used below to recompute signatures is HMAC-SHA256.
-        #expect(SimulatorCrypto.hmacSHA256Hex(key: Array("It's a Secret to Everybody".utf8), data: Array("Hello, World!".utf8))
+        #expect(
+            SimulatorCrypto.hmacSHA256Hex(
+                key: Array("It's a Secret to Everybody".utf8), data: Array("Hello, World!".utf8))
                 == "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
 
         final class Received: @unchecked Sendable {
@@ -234,10 +269,13 @@ import TestSupport
         let received = Received()
         var router = Router()
         router.post("/webhooks/github") { request, responder in
-            received.lock.lock(); received.requests.append(request); received.lock.unlock()
+            received.lock.lock()
+            received.requests.append(request)
+            received.lock.unlock()
             responder.respond(.text(202, "accepted"))
         }
-        let receiver = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 1, shutdownGraceSeconds: 1), router: router)
+        let receiver = HTTPServer(
+            configuration: .init(address: "127.0.0.1:0", threads: 1, shutdownGraceSeconds: 1), router: router)
         try receiver.start()
         defer { receiver.stop() }
         let gh = try Self.started()

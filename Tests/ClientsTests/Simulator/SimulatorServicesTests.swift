@@ -1,13 +1,14 @@
 import Foundation
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 /// Argo CD, Kubernetes, Prometheus, Slack fakes, fault injection and the seeded scenario, over HTTP.
 @Suite struct SimulatorServicesTests {
     static func get(_ s: SimulatedService, _ path: String, token: String?) throws -> RawHTTPResponse {
-        try RawHTTP.request(port: s.port, method: "GET", path: path,
-                            headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: 10)
+        try RawHTTP.request(
+            port: s.port, method: "GET", path: path,
+            headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: 10)
     }
 
     @Test func seededScenarioIsServedByEveryFake() throws {
@@ -18,7 +19,9 @@ import TestSupport
         #expect(Set(sims.baseURLs.keys) == ["github", "argocd", "kubernetes", "prometheus", "slack"])
 
         // Argo CD: list by selector, get one, 404 shape, auth.
-        let list = try Self.get(sims.argocd, "/api/v1/applications?selector=ai-operator.enabled%3Dtrue,environment%3Dstaging", token: "argocd-token")
+        let list = try Self.get(
+            sims.argocd, "/api/v1/applications?selector=ai-operator.enabled%3Dtrue,environment%3Dstaging",
+            token: "argocd-token")
         #expect(list.status == 200)
         let items = list.json?["items"] as? [[String: Any]] ?? []
         #expect(items.count == 1)
@@ -28,19 +31,27 @@ import TestSupport
         #expect((status["sync"] as? [String: Any])?["revision"] as? String == s.badRevision)
         let history = status["history"] as? [[String: Any]] ?? []
         #expect(history.map { $0["revision"] as? String } == (s.goodRevisions + [s.badRevision]).map { Optional($0) })
-        #expect(((app["spec"] as? [String: Any])?["source"] as? [String: Any])?["targetRevision"] as? String == s.badRevision)
-        #expect(try Self.get(sims.argocd, "/api/v1/applications?selector=environment%3Dproduction", token: "argocd-token").json?["items"] as? [Any] != nil)
+        #expect(
+            ((app["spec"] as? [String: Any])?["source"] as? [String: Any])?["targetRevision"] as? String
+                == s.badRevision)
+        #expect(
+            try Self.get(sims.argocd, "/api/v1/applications?selector=environment%3Dproduction", token: "argocd-token")
+                .json?["items"] as? [Any] != nil)
         let missing = try Self.get(sims.argocd, "/api/v1/applications/nope", token: "argocd-token")
-        #expect(missing.status == 404 && missing.json?["code"] as? Int == 5 && missing.json?["message"] != nil && missing.json?["error"] != nil)
+        #expect(
+            missing.status == 404 && missing.json?["code"] as? Int == 5 && missing.json?["message"] != nil
+                && missing.json?["error"] != nil)
         #expect(try Self.get(sims.argocd, "/api/v1/applications/checkout", token: nil).status == 401)
         #expect(try Self.get(sims.argocd, "/api/v1/applications/checkout", token: "argocd-token").status == 200)
 
         // Kubernetes: Deployment, pods by label, Status 404, token rotation.
-        let dep = try Self.get(sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/checkout", token: "k8s-sa-token")
+        let dep = try Self.get(
+            sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/checkout", token: "k8s-sa-token")
         #expect(dep.status == 200)
         #expect((dep.json?["spec"] as? [String: Any])?["replicas"] as? Int == 3)
         #expect((dep.json?["status"] as? [String: Any])?["availableReplicas"] as? Int == 1)
-        let pods = try Self.get(sims.kubernetes, "/api/v1/namespaces/shop/pods?labelSelector=app%3Dcheckout", token: "k8s-sa-token")
+        let pods = try Self.get(
+            sims.kubernetes, "/api/v1/namespaces/shop/pods?labelSelector=app%3Dcheckout", token: "k8s-sa-token")
         let podItems = pods.json?["items"] as? [[String: Any]] ?? []
         #expect(podItems.count == 3)
         let reasons = podItems.compactMap { p -> String? in
@@ -49,10 +60,16 @@ import TestSupport
         }
         #expect(reasons == ["CrashLoopBackOff", "CrashLoopBackOff"])
         let nf = try Self.get(sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/nope", token: "k8s-sa-token")
-        #expect(nf.status == 404 && nf.json?["kind"] as? String == "Status" && nf.json?["reason"] as? String == "NotFound" && nf.json?["code"] as? Int == 404)
+        #expect(
+            nf.status == 404 && nf.json?["kind"] as? String == "Status" && nf.json?["reason"] as? String == "NotFound"
+                && nf.json?["code"] as? Int == 404)
         sims.kubernetes.rotateToken(to: "rotated")
-        #expect(try Self.get(sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/checkout", token: "k8s-sa-token").status == 401)
-        #expect(try Self.get(sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/checkout", token: "rotated").status == 200)
+        #expect(
+            try Self.get(sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/checkout", token: "k8s-sa-token")
+                .status == 401)
+        #expect(
+            try Self.get(sims.kubernetes, "/apis/apps/v1/namespaces/shop/deployments/checkout", token: "rotated").status
+                == 200)
 
         // Prometheus: the uptime query, no data, error and unreachable modes.
         func query(_ q: String) throws -> RawHTTPResponse {
@@ -63,19 +80,25 @@ import TestSupport
         let result = (good.json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
         #expect(good.json?["status"] as? String == "success" && result.count == 1)
         #expect((result.first?["value"] as? [Any])?.last as? String == "0.999")
-        let none = try query("avg_over_time(up{app=\"checkout\",revision=\"\(String(repeating: "f", count: 40))\"}[24h])")
+        let none = try query(
+            "avg_over_time(up{app=\"checkout\",revision=\"\(String(repeating: "f", count: 40))\"}[24h])")
         #expect(((none.json?["data"] as? [String: Any])?["result"] as? [Any])?.isEmpty == true)
         sims.prometheus.mode = .error(status: 422, errorType: "execution", message: "boom")
         let err = try query("up")
-        #expect(err.status == 422 && err.json?["status"] as? String == "error" && err.json?["errorType"] as? String == "execution")
+        #expect(
+            err.status == 422 && err.json?["status"] as? String == "error"
+                && err.json?["errorType"] as? String == "execution")
         sims.prometheus.mode = .unreachable
         #expect(throws: (any Error).self) { _ = try query("up") }
         sims.prometheus.mode = .normal
 
         // Slack: ok, then an injected 429 with Retry-After.
         let path = String(sims.slackWebhookURL.dropFirst(sims.slack.baseURL.count))
-        let post = { try RawHTTP.request(port: sims.slack.port, method: "POST", path: path, headers: [("Content-Type", "application/json")],
-                                         body: Array(#"{"text":"rollback started"}"#.utf8), timeout: 10) }
+        let post = {
+            try RawHTTP.request(
+                port: sims.slack.port, method: "POST", path: path, headers: [("Content-Type", "application/json")],
+                body: Array(#"{"text":"rollback started"}"#.utf8), timeout: 10)
+        }
         let ok = try post()
         #expect(ok.status == 200 && ok.text == "ok")
         sims.slack.rateLimitNext(1, retryAfter: 3)
@@ -84,7 +107,9 @@ import TestSupport
         #expect(sims.slack.messages.map(\.text) == ["rollback started"])
 
         // GitHub: the manifest on the protected env branch pins the bad revision.
-        #expect(sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch)?.contains("targetRevision: \(s.badRevision)") == true)
+        #expect(
+            sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch)?.contains(
+                "targetRevision: \(s.badRevision)") == true)
     }
 
     @Test func faultsDelayDropAndFailWithoutBlockingOtherRequests() throws {
@@ -99,25 +124,34 @@ import TestSupport
         // allow if handlers blocked) do not hold up another request: it is answered while they wait.
         k8s.faults.inject(.delay(30), path: "/apis/apps/v1/namespaces/ns/deployments/slow", count: 3)
         let slowDone = DispatchSemaphore(value: 0)
-        final class Box: @unchecked Sendable { var statuses: [Int] = [] }   // guarded by `lock`
-        let box = Box(), lock = NSLock()
+        final class Box: @unchecked Sendable { var statuses: [Int] = [] }  // guarded by `lock`
+        let box = Box()
+        let lock = NSLock()
         for _ in 0..<3 {
             DispatchQueue.global().async {
                 let s = (try? Self.get(k8s, "/apis/apps/v1/namespaces/ns/deployments/slow", token: nil).status) ?? -1
-                lock.lock(); box.statuses.append(s); lock.unlock()
+                lock.lock()
+                box.statuses.append(s)
+                lock.unlock()
                 slowDone.signal()
             }
         }
         // Wait (bounded) until the slow requests have arrived.
         let deadline = Date().addingTimeInterval(10)
-        while k8s.requestLog.filter({ $0.path.hasSuffix("/slow") }).count < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while k8s.requestLog.filter({ $0.path.hasSuffix("/slow") }).count < 3 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         #expect(k8s.requestLog.filter { $0.path.hasSuffix("/slow") }.count == 3)
         #expect(try Self.get(k8s, path, token: nil).status == 200)
-        lock.lock(); let answeredEarly = box.statuses.count; lock.unlock()
+        lock.lock()
+        let answeredEarly = box.statuses.count
+        lock.unlock()
         #expect(answeredEarly == 0)
-        k8s.stop()   // the waiting requests get 503 from the server's graceful stop
+        k8s.stop()  // the waiting requests get 503 from the server's graceful stop
         for _ in 0..<3 { #expect(slowDone.wait(timeout: .now() + 10) == .success) }
-        lock.lock(); #expect(box.statuses == [503, 503, 503]); lock.unlock()
+        lock.lock()
+        #expect(box.statuses == [503, 503, 503])
+        lock.unlock()
         try k8s.start()
 
         k8s.faults.inject(.status(503), path: "/apis/apps/v1/**", count: 2)

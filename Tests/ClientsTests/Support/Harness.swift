@@ -9,7 +9,9 @@ final class RecordingMetrics: CallMetrics, @unchecked Sendable {
     let durations = Locked<[(String, Double)]>([])
     let errors = Locked<[String: Int]>([:])
     func observeDuration(callName: String, seconds: Double) { durations.withLock { $0.append((callName, seconds)) } }
-    func countError(callName: String, errorCode: String) { errors.withLock { $0["\(callName)|\(errorCode)", default: 0] += 1 } }
+    func countError(callName: String, errorCode: String) {
+        errors.withLock { $0["\(callName)|\(errorCode)", default: 0] += 1 }
+    }
 }
 
 /// A client context whose waits are recorded (never slept), with an in-memory audit sink,
@@ -23,9 +25,12 @@ final class Harness: Sendable {
 
     init(retryPolicy: RetryPolicy = RetryPolicy()) {
         let logs = self.logs
-        let recorder = CallRecorder(sink: sink, metrics: metrics, redactor: SecretRedactor(), log: { line in logs.withLock { $0.append(line) } })
-        context = ClientContext(transport: sharedTransport, recorder: recorder, sleeper: sleeper, retryPolicy: retryPolicy,
-                                userAgent: "ai-operator/test")
+        let recorder = CallRecorder(
+            sink: sink, metrics: metrics, redactor: SecretRedactor(), log: { line in logs.withLock { $0.append(line) } }
+        )
+        context = ClientContext(
+            transport: sharedTransport, recorder: recorder, sleeper: sleeper, retryPolicy: retryPolicy,
+            userAgent: "ai-operator/test")
     }
 
     var delays: [Duration] { sleeper.delays }
@@ -58,11 +63,17 @@ struct GitHubFixture {
     init(retryPolicy: RetryPolicy = RetryPolicy(), rateLimit: RateLimitMonitor = RateLimitMonitor()) throws {
         sim = GitHubSimulator(tokens: [Self.token])
         try sim.start()
-        mainSHA = sim.createRepository(Self.repo, files: [Self.manifest: "spec:\n  source:\n    targetRevision: aaaaaaa # pinned\n", "README.md": "# gitops\n"])
+        mainSHA = sim.createRepository(
+            Self.repo,
+            files: [
+                Self.manifest: "spec:\n  source:\n    targetRevision: aaaaaaa # pinned\n", "README.md": "# gitops\n",
+            ])
         sim.setBranch(repo: Self.repo, branch: "staging", to: "main")
         sim.protectBranch(repo: Self.repo, branch: "staging")
         harness = Harness(retryPolicy: retryPolicy)
-        client = try GitHubClient(baseURL: sim.baseURL, credentials: .token(Secret(Self.token)), context: harness.context, rateLimit: rateLimit)
+        client = try GitHubClient(
+            baseURL: sim.baseURL, credentials: .token(Secret(Self.token)), context: harness.context,
+            rateLimit: rateLimit)
     }
 
     func stop() { sim.stop() }

@@ -7,7 +7,9 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Runs `body`, failing if it takes longer than `seconds` (every wait in these tests is bounded).
-func withTimeout<T: Sendable>(_ seconds: Double = 20, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func withTimeout<T: Sendable>(_ seconds: Double = 20, _ body: @escaping @Sendable () async throws -> T) async throws
+    -> T
+{
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
@@ -41,6 +43,10 @@ final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
     init(_ v: Value) { value = v }
-    func withLock<R>(_ f: (inout Value) -> R) -> R { lock.lock(); defer { lock.unlock() }; return f(&value) }
+    func withLock<R>(_ f: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return f(&value)
+    }
     var current: Value { withLock { $0 } }
 }

@@ -16,7 +16,8 @@ import Testing
             // Safety net so nothing hangs if the test fails early.
             DispatchQueue.global().asyncAfter(deadline: .now() + 20) { r.respond(.text(200, "late")) }
         }
-        let server = HTTPServer(configuration: .init(address: "127.0.0.1:0", threads: 2, connectionLimit: 1024), router: router)
+        let server = HTTPServer(
+            configuration: .init(address: "127.0.0.1:0", threads: 2, connectionLimit: 1024), router: router)
         try server.start()
         defer { server.stop() }
         let transport = HTTPTransport(configuration: .init(requestTimeout: .seconds(30)))
@@ -28,7 +29,8 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
-                        let r = try await transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/slow"))
+                        let r = try await transport.send(
+                            OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/slow"))
                         #expect(r.status == 200)
                         completed.withLock { $0 += 1 }
                         order.withLock { if !$0.contains("first-slow-call") { $0.append("first-slow-call") } }
@@ -39,7 +41,10 @@ import Testing
                 // Unrelated async work: a few hops through the pool and a small computation.
                 let side = Task { () -> Int in
                     var sum = 0
-                    for i in 0..<10_000 { sum &+= i * i; if i % 1000 == 0 { await Task.yield() } }
+                    for i in 0..<10_000 {
+                        sum &+= i * i
+                        if i % 1000 == 0 { await Task.yield() }
+                    }
                     return sum
                 }
                 let value = await side.value

@@ -5,20 +5,25 @@ import Testing
 
 @Suite("HTTPTransport over a local HTTPServer")
 struct HTTPTransportTests {
-    static let transport = HTTPTransport(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10), maxResponseBytes: 64 * 1024))
+    static let transport = HTTPTransport(
+        configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10), maxResponseBytes: 64 * 1024))
 
     @Test func getCapturesStatusHeadersAndSendsRequestHeaders() async throws {
         let seen = Locked<HTTPRequest?>(nil)
         var router = Router()
         router.get("/hello") { req, r in
             seen.withLock { $0 = req }
-            r.respond(HTTPResponse(status: 200, headers: [("X-Thing", "abc"), ("Content-Type", "text/plain")], body: Array("hi".utf8)))
+            r.respond(
+                HTTPResponse(
+                    status: 200, headers: [("X-Thing", "abc"), ("Content-Type", "text/plain")], body: Array("hi".utf8)))
         }
         let server = try startServer(router)
         defer { server.stop() }
         let resp = try await withTimeout {
-            try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/hello?x=1",
-                                                          headers: [("X-Test", "yes"), ("User-Agent", "ai-operator/test")]))
+            try await Self.transport.send(
+                OutboundRequest(
+                    method: "GET", url: "http://127.0.0.1:\(server.port)/hello?x=1",
+                    headers: [("X-Test", "yes"), ("User-Agent", "ai-operator/test")]))
         }
         #expect(resp.status == 200)
         #expect(resp.text == "hi")
@@ -41,16 +46,20 @@ struct HTTPTransportTests {
         for m in ["POST", "PUT", "PATCH"] {
             let body = Array("{\"m\":\"\(m)\"}".utf8) + Array(repeating: UInt8(ascii: " "), count: 3000)
             let resp = try await withTimeout {
-                try await Self.transport.send(OutboundRequest(method: m, url: "http://127.0.0.1:\(server.port)/echo",
-                                                              headers: [("Content-Type", "application/json")], body: body))
+                try await Self.transport.send(
+                    OutboundRequest(
+                        method: m, url: "http://127.0.0.1:\(server.port)/echo",
+                        headers: [("Content-Type", "application/json")], body: body))
             }
             #expect(resp.status == 201)
             #expect(resp.header("x-method") == m)
             #expect(resp.body == body)
         }
-        let empty = try await Self.transport.send(OutboundRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/echo"))
+        let empty = try await Self.transport.send(
+            OutboundRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/echo"))
         #expect(empty.status == 201 && empty.body.isEmpty)
-        let del = try await Self.transport.send(OutboundRequest(method: "DELETE", url: "http://127.0.0.1:\(server.port)/echo"))
+        let del = try await Self.transport.send(
+            OutboundRequest(method: "DELETE", url: "http://127.0.0.1:\(server.port)/echo"))
         #expect(del.header("x-method") == "DELETE")
     }
 
@@ -69,14 +78,19 @@ struct HTTPTransportTests {
 
     @Test func responseSizeCapFailsTheTransfer() async throws {
         var router = Router()
-        router.get("/big") { _, r in r.respond(HTTPResponse(status: 200, body: Array(repeating: 65, count: 200 * 1024))) }
+        router.get("/big") { _, r in r.respond(HTTPResponse(status: 200, body: Array(repeating: 65, count: 200 * 1024)))
+        }
         let server = try startServer(router)
         defer { server.stop() }
         await #expect(throws: TransportError.self) {
-            _ = try await withTimeout { try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/big")) }
+            _ = try await withTimeout {
+                try await Self.transport.send(
+                    OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/big"))
+            }
         }
         do {
-            _ = try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/big"))
+            _ = try await Self.transport.send(
+                OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/big"))
         } catch let e as TransportError {
             #expect(e.kind == .responseTooLarge)
         }
@@ -88,7 +102,9 @@ struct HTTPTransportTests {
         let port = s.port
         s.stop()
         do {
-            _ = try await withTimeout { try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/x")) }
+            _ = try await withTimeout {
+                try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/x"))
+            }
             Issue.record("expected a failure")
         } catch let e as TransportError {
             #expect(e.kind == .connectFailed)
@@ -98,10 +114,15 @@ struct HTTPTransportTests {
         let held = Locked<[HTTPResponder]>([])
         router.get("/slow") { _, r in held.withLock { $0.append(r) } }
         let server = try startServer(router)
-        defer { held.current.forEach { $0.respond(.text(200, "late")) }; server.stop() }
+        defer {
+            held.current.forEach { $0.respond(.text(200, "late")) }
+            server.stop()
+        }
         do {
             _ = try await withTimeout {
-                try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/slow", timeout: .milliseconds(200)))
+                try await Self.transport.send(
+                    OutboundRequest(
+                        method: "GET", url: "http://127.0.0.1:\(server.port)/slow", timeout: .milliseconds(200)))
             }
             Issue.record("expected a timeout")
         } catch let e as TransportError {
@@ -115,8 +136,10 @@ struct HTTPTransportTests {
         let port = s.port
         s.stop()
         do {
-            _ = try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/x",
-                                                              headers: [("Authorization", "Bearer \(secret)")]))
+            _ = try await Self.transport.send(
+                OutboundRequest(
+                    method: "GET", url: "http://127.0.0.1:\(port)/x",
+                    headers: [("Authorization", "Bearer \(secret)")]))
         } catch {
             #expect(!String(describing: error).contains(secret))
             #expect(!"\(error)".contains("Authorization"))
@@ -128,8 +151,13 @@ struct HTTPTransportTests {
         let held = Locked<[HTTPResponder]>([])
         router.get("/never") { _, r in held.withLock { $0.append(r) } }
         let server = try startServer(router)
-        defer { held.current.forEach { $0.respond(.text(200, "late")) }; server.stop() }
-        let task = Task { try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/never")) }
+        defer {
+            held.current.forEach { $0.respond(.text(200, "late")) }
+            server.stop()
+        }
+        let task = Task {
+            try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/never"))
+        }
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         let result = try await withTimeout(5) { await task.result }

@@ -1,21 +1,31 @@
-@testable import Clients
 import Foundation
 import Simulator
 import Testing
+
+@testable import Clients
 
 @Suite struct PolicyAndCredentialTests {
     @Test func rateLimitWaitPrefersRetryAfterThenResetThenDefault() {
         let p = RetryPolicy()
         let now = Date(timeIntervalSince1970: 1_000_000)
-        #expect(p.rateLimitWait(OutboundResponse(status: 429, headers: ["retry-after": "12"]), now: now) == .seconds(12))
-        #expect(p.rateLimitWait(OutboundResponse(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000030"]), now: now) == .seconds(30))
-        #expect(p.rateLimitWait(OutboundResponse(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "999000"]), now: now) == .seconds(0))
+        #expect(
+            p.rateLimitWait(OutboundResponse(status: 429, headers: ["retry-after": "12"]), now: now) == .seconds(12))
+        #expect(
+            p.rateLimitWait(
+                OutboundResponse(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000030"]),
+                now: now) == .seconds(30))
+        #expect(
+            p.rateLimitWait(
+                OutboundResponse(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "999000"]),
+                now: now) == .seconds(0))
         #expect(p.rateLimitWait(OutboundResponse(status: 403, headers: [:]), now: now) == .seconds(60))
     }
 
     @Test func githubClassification() {
         func code(_ status: Int, _ headers: [String: String] = [:], _ message: String = "x") -> APIErrorCode? {
-            GitHubClient.classify(OutboundResponse(status: status, headers: headers, body: Array("{\"message\":\"\(message)\"}".utf8)))?.code
+            GitHubClient.classify(
+                OutboundResponse(status: status, headers: headers, body: Array("{\"message\":\"\(message)\"}".utf8)))?
+                .code
         }
         #expect(code(200) == nil)
         #expect(code(304) == nil)
@@ -42,14 +52,22 @@ import Testing
         #expect(!jwt.contains("=") && !jwt.contains("+") && !jwt.contains("/"))
         let header = try #require(SimulatorCrypto.base64URLDecode(parts[0]))
         #expect(String(decoding: header, as: UTF8.self) == #"{"alg":"RS256","typ":"JWT"}"#)
-        let claims = try #require(SimulatorCrypto.base64URLDecode(parts[1]).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] })
+        let claims = try #require(
+            SimulatorCrypto.base64URLDecode(parts[1]).flatMap {
+                try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+            })
         #expect(claims["iat"] as? Int == 1_700_000_000 - 60)
         #expect(claims["exp"] as? Int == 1_700_000_000 + 540)
         #expect(claims["iss"] as? Int == 12345)
         let sig = try #require(SimulatorCrypto.base64URLDecode(parts[2]))
-        #expect(SimulatorCrypto.verifyRS256(publicKeyPEM: keys.publicPEM, signingInput: Array("\(parts[0]).\(parts[1])".utf8), signature: sig))
+        #expect(
+            SimulatorCrypto.verifyRS256(
+                publicKeyPEM: keys.publicPEM, signingInput: Array("\(parts[0]).\(parts[1])".utf8), signature: sig))
         let clientID = try AppJWT.make(issuer: "Iv1.abc", key: key, now: now)
-        let c2 = try #require(SimulatorCrypto.base64URLDecode(clientID.split(separator: ".")[1]).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] })
+        let c2 = try #require(
+            SimulatorCrypto.base64URLDecode(clientID.split(separator: ".")[1]).flatMap {
+                try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+            })
         #expect(c2["iss"] as? String == "Iv1.abc")
     }
 
@@ -67,6 +85,8 @@ import Testing
     @Test func urlPartsAreEncoded() {
         #expect(URLPart.path(".argocd/app lication.yaml") == ".argocd/app%20lication.yaml")
         #expect(URLPart.segment("rollback/x") == "rollback%2Fx")
-        #expect(URLPart.query([("query", #"up{app="a"}[24h] + 1"#), ("skip", nil)]) == "?query=up%7Bapp%3D%22a%22%7D%5B24h%5D%20%2B%201")
+        #expect(
+            URLPart.query([("query", #"up{app="a"}[24h] + 1"#), ("skip", nil)])
+                == "?query=up%7Bapp%3D%22a%22%7D%5B24h%5D%20%2B%201")
     }
 }

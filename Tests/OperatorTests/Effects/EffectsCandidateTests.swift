@@ -1,9 +1,10 @@
 import Clients
 import Foundation
 import Operator
-@testable import RollbackCore
 import Simulator
 import Testing
+
+@testable import RollbackCore
 
 @Suite(.serialized) struct EffectsCandidateTests {
     static func selection(_ events: [RollbackEvent]) -> CandidateSelection? {
@@ -14,8 +15,9 @@ import Testing
     @Test func picksTheNewestStableAncestorAndExplainsEveryCandidate() async throws {
         let h = try EffectsHarness()
         defer { h.stop() }
-        let events = await h.runner.perform(.searchCandidates(currentRevision: h.scenario.badRevision), app: h.app,
-                                            machine: h.newMachine())
+        let events = await h.runner.perform(
+            .searchCandidates(currentRevision: h.scenario.badRevision), app: h.app,
+            machine: h.newMachine())
         let s = try #require(Self.selection(events))
         #expect(s.outcome == .found)
         #expect(s.currentRevision == h.scenario.badRevision)
@@ -30,16 +32,20 @@ import Testing
         // Few calls on the hot path: one compare, one CI read pair, one uptime query.
         #expect(h.requests("GET", "...\(h.target)").count == 1)
         #expect(h.sims.prometheus.queries.count == 1)
-        #expect(h.sims.prometheus.queries.first?.query == "avg_over_time(up{app=\"checkout\",revision=\"\(h.target)\"}[24h])")
+        #expect(
+            h.sims.prometheus.queries.first?.query
+                == "avg_over_time(up{app=\"checkout\",revision=\"\(h.target)\"}[24h])")
     }
 
     @Test func skipsAnUnstableCandidateWithItsReason() async throws {
         let h = try EffectsHarness()
         defer { h.stop() }
         h.sims.prometheus.setUptime(app: "checkout", revision: h.target, value: 0.5)
-        h.gh.setCheckRun(repo: h.scenario.sourceRepo, sha: h.scenario.goodRevisions[1], name: "build", conclusion: "failure")
-        let events = await h.runner.perform(.searchCandidates(currentRevision: h.scenario.badRevision), app: h.app,
-                                            machine: h.newMachine())
+        h.gh.setCheckRun(
+            repo: h.scenario.sourceRepo, sha: h.scenario.goodRevisions[1], name: "build", conclusion: "failure")
+        let events = await h.runner.perform(
+            .searchCandidates(currentRevision: h.scenario.badRevision), app: h.app,
+            machine: h.newMachine())
         let s = try #require(Self.selection(events))
         #expect(s.winner?.sha == h.scenario.goodRevisions[0])
         let reasons = Dictionary(s.considered.map { ($0.sha, $0.reason) }, uniquingKeysWith: { a, _ in a })
@@ -51,8 +57,11 @@ import Testing
     @Test func withoutPrometheusUptimeIsNullAndCIDecides() async throws {
         let h = try EffectsHarness(prometheus: false)
         defer { h.stop() }
-        let s = try #require(Self.selection(await h.runner.perform(.searchCandidates(currentRevision: nil), app: h.app,
-                                                                    machine: h.newMachine())))
+        let s = try #require(
+            Self.selection(
+                await h.runner.perform(
+                    .searchCandidates(currentRevision: nil), app: h.app,
+                    machine: h.newMachine())))
         #expect(s.outcome == .found)
         #expect(s.winner?.sha == h.target)
         #expect(s.winner?.uptime == nil)
@@ -62,12 +71,17 @@ import Testing
     @Test func manifestAheadOfArgoIsARevisionMismatch() async throws {
         let h = try EffectsHarness()
         defer { h.stop() }
-        let text = SimulatorSuite.manifest(app: "checkout", environment: "staging", namespace: "shop",
-                                           repoURL: "https://github.com/acme/checkout.git", revision: h.scenario.goodRevisions[0])
+        let text = SimulatorSuite.manifest(
+            app: "checkout", environment: "staging", namespace: "shop",
+            repoURL: "https://github.com/acme/checkout.git", revision: h.scenario.goodRevisions[0])
         h.gh.unprotectBranch(repo: "acme/gitops", branch: "staging")
-        h.gh.addCommit(repo: "acme/gitops", branch: "staging", files: [".argocd/application.yaml": text], message: "manual revert")
-        let s = try #require(Self.selection(await h.runner.perform(.searchCandidates(currentRevision: h.scenario.badRevision),
-                                                                    app: h.app, machine: h.newMachine())))
+        h.gh.addCommit(
+            repo: "acme/gitops", branch: "staging", files: [".argocd/application.yaml": text], message: "manual revert")
+        let s = try #require(
+            Self.selection(
+                await h.runner.perform(
+                    .searchCandidates(currentRevision: h.scenario.badRevision),
+                    app: h.app, machine: h.newMachine())))
         #expect(s.outcome == .revisionMismatch)
         #expect(s.winner == nil)
     }
@@ -76,8 +90,9 @@ import Testing
         let h = try EffectsHarness()
         defer { h.stop() }
         h.sims.argocd.faults.inject(.status(503), path: "/api/v1/applications", count: nil)
-        let events = await h.runner.perform(.searchCandidates(currentRevision: h.scenario.badRevision), app: h.app,
-                                            machine: h.newMachine())
+        let events = await h.runner.perform(
+            .searchCandidates(currentRevision: h.scenario.badRevision), app: h.app,
+            machine: h.newMachine())
         #expect(events.isEmpty)
         #expect(h.sleeper.delays == [.seconds(1), .seconds(2), .seconds(4)])
     }

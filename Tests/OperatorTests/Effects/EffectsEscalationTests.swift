@@ -1,9 +1,10 @@
 import Clients
 import Foundation
 import Operator
-@testable import RollbackCore
 import Simulator
 import Testing
+
+@testable import RollbackCore
 
 @Suite(.serialized) struct EffectsEscalationTests {
     /// A machine with an open attempt (three degraded checks), without running its effects.
@@ -13,16 +14,21 @@ import Testing
         return m
     }
 
-    static func escalation(_ h: EffectsHarness, _ m: RollbackStateMachine, code: ReasonCode, detail: String,
-                           asComment: Bool) -> Escalation {
-        let ctx = EscalationRenderer.Context(app: h.app.info, code: code, detail: detail, state: m.state, attempt: m.attempt,
-                                             lastCheck: m.attempt?.lastCheck)
-        return Escalation(code: code, correlationId: m.attempt?.correlationId, asCommentOnExistingIssue: asComment,
-                          issueTitle: EscalationRenderer.title(app: h.app.name, code: code), issueBody: EscalationRenderer.body(ctx),
-                          labels: EscalationRenderer.labels(environment: h.app.info.environment),
-                          slack: SlackRenderer.escalation(app: h.app.info, code: code, correlationId: m.attempt?.correlationId,
-                                                          issueURL: m.attempt?.escalationIssueURL, prURL: nil, detail: detail),
-                          securityAlert: code == .permissionDenied)
+    static func escalation(
+        _ h: EffectsHarness, _ m: RollbackStateMachine, code: ReasonCode, detail: String,
+        asComment: Bool
+    ) -> Escalation {
+        let ctx = EscalationRenderer.Context(
+            app: h.app.info, code: code, detail: detail, state: m.state, attempt: m.attempt,
+            lastCheck: m.attempt?.lastCheck)
+        return Escalation(
+            code: code, correlationId: m.attempt?.correlationId, asCommentOnExistingIssue: asComment,
+            issueTitle: EscalationRenderer.title(app: h.app.name, code: code), issueBody: EscalationRenderer.body(ctx),
+            labels: EscalationRenderer.labels(environment: h.app.info.environment),
+            slack: SlackRenderer.escalation(
+                app: h.app.info, code: code, correlationId: m.attempt?.correlationId,
+                issueURL: m.attempt?.escalationIssueURL, prURL: nil, detail: detail),
+            securityAlert: code == .permissionDenied)
     }
 
     @Test func twoEscalationsOfOneAttemptMakeOneIssueAndOneComment() async throws {
@@ -32,7 +38,10 @@ import Testing
         let id = try #require(m.attempt?.correlationId)
         let first = Self.escalation(h, m, code: .ciFailure, detail: "CI of the PR head failed", asComment: false)
         let events = await h.runner.perform(.escalate(first), app: h.app, machine: m)
-        guard case .escalationIssueOpened(let url)? = events.first else { Issue.record("expected the issue URL, got \(events)"); return }
+        guard case .escalationIssueOpened(let url)? = events.first else {
+            Issue.record("expected the issue URL, got \(events)")
+            return
+        }
         _ = m.handle(events[0], now: Date(), context: StepContext())
         #expect(m.attempt?.escalationIssueURL == url)
 
@@ -60,12 +69,17 @@ import Testing
         let h = try EffectsHarness(slack: false)
         defer { h.stop() }
         let m = Self.attemptMachine(h)
-        _ = await h.runner.perform(.escalate(Self.escalation(h, m, code: .ciTimeout, detail: "slow", asComment: false)),
-                                   app: h.app, machine: m)
+        _ = await h.runner.perform(
+            .escalate(Self.escalation(h, m, code: .ciTimeout, detail: "slow", asComment: false)),
+            app: h.app, machine: m)
         // The URL never reached the machine (crash): the issue is found by the correlation id.
-        let events = await h.runner.perform(.escalate(Self.escalation(h, m, code: .approvalTimeout, detail: "nobody", asComment: true)),
-                                            app: h.app, machine: m)
-        guard case .escalationIssueOpened? = events.first else { Issue.record("expected the URL again, got \(events)"); return }
+        let events = await h.runner.perform(
+            .escalate(Self.escalation(h, m, code: .approvalTimeout, detail: "nobody", asComment: true)),
+            app: h.app, machine: m)
+        guard case .escalationIssueOpened? = events.first else {
+            Issue.record("expected the URL again, got \(events)")
+            return
+        }
         let issues = h.gh.issues(repo: EffectsHarness.alertsRepo)
         #expect(issues.count == 1)
         #expect(h.gh.comments(repo: EffectsHarness.alertsRepo, issue: issues[0].number).count == 1)
@@ -95,10 +109,14 @@ import Testing
         #expect(await h.runner.perform(.escalate(e), app: h.app, machine: m).isEmpty)
         _ = await h.runner.perform(.escalate(e), app: h.app, machine: m)
         #expect(h.gh.issues(repo: EffectsHarness.alertsRepo).count == 1)
-        _ = await h.runner.perform(.closeEpisodeIssue(.healthUnknown, comment: "Gone for 60 s; closing."), app: h.app, machine: m)
+        _ = await h.runner.perform(
+            .closeEpisodeIssue(.healthUnknown, comment: "Gone for 60 s; closing."), app: h.app, machine: m)
         let issue = try #require(h.gh.issues(repo: EffectsHarness.alertsRepo).first)
         #expect(issue.state == "closed")
-        #expect(h.gh.comments(repo: EffectsHarness.alertsRepo, issue: issue.number).map(\.body) == ["Gone for 60 s; closing."])
+        #expect(
+            h.gh.comments(repo: EffectsHarness.alertsRepo, issue: issue.number).map(\.body) == [
+                "Gone for 60 s; closing."
+            ])
         // A new episode opens a new issue.
         _ = await h.runner.perform(.escalate(e), app: h.app, machine: m)
         #expect(h.gh.issues(repo: EffectsHarness.alertsRepo).count == 2)
@@ -108,11 +126,16 @@ import Testing
         let h = try EffectsHarness()
         defer { h.stop() }
         let n = h.gh.createIssue(repo: EffectsHarness.alertsRepo, title: "escalation", user: "ai-operator[bot]")
-        _ = await h.runner.perform(.notify(SlackMessage(text: "checkout (production) is degraded")), app: h.app, machine: h.newMachine())
-        _ = await h.runner.perform(.reply(CommandReply(channel: .chatOps(repository: EffectsHarness.alertsRepo, issueNumber: n),
-                                                       applied: true, text: "ABORT applied.")), app: h.app, machine: h.newMachine())
-        _ = await h.runner.perform(.reply(CommandReply(channel: .rest, applied: true, text: "not a comment")), app: h.app,
-                                   machine: h.newMachine())
+        _ = await h.runner.perform(
+            .notify(SlackMessage(text: "checkout (production) is degraded")), app: h.app, machine: h.newMachine())
+        _ = await h.runner.perform(
+            .reply(
+                CommandReply(
+                    channel: .chatOps(repository: EffectsHarness.alertsRepo, issueNumber: n),
+                    applied: true, text: "ABORT applied.")), app: h.app, machine: h.newMachine())
+        _ = await h.runner.perform(
+            .reply(CommandReply(channel: .rest, applied: true, text: "not a comment")), app: h.app,
+            machine: h.newMachine())
         #expect(h.sims.slack.messages.compactMap(\.text) == ["checkout (production) is degraded"])
         #expect(h.gh.comments(repo: EffectsHarness.alertsRepo, issue: n).map(\.body) == ["ABORT applied."])
     }

@@ -2,8 +2,9 @@ import Clients
 import Foundation
 import Logging
 import Operator
-@testable import RollbackCore
 import Simulator
+
+@testable import RollbackCore
 
 /// One transport for every effects test (one I/O thread, as in the service).
 let effectsTransport = HTTPTransport(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10)))
@@ -24,28 +25,36 @@ final class EffectsHarness: @unchecked Sendable {
     let runner: EffectRunner
     let app: MonitoredApp
 
-    init(environment: String = "staging", prometheus: Bool = true, slack: Bool = true,
-         approverLogins: [String] = ["Senior-SRE"], team: String? = "acme/sre") throws {
+    init(
+        environment: String = "staging", prometheus: Bool = true, slack: Bool = true,
+        approverLogins: [String] = ["Senior-SRE"], team: String? = "acme/sre"
+    ) throws {
         sims = SimulatorSuite(githubToken: Self.githubToken)
         try sims.start()
         scenario = sims.seedRollbackScenario(environment: environment)
         sims.github.createRepository(Self.alertsRepo, files: ["README.md": "# alerts\n"])
-        context = ClientContext(transport: effectsTransport, recorder: CallRecorder(sink: sink), sleeper: sleeper,
-                                userAgent: "ai-operator/effects-test")
-        github = try GitHubClient(baseURL: sims.github.baseURL, credentials: .token(Secret(Self.githubToken)), context: context)
+        context = ClientContext(
+            transport: effectsTransport, recorder: CallRecorder(sink: sink), sleeper: sleeper,
+            userAgent: "ai-operator/effects-test")
+        github = try GitHubClient(
+            baseURL: sims.github.baseURL, credentials: .token(Secret(Self.githubToken)), context: context)
         let argocd = ArgoCDClient(baseURL: sims.argocd.baseURL, token: Secret("argocd-token"), context: context)
-        let kubernetes = KubernetesClient(baseURL: sims.kubernetes.baseURL, credentials: .token(Secret("k8s-sa-token")), context: context)
+        let kubernetes = KubernetesClient(
+            baseURL: sims.kubernetes.baseURL, credentials: .token(Secret("k8s-sa-token")), context: context)
         let prom = prometheus ? PrometheusClient(baseURL: sims.prometheus.baseURL, context: context) : nil
         let slackClient = slack ? SlackClient(webhookURL: Secret(sims.slackWebhookURL), context: context) : nil
         approvers = Approvers(github: github, logins: approverLogins, team: team)
         let env = DeploymentEnvironment(label: environment)
-        app = MonitoredApp(info: ApplicationInfo(name: scenario.app, environment: env, manifestRepository: scenario.gitopsRepo,
-                                                 baseBranch: scenario.envBranch, manifestPath: scenario.manifestPath),
-                           sourceRepository: scenario.sourceRepo, sourceRepoURL: "https://github.com/\(scenario.sourceRepo).git",
-                           namespace: scenario.namespace, deployment: scenario.app)
-        runner = EffectRunner(github: github, argocd: argocd, kubernetes: kubernetes, prometheus: prom, slack: slackClient,
-                              approvers: approvers, settings: EffectSettings(alertsRepo: Self.alertsRepo),
-                              clock: { Date() }, logger: Logger(label: "effects-test"))
+        app = MonitoredApp(
+            info: ApplicationInfo(
+                name: scenario.app, environment: env, manifestRepository: scenario.gitopsRepo,
+                baseBranch: scenario.envBranch, manifestPath: scenario.manifestPath),
+            sourceRepository: scenario.sourceRepo, sourceRepoURL: "https://github.com/\(scenario.sourceRepo).git",
+            namespace: scenario.namespace, deployment: scenario.app)
+        runner = EffectRunner(
+            github: github, argocd: argocd, kubernetes: kubernetes, prometheus: prom, slack: slackClient,
+            approvers: approvers, settings: EffectSettings(alertsRepo: Self.alertsRepo),
+            clock: { Date() }, logger: Logger(label: "effects-test"))
     }
 
     func stop() { sims.stop() }
@@ -64,18 +73,20 @@ final class EffectsHarness: @unchecked Sendable {
 
     /// The core's degraded check as the poller would report it now.
     var degradedCheck: HealthObservation {
-        HealthObservation(health: .degraded, message: "exceeded its progress deadline", syncRevision: scenario.badRevision,
-                          replicas: ReplicaCounts(desired: 3, available: 1),
-                          unhealthyPods: [PodIssue(name: "\(app.name)-7d9f8b6c5d-fghij", reason: "CrashLoopBackOff")])
+        HealthObservation(
+            health: .degraded, message: "exceeded its progress deadline", syncRevision: scenario.badRevision,
+            replicas: ReplicaCounts(desired: 3, available: 1),
+            unhealthyPods: [PodIssue(name: "\(app.name)-7d9f8b6c5d-fghij", reason: "CrashLoopBackOff")])
     }
 
     /// The plan the core would hand over for the seeded target.
     func plan(correlationId: String = "cid-0001") -> PullRequestPlan {
-        PullRequestPlan(repository: scenario.gitopsRepo, baseBranch: scenario.envBranch, headBranch: branch,
-                        title: PullRequestRenderer.title(app: app.name, targetSHA: target, environment: app.info.environment),
-                        body: "Rollback body\n\nCorrelation ID: \(correlationId)\n",
-                        labels: PullRequestRenderer.labels(environment: app.info.environment), manifestPath: scenario.manifestPath,
-                        currentRevision: scenario.badRevision, targetRevision: target, correlationId: correlationId)
+        PullRequestPlan(
+            repository: scenario.gitopsRepo, baseBranch: scenario.envBranch, headBranch: branch,
+            title: PullRequestRenderer.title(app: app.name, targetSHA: target, environment: app.info.environment),
+            body: "Rollback body\n\nCorrelation ID: \(correlationId)\n",
+            labels: PullRequestRenderer.labels(environment: app.info.environment), manifestPath: scenario.manifestPath,
+            currentRevision: scenario.badRevision, targetRevision: target, correlationId: correlationId)
     }
 }
 
@@ -97,7 +108,8 @@ struct Driver {
 
     static func isEffect(_ a: RollbackAction) -> Bool {
         switch a {
-        case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt: false
+        case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt:
+            false
         case .reply(let r): if case .chatOps = r.channel { true } else { false }
         default: true
         }

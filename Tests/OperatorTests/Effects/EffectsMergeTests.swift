@@ -1,22 +1,28 @@
 import Clients
 import Foundation
 import Operator
-@testable import RollbackCore
 import Simulator
 import Testing
+
+@testable import RollbackCore
 
 @Suite(.serialized) struct EffectsMergeTests {
     /// A report with all 8 invariants PASS (as the core computes it).
     static func allPass(prNumber: Int, head: String) -> InvariantReport {
-        InvariantReport.evaluate(InvariantFacts(
-            environment: .staging, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1),
-            consecutiveDegradedChecks: 3, targetUptime: 0.999, targetCIPassed: true, headSHA: head, headCI: .passed,
-            openOperatorPRs: [prNumber], prNumber: prNumber, mergeable: true, mergeableState: "clean"))
+        InvariantReport.evaluate(
+            InvariantFacts(
+                environment: .staging, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1),
+                consecutiveDegradedChecks: 3, targetUptime: 0.999, targetCIPassed: true, headSHA: head, headCI: .passed,
+                openOperatorPRs: [prNumber], prNumber: prNumber, mergeable: true, mergeableState: "clean"))
     }
 
     static func openPR(_ h: EffectsHarness) async throws -> PullRequestRef {
-        guard case .pullRequestCreated(let r)? = await h.runner.perform(.openPullRequest(h.plan()), app: h.app,
-                                                                           machine: h.newMachine()).first else {
+        guard
+            case .pullRequestCreated(let r)? = await h.runner.perform(
+                .openPullRequest(h.plan()), app: h.app,
+                machine: h.newMachine()
+            ).first
+        else {
             throw TestFailure("no PR")
         }
         return r
@@ -40,10 +46,14 @@ import Testing
         #expect(h.gh.pulls(repo: "acme/gitops").count == 1)
 
         // Merging again (e.g. after a crash right after the request) is a success, not a second merge.
-        let order = MergeOrder(repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
-                               basis: .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA)))
+        let order = MergeOrder(
+            repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
+            basis: .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA)))
         let again = await h.runner.perform(.merge(order), app: h.app, machine: d.machine)
-        guard case .mergeSucceeded? = again.first else { Issue.record("expected success, got \(again)"); return }
+        guard case .mergeSucceeded? = again.first else {
+            Issue.record("expected success, got \(again)")
+            return
+        }
         #expect(h.gh.merges.count == 1)
     }
 
@@ -51,11 +61,16 @@ import Testing
         let h = try EffectsHarness()
         defer { h.stop() }
         let pr = try await Self.openPR(h)
-        h.gh.addCommit(repo: "acme/gitops", branch: h.branch, files: ["NOTE.md": "pushed by someone\n"], message: "sneaky")
-        let order = MergeOrder(repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
-                               basis: .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA)))
+        h.gh.addCommit(
+            repo: "acme/gitops", branch: h.branch, files: ["NOTE.md": "pushed by someone\n"], message: "sneaky")
+        let order = MergeOrder(
+            repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
+            basis: .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA)))
         let events = await h.runner.perform(.merge(order), app: h.app, machine: h.newMachine())
-        guard case .mergeFailed(let f)? = events.first else { Issue.record("expected mergeFailed, got \(events)"); return }
+        guard case .mergeFailed(let f)? = events.first else {
+            Issue.record("expected mergeFailed, got \(events)")
+            return
+        }
         #expect(f.code == .baseSHAMismatch && f.retriesExhausted)
         #expect(h.gh.merges.isEmpty)
     }
@@ -66,12 +81,18 @@ import Testing
         let pr = try await Self.openPR(h)
         #expect(h.app.info.baseBranch == "main")
         h.gh.clearRequestLog()
-        for basis in [MergeBasis.humanApproval(approver: "senior-sre", headSHA: pr.headSHA),
-                      .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA))] {
-            let order = MergeOrder(repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA,
-                                   method: "squash", basis: basis)
+        for basis in [
+            MergeBasis.humanApproval(approver: "senior-sre", headSHA: pr.headSHA),
+            .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA)),
+        ] {
+            let order = MergeOrder(
+                repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA,
+                method: "squash", basis: basis)
             let events = await h.runner.perform(.merge(order), app: h.app, machine: h.newMachine())
-            guard case .criticalInvariantViolated(let why)? = events.first else { Issue.record("expected a stop, got \(events)"); continue }
+            guard case .criticalInvariantViolated(let why)? = events.first else {
+                Issue.record("expected a stop, got \(events)")
+                continue
+            }
             #expect(!why.isEmpty)
         }
         #expect(h.gh.merges.isEmpty)
@@ -84,10 +105,14 @@ import Testing
         let pr = try await Self.openPR(h)
         var report = Self.allPass(prNumber: pr.number, head: pr.headSHA)
         report.results[6].outcome = .fail
-        let order = MergeOrder(repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
-                               basis: .automatic(report))
+        let order = MergeOrder(
+            repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
+            basis: .automatic(report))
         let events = await h.runner.perform(.merge(order), app: h.app, machine: h.newMachine())
-        guard case .criticalInvariantViolated? = events.first else { Issue.record("expected a stop, got \(events)"); return }
+        guard case .criticalInvariantViolated? = events.first else {
+            Issue.record("expected a stop, got \(events)")
+            return
+        }
         #expect(h.gh.merges.isEmpty)
     }
 
@@ -132,8 +157,9 @@ import Testing
         defer { h.stop() }
         let pr = try await Self.openPR(h)
         for _ in 0..<2 {
-            _ = await h.runner.perform(.closePullRequest(number: pr.number, comment: "Health restored before merge."),
-                                       app: h.app, machine: h.newMachine())
+            _ = await h.runner.perform(
+                .closePullRequest(number: pr.number, comment: "Health restored before merge."),
+                app: h.app, machine: h.newMachine())
         }
         #expect(h.gh.pulls(repo: "acme/gitops").first?.state == "closed")
         #expect(h.gh.comments(repo: "acme/gitops", issue: pr.number).map(\.body) == ["Health restored before merge."])
@@ -145,8 +171,12 @@ import Testing
         defer { h.stop() }
         let pr = try await Self.openPR(h)
         h.gh.setCheckRun(repo: "acme/gitops", sha: pr.headSHA, name: "ci", conclusion: "success")
-        let events = await h.runner.perform(.gatherMergeFacts(prNumber: pr.number, read: 1), app: h.app, machine: h.newMachine())
-        guard case .mergeFactsGathered(let f)? = events.first else { Issue.record("expected facts"); return }
+        let events = await h.runner.perform(
+            .gatherMergeFacts(prNumber: pr.number, read: 1), app: h.app, machine: h.newMachine())
+        guard case .mergeFactsGathered(let f)? = events.first else {
+            Issue.record("expected facts")
+            return
+        }
         #expect(f.health == .degraded)
         #expect(f.replicas == ReplicaCounts(desired: 3, available: 1, ready: 1))
         #expect(f.headSHA == pr.headSHA && f.headCI.verdict == .passed)
@@ -155,8 +185,12 @@ import Testing
 
         // Kubernetes down: replicas unknown (I3 FAIL), the rest still read.
         h.sims.kubernetes.faults.inject(.status(500), path: "/apis", count: nil)
-        let again = await h.runner.perform(.gatherMergeFacts(prNumber: pr.number, read: 1), app: h.app, machine: h.newMachine())
-        guard case .mergeFactsGathered(let g)? = again.first else { Issue.record("expected facts"); return }
+        let again = await h.runner.perform(
+            .gatherMergeFacts(prNumber: pr.number, read: 1), app: h.app, machine: h.newMachine())
+        guard case .mergeFactsGathered(let g)? = again.first else {
+            Issue.record("expected facts")
+            return
+        }
         #expect(g.replicas == nil && g.health == .degraded)
     }
 }

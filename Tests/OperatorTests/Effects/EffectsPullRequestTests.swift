@@ -1,9 +1,10 @@
 import Clients
 import Foundation
 import Operator
-@testable import RollbackCore
 import Simulator
 import Testing
+
+@testable import RollbackCore
 
 @Suite(.serialized) struct EffectsPullRequestTests {
     static func ref(_ events: [RollbackEvent]) -> PullRequestRef? {
@@ -36,7 +37,8 @@ import Testing
         defer { h.stop() }
         let before = try #require(h.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
         h.gh.clearRequestLog()
-        let first = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        let first = try #require(
+            Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
         #expect(first.headBranch == h.branch)
         #expect(first.url.hasSuffix("/pull/\(first.number)"))
         #expect(first.headSHA == h.gh.headSHA(repo: "acme/gitops", branch: h.branch))
@@ -45,7 +47,8 @@ import Testing
         try Self.expectOneCleanRollback(h, before)
 
         h.gh.clearRequestLog()
-        let second = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        let second = try #require(
+            Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
         #expect(second == first)
         #expect(h.gh.requestLog.allSatisfy { $0.method == "GET" })
         try Self.expectOneCleanRollback(h, before)
@@ -55,8 +58,9 @@ import Testing
         let h = try EffectsHarness()
         defer { h.stop() }
         let before = try #require(h.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
-        h.gh.setBranch(repo: "acme/gitops", branch: h.branch, to: "staging")   // the first run died here
-        let r = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        h.gh.setBranch(repo: "acme/gitops", branch: h.branch, to: "staging")  // the first run died here
+        let r = try #require(
+            Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
         #expect(r.headBranch == h.branch)
         #expect(h.requests("POST", "/git/refs").isEmpty)
         try Self.expectOneCleanRollback(h, before)
@@ -69,17 +73,21 @@ import Testing
         // The first run committed, then GitHub failed the PR creation beyond the retries.
         h.gh.faults.inject(.status(502), method: "POST", path: "/repos/acme/gitops/pulls", count: 4)
         let failed = await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())
-        guard case .pullRequestCreationFailed(let f)? = failed.first else { Issue.record("expected a failure, got \(failed)"); return }
+        guard case .pullRequestCreationFailed(let f)? = failed.first else {
+            Issue.record("expected a failure, got \(failed)")
+            return
+        }
         #expect(f.code == .networkError && f.retriesExhausted)
         #expect(f.message.contains("github.createPullRequest"))
         #expect(h.sleeper.delays == [.seconds(1), .seconds(2), .seconds(4)])
         #expect(h.gh.pulls(repo: "acme/gitops").isEmpty)
         #expect(Self.branchCommits(h).count == 1)
 
-        let r = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        let r = try #require(
+            Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
         #expect(r.headBranch == h.branch)
-        #expect(h.requests("POST", "/git/refs").count == 1)          // no second branch
-        #expect(h.requests("PUT", "/contents/.argocd/application.yaml").count == 1)   // no second commit
+        #expect(h.requests("POST", "/git/refs").count == 1)  // no second branch
+        #expect(h.requests("PUT", "/contents/.argocd/application.yaml").count == 1)  // no second commit
         try Self.expectOneCleanRollback(h, before)
     }
 
@@ -89,13 +97,18 @@ import Testing
         let before = try #require(h.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
         // The first run made the branch, the commit and the PR, and died before the labels.
         h.gh.setBranch(repo: "acme/gitops", branch: h.branch, to: "staging")
-        h.gh.addCommit(repo: "acme/gitops", branch: h.branch,
-                       files: [".argocd/application.yaml": before.replacingOccurrences(of: h.scenario.badRevision, with: h.target)],
-                       message: "Rollback checkout", author: "ai-operator[bot]")
-        let n = h.gh.createPullRequest(repo: "acme/gitops", head: h.branch, base: "staging", title: h.plan().title,
-                                       user: "ai-operator[bot]")
+        h.gh.addCommit(
+            repo: "acme/gitops", branch: h.branch,
+            files: [
+                ".argocd/application.yaml": before.replacingOccurrences(of: h.scenario.badRevision, with: h.target)
+            ],
+            message: "Rollback checkout", author: "ai-operator[bot]")
+        let n = h.gh.createPullRequest(
+            repo: "acme/gitops", head: h.branch, base: "staging", title: h.plan().title,
+            user: "ai-operator[bot]")
         h.gh.clearRequestLog()
-        let r = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        let r = try #require(
+            Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
         #expect(r.number == n)
         #expect(h.gh.requestLog.filter { $0.method != "GET" }.map(\.path) == ["/repos/acme/gitops/issues/\(n)/labels"])
         try Self.expectOneCleanRollback(h, before)
@@ -113,12 +126,16 @@ import Testing
         defer { h.stop() }
         let text = try #require(h.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
         h.gh.setBranch(repo: "acme/gitops", branch: h.branch, to: "staging")
-        h.gh.addCommit(repo: "acme/gitops", branch: h.branch,
-                       files: [".argocd/application.yaml": text.replacingOccurrences(of: h.scenario.badRevision, with: h.target)],
-                       message: "Rollback checkout\n\nCorrelation-Id: an-earlier-attempt\n")
+        h.gh.addCommit(
+            repo: "acme/gitops", branch: h.branch,
+            files: [".argocd/application.yaml": text.replacingOccurrences(of: h.scenario.badRevision, with: h.target)],
+            message: "Rollback checkout\n\nCorrelation-Id: an-earlier-attempt\n")
         Self.advanceBase(h)
         let events = await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())
-        guard case .pullRequestCreationFailed(let f)? = events.first else { Issue.record("expected a failure, got \(events)"); return }
+        guard case .pullRequestCreationFailed(let f)? = events.first else {
+            Issue.record("expected a failure, got \(events)")
+            return
+        }
         #expect(f.code == .conflict && f.message.contains("earlier attempt"))
         #expect(h.gh.pulls(repo: "acme/gitops").isEmpty)
     }
@@ -130,7 +147,8 @@ import Testing
         h.gh.faults.inject(.status(500), method: "POST", path: "/repos/acme/gitops/pulls", count: 4)
         _ = await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())
         Self.advanceBase(h)
-        let r = try #require(Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
+        let r = try #require(
+            Self.ref(await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())))
         #expect(r.headBranch == h.branch)
         #expect(h.requests("PUT", "/contents/.argocd/application.yaml").count == 1)
         #expect(h.gh.pulls(repo: "acme/gitops").count == 1)
@@ -141,10 +159,12 @@ import Testing
         defer { h.stop() }
         h.gh.faults.inject(.status(403), method: "POST", path: "/repos/acme/gitops/git/refs", count: 1)
         let events = await h.runner.perform(.openPullRequest(h.plan()), app: h.app, machine: h.newMachine())
-        guard case .pullRequestCreationFailed(let f)? = events.first else { Issue.record("expected a failure"); return }
+        guard case .pullRequestCreationFailed(let f)? = events.first else {
+            Issue.record("expected a failure")
+            return
+        }
         #expect(f.code == .permissionDenied)
         #expect(h.sleeper.delays.isEmpty)
         #expect(h.gh.pulls(repo: "acme/gitops").isEmpty)
     }
 }
-

@@ -11,7 +11,8 @@ final class BinaryProcess: @unchecked Sendable {
     init(arguments: [String], environment: [String: String]) throws {
         var env = environment
         env["LOG_FORMAT"] = "text"
-        child = try ChildProcess(executable: ChildProcess.siblingExecutable("ai-operator"), arguments: arguments, environment: env)
+        child = try ChildProcess(
+            executable: ChildProcess.siblingExecutable("ai-operator"), arguments: arguments, environment: env)
     }
 
     /// Waits (bounded) for the "listening ... port=N" line and returns the port.
@@ -30,7 +31,8 @@ final class BinaryProcess: @unchecked Sendable {
     func waitForReady(seconds: Double = 20) -> Int? {
         guard let port = waitForPort(seconds: seconds) else { return nil }
         let ready = eventually(within: seconds) {
-            (try? RawHTTP.request(port: port, method: "GET", path: "/readyz", timeout: 2))?.status == 200 || !process.isRunning
+            (try? RawHTTP.request(port: port, method: "GET", path: "/readyz", timeout: 2))?.status == 200
+                || !process.isRunning
         }
         return ready && process.isRunning ? port : nil
     }

@@ -49,13 +49,15 @@ final class ServiceHarness: @unchecked Sendable {
     }
 
     /// A GitHub delivery, signed unless `signature` says otherwise.
-    func postGitHub(event: String?, delivery: String?, body: [UInt8], signature: String?? = .none) throws -> RawHTTPResponse {
+    func postGitHub(event: String?, delivery: String?, body: [UInt8], signature: String?? = .none) throws
+        -> RawHTTPResponse
+    {
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         if let event { headers.append(("X-GitHub-Event", event)) }
         if let delivery { headers.append(("X-GitHub-Delivery", delivery)) }
         switch signature {
         case .none: headers.append(("X-Hub-Signature-256", signer.signatureHeader(for: body)))
-        case let .some(.some(s)): headers.append(("X-Hub-Signature-256", s))
+        case .some(.some(let s)): headers.append(("X-Hub-Signature-256", s))
         case .some(.none): break
         }
         return try RawHTTP.request(port: port, method: "POST", path: "/webhooks/github", headers: headers, body: body)
@@ -77,8 +79,8 @@ final class ServiceHarness: @unchecked Sendable {
 
 func checkSuiteBody(sha: String = "9f2c1d0e7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d", padTo size: Int = 0) -> [UInt8] {
     var json = """
-    {"action":"completed","check_suite":{"id":1,"head_sha":"\(sha)","head_branch":"rollback/web-abc1234","status":"completed","conclusion":"success","pull_requests":[{"number":7}]},"repository":{"full_name":"acme/gitops"},"sender":{"login":"github-actions[bot]","type":"Bot"}
-    """
+        {"action":"completed","check_suite":{"id":1,"head_sha":"\(sha)","head_branch":"rollback/web-abc1234","status":"completed","conclusion":"success","pull_requests":[{"number":7}]},"repository":{"full_name":"acme/gitops"},"sender":{"login":"github-actions[bot]","type":"Bot"}
+        """
     if size > json.utf8.count + 20 {
         json += ",\"padding\":\"" + String(repeating: "x", count: size - json.utf8.count - 14) + "\""
     }
