@@ -169,9 +169,9 @@ final class TaskBox: @unchecked Sendable {
     }
     func cancelAll() {
         lock.lock()
-        let t = tasks
+        let cancelled = tasks
         tasks = []
         lock.unlock()
-        t.forEach { $0.cancel() }
+        for task in cancelled { task.cancel() }
     }
 }

@@ -21,7 +21,10 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
     case installation(Installation)
 
     public struct CheckCompleted: Sendable, Equatable, Codable {
-        public enum Kind: String, Sendable, Codable { case suite = "check_suite", run = "check_run" }
+        public enum Kind: String, Sendable, Codable {
+            case suite = "check_suite"
+            case run = "check_run"
+        }
         public var kind: Kind
         public var repository: String  // owner/name
         public var headSHA: String
@@ -85,7 +88,11 @@ public enum GitHubSignal: Sendable, Equatable, Codable {
 
     public struct Review: Sendable, Equatable, Codable {
         public enum State: String, Sendable, Codable {
-            case approved, changesRequested = "changes_requested", commented, dismissed, other
+            case approved
+            case changesRequested = "changes_requested"
+            case commented
+            case dismissed
+            case other
         }
         public var repository: String
         public var pullNumber: Int

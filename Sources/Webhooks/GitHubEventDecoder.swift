@@ -54,10 +54,10 @@ public enum GitHubEventDecoder {
                 return .signal(
                     .checkCompleted(
                         .init(
-                            kind: .suite, repository: p.repository.full_name, headSHA: p.check_suite.head_sha,
-                            headBranch: p.check_suite.head_branch, name: nil,
-                            conclusion: checkConclusion(p.check_suite.conclusion),
-                            pullRequests: (p.check_suite.pull_requests ?? []).map(\.number))))
+                            kind: .suite, repository: p.repository.fullName, headSHA: p.checkSuite.headSHA,
+                            headBranch: p.checkSuite.headBranch, name: nil,
+                            conclusion: checkConclusion(p.checkSuite.conclusion),
+                            pullRequests: (p.checkSuite.pullRequests ?? []).map(\.number))))
             case "check_run":
                 let action = try actionOf(data)
                 guard action == "completed" else { return ignored(event, action) }
@@ -65,13 +65,13 @@ public enum GitHubEventDecoder {
                 return .signal(
                     .checkCompleted(
                         .init(
-                            kind: .run, repository: p.repository.full_name, headSHA: p.check_run.head_sha,
-                            headBranch: p.check_run.check_suite?.head_branch, name: p.check_run.name,
-                            conclusion: checkConclusion(p.check_run.conclusion),
-                            pullRequests: (p.check_run.pull_requests ?? []).map(\.number))))
+                            kind: .run, repository: p.repository.fullName, headSHA: p.checkRun.headSHA,
+                            headBranch: p.checkRun.checkSuite?.headBranch, name: p.checkRun.name,
+                            conclusion: checkConclusion(p.checkRun.conclusion),
+                            pullRequests: (p.checkRun.pullRequests ?? []).map(\.number))))
             case "status":
                 let p = try JSONDecoder().decode(StatusPayload.self, from: data)
-                guard let repository = p.repository?.full_name ?? p.name else {
+                guard let repository = p.repository?.fullName ?? p.name else {
                     return .malformed(reason: "missing field repository.full_name")
                 }
                 return .signal(
@@ -86,10 +86,10 @@ public enum GitHubEventDecoder {
                 return .signal(
                     .pullRequest(
                         .init(
-                            repository: p.repository.full_name, number: p.number ?? p.pull_request.number,
+                            repository: p.repository.fullName, number: p.number ?? p.pullRequest.number,
                             action: mapped,
-                            merged: p.pull_request.merged ?? false, headRef: p.pull_request.head.ref,
-                            headSHA: p.pull_request.head.sha, baseRef: p.pull_request.base.ref, sender: p.sender.login))
+                            merged: p.pullRequest.merged ?? false, headRef: p.pullRequest.head.ref,
+                            headSHA: p.pullRequest.head.sha, baseRef: p.pullRequest.base.ref, sender: p.sender.login))
                 )
             case "pull_request_review":
                 let action = try actionOf(data)
@@ -99,9 +99,9 @@ public enum GitHubEventDecoder {
                 return .signal(
                     .review(
                         .init(
-                            repository: p.repository.full_name, pullNumber: p.pull_request.number,
+                            repository: p.repository.fullName, pullNumber: p.pullRequest.number,
                             state: state, reviewer: p.review.user.login,
-                            commitID: p.review.commit_id)))
+                            commitID: p.review.commitID)))
             case "issue_comment":
                 let action = try actionOf(data)
                 guard action == "created" else { return ignored(event, action) }
@@ -110,8 +110,8 @@ public enum GitHubEventDecoder {
                 return .signal(
                     .comment(
                         .init(
-                            repository: p.repository.full_name, issueNumber: p.issue.number,
-                            isPullRequest: p.issue.pull_request != nil, commentID: p.comment.id, author: user.login,
+                            repository: p.repository.fullName, issueNumber: p.issue.number,
+                            isPullRequest: p.issue.pullRequest != nil, commentID: p.comment.id, author: user.login,
                             authorIsBot: user.type?.lowercased() == "bot" || user.login.hasSuffix("[bot]"),
                             body: p.comment.body ?? "")))
             case "installation":
@@ -200,7 +200,10 @@ public enum GitHubEventDecoder {
 // MARK: - Payload shapes (only the fields we read; see protocols.md section 1.4)
 
 private struct Envelope: Decodable { let action: String }
-private struct Repository: Decodable { let full_name: String }
+private struct Repository: Decodable {
+    let fullName: String
+    enum CodingKeys: String, CodingKey { case fullName = "full_name" }
+}
 private struct Account: Decodable {
     let login: String
     let type: String?
@@ -219,26 +222,50 @@ private struct JSONObjectPresence: Decodable {
 
 private struct CheckSuitePayload: Decodable {
     struct Suite: Decodable {
-        let head_sha: String
-        let head_branch: String?
+        let headSHA: String
+        let headBranch: String?
         let conclusion: String?
-        let pull_requests: [PullRequestRef]?
+        let pullRequests: [PullRequestRef]?
+        enum CodingKeys: String, CodingKey {
+            case headSHA = "head_sha"
+            case headBranch = "head_branch"
+            case conclusion
+            case pullRequests = "pull_requests"
+        }
     }
     let repository: Repository
-    let check_suite: Suite
+    let checkSuite: Suite
+    enum CodingKeys: String, CodingKey {
+        case repository
+        case checkSuite = "check_suite"
+    }
 }
 
 private struct CheckRunPayload: Decodable {
-    struct SuiteRef: Decodable { let head_branch: String? }
+    struct SuiteRef: Decodable {
+        let headBranch: String?
+        enum CodingKeys: String, CodingKey { case headBranch = "head_branch" }
+    }
     struct Run: Decodable {
         let name: String
-        let head_sha: String
+        let headSHA: String
         let conclusion: String?
-        let check_suite: SuiteRef?
-        let pull_requests: [PullRequestRef]?
+        let checkSuite: SuiteRef?
+        let pullRequests: [PullRequestRef]?
+        enum CodingKeys: String, CodingKey {
+            case name
+            case headSHA = "head_sha"
+            case conclusion
+            case checkSuite = "check_suite"
+            case pullRequests = "pull_requests"
+        }
     }
     let repository: Repository
-    let check_run: Run
+    let checkRun: Run
+    enum CodingKeys: String, CodingKey {
+        case repository
+        case checkRun = "check_run"
+    }
 }
 
 private struct StatusPayload: Decodable {
@@ -261,26 +288,46 @@ private struct PullRequestPayload: Decodable {
         let base: Ref
     }
     let number: Int?
-    let pull_request: PR
+    let pullRequest: PR
     let repository: Repository
     let sender: Account
+    enum CodingKeys: String, CodingKey {
+        case number
+        case pullRequest = "pull_request"
+        case repository
+        case sender
+    }
 }
 
 private struct ReviewPayload: Decodable {
     struct Review: Decodable {
         let state: String
         let user: Account
-        let commit_id: String?
+        let commitID: String?
+        enum CodingKeys: String, CodingKey {
+            case state
+            case user
+            case commitID = "commit_id"
+        }
     }
     let review: Review
-    let pull_request: PullRequestRef
+    let pullRequest: PullRequestRef
     let repository: Repository
+    enum CodingKeys: String, CodingKey {
+        case review
+        case pullRequest = "pull_request"
+        case repository
+    }
 }
 
 private struct IssueCommentPayload: Decodable {
     struct Issue: Decodable {
         let number: Int
-        let pull_request: JSONObjectPresence?
+        let pullRequest: JSONObjectPresence?
+        enum CodingKeys: String, CodingKey {
+            case number
+            case pullRequest = "pull_request"
+        }
     }
     struct Comment: Decodable {
         let id: Int

@@ -203,7 +203,7 @@ func echoRouter() -> Router {
     @Test func connectionsHeldOpenWithGarbageDoNotStopOthersBeingServed() throws {
         try withServer(echoRouter()) { server in
             var held: [Int32] = []
-            defer { held.forEach { close($0) } }
+            defer { for descriptor in held { close(descriptor) } }
             for i in 0..<50 {
                 let fd = try RawHTTP.connect(port: server.port, timeout: 5)
                 try RawHTTP.writeAll(

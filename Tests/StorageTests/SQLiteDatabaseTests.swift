@@ -47,7 +47,7 @@ import Testing
             guard case .sqlite(let code, let ext, let message, let operation)? = error as? StorageError else {
                 return false
             }
-            return code == SQLITE_CONSTRAINT && ext == 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */
+            return code == SQLITE_CONSTRAINT && ext == 1555  // SQLITE_CONSTRAINT_PRIMARYKEY
                 && message.contains("UNIQUE") && operation.contains("INSERT INTO k")
         }
         // The cached statement was reset by the failure and works again.

@@ -14,7 +14,8 @@ import Testing
         store.inbox.accept(delivery("a"), completion: results.callback(0))
         store.writer.submit(
             { db -> AcceptOutcome in
-                _ = try db.run("INSERT INTO engine_meta(key, value) VALUES ('b', x'01')")  // written, then undone by the savepoint
+                // Written, then undone by the savepoint.
+                _ = try db.run("INSERT INTO engine_meta(key, value) VALUES ('b', x'01')")
                 throw TestFailure(message: "boom")
             }, completion: results.callback(1))
         store.inbox.accept(delivery("c"), completion: results.callback(2))

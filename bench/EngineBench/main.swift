@@ -257,15 +257,15 @@ Task.detached {
             let logger = Logger(label: "bench") {
                 OperatorLogHandler(label: $0, level: .critical, json: false, output: LogOutput(capturing: true))
             }
-            _ = malloc_trim(0)
+            _ = mallocTrim(0)
             let before = UInt64(procStat(getpid()).rssMB * 1024 * 1024)
             let service = try env.startService(
                 overrides: ["POLL_INTERVAL_SEC": "1"], logger: logger, observer: counter.record)
             while counter.count < n { try await Task.sleep(nanoseconds: 50_000_000) }
-            _ = malloc_trim(0)
+            _ = mallocTrim(0)
             let afterFirst = UInt64(procStat(getpid()).rssMB * 1024 * 1024)
             while counter.count < 4 * n { try await Task.sleep(nanoseconds: 50_000_000) }
-            _ = malloc_trim(0)
+            _ = mallocTrim(0)
             let afterPolls = UInt64(procStat(getpid()).rssMB * 1024 * 1024)
             let m = service.engineForInspection!.machine(of: "app-1")!
             let json = try JSONEncoder().encode(m)
@@ -333,4 +333,4 @@ final class StepCounter: @unchecked Sendable {
     }
 }
 
-@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32
+@_silgen_name("malloc_trim") func mallocTrim(_ pad: Int) -> Int32

@@ -72,9 +72,15 @@ extension GitHubClient {
         let name = "github.mergePullRequest"
         struct Body: Encodable {
             let sha: String
-            let merge_method: String
-            let commit_title: String?
-            let commit_message: String?
+            let mergeMethod: String
+            let commitTitle: String?
+            let commitMessage: String?
+            enum CodingKeys: String, CodingKey {
+                case sha
+                case mergeMethod = "merge_method"
+                case commitTitle = "commit_title"
+                case commitMessage = "commit_message"
+            }
         }
         struct Wire: Decodable {
             let sha: String?
@@ -84,7 +90,7 @@ extension GitHubClient {
         return try await sendRaw(
             name, method: "PUT", path: path,
             body: ClientJSON.encode(
-                Body(sha: headSha, merge_method: "squash", commit_title: commitTitle, commit_message: commitMessage)),
+                Body(sha: headSha, mergeMethod: "squash", commitTitle: commitTitle, commitMessage: commitMessage)),
             parameters: ["repo": repo, "number": String(number), "sha": headSha, "method": "squash"],
             classify: { r in
                 guard var f = Self.classify(r) else { return nil }

@@ -45,7 +45,7 @@ final class Poller: Sendable {
             await cycle()
             // A cycle decodes the whole Argo CD list; give the freed memory back to the system
             // so the resident size follows what is live, not the largest list ever decoded.
-            _ = malloc_trim(0)
+            _ = mallocTrim(0)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             try? await Task.sleep(nanoseconds: UInt64(max(0.001, interval - elapsed) * 1e9))
         }
@@ -132,4 +132,4 @@ final class Poller: Sendable {
 }
 
 /// glibc's `malloc_trim` (declared in <malloc.h>, which the Glibc module does not export).
-@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32
+@_silgen_name("malloc_trim") func mallocTrim(_ pad: Int) -> Int32

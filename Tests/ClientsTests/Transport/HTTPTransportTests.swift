@@ -115,7 +115,7 @@ struct HTTPTransportTests {
         router.get("/slow") { _, r in held.withLock { $0.append(r) } }
         let server = try startServer(router)
         defer {
-            held.current.forEach { $0.respond(.text(200, "late")) }
+            for request in held.current { request.respond(.text(200, "late")) }
             server.stop()
         }
         do {
@@ -152,7 +152,7 @@ struct HTTPTransportTests {
         router.get("/never") { _, r in held.withLock { $0.append(r) } }
         let server = try startServer(router)
         defer {
-            held.current.forEach { $0.respond(.text(200, "late")) }
+            for request in held.current { request.respond(.text(200, "late")) }
             server.stop()
         }
         let task = Task {
