@@ -29,13 +29,13 @@ let package = Package(
         // A small request/response server over libmicrohttpd.
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         // SQLite: the durable inbox, attempt state.
-        .target(name: "Storage", dependencies: ["RollbackCore", "CSQLite"]),
+        .target(name: "Storage", dependencies: ["CSQLite"]),
         // The append-only, hash-chained audit log (JSON lines, one file per UTC day).
         .target(name: "Audit", dependencies: ["RollbackCore", "COpenSSL"]),
         // libcurl transport and the GitHub, Argo CD, Kubernetes, Prometheus and Slack clients.
-        .target(name: "Clients", dependencies: ["RollbackCore", "CCurl", "CCurlShim", "COpenSSL"]),
+        .target(name: "Clients", dependencies: ["CCurl", "CCurlShim", "COpenSSL"]),
         // Stateful fakes of the same HTTP APIs, for tests and the demo.
-        .target(name: "Simulator", dependencies: ["RollbackCore", "HTTPServer", "Webhooks", "COpenSSL"]),
+        .target(name: "Simulator", dependencies: ["HTTPServer", "COpenSSL"]),
         // The service: configuration, ingress routes, metrics, engine.
         .target(
             name: "Operator",
@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "ai-operator",
             dependencies: [
-                "Operator", "Simulator", "Demo", "Audit",
+                "Operator", "Demo", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -74,17 +74,17 @@ let package = Package(
         .testTarget(name: "RollbackCoreTests", dependencies: ["RollbackCore"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "RollbackCore"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "RollbackCore"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Demo", "Operator", "Simulator", "RollbackCore", "Clients", "TestSupport"]),
+            dependencies: ["Demo", "Operator", "Simulator", "RollbackCore", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "RollbackCore", "TestSupport"]),
         // Checks the files under deploy/ (manifests, alert rules, dashboard).
         .testTarget(name: "DeployTests", dependencies: ["TestSupport"]),
         .testTarget(
-            name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "RollbackCore", "TestSupport"]),
+            name: "ClientsTests", dependencies: ["Clients", "Simulator", "HTTPServer", "TestSupport"]),
         .testTarget(
             name: "OperatorTests",
-            dependencies: ["Operator", "Simulator", "HTTPServer", "Storage", "Webhooks", "RollbackCore", "TestSupport"]),
+            dependencies: ["Operator", "Simulator", "Clients", "Storage", "Webhooks", "RollbackCore", "TestSupport"]),
     ]
 )
