@@ -46,36 +46,36 @@ public final class ArgoCDController: @unchecked Sendable {
     }
 
     /// Tracks the app of a seeded scenario; its good revisions are the healthy ones.
-    public func track(_ s: SimulatorSuite.RollbackScenario, replicas: Int = 3) {
+    public func track(_ scenario: SimulatorSuite.RollbackScenario, replicas: Int = 3) {
         track(
             Tracked(
-                app: s.app, repo: s.gitopsRepo, branch: s.envBranch, path: s.manifestPath, namespace: s.namespace,
-                healthy: Set(s.goodRevisions), replicas: replicas))
+                app: scenario.app, repo: scenario.gitopsRepo, branch: scenario.envBranch, path: scenario.manifestPath,
+                namespace: scenario.namespace, healthy: Set(scenario.goodRevisions), replicas: replicas))
     }
 
-    public func track(_ t: Tracked) {
+    public func track(_ trackedApp: Tracked) {
         lock.lock()
-        tracked[t.app] = t
+        tracked[trackedApp.app] = trackedApp
         lock.unlock()
     }
 
     /// Reconciles every `interval` seconds on a background queue until `stop()`.
     public func start(interval: Double = 0.05) {
-        let t = DispatchSource.makeTimerSource(queue: queue)
-        t.schedule(deadline: .now(), repeating: interval)
-        t.setEventHandler { [weak self] in self?.reconcile() }
+        let source = DispatchSource.makeTimerSource(queue: queue)
+        source.schedule(deadline: .now(), repeating: interval)
+        source.setEventHandler { [weak self] in self?.reconcile() }
         lock.lock()
-        timer = t
+        timer = source
         lock.unlock()
-        t.resume()
+        source.resume()
     }
 
     public func stop() {
         lock.lock()
-        let t = timer
+        let running = timer
         timer = nil
         lock.unlock()
-        t?.cancel()
+        running?.cancel()
     }
 
     /// One reconciliation pass (also callable directly).
@@ -83,21 +83,21 @@ public final class ArgoCDController: @unchecked Sendable {
         lock.lock()
         let all = Array(tracked.values)
         lock.unlock()
-        for t in all {
-            guard let text = github.file(repo: t.repo, path: t.path, ref: t.branch),
+        for entry in all {
+            guard let text = github.file(repo: entry.repo, path: entry.path, ref: entry.branch),
                 let wanted = Self.targetRevision(in: text),
-                let app = argocd.application(t.app), app.syncRevision != wanted
+                let app = argocd.application(entry.app), app.syncRevision != wanted
             else { continue }
-            let good = t.healthy.contains(wanted)
-            argocd.deploy(app: t.app, revision: wanted, at: Date(), health: good ? "Healthy" : "Degraded")
+            let good = entry.healthy.contains(wanted)
+            argocd.deploy(app: entry.app, revision: wanted, at: Date(), health: good ? "Healthy" : "Degraded")
             if good {
                 kubernetes.setDeployment(
-                    namespace: t.namespace, name: t.app, desired: t.replicas, available: t.replicas)
+                    namespace: entry.namespace, name: entry.app, desired: entry.replicas, available: entry.replicas)
                 kubernetes.setPods(
-                    namespace: t.namespace, app: t.app,
-                    pods: (0..<t.replicas).map { .healthy("\(t.app)-synced-\(wanted.prefix(5))-\($0)") })
+                    namespace: entry.namespace, app: entry.app,
+                    pods: (0..<entry.replicas).map { .healthy("\(entry.app)-synced-\(wanted.prefix(5))-\($0)") })
             }
-            syncs.append((t.app, wanted))
+            syncs.append((entry.app, wanted))
         }
     }
 
@@ -106,9 +106,9 @@ public final class ArgoCDController: @unchecked Sendable {
         for line in text.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard trimmed.hasPrefix("targetRevision:") else { continue }
-            var v = trimmed.dropFirst("targetRevision:".count).trimmingCharacters(in: .whitespaces)
-            if let hash = v.range(of: " #") { v = String(v[..<hash.lowerBound]) }
-            return v.trimmingCharacters(in: CharacterSet(charactersIn: "\"' \r"))
+            var value = trimmed.dropFirst("targetRevision:".count).trimmingCharacters(in: .whitespaces)
+            if let hash = value.range(of: " #") { value = String(value[..<hash.lowerBound]) }
+            return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"' \r"))
         }
         return nil
     }

@@ -87,9 +87,12 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
                 let picked = select([Array(path.dropFirst())], from: child)
                 guard !picked.isEmpty else { continue }
                 var merged = out[key] as? [String: Any] ?? [:]
-                merged.merge(picked) { a, b in
-                    if let x = a as? [String: Any], let y = b as? [String: Any] { return x.merging(y) { $1 } }
-                    return b
+                merged.merge(picked) { existing, incoming in
+                    if let existingObject = existing as? [String: Any], let incomingObject = incoming as? [String: Any]
+                    {
+                        return existingObject.merging(incomingObject) { $1 }
+                    }
+                    return incoming
                 }
                 out[key] = merged
             }
@@ -98,9 +101,9 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
     }
 
     /// A token that authenticates but has no `applications, get` permission (answers 403).
-    public func addTokenWithoutPermission(_ t: String) {
+    public func addTokenWithoutPermission(_ token: String) {
         lock.lock()
-        readOnlyNone.insert(t)
+        readOnlyNone.insert(token)
         lock.unlock()
     }
 
@@ -146,10 +149,10 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
     /// Edits an application in place (no-op when it does not exist).
     public func update(_ name: String, _ change: (inout Application) -> Void) {
         lock.lock()
-        if var a = apps[name] {
-            change(&a)
-            a.generation += 1
-            apps[name] = a
+        if var app = apps[name] {
+            change(&app)
+            app.generation += 1
+            apps[name] = app
             resourceVersion += 1
         }
         lock.unlock()
@@ -178,16 +181,16 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
 
     /// Appends a deploy to `status.history` (next id, truncated to `revisionHistoryLimit`).
     public func appendHistory(app: String, revision: String, deployedAt: Date = Date()) {
-        update(app) { a in
-            let id = (a.history.last?.id ?? -1) + 1
-            var src = a.sources.first ?? Source(repoURL: "", path: "", targetRevision: revision)
-            src.targetRevision = revision
-            a.history.append(
+        update(app) { application in
+            let id = (application.history.last?.id ?? -1) + 1
+            var source = application.sources.first ?? Source(repoURL: "", path: "", targetRevision: revision)
+            source.targetRevision = revision
+            application.history.append(
                 HistoryEntry(
                     id: id, revision: revision, deployedAt: deployedAt,
-                    deployStartedAt: deployedAt.addingTimeInterval(-20), source: src))
-            if a.history.count > a.revisionHistoryLimit {
-                a.history.removeFirst(a.history.count - a.revisionHistoryLimit)
+                    deployStartedAt: deployedAt.addingTimeInterval(-20), source: source))
+            if application.history.count > application.revisionHistoryLimit {
+                application.history.removeFirst(application.history.count - application.revisionHistoryLimit)
             }
         }
     }
@@ -195,11 +198,11 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
     /// A "sync" as the controller would do it: revision deployed, history appended, Synced.
     public func deploy(app: String, revision: String, at: Date = Date(), health: String? = nil) {
         appendHistory(app: app, revision: revision, deployedAt: at)
-        update(app) { a in
-            if !a.sources.isEmpty { a.sources[0].targetRevision = revision }
-            a.syncRevision = revision
-            a.syncStatus = "Synced"
-            if let health { a.healthStatus = health }
+        update(app) { application in
+            if !application.sources.isEmpty { application.sources[0].targetRevision = revision }
+            application.syncRevision = revision
+            application.syncStatus = "Synced"
+            if let health { application.healthStatus = health }
         }
     }
 
@@ -216,10 +219,10 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             let auth = request.header("authorization") ?? ""
             let token = auth.hasPrefix("Bearer ") ? String(auth.dropFirst(7)) : nil
             if token == nil { return Self.error(401, 16, "no session information") }
-            if let t = token, readOnlyNone.contains(t) {
+            if let presented = token, readOnlyNone.contains(presented) {
                 return Self.error(403, 7, "permission denied")
             }
-            guard let t = token, tokens.contains(t) else {
+            guard let presented = token, tokens.contains(presented) else {
                 return Self.error(401, 16, "invalid session: token signature is invalid")
             }
         }
@@ -239,19 +242,22 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
             }
             var items: [[String: Any]] = []
             for name in order {
-                guard let a = apps[name] else { continue }
-                if let n = request.query["name"], !n.isEmpty, n != a.name { continue }
-                if let p = projects, !p.isEmpty, !p.contains(a.project) { continue }
-                if let repo = request.query["repo"], !repo.isEmpty, !a.sources.contains(where: { $0.repoURL == repo }) {
+                guard let app = apps[name] else { continue }
+                if let wantedName = request.query["name"], !wantedName.isEmpty, wantedName != app.name { continue }
+                if let wantedProjects = projects, !wantedProjects.isEmpty, !wantedProjects.contains(app.project) {
                     continue
                 }
-                guard selector.allSatisfy({ $0(a.labels) }) else { continue }
-                items.append(appJSON(a))
+                if let repo = request.query["repo"], !repo.isEmpty, !app.sources.contains(where: { $0.repoURL == repo })
+                {
+                    continue
+                }
+                guard selector.allSatisfy({ $0(app.labels) }) else { continue }
+                items.append(appJSON(app))
             }
             if let fields = request.query["fields"], !fields.isEmpty {
                 // Like the real server's forwarder: keep only the requested `items.` paths.
-                let paths = fields.split(separator: ",").compactMap { f -> [String]? in
-                    let parts = f.split(separator: ".").map(String.init)
+                let paths = fields.split(separator: ",").compactMap { field -> [String]? in
+                    let parts = field.split(separator: ".").map(String.init)
                     return parts.first == "items" && parts.count > 1 ? Array(parts.dropFirst()) : nil
                 }
                 items = items.map { Self.select(paths, from: $0) }
@@ -260,23 +266,23 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         }
         if parts.count == 4 {
             let name = parts[3]
-            guard let a = apps[name] else {
+            guard let app = apps[name] else {
                 return Self.error(404, 5, "applications.argoproj.io \"\(name)\" not found")
             }
-            if let p = projects, !p.isEmpty, !p.contains(a.project) {
+            if let wantedProjects = projects, !wantedProjects.isEmpty, !wantedProjects.contains(app.project) {
                 return Self.error(403, 7, "permission denied")
             }
-            return SimJSON.response(200, appJSON(a))
+            return SimJSON.response(200, appJSON(app))
         }
-        if parts.count == 5, parts[4] == "resource-tree", let a = apps[parts[3]] {
+        if parts.count == 5, parts[4] == "resource-tree", let app = apps[parts[3]] {
             return SimJSON.response(
                 200,
                 [
                     "nodes": [
                         [
                             "group": "apps", "version": "v1", "kind": "Deployment",
-                            "namespace": a.destinationNamespace, "name": a.name,
-                            "health": ["status": a.healthStatus, "message": a.healthMessage ?? ""],
+                            "namespace": app.destinationNamespace, "name": app.name,
+                            "health": ["status": app.healthStatus, "message": app.healthMessage ?? ""],
                         ]
                     ],
                     "hosts": [Any](),
@@ -285,74 +291,75 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         return Self.error(404, 5, "Not Found")
     }
 
-    private func ts(_ d: Date) -> String {
-        d.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    private func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
     }
 
-    private func sourceJSON(_ s: Source) -> [String: Any] {
-        ["repoURL": s.repoURL, "path": s.path, "targetRevision": s.targetRevision]
+    private func sourceJSON(_ source: Source) -> [String: Any] {
+        ["repoURL": source.repoURL, "path": source.path, "targetRevision": source.targetRevision]
     }
 
-    private func appJSON(_ a: Application) -> [String: Any] {
+    private func appJSON(_ app: Application) -> [String: Any] {
         var spec: [String: Any] = [
-            "project": a.project,
-            "destination": ["server": a.destinationServer, "namespace": a.destinationNamespace],
+            "project": app.project,
+            "destination": ["server": app.destinationServer, "namespace": app.destinationNamespace],
             "syncPolicy": ["automated": ["prune": true, "selfHeal": true]],
         ]
-        if a.sources.count == 1 {
-            spec["source"] = sourceJSON(a.sources[0])
+        if app.sources.count == 1 {
+            spec["source"] = sourceJSON(app.sources[0])
         } else {
-            spec["sources"] = a.sources.map(sourceJSON)
+            spec["sources"] = app.sources.map(sourceJSON)
         }
-        var health: [String: Any] = ["status": a.healthStatus, "lastTransitionTime": ts(Date())]
-        if let m = a.healthMessage { health["message"] = m }
-        var sync: [String: Any] = ["status": a.syncStatus]
+        var health: [String: Any] = ["status": app.healthStatus, "lastTransitionTime": timestamp(Date())]
+        if let message = app.healthMessage { health["message"] = message }
+        var sync: [String: Any] = ["status": app.syncStatus]
         var comparedTo: [String: Any] = [
-            "destination": ["server": a.destinationServer, "namespace": a.destinationNamespace]
+            "destination": ["server": app.destinationServer, "namespace": app.destinationNamespace]
         ]
-        if a.sources.count == 1 {
-            sync["revision"] = a.syncRevision
-            comparedTo["source"] = sourceJSON(a.sources[0])
+        if app.sources.count == 1 {
+            sync["revision"] = app.syncRevision
+            comparedTo["source"] = sourceJSON(app.sources[0])
         } else {
-            sync["revisions"] = a.sources.map { _ in a.syncRevision }
-            comparedTo["sources"] = a.sources.map(sourceJSON)
+            sync["revisions"] = app.sources.map { _ in app.syncRevision }
+            comparedTo["sources"] = app.sources.map(sourceJSON)
         }
         sync["comparedTo"] = comparedTo
         var status: [String: Any] = [
             "health": health, "sync": sync,
-            "history": a.history.map { h -> [String: Any] in
+            "history": app.history.map { entry -> [String: Any] in
                 [
-                    "id": h.id, "revision": h.revision, "deployedAt": ts(h.deployedAt),
-                    "deployStartedAt": ts(h.deployStartedAt),
-                    "source": sourceJSON(h.source), "initiatedBy": ["automated": true],
+                    "id": entry.id, "revision": entry.revision, "deployedAt": timestamp(entry.deployedAt),
+                    "deployStartedAt": timestamp(entry.deployStartedAt),
+                    "source": sourceJSON(entry.source), "initiatedBy": ["automated": true],
                 ]
             },
-            "reconciledAt": ts(Date()),
+            "reconciledAt": timestamp(Date()),
             "resourceHealthSource": "appTree",
             "resources": [
                 [
-                    "group": "apps", "version": "v1", "kind": "Deployment", "namespace": a.destinationNamespace,
-                    "name": a.name, "status": a.syncStatus,
+                    "group": "apps", "version": "v1", "kind": "Deployment", "namespace": app.destinationNamespace,
+                    "name": app.name, "status": app.syncStatus,
                 ]
             ],
-            "summary": ["images": ["registry.example.com/\(a.name):\(String(a.syncRevision.prefix(7)))"]],
+            "summary": ["images": ["registry.example.com/\(app.name):\(String(app.syncRevision.prefix(7)))"]],
         ]
-        if let phase = a.operationPhase {
-            let last = a.history.last
+        if let phase = app.operationPhase {
+            let last = app.history.last
             status["operationState"] =
                 [
                     "phase": phase, "message": phase == "Succeeded" ? "successfully synced (all tasks run)" : phase,
-                    "startedAt": ts(last?.deployStartedAt ?? Date()), "finishedAt": ts(last?.deployedAt ?? Date()),
-                    "operation": ["sync": ["revision": a.syncRevision], "initiatedBy": ["automated": true]],
-                    "syncResult": ["revision": a.syncRevision, "source": a.sources.first.map(sourceJSON) ?? [:]],
+                    "startedAt": timestamp(last?.deployStartedAt ?? Date()),
+                    "finishedAt": timestamp(last?.deployedAt ?? Date()),
+                    "operation": ["sync": ["revision": app.syncRevision], "initiatedBy": ["automated": true]],
+                    "syncResult": ["revision": app.syncRevision, "source": app.sources.first.map(sourceJSON) ?? [:]],
                 ] as [String: Any]
         }
         return [
             "metadata": [
-                "name": a.name, "namespace": a.namespace, "labels": a.labels, "annotations": a.annotations,
-                "resourceVersion": String(resourceVersion), "generation": a.generation,
-                "uid": String(SimulatorCrypto.sha1Hex(Array(a.name.utf8)).prefix(8)) + "-argo",
-                "creationTimestamp": ts(Date(timeIntervalSince1970: 1_700_000_000)),
+                "name": app.name, "namespace": app.namespace, "labels": app.labels, "annotations": app.annotations,
+                "resourceVersion": String(resourceVersion), "generation": app.generation,
+                "uid": String(SimulatorCrypto.sha1Hex(Array(app.name.utf8)).prefix(8)) + "-argo",
+                "creationTimestamp": timestamp(Date(timeIntervalSince1970: 1_700_000_000)),
             ],
             "spec": spec,
             "status": status,
@@ -369,9 +376,9 @@ public final class ArgoCDSimulator: SimulatedService, @unchecked Sendable {
         case .status(let code):
             return Self.error(code, code == 503 ? 14 : (code == 504 ? 4 : 13), "injected fault \(code)")
         case .rateLimit(let status, let retryAfter, _):
-            var r = Self.error(status, 8, "too many requests")
-            if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
-            return r
+            var response = Self.error(status, 8, "too many requests")
+            if let retryAfter { response.headers.append(("Retry-After", String(retryAfter))) }
+            return response
         case .unauthorized: return Self.error(401, 16, "invalid session: token has invalid claims: token is expired")
         case .delay, .drop, .stall: return .dropConnection
         }

@@ -11,8 +11,8 @@ public enum SimulatorCrypto {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var len: UInt32 = 0
         let ok = bytes.withUnsafeBytes { buf in
-            out.withUnsafeMutableBufferPointer { o in
-                EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &len, md, nil)
+            out.withUnsafeMutableBufferPointer { outBuffer in
+                EVP_Digest(buf.baseAddress, buf.count, outBuffer.baseAddress, &len, md, nil)
             }
         }
         precondition(ok == 1, "EVP_Digest failed")
@@ -23,37 +23,39 @@ public enum SimulatorCrypto {
     public static func hmacSHA256Hex(key: [UInt8], data: [UInt8]) -> String {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
-        key.withUnsafeBufferPointer { k in
-            data.withUnsafeBufferPointer { d in
-                out.withUnsafeMutableBufferPointer { o in
-                    _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, o.baseAddress, &len)
+        key.withUnsafeBufferPointer { keyBuffer in
+            data.withUnsafeBufferPointer { dataBuffer in
+                out.withUnsafeMutableBufferPointer { outBuffer in
+                    _ = HMAC(
+                        EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), dataBuffer.baseAddress,
+                        dataBuffer.count, outBuffer.baseAddress, &len)
                 }
             }
         }
         return hex(out[0..<Int(len)])
     }
 
-    public static func randomBytes(_ n: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: n)
-        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(n)) }
-        if ok != 1 { for i in 0..<n { out[i] = UInt8.random(in: 0...255) } }
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
+        if ok != 1 { for i in 0..<count { out[i] = UInt8.random(in: 0...255) } }
         return out
     }
 
     public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
-        var s = [UInt8]()
-        for b in bytes {
-            s.append(digits[Int(b >> 4)])
-            s.append(digits[Int(b & 15)])
+        var text = [UInt8]()
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
         }
-        return String(decoding: s, as: UTF8.self)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    public static func base64URLDecode(_ s: Substring) -> [UInt8]? {
-        var t = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while t.count % 4 != 0 { t += "=" }
-        return Data(base64Encoded: t).map { Array($0) }
+    public static func base64URLDecode(_ encoded: Substring) -> [UInt8]? {
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map { Array($0) }
     }
 
     public static func base64URLEncode(_ bytes: [UInt8]) -> String {
@@ -65,8 +67,8 @@ public enum SimulatorCrypto {
     /// Loads a public key (`BEGIN PUBLIC KEY`) or a private key (whose public half is used).
     /// The BIO does not copy the text, so the read happens inside `withCString`.
     static func loadKey(pem: String) -> OpaquePointer? {
-        pem.withCString { p -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(p, -1) else { return nil }
+        pem.withCString { pemText -> OpaquePointer? in
+            guard let bio = BIO_new_mem_buf(pemText, -1) else { return nil }
             defer { BIO_free(bio) }
             if pem.contains("PUBLIC KEY") { return PEM_read_bio_PUBKEY(bio, nil, nil, nil) }
             return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
@@ -112,8 +114,10 @@ public enum SimulatorCrypto {
         let ok1 = input.withUnsafeBufferPointer { EVP_DigestSign(ctx, nil, &len, $0.baseAddress, $0.count) }
         guard ok1 == 1 else { return nil }
         var out = [UInt8](repeating: 0, count: len)
-        let ok2 = input.withUnsafeBufferPointer { i in
-            out.withUnsafeMutableBufferPointer { EVP_DigestSign(ctx, $0.baseAddress, &len, i.baseAddress, i.count) }
+        let ok2 = input.withUnsafeBufferPointer { inputBuffer in
+            out.withUnsafeMutableBufferPointer {
+                EVP_DigestSign(ctx, $0.baseAddress, &len, inputBuffer.baseAddress, inputBuffer.count)
+            }
         }
         guard ok2 == 1 else { return nil }
         return Array(out[0..<len])
@@ -124,11 +128,11 @@ public enum SimulatorCrypto {
         privateKeyPEM: String, issuer: String, now: Date = Date(),
         iatOffset: Int = -60, expOffset: Int = 540
     ) -> String? {
-        let t = Int(now.timeIntervalSince1970)
+        let seconds = Int(now.timeIntervalSince1970)
         let header = base64URLEncode(Array(#"{"alg":"RS256","typ":"JWT"}"#.utf8))
         let issJSON = Int(issuer) != nil ? issuer : "\"\(issuer)\""
         let claims = base64URLEncode(
-            Array(#"{"iat":\#(t + iatOffset),"exp":\#(t + expOffset),"iss":\#(issJSON)}"#.utf8))
+            Array(#"{"iat":\#(seconds + iatOffset),"exp":\#(seconds + expOffset),"iss":\#(issJSON)}"#.utf8))
         let input = Array("\(header).\(claims)".utf8)
         guard let sig = signRS256(privateKeyPEM: privateKeyPEM, input) else { return nil }
         return "\(header).\(claims).\(base64URLEncode(sig))"
@@ -151,9 +155,9 @@ public enum SimulatorCrypto {
             var out: [UInt8] = []
             var buf = [UInt8](repeating: 0, count: 4096)
             while true {
-                let n = buf.withUnsafeMutableBytes { BIO_read(bio, $0.baseAddress, Int32($0.count)) }
-                if n <= 0 { break }
-                out += buf[0..<Int(n)]
+                let readCount = buf.withUnsafeMutableBytes { BIO_read(bio, $0.baseAddress, Int32($0.count)) }
+                if readCount <= 0 { break }
+                out += buf[0..<Int(readCount)]
             }
             return String(decoding: out, as: UTF8.self)
         }

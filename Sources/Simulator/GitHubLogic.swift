@@ -19,14 +19,14 @@ extension GitHubSimulator {
 
     /// A branch name (`main`, `heads/main`, `refs/heads/main`), a full SHA, or a unique SHA prefix (>= 7).
     func resolve(_ key: String, _ ref: String) -> String? {
-        guard let r = repos[key] else { return nil }
+        guard let repo = repos[key] else { return nil }
         var name = ref
         if name.hasPrefix("refs/") { name = String(name.dropFirst(5)) }
-        if name.hasPrefix("heads/"), let s = r.branches[String(name.dropFirst(6))] { return s }
-        if let s = r.branches[name] { return s }
-        if r.commits[ref] != nil { return ref }
+        if name.hasPrefix("heads/"), let sha = repo.branches[String(name.dropFirst(6))] { return sha }
+        if let sha = repo.branches[name] { return sha }
+        if repo.commits[ref] != nil { return ref }
         if ref.count >= 7, ref.allSatisfy(\.isHexDigit) {
-            let hits = r.commits.keys.filter { $0.hasPrefix(ref.lowercased()) }
+            let hits = repo.commits.keys.filter { $0.hasPrefix(ref.lowercased()) }
             if hits.count == 1 { return hits[0] }
         }
         return nil
@@ -36,51 +36,51 @@ extension GitHubSimulator {
     func moveBranch(repo key: String, branch: String, to sha: String) {
         let before = repos[key]?.branches[branch]
         repos[key]?.branches[branch] = sha
-        guard before != sha, let r = repos[key] else { return }
+        guard before != sha, let repository = repos[key] else { return }
         startAutoChecks(key, branch: branch, sha: sha)
-        for (n, issue) in r.issues where issue.state == "open" {
-            guard let p = issue.pull else { continue }
-            if p.headRef == branch || p.baseRef == branch {
-                repos[key]!.issues[n]!.pull!.nullReadsLeft = nullReads
+        for (number, issue) in repository.issues where issue.state == "open" {
+            guard let pull = issue.pull else { continue }
+            if pull.headRef == branch || pull.baseRef == branch {
+                repos[key]!.issues[number]!.pull!.nullReadsLeft = nullReads
             }
-            if p.headRef == branch, let before {
-                queuePullEvent(key, n, action: "synchronize", extra: ["before": before, "after": sha])
+            if pull.headRef == branch, let before {
+                queuePullEvent(key, number, action: "synchronize", extra: ["before": before, "after": sha])
             }
         }
     }
 
     func ancestors(_ key: String, _ sha: String) -> Set<String> {
-        guard let r = repos[key] else { return [] }
+        guard let repo = repos[key] else { return [] }
         var seen: Set<String> = []
         var stack = [sha]
-        while let s = stack.popLast() {
-            guard seen.insert(s).inserted, let c = r.commits[s] else { continue }
-            stack.append(contentsOf: c.parents)
+        while let current = stack.popLast() {
+            guard seen.insert(current).inserted, let commit = repo.commits[current] else { continue }
+            stack.append(contentsOf: commit.parents)
         }
         return seen
     }
 
     /// Reachable commits, newest first (commit date, then creation order), like `git log`.
     func history(_ key: String, from sha: String) -> [Commit] {
-        guard let r = repos[key] else { return [] }
-        return ancestors(key, sha).compactMap { r.commits[$0] }.sorted {
+        guard let repo = repos[key] else { return [] }
+        return ancestors(key, sha).compactMap { repo.commits[$0] }.sorted {
             $0.date != $1.date ? $0.date > $1.date : $0.seq > $1.seq
         }
     }
 
-    func mergeBase(_ key: String, _ a: String, _ b: String) -> String? {
-        let aa = ancestors(key, a)
-        return history(key, from: b).first { aa.contains($0.sha) }?.sha
+    func mergeBase(_ key: String, _ base: String, _ head: String) -> String? {
+        let baseAncestors = ancestors(key, base)
+        return history(key, from: head).first { baseAncestors.contains($0.sha) }?.sha
     }
 
     /// `git log base..head` and the reverse, as the compare API reports them.
     func compare(_ key: String, base: String, head: String) -> (
         status: String, ahead: [Commit], behindBy: Int, mergeBase: String?
     ) {
-        let a = ancestors(key, base)
-        let b = ancestors(key, head)
-        let ahead = history(key, from: head).filter { !a.contains($0.sha) }.reversed()
-        let behindBy = a.subtracting(b).count
+        let baseAncestors = ancestors(key, base)
+        let headAncestors = ancestors(key, head)
+        let ahead = history(key, from: head).filter { !baseAncestors.contains($0.sha) }.reversed()
+        let behindBy = baseAncestors.subtracting(headAncestors).count
         let status: String
         switch (ahead.isEmpty, behindBy == 0) {
         case (true, true): status = "identical"
@@ -101,7 +101,7 @@ extension GitHubSimulator {
 
     func latestStatuses(_ key: String, _ sha: String) -> [CommitStatusEntry] {
         var byContext: [String: CommitStatusEntry] = [:]
-        for s in repos[key]?.statuses ?? [] where s.sha == sha { byContext[s.context] = s }
+        for status in repos[key]?.statuses ?? [] where status.sha == sha { byContext[status.context] = status }
         return byContext.values.sorted { $0.id > $1.id }
     }
 
@@ -139,25 +139,26 @@ extension GitHubSimulator {
     // MARK: Pull requests
 
     func pullHeadSHA(_ key: String, _ issue: Issue) -> String {
-        guard let p = issue.pull else { return "" }
-        if let frozen = p.closedHeadSHA { return frozen }
-        return repos[key]?.branches[p.headRef] ?? ""
+        guard let pull = issue.pull else { return "" }
+        if let frozen = pull.closedHeadSHA { return frozen }
+        return repos[key]?.branches[pull.headRef] ?? ""
     }
 
     func pullBaseSHA(_ key: String, _ issue: Issue) -> String {
-        guard let p = issue.pull else { return "" }
-        if let frozen = p.closedBaseSHA { return frozen }
-        return repos[key]?.branches[p.baseRef] ?? ""
+        guard let pull = issue.pull else { return "" }
+        if let frozen = pull.closedBaseSHA { return frozen }
+        return repos[key]?.branches[pull.baseRef] ?? ""
     }
 
     /// Three-way merge of head into base by file: nil on a conflict.
     func mergedTree(_ key: String, base: String, head: String) -> [String: [UInt8]]? {
-        guard let r = repos[key], let b = r.commits[base]?.tree, let h = r.commits[head]?.tree else { return nil }
-        let m = mergeBase(key, base, head).flatMap { r.commits[$0]?.tree } ?? [:]
-        var out = b
-        for path in Set(h.keys).union(m.keys) where h[path] != m[path] {
-            if b[path] != m[path] && b[path] != h[path] { return nil }
-            out[path] = h[path]
+        guard let repo = repos[key], let baseTree = repo.commits[base]?.tree, let headTree = repo.commits[head]?.tree
+        else { return nil }
+        let mergeBaseTree = mergeBase(key, base, head).flatMap { repo.commits[$0]?.tree } ?? [:]
+        var out = baseTree
+        for path in Set(headTree.keys).union(mergeBaseTree.keys) where headTree[path] != mergeBaseTree[path] {
+            if baseTree[path] != mergeBaseTree[path] && baseTree[path] != headTree[path] { return nil }
+            out[path] = headTree[path]
         }
         return out
     }
@@ -165,18 +166,18 @@ extension GitHubSimulator {
     /// What GET pull answers for `mergeable` / `mergeable_state`; `consumeRead` counts one read
     /// against the "still computing" window.
     func mergeability(_ key: String, _ number: Int, consumeRead: Bool) -> (mergeable: Bool?, state: String) {
-        guard let issue = repos[key]?.issues[number], let p = issue.pull else { return (nil, "unknown") }
-        if issue.state == "closed" { return (p.merged ? nil : nil, "unknown") }
-        if p.nullReadsLeft > 0 {
+        guard let issue = repos[key]?.issues[number], let pull = issue.pull else { return (nil, "unknown") }
+        if issue.state == "closed" { return (pull.merged ? nil : nil, "unknown") }
+        if pull.nullReadsLeft > 0 {
             if consumeRead { repos[key]!.issues[number]!.pull!.nullReadsLeft -= 1 }
             return (nil, "unknown")
         }
         let head = pullHeadSHA(key, issue)
         let base = pullBaseSHA(key, issue)
         let clean = mergedTree(key, base: base, head: head) != nil
-        let mergeable: Bool? = p.mergeableOverride ?? clean
-        if let s = p.mergeableStateOverride { return (mergeable, s) }
-        if p.draft { return (mergeable, "draft") }
+        let mergeable: Bool? = pull.mergeableOverride ?? clean
+        if let stateOverride = pull.mergeableStateOverride { return (mergeable, stateOverride) }
+        if pull.draft { return (mergeable, "draft") }
         if mergeable == false { return (false, "dirty") }
         if mergeable == nil { return (nil, "unknown") }
         if blockReason(key, issue) != nil { return (true, "blocked") }
@@ -185,11 +186,11 @@ extension GitHubSimulator {
 
     /// Why branch protection blocks the merge (GitHub's message), if it does.
     func blockReason(_ key: String, _ issue: Issue) -> String? {
-        guard let p = issue.pull, let prot = repos[key]?.protection[p.baseRef] else { return nil }
+        guard let pull = issue.pull, let protection = repos[key]?.protection[pull.baseRef] else { return nil }
         let head = pullHeadSHA(key, issue)
         let runs = latestRuns(key, head)
         let statuses = latestStatuses(key, head)
-        for check in prot.requiredChecks {
+        for check in protection.requiredChecks {
             let ok =
                 runs.contains {
                     $0.name == check && $0.status == "completed"
@@ -199,14 +200,14 @@ extension GitHubSimulator {
             if !ok { return "Required status check \"\(check)\" is expected." }
         }
         var latest: [String: String] = [:]
-        for r in p.reviews where r.state != "COMMENTED" && r.state != "PENDING" {
-            latest[r.user.lowercased()] = r.state
+        for review in pull.reviews where review.state != "COMMENTED" && review.state != "PENDING" {
+            latest[review.user.lowercased()] = review.state
         }
         if latest.values.contains("CHANGES_REQUESTED") { return "Changes have been requested." }
         let approvals = latest.values.filter { $0 == "APPROVED" }.count
-        if approvals < prot.requiredReviews {
+        if approvals < protection.requiredReviews {
             return
-                "At least \(prot.requiredReviews) approving review\(prot.requiredReviews == 1 ? " is" : "s are") required by reviewers with write access."
+                "At least \(protection.requiredReviews) approving review\(protection.requiredReviews == 1 ? " is" : "s are") required by reviewers with write access."
         }
         return nil
     }
@@ -220,8 +221,8 @@ extension GitHubSimulator {
         _ key: String, _ number: Int, method: String, title: String?, message: String?, by user: String,
         expectedSHA: String? = nil, enforce: Bool = false
     ) -> MergeOutcome {
-        guard let issue = repos[key]?.issues[number], let p = issue.pull else { return .failure(404, "Not Found") }
-        if p.merged || issue.state == "closed" { return .failure(405, "Pull Request is not mergeable") }
+        guard let issue = repos[key]?.issues[number], let pull = issue.pull else { return .failure(404, "Not Found") }
+        if pull.merged || issue.state == "closed" { return .failure(405, "Pull Request is not mergeable") }
         let head = pullHeadSHA(key, issue)
         let base = pullBaseSHA(key, issue)
         if let expectedSHA, expectedSHA != head {
@@ -241,26 +242,28 @@ extension GitHubSimulator {
         }
         let who = Person.user(user)
         let githubCommitter = Person(name: "GitHub", email: "noreply@github.com", login: "web-flow")
-        let c: Commit
+        let mergeCommit: Commit
         switch method {
         case "squash", "rebase":
-            let t = title ?? "\(issue.title) (#\(number))"
+            let commitTitle = title ?? "\(issue.title) (#\(number))"
             let ahead = compare(key, base: base, head: head).ahead
             let body = message ?? ahead.map { "* \($0.message)" }.joined(separator: "\n\n")
-            c = makeCommit(
-                tree: tree, parents: [base], message: body.isEmpty ? t : "\(t)\n\n\(body)", author: who, date: now,
+            mergeCommit = makeCommit(
+                tree: tree, parents: [base], message: body.isEmpty ? commitTitle : "\(commitTitle)\n\n\(body)",
+                author: who, date: now,
                 committer: githubCommitter)
         default:
-            let t = title ?? "Merge pull request #\(number) from \(repos[key]!.owner)/\(p.headRef)"
-            c = makeCommit(
-                tree: tree, parents: [base, head], message: "\(t)\n\n\(message ?? issue.title)", author: who, date: now,
+            let commitTitle = title ?? "Merge pull request #\(number) from \(repos[key]!.owner)/\(pull.headRef)"
+            mergeCommit = makeCommit(
+                tree: tree, parents: [base, head], message: "\(commitTitle)\n\n\(message ?? issue.title)", author: who,
+                date: now,
                 committer: githubCommitter)
         }
-        repos[key]!.commits[c.sha] = c
+        repos[key]!.commits[mergeCommit.sha] = mergeCommit
         repos[key]!.issues[number]!.pull!.merged = true
         repos[key]!.issues[number]!.pull!.mergedAt = now
         repos[key]!.issues[number]!.pull!.mergedBy = user
-        repos[key]!.issues[number]!.pull!.mergeCommitSHA = c.sha
+        repos[key]!.issues[number]!.pull!.mergeCommitSHA = mergeCommit.sha
         repos[key]!.issues[number]!.pull!.closedHeadSHA = head
         repos[key]!.issues[number]!.pull!.closedBaseSHA = base
         repos[key]!.issues[number]!.state = "closed"
@@ -269,34 +272,35 @@ extension GitHubSimulator {
         repos[key]!.issues[number]!.updatedAt = now
         mergesStore.append(
             MergeRecord(
-                repo: repos[key]!.fullName, number: number, method: method, sha: c.sha, headSHA: head, mergedBy: user,
+                repo: repos[key]!.fullName, number: number, method: method, sha: mergeCommit.sha, headSHA: head,
+                mergedBy: user,
                 at: now))
-        moveBranch(repo: key, branch: p.baseRef, to: c.sha)
+        moveBranch(repo: key, branch: pull.baseRef, to: mergeCommit.sha)
         queuePullEvent(key, number, action: "closed")
-        return .success(c.sha)
+        return .success(mergeCommit.sha)
     }
 
     func openPull(_ key: String, head: String, base: String, title: String, body: String?, user: String, draft: Bool)
         -> Int
     {
-        let n = repos[key]!.nextNumber
+        let number = repos[key]!.nextNumber
         repos[key]!.nextNumber += 1
-        repos[key]!.issues[n] = Issue(
-            number: n, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
+        repos[key]!.issues[number] = Issue(
+            number: number, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
             assignees: [], createdAt: now, updatedAt: now,
             pull: Pull(headRef: head, baseRef: base, draft: draft, nullReadsLeft: nullReads))
-        queuePullEvent(key, n, action: "opened")
-        return n
+        queuePullEvent(key, number, action: "opened")
+        return number
     }
 
     func createIssueLocked(_ key: String, title: String, body: String?, user: String, labels: [String]) -> Int {
-        let n = repos[key]!.nextNumber
+        let number = repos[key]!.nextNumber
         repos[key]!.nextNumber += 1
-        repos[key]!.issues[n] = Issue(
-            number: n, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
+        repos[key]!.issues[number] = Issue(
+            number: number, id: newID(), title: title, body: body, user: user, state: "open", labels: [],
             assignees: [], createdAt: now, updatedAt: now)
-        for l in labels { addLabel(key, n, l) }
-        return n
+        for label in labels { addLabel(key, number, label) }
+        return number
     }
 
     func addLabel(_ key: String, _ number: Int, _ name: String) {
@@ -313,11 +317,11 @@ extension GitHubSimulator {
 
     func addCommentLocked(_ key: String, _ number: Int, user: String, body: String) -> Comment? {
         guard repos[key]?.issues[number] != nil else { return nil }
-        let c = Comment(id: newID(), user: user, body: body, createdAt: now, updatedAt: now)
-        repos[key]!.issues[number]!.comments.append(c)
+        let comment = Comment(id: newID(), user: user, body: body, createdAt: now, updatedAt: now)
+        repos[key]!.issues[number]!.comments.append(comment)
         repos[key]!.issues[number]!.updatedAt = now
-        queueCommentEvent(key, number, c)
-        return c
+        queueCommentEvent(key, number, comment)
+        return comment
     }
 
     func setIssueState(_ key: String, _ number: Int, _ state: String, by user: String) {

@@ -202,32 +202,3 @@ extension GitHubSimulator {
         public let at: Date
     }
 }
-
-// MARK: - Git-like object ids
-
-enum GitObjects {
-    static func blobSHA(_ content: [UInt8]) -> String {
-        SimulatorCrypto.sha1Hex(Array("blob \(content.count)\0".utf8) + content)
-    }
-
-    static func treeSHA(_ tree: [String: [UInt8]]) -> String {
-        var bytes: [UInt8] = []
-        for path in tree.keys.sorted() {
-            bytes += Array("100644 \(path)\0\(blobSHA(tree[path]!))".utf8)
-        }
-        return SimulatorCrypto.sha1Hex(Array("tree \(bytes.count)\0".utf8) + bytes)
-    }
-
-    static func commitSHA(
-        treeSHA: String, parents: [String], author: GitHubSimulator.Person,
-        committer: GitHubSimulator.Person, date: Date, message: String
-    ) -> String {
-        let t = Int(date.timeIntervalSince1970)
-        var text = "tree \(treeSHA)\n"
-        for p in parents { text += "parent \(p)\n" }
-        text += "author \(author.name) <\(author.email)> \(t) +0000\n"
-        text += "committer \(committer.name) <\(committer.email)> \(t) +0000\n\n\(message)"
-        let body = Array(text.utf8)
-        return SimulatorCrypto.sha1Hex(Array("commit \(body.count)\0".utf8) + body)
-    }
-}

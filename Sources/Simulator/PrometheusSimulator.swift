@@ -57,12 +57,12 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
 
     /// Adds or replaces the series with exactly these labels. Values may be NaN or infinite.
     public func setSeries(metric: String, labels: [String: String], value: Double) {
-        let v = Self.format(value)
+        let formatted = Self.format(value)
         lock.lock()
-        if let i = series.firstIndex(where: { $0.metric == metric && $0.labels == labels }) {
-            series[i].value = v
+        if let index = series.firstIndex(where: { $0.metric == metric && $0.labels == labels }) {
+            series[index].value = formatted
         } else {
-            series.append(Series(metric: metric, labels: labels, value: v))
+            series.append(Series(metric: metric, labels: labels, value: formatted))
         }
         lock.unlock()
     }
@@ -88,11 +88,11 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         return queriesSeen
     }
 
-    static func format(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
-        return String(v)
+    static func format(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
     }
 
     public override func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -108,11 +108,12 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         if request.method == "POST" {
             for pair in String(decoding: request.body, as: UTF8.self).split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1)
-                let k = String(kv[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[0])
-                let v =
+                let name =
+                    String(kv[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[0])
+                let value =
                     kv.count > 1
                     ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
-                params[k] = v
+                params[name] = value
             }
         }
         guard let query = params["query"], !query.isEmpty else {
@@ -122,14 +123,14 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         }
         let timeText = params["time"]
         var at = Date().timeIntervalSince1970
-        if let t = timeText, !t.isEmpty {
-            if let d = Double(t) {
-                at = d
-            } else if let d = Timestamp.parse(t) {
-                at = d.timeIntervalSince1970
+        if let text = timeText, !text.isEmpty {
+            if let seconds = Double(text) {
+                at = seconds
+            } else if let date = Timestamp.parse(text) {
+                at = date.timeIntervalSince1970
             } else {
                 return Self.error(
-                    400, "bad_data", "invalid parameter \"time\": cannot parse \"\(t)\" to a valid timestamp")
+                    400, "bad_data", "invalid parameter \"time\": cannot parse \"\(text)\" to a valid timestamp")
             }
         }
         lock.lock()
@@ -146,33 +147,39 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
             guard let (metric, labels) = Self.selector(query) else {
                 return Self.error(400, "bad_data", "invalid parameter \"query\": 1:1: parse error: unexpected input")
             }
-            matched = all.filter { s in s.metric == metric && labels.allSatisfy { s.labels[$0.key] == $0.value } }
+            matched = all.filter { candidate in
+                candidate.metric == metric && labels.allSatisfy { candidate.labels[$0.key] == $0.value }
+            }
         }
         let wrapped = query.contains("(")
-        let result: [Any] = matched.map { s in
-            var metric = s.labels
-            if !wrapped && !s.metric.isEmpty { metric["__name__"] = s.metric }
-            return ["metric": metric, "value": [at, s.value]] as [String: Any]
+        let result: [Any] = matched.map { sample in
+            var metric = sample.labels
+            if !wrapped && !sample.metric.isEmpty { metric["__name__"] = sample.metric }
+            return ["metric": metric, "value": [at, sample.value]] as [String: Any]
         }
         return SimJSON.response(200, ["status": "success", "data": ["resultType": "vector", "result": result]])
     }
 
     /// The first `metric{k="v",...}` selector of a query.
-    static func selector(_ q: String) -> (String, [String: String])? {
-        guard let open = q.firstIndex(of: "{"), let close = q[open...].firstIndex(of: "}") else {
-            let name = q.trimmingCharacters(in: .whitespaces)
+    static func selector(_ query: String) -> (String, [String: String])? {
+        guard let open = query.firstIndex(of: "{"), let close = query[open...].firstIndex(of: "}") else {
+            let name = query.trimmingCharacters(in: .whitespaces)
             let ok = !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" }
             return ok ? (name, [:]) : nil
         }
         var nameStart = open
-        while nameStart > q.startIndex {
-            let p = q.index(before: nameStart)
-            let c = q[p]
-            if c.isLetter || c.isNumber || c == "_" || c == ":" { nameStart = p } else { break }
+        while nameStart > query.startIndex {
+            let before = query.index(before: nameStart)
+            let character = query[before]
+            if character.isLetter || character.isNumber || character == "_" || character == ":" {
+                nameStart = before
+            } else {
+                break
+            }
         }
-        let metric = String(q[nameStart..<open])
+        let metric = String(query[nameStart..<open])
         var labels: [String: String] = [:]
-        var rest = q[q.index(after: open)..<close]
+        var rest = query[query.index(after: open)..<close]
         while !rest.isEmpty {
             rest = rest.drop { $0 == " " || $0 == "," }
             guard let eq = rest.firstIndex(of: "=") else { break }
@@ -196,9 +203,9 @@ public final class PrometheusSimulator: SimulatedService, @unchecked Sendable {
         case .status(let code):
             return Self.error(code, code == 503 ? "unavailable" : "internal", "injected fault \(code)")
         case .rateLimit(let status, let retryAfter, _):
-            var r = Self.error(status, "unavailable", "too many requests")
-            if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
-            return r
+            var response = Self.error(status, "unavailable", "too many requests")
+            if let retryAfter { response.headers.append(("Retry-After", String(retryAfter))) }
+            return response
         case .unauthorized: return .text(401, "Unauthorized\n")
         case .delay, .drop, .stall: return .dropConnection
         }

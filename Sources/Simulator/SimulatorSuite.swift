@@ -31,13 +31,13 @@ public final class SimulatorSuite: Sendable {
 
     /// Starts all five; on failure the ones already started are stopped again.
     public func start() throws {
-        do { for s in all { try s.start() } } catch {
+        do { for service in all { try service.start() } } catch {
             stop()
             throw error
         }
     }
 
-    public func stop() { for s in all { s.stop() } }
+    public func stop() { for service in all { service.stop() } }
 
     /// Base URLs (`http://127.0.0.1:<port>`), keyed `github`, `argocd`, `kubernetes`, `prometheus`, `slack`.
     public var baseURLs: [String: String] {
@@ -140,18 +140,19 @@ public final class SimulatorSuite: Sendable {
                 "ai-operator.io/manifest-path": manifestPath,
             ], repoURL: repoURL, path: "deploy",
             targetRevision: good[0], namespace: namespace)
-        for (i, sha) in (good + [bad]).enumerated() {
-            if i > 0 {
+        for (position, sha) in (good + [bad]).enumerated() {
+            if position > 0 {
                 let text = Self.manifest(
                     app: app, environment: environment, namespace: namespace, repoURL: repoURL, revision: sha)
                 github.addCommit(
                     repo: gitopsRepo, branch: envBranch, files: [manifestPath: text],
                     message: "deploy \(app) \(sha.prefix(7)) to \(environment)", author: "platform-team",
-                    date: i == good.count
-                        ? now.addingTimeInterval(-3000) : start.addingTimeInterval(day * Double(i - 1) + 600))
+                    date: position == good.count
+                        ? now.addingTimeInterval(-3000) : start.addingTimeInterval(day * Double(position - 1) + 600))
             }
             deployedAt =
-                i == good.count ? now.addingTimeInterval(-2900) : start.addingTimeInterval(day * Double(i) + 700 - day)
+                position == good.count
+                ? now.addingTimeInterval(-2900) : start.addingTimeInterval(day * Double(position) + 700 - day)
             argocd.deploy(app: app, revision: sha, at: deployedAt)
         }
         github.protectBranch(

@@ -65,9 +65,9 @@ public final class SlackSimulator: SimulatedService, @unchecked Sendable {
         case .status(let code):
             return .text(code, code >= 500 ? "rollup_error" : "invalid_token", contentType: "text/html")
         case .rateLimit(let status, let retryAfter, _):
-            var r = HTTPResponse.text(status, "rate_limited", contentType: "text/html")
-            if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
-            return r
+            var response = HTTPResponse.text(status, "rate_limited", contentType: "text/html")
+            if let retryAfter { response.headers.append(("Retry-After", String(retryAfter))) }
+            return response
         case .unauthorized: return .text(403, "invalid_token", contentType: "text/html")
         case .delay, .drop, .stall: return .dropConnection
         }

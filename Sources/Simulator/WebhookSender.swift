@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Sends GitHub webhook deliveries the way GitHub does: `POST` of the JSON body to the
 /// configured URL with `X-GitHub-Event`, `X-GitHub-Delivery` (a UUID), `X-Hub-Signature-256:
 /// sha256=<hex HMAC-SHA256 of the raw body>`, `User-Agent: GitHub-Hookshot/<hex>`. Sending
@@ -97,7 +93,7 @@ public final class WebhookSender: @unchecked Sendable {
                 wasPaused && !newValue
                 ? deliveriesStore.indices.filter { !deliveriesStore[$0].sent && deliveriesStore[$0].attempts == 0 } : []
             cond.unlock()
-            for i in backlog { send(index: i) }
+            for index in backlog { send(index: index) }
         }
     }
 
@@ -196,17 +192,17 @@ public final class WebhookSender: @unchecked Sendable {
             return
         }
         deliveriesStore[index].attempts += 1
-        let d = deliveriesStore[index]
+        let delivery = deliveriesStore[index]
         let timeout = self.timeout
         inFlight += 1
         cond.unlock()
         queue.async { [self] in
-            let result = Self.post(url: target, headers: d.headers, body: d.body, timeout: timeout)
+            let result = Self.post(url: target, headers: delivery.headers, body: delivery.body, timeout: timeout)
             cond.lock()
             if index < deliveriesStore.count {
                 switch result {
                 case .success(let code): deliveriesStore[index].statusCode = code
-                case .failure(let e): deliveriesStore[index].error = e.description
+                case .failure(let failure): deliveriesStore[index].error = failure.description
                 }
             }
             inFlight -= 1
@@ -214,76 +210,5 @@ public final class WebhookSender: @unchecked Sendable {
             cond.broadcast()
             cond.unlock()
         }
-    }
-
-    struct PostError: Error { let description: String }
-
-    /// A tiny blocking HTTP/1.1 POST over a plain socket (runs on the sender's queue only).
-    static func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) -> Result<Int, PostError>
-    {
-        guard url.hasPrefix("http://") else {
-            return .failure(PostError(description: "only http:// targets are supported"))
-        }
-        let rest = url.dropFirst("http://".count)
-        let hostPort = rest.prefix { $0 != "/" }
-        let path = rest.dropFirst(hostPort.count)
-        var host = String(hostPort)
-        var port = 80
-        if let c = hostPort.lastIndex(of: ":"), let p = Int(hostPort[hostPort.index(after: c)...]) {
-            host = String(hostPort[..<c])
-            port = p
-        }
-        if host == "localhost" { host = "127.0.0.1" }
-        var addr = in_addr()
-        guard inet_pton(AF_INET, host, &addr) == 1 else {
-            return .failure(PostError(description: "host must be an IPv4 literal or localhost"))
-        }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(PostError(description: "socket failed")) }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = in_port_t(UInt16(port).bigEndian)
-        sa.sin_addr = addr
-        let rc = withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard rc == 0 else {
-            return .failure(PostError(description: "connect failed: \(String(cString: strerror(errno)))"))
-        }
-        var head =
-            "POST \(path.isEmpty ? "/" : String(path)) HTTP/1.1\r\nHost: \(hostPort)\r\nAccept: */*\r\nConnection: close\r\n"
-        for (k, v) in headers { head += "\(k): \(v)\r\n" }
-        head += "Content-Length: \(body.count)\r\n\r\n"
-        let bytes = Array(head.utf8) + body
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return .failure(PostError(description: "write failed: \(String(cString: strerror(errno)))")) }
-            off += n
-        }
-        // Only the status line matters.
-        var got: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while !got.contains(10) && got.count < 65536 {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 {
-                return .failure(
-                    PostError(
-                        description: n == 0 ? "connection closed without an answer" : "timed out waiting for the answer"
-                    ))
-            }
-            got += buf[0..<n]
-        }
-        let line = String(decoding: got.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
-        guard line.count >= 2, let code = Int(line[1]) else {
-            return .failure(PostError(description: "bad status line"))
-        }
-        return .success(code)
     }
 }

@@ -12,14 +12,16 @@ import Testing
         _ gh: GitHubSimulator, _ method: String, _ path: String, json: Any? = nil,
         headers: [(String, String)] = [], auth: String? = "Bearer \(token)"
     ) throws -> RawHTTPResponse {
-        var h = headers + [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]
-        if let auth { h.append(("Authorization", auth)) }
+        var allHeaders =
+            headers + [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]
+        if let auth { allHeaders.append(("Authorization", auth)) }
         var body: [UInt8] = []
         if let json {
             body = Array(try JSONSerialization.data(withJSONObject: json))
-            h.append(("Content-Type", "application/json"))
+            allHeaders.append(("Content-Type", "application/json"))
         }
-        return try RawHTTP.request(port: gh.port, method: method, path: path, headers: h, body: body, timeout: 10)
+        return try RawHTTP.request(
+            port: gh.port, method: method, path: path, headers: allHeaders, body: body, timeout: 10)
     }
 
     static func started() throws -> GitHubSimulator {
@@ -38,8 +40,8 @@ import Testing
         gh.setBranch(repo: "acme/app", branch: "rollback/x", to: head)
         var runs: [[String: Any]] = []
         let done = eventually(within: 10) {
-            let r = try? Self.call(gh, "GET", "/repos/acme/app/commits/\(head)/check-runs")
-            runs = r?.json?["check_runs"] as? [[String: Any]] ?? []
+            let response = try? Self.call(gh, "GET", "/repos/acme/app/commits/\(head)/check-runs")
+            runs = response?.json?["check_runs"] as? [[String: Any]] ?? []
             return runs.count == 1 && runs[0]["status"] as? String == "completed"
         }
         #expect(done, "\(runs)")
@@ -57,9 +59,9 @@ import Testing
         #expect(c0.count == 40 && c2.allSatisfy(\.isHexDigit))
 
         func compare(_ base: String, _ head: String) throws -> [String: Any] {
-            let r = try Self.call(gh, "GET", "/repos/acme/app/compare/\(base)...\(head)")
-            #expect(r.status == 200)
-            return r.json ?? [:]
+            let response = try Self.call(gh, "GET", "/repos/acme/app/compare/\(base)...\(head)")
+            #expect(response.status == 200)
+            return response.json ?? [:]
         }
         let behind = try compare(c2, c0)
         #expect(behind["status"] as? String == "behind")
@@ -294,12 +296,12 @@ import Testing
         let requests = received.requests
         received.lock.unlock()
         #expect(requests.count == 2)
-        for r in requests {
-            let expected = "sha256=" + SimulatorCrypto.hmacSHA256Hex(key: Array(secret.utf8), data: r.body)
-            #expect(r.header("x-hub-signature-256") == expected)
-            #expect(r.header("user-agent")?.hasPrefix("GitHub-Hookshot/") == true)
-            #expect(r.header("content-type") == "application/json")
-            #expect(UUID(uuidString: r.header("x-github-delivery") ?? "") != nil)
+        for request in requests {
+            let expected = "sha256=" + SimulatorCrypto.hmacSHA256Hex(key: Array(secret.utf8), data: request.body)
+            #expect(request.header("x-hub-signature-256") == expected)
+            #expect(request.header("user-agent")?.hasPrefix("GitHub-Hookshot/") == true)
+            #expect(request.header("content-type") == "application/json")
+            #expect(UUID(uuidString: request.header("x-github-delivery") ?? "") != nil)
         }
         let suite = try #require(requests.first { $0.header("x-github-event") == "check_suite" })
         let payload = try #require(try JSONSerialization.jsonObject(with: Data(suite.body)) as? [String: Any])

@@ -5,9 +5,9 @@ import Testing
 
 /// Argo CD, Kubernetes, Prometheus, Slack fakes, fault injection and the seeded scenario, over HTTP.
 @Suite struct SimulatorServicesTests {
-    static func get(_ s: SimulatedService, _ path: String, token: String?) throws -> RawHTTPResponse {
+    static func get(_ service: SimulatedService, _ path: String, token: String?) throws -> RawHTTPResponse {
         try RawHTTP.request(
-            port: s.port, method: "GET", path: path,
+            port: service.port, method: "GET", path: path,
             headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: 10)
     }
 
@@ -15,7 +15,7 @@ import Testing
         let sims = SimulatorSuite()
         try sims.start()
         defer { sims.stop() }
-        let s = sims.seedRollbackScenario()
+        let scenario = sims.seedRollbackScenario()
         #expect(Set(sims.baseURLs.keys) == ["github", "argocd", "kubernetes", "prometheus", "slack"])
 
         // Argo CD: list by selector, get one, 404 shape, auth.
@@ -28,12 +28,14 @@ import Testing
         let app = try #require(items.first)
         let status = app["status"] as? [String: Any] ?? [:]
         #expect((status["health"] as? [String: Any])?["status"] as? String == "Degraded")
-        #expect((status["sync"] as? [String: Any])?["revision"] as? String == s.badRevision)
+        #expect((status["sync"] as? [String: Any])?["revision"] as? String == scenario.badRevision)
         let history = status["history"] as? [[String: Any]] ?? []
-        #expect(history.map { $0["revision"] as? String } == (s.goodRevisions + [s.badRevision]).map { Optional($0) })
+        #expect(
+            history.map { $0["revision"] as? String }
+                == (scenario.goodRevisions + [scenario.badRevision]).map { Optional($0) })
         #expect(
             ((app["spec"] as? [String: Any])?["source"] as? [String: Any])?["targetRevision"] as? String
-                == s.badRevision)
+                == scenario.badRevision)
         #expect(
             try Self.get(sims.argocd, "/api/v1/applications?selector=environment%3Dproduction", token: "argocd-token")
                 .json?["items"] as? [Any] != nil)
@@ -72,11 +74,11 @@ import Testing
                 == 200)
 
         // Prometheus: the uptime query, no data, error and unreachable modes.
-        func query(_ q: String) throws -> RawHTTPResponse {
-            let enc = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        func query(_ promQL: String) throws -> RawHTTPResponse {
+            let enc = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             return try Self.get(sims.prometheus, "/api/v1/query?query=\(enc)&time=1700000000", token: nil)
         }
-        let good = try query("avg_over_time(up{app=\"checkout\",revision=\"\(s.goodRevisions[0])\"}[24h])")
+        let good = try query("avg_over_time(up{app=\"checkout\",revision=\"\(scenario.goodRevisions[0])\"}[24h])")
         let result = (good.json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
         #expect(good.json?["status"] as? String == "success" && result.count == 1)
         #expect((result.first?["value"] as? [Any])?.last as? String == "0.999")
@@ -108,8 +110,8 @@ import Testing
 
         // GitHub: the manifest on the protected env branch pins the bad revision.
         #expect(
-            sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch)?.contains(
-                "targetRevision: \(s.badRevision)") == true)
+            sims.github.file(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch)?.contains(
+                "targetRevision: \(scenario.badRevision)") == true)
     }
 
     @Test func faultsDelayDropAndFailWithoutBlockingOtherRequests() throws {
@@ -129,9 +131,10 @@ import Testing
         let lock = NSLock()
         for _ in 0..<3 {
             DispatchQueue.global().async {
-                let s = (try? Self.get(k8s, "/apis/apps/v1/namespaces/ns/deployments/slow", token: nil).status) ?? -1
+                let status =
+                    (try? Self.get(k8s, "/apis/apps/v1/namespaces/ns/deployments/slow", token: nil).status) ?? -1
                 lock.lock()
-                box.statuses.append(s)
+                box.statuses.append(status)
                 lock.unlock()
                 slowDone.signal()
             }
