@@ -41,24 +41,24 @@ public enum CIVerdict: String, Sendable, Equatable, Codable {
     /// At least one check run or status; every run completed `success`/`neutral`/`skipped`;
     /// combined status `success` or no statuses at all. Anything still running is pending;
     /// any other conclusion, or a status `failure`/`error`, is failed.
-    public init(_ r: CIReport) {
+    public init(_ report: CIReport) {
         var pending = false
-        for run in r.checkRuns {
-            guard let c = run.conclusion, c != .pending else {
+        for run in report.checkRuns {
+            guard let conclusion = run.conclusion, conclusion != .pending else {
                 pending = true
                 continue
             }
-            if !c.passed {
+            if !conclusion.passed {
                 self = .failed
                 return
             }
         }
-        for s in r.statuses where s.state == .failure || s.state == .error {
+        for status in report.statuses where status.state == .failure || status.state == .error {
             self = .failed
             return
         }
-        if !r.statuses.isEmpty {
-            switch r.combinedState {
+        if !report.statuses.isEmpty {
+            switch report.combinedState {
             case .failure, .error:
                 self = .failed
                 return
@@ -66,7 +66,7 @@ public enum CIVerdict: String, Sendable, Equatable, Codable {
             case .success: break
             }
         }
-        if r.checkRuns.isEmpty && r.statuses.isEmpty {
+        if report.checkRuns.isEmpty && report.statuses.isEmpty {
             self = .pending
             return
         }

@@ -124,16 +124,20 @@ public enum CandidateSelector {
     /// `maxCandidates`, none older than `candidateMaxAge`.
     public static func plan(
         history: [DeployedRevision], commits: [CommitInfo], currentRevision: String,
-        now: Date, configuration c: RollbackConfiguration = .default
+        now: Date, configuration: RollbackConfiguration = .default
     ) -> [Planned] {
-        let oldest = now.addingTimeInterval(-c.candidateMaxAge)
+        let oldest = now.addingTimeInterval(-configuration.candidateMaxAge)
         let sortedHistory = history.sorted { $0.deployedAt > $1.deployedAt }
         var seen: Set<String> = [currentRevision]
         var out: [Planned] = []
-        for (i, h) in sortedHistory.enumerated() where h.deployedAt >= oldest && !seen.contains(h.sha) {
-            seen.insert(h.sha)
-            let end = i > 0 ? sortedHistory[i - 1].deployedAt : h.deployedAt.addingTimeInterval(86400)
-            out.append(Planned(sha: h.sha, date: h.deployedAt, fromHistory: true, uptimeEvaluatedAt: min(end, now)))
+        for (position, deployed) in sortedHistory.enumerated()
+        where deployed.deployedAt >= oldest && !seen.contains(deployed.sha) {
+            seen.insert(deployed.sha)
+            let end =
+                position > 0 ? sortedHistory[position - 1].deployedAt : deployed.deployedAt.addingTimeInterval(86400)
+            out.append(
+                Planned(
+                    sha: deployed.sha, date: deployed.deployedAt, fromHistory: true, uptimeEvaluatedAt: min(end, now)))
         }
         for commit in commits where commit.date >= oldest && !seen.contains(commit.sha) {
             seen.insert(commit.sha)
@@ -142,44 +146,47 @@ public enum CandidateSelector {
                     sha: commit.sha, date: commit.date, fromHistory: false,
                     uptimeEvaluatedAt: min(commit.date.addingTimeInterval(86400), now)))
         }
-        return Array(out.prefix(c.maxCandidates))
+        return Array(out.prefix(configuration.maxCandidates))
     }
 
     /// Chooses the target: the first planned candidate that is a strict ancestor of the
     /// current revision, whose CI passed, and that is stable (uptime >= 99 %, or no
     /// metrics and CI passed). Records a verdict for every candidate looked at.
     public static func select(
-        _ f: CandidateFacts, now: Date,
-        configuration c: RollbackConfiguration = .default
+        _ facts: CandidateFacts, now: Date,
+        configuration: RollbackConfiguration = .default
     ) -> CandidateSelection {
-        guard f.currentRevision == f.manifestRevision else {
+        guard facts.currentRevision == facts.manifestRevision else {
             return CandidateSelection(
-                outcome: .revisionMismatch, currentRevision: f.currentRevision, winner: nil,
+                outcome: .revisionMismatch, currentRevision: facts.currentRevision, winner: nil,
                 considered: [])
         }
         var considered: [CandidateVerdict] = []
-        if f.history.contains(where: { $0.sha == f.currentRevision })
-            || f.commits.contains(where: { $0.sha == f.currentRevision })
+        if facts.history.contains(where: { $0.sha == facts.currentRevision })
+            || facts.commits.contains(where: { $0.sha == facts.currentRevision })
         {
             considered.append(
                 CandidateVerdict(
-                    sha: f.currentRevision, taken: false,
+                    sha: facts.currentRevision, taken: false,
                     reason: "it is the current revision (RB-09)"))
         }
-        let commitsBySHA = Dictionary(f.commits.map { ($0.sha, $0) }, uniquingKeysWith: { a, _ in a })
-        for p in plan(
-            history: f.history, commits: f.commits, currentRevision: f.currentRevision, now: now, configuration: c)
+        let commitsBySHA = Dictionary(facts.commits.map { ($0.sha, $0) }, uniquingKeysWith: { a, _ in a })
+        for candidate in plan(
+            history: facts.history, commits: facts.commits, currentRevision: facts.currentRevision, now: now,
+            configuration: configuration)
         {
-            func skip(_ why: String) { considered.append(CandidateVerdict(sha: p.sha, taken: false, reason: why)) }
-            guard let anc = f.ancestry[p.sha] else {
+            func skip(_ why: String) {
+                considered.append(CandidateVerdict(sha: candidate.sha, taken: false, reason: why))
+            }
+            guard let ancestry = facts.ancestry[candidate.sha] else {
                 skip("its ancestry is unknown")
                 continue
             }
-            guard anc == .behind else {
-                skip("it is not a strict ancestor of the current revision (compare: \(anc.rawValue))")
+            guard ancestry == .behind else {
+                skip("it is not a strict ancestor of the current revision (compare: \(ancestry.rawValue))")
                 continue
             }
-            guard let report = f.ci[p.sha] else {
+            guard let report = facts.ci[candidate.sha] else {
                 skip("no CI results were found")
                 continue
             }
@@ -193,28 +200,31 @@ public enum CandidateSelector {
             case .passed: break
             }
             let uptime: Double?
-            switch f.uptime[p.sha] ?? .noMetrics {
-            case .value(let u):
-                guard u >= c.minimumUptime else {
-                    skip("uptime \(Percent.format(u)) is below \(Percent.format(c.minimumUptime))")
+            switch facts.uptime[candidate.sha] ?? .noMetrics {
+            case .value(let measuredUptime):
+                guard measuredUptime >= configuration.minimumUptime else {
+                    skip(
+                        "uptime \(Percent.format(measuredUptime)) is below \(Percent.format(configuration.minimumUptime))"
+                    )
                     continue
                 }
-                uptime = u
+                uptime = measuredUptime
             case .noMetrics:
                 uptime = nil
             }
             considered.append(
                 CandidateVerdict(
-                    sha: p.sha, taken: true,
+                    sha: candidate.sha, taken: true,
                     reason: uptime.map {
                         "strict ancestor, CI passed, uptime \(Percent.format($0))"
                     } ?? "strict ancestor, CI passed, no metrics (uptime: null): stable because CI passed"))
             let winner = Candidate(
-                sha: p.sha, commit: commitsBySHA[p.sha], uptime: uptime, isStrictAncestor: true, ciPassed: true)
+                sha: candidate.sha, commit: commitsBySHA[candidate.sha], uptime: uptime, isStrictAncestor: true,
+                ciPassed: true)
             return CandidateSelection(
-                outcome: .found, currentRevision: f.currentRevision, winner: winner, considered: considered)
+                outcome: .found, currentRevision: facts.currentRevision, winner: winner, considered: considered)
         }
         return CandidateSelection(
-            outcome: .noCandidate, currentRevision: f.currentRevision, winner: nil, considered: considered)
+            outcome: .noCandidate, currentRevision: facts.currentRevision, winner: nil, considered: considered)
     }
 }

@@ -4,14 +4,14 @@ public enum CivilDate {
     /// Year, month (1-12) and day (1-31) of a day counted from 1970-01-01 (Howard Hinnant's
     /// civil-from-days algorithm).
     public static func from(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
+        let shiftedDays = days + 719468
+        let era = (shiftedDays >= 0 ? shiftedDays : shiftedDays - 146096) / 146097
+        let doe = shiftedDays - era * 146097
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
         let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -71,24 +71,24 @@ public struct HealthObservation: Sendable, Equatable, Codable {
 
     /// A check whose Argo CD read failed.
     public static let argoReadFailure: HealthObservation = {
-        var o = HealthObservation(health: .unknown, replicas: nil)
-        o.argoReadFailed = true
-        return o
+        var observation = HealthObservation(health: .unknown, replicas: nil)
+        observation.argoReadFailed = true
+        return observation
     }()
 
     /// SPEC 4: Argo CD `Degraded` and `available < desired`; `desired == 0` never; without a
     /// Kubernetes read, Argo CD health alone; a failed read never.
     public var isDegraded: Bool {
         guard !argoReadFailed, health == .degraded else { return false }
-        guard let r = replicas else { return true }
-        return r.desired > 0 && r.isShort
+        guard let replicas else { return true }
+        return replicas.desired > 0 && replicas.isShort
     }
 
     /// Argo CD `Healthy` and, when known, every desired replica available.
     public var isHealthy: Bool {
         guard !argoReadFailed, health == .healthy else { return false }
-        guard let r = replicas else { return true }
-        return r.available >= r.desired
+        guard let replicas else { return true }
+        return replicas.available >= replicas.desired
     }
 }
 

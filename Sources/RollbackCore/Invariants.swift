@@ -104,75 +104,66 @@ public struct InvariantReport: Sendable, Equatable, Codable {
     }
 
     /// Evaluates I1 to I8 from `facts`.
-    public static func evaluate(_ f: InvariantFacts) -> InvariantReport {
-        var r: [InvariantResult] = []
-        r.reserveCapacity(8)
+    public static func evaluate(_ facts: InvariantFacts) -> InvariantReport {
+        var results: [InvariantResult] = []
+        results.reserveCapacity(8)
         func add(_ id: InvariantID, _ ok: Bool, _ evidence: String) {
-            r.append(InvariantResult(id: id, outcome: ok ? .pass : .fail, evidence: evidence))
+            results.append(InvariantResult(id: id, outcome: ok ? .pass : .fail, evidence: evidence))
         }
         add(
-            .environment, f.environment == .staging,
-            "The application's environment is \(f.environment.rawValue).")
-        add(.healthDegraded, f.health == .degraded, "Argo CD health is \(f.health.rawValue) now.")
-        if let rep = f.replicas {
-            add(.replicaShortage, rep.isShort, "\(rep.available) of \(rep.desired) replicas are available.")
+            .environment, facts.environment == .staging,
+            "The application's environment is \(facts.environment.rawValue).")
+        add(.healthDegraded, facts.health == .degraded, "Argo CD health is \(facts.health.rawValue) now.")
+        if let replicas = facts.replicas {
+            add(
+                .replicaShortage, replicas.isShort,
+                "\(replicas.available) of \(replicas.desired) replicas are available.")
         } else {
             add(.replicaShortage, false, "The replica counts could not be read from Kubernetes.")
         }
         add(
-            .persistence, f.consecutiveDegradedChecks >= f.requiredDegradedChecks,
-            "The attempt's history holds \(f.consecutiveDegradedChecks) consecutive degraded checks (\(f.requiredDegradedChecks) required)."
+            .persistence, facts.consecutiveDegradedChecks >= facts.requiredDegradedChecks,
+            "The attempt's history holds \(facts.consecutiveDegradedChecks) consecutive degraded checks (\(facts.requiredDegradedChecks) required)."
         )
-        if let up = f.targetUptime {
+        if let uptime = facts.targetUptime {
             add(
-                .stablePrevious, up >= f.minimumUptime,
-                "The target's uptime was \(Percent.format(up)) (at least \(Percent.format(f.minimumUptime)) required).")
+                .stablePrevious, uptime >= facts.minimumUptime,
+                "The target's uptime was \(Percent.format(uptime)) (at least \(Percent.format(facts.minimumUptime)) required)."
+            )
         } else {
             add(
-                .stablePrevious, f.targetCIPassed,
-                f.targetCIPassed
+                .stablePrevious, facts.targetCIPassed,
+                facts.targetCIPassed
                     ? "No uptime metrics for the target; its CI passed."
                     : "No uptime metrics for the target and its CI did not pass.")
         }
-        add(.ciSuccess, f.headCI == .passed, "CI of the PR head \(ShortSHA.of(f.headSHA)) is \(f.headCI.rawValue).")
-        let others = f.openOperatorPRs.filter { $0 != f.prNumber }
-        let conflictFree = others.isEmpty && f.openOperatorPRs.contains(f.prNumber)
+        add(
+            .ciSuccess, facts.headCI == .passed,
+            "CI of the PR head \(ShortSHA.of(facts.headSHA)) is \(facts.headCI.rawValue).")
+        let others = facts.openOperatorPRs.filter { $0 != facts.prNumber }
+        let conflictFree = others.isEmpty && facts.openOperatorPRs.contains(facts.prNumber)
         add(
             .noConflicts, conflictFree,
             conflictFree
-                ? "PR #\(f.prNumber) is the only open ai-operator PR on the base branch."
-                : "Open ai-operator PRs on the base branch: \(f.openOperatorPRs.map { "#\($0)" }.joined(separator: ", ")), expected only #\(f.prNumber)."
+                ? "PR #\(facts.prNumber) is the only open ai-operator PR on the base branch."
+                : "Open ai-operator PRs on the base branch: \(facts.openOperatorPRs.map { "#\($0)" }.joined(separator: ", ")), expected only #\(facts.prNumber)."
         )
         var reread = false
-        switch f.mergeable {
+        switch facts.mergeable {
         case .some(true):
             let okStates: Set<String> = ["clean", "has_hooks", "unstable"]
-            let state = f.mergeableState ?? "unknown"
+            let state = facts.mergeableState ?? "unknown"
             add(.branchProtection, okStates.contains(state), "GitHub says mergeable with state \(state).")
         case .some(false):
             add(
                 .branchProtection, false,
-                "GitHub says the PR is not mergeable (state \(f.mergeableState ?? "unknown")).")
+                "GitHub says the PR is not mergeable (state \(facts.mergeableState ?? "unknown")).")
         case .none:
-            reread = f.mergeableReads < f.maxMergeableReads
-            add(.branchProtection, false, "GitHub is still computing mergeability after \(f.mergeableReads) read(s).")
+            reread = facts.mergeableReads < facts.maxMergeableReads
+            add(
+                .branchProtection, false,
+                "GitHub is still computing mergeability after \(facts.mergeableReads) read(s).")
         }
-        return InvariantReport(results: r, needsMergeableReread: reread)
-    }
-}
-
-/// Short forms used in texts.
-public enum ShortSHA {
-    /// The first 7 characters of a SHA (SPEC 7).
-    public static func of(_ sha: String) -> String { String(sha.prefix(7)) }
-}
-
-enum Percent {
-    /// 0.998 -> "99.8 %"
-    static func format(_ fraction: Double) -> String {
-        let tenths = (fraction * 1000).rounded()
-        let whole = Int(tenths) / 10
-        let dec = Int(tenths) % 10
-        return dec == 0 ? "\(whole) %" : "\(whole).\(dec) %"
+        return InvariantReport(results: results, needsMergeableReread: reread)
     }
 }

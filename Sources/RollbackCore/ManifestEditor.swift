@@ -20,11 +20,11 @@ public enum ManifestEditor {
         public var description: String {
             switch self {
             case .notFound: "no targetRevision found under spec.source or a matching spec.sources entry"
-            case .ambiguous(let n): "targetRevision found \(n) times; expected exactly once"
-            case .templated(let v): "targetRevision is templated (\(v)); refusing to edit generated values"
-            case .unsupportedValue(let v): "targetRevision value \(v) is not a plain or quoted scalar"
-            case .unexpectedCurrentValue(let f, let e): "targetRevision is \(f), expected \(e)"
-            case .invalidNewValue(let v): "invalid new revision \(v)"
+            case .ambiguous(let count): "targetRevision found \(count) times; expected exactly once"
+            case .templated(let value): "targetRevision is templated (\(value)); refusing to edit generated values"
+            case .unsupportedValue(let value): "targetRevision value \(value) is not a plain or quoted scalar"
+            case .unexpectedCurrentValue(let found, let expected): "targetRevision is \(found), expected \(expected)"
+            case .invalidNewValue(let value): "invalid new revision \(value)"
             }
         }
     }
@@ -53,28 +53,31 @@ public enum ManifestEditor {
         var items: [Int: (repoURL: String?, revisions: [Scalar])] = [:]
         var itemOrder: [Int] = []
         var nextItem = 0
-        var lineNo = 0
+        var lineNumber = 0
         var start = 0
         while start < bytes.count {
             var end = start
             while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            lineNo += 1
+            lineNumber += 1
             var contentEnd = end
             if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
             defer { start = end + 1 }
-            var c = start
-            while c < contentEnd && bytes[c] == UInt8(ascii: " ") { c += 1 }
-            if c == contentEnd || bytes[c] == UInt8(ascii: "#") { continue }
-            if c == start && contentEnd - c >= 3 && bytes[c] == UInt8(ascii: "-") && bytes[c + 1] == UInt8(ascii: "-")
-                && bytes[c + 2] == UInt8(ascii: "-")
+            var contentStart = start
+            while contentStart < contentEnd && bytes[contentStart] == UInt8(ascii: " ") { contentStart += 1 }
+            if contentStart == contentEnd || bytes[contentStart] == UInt8(ascii: "#") { continue }
+            if contentStart == start && contentEnd - contentStart >= 3 && bytes[contentStart] == UInt8(ascii: "-")
+                && bytes[contentStart + 1] == UInt8(ascii: "-")
+                && bytes[contentStart + 2] == UInt8(ascii: "-")
             {
                 stack.removeAll()
                 continue  // a new document
             }
-            var keyCol = c - start
-            var keyStart = c
-            if bytes[c] == UInt8(ascii: "-") && (c + 1 == contentEnd || bytes[c + 1] == UInt8(ascii: " ")) {
-                let dashCol = c - start
+            var keyCol = contentStart - start
+            var keyStart = contentStart
+            if bytes[contentStart] == UInt8(ascii: "-")
+                && (contentStart + 1 == contentEnd || bytes[contentStart + 1] == UInt8(ascii: " "))
+            {
+                let dashCol = contentStart - start
                 while let top = stack.last, top.column > dashCol || (top.column == dashCol && top.item != nil) {
                     stack.removeLast()
                 }
@@ -85,7 +88,7 @@ public enum ManifestEditor {
                     itemOrder.append(nextItem)
                 }
                 nextItem += 1
-                keyStart = c + 1
+                keyStart = contentStart + 1
                 while keyStart < contentEnd && bytes[keyStart] == UInt8(ascii: " ") { keyStart += 1 }
                 if keyStart == contentEnd { continue }
                 keyCol = keyStart - start
@@ -99,7 +102,7 @@ public enum ManifestEditor {
             let isSourceTR = path == ["spec", "source"] && key == "targetRevision"
             let inSourcesItem = path == ["spec", "sources"] && itemID != nil && items[itemID!] != nil
             if isSourceTR || (inSourcesItem && (key == "targetRevision" || key == "repoURL")) {
-                let scalar = try parseValue(bytes, afterColon, contentEnd, line: lineNo)
+                let scalar = try parseValue(bytes, afterColon, contentEnd, line: lineNumber)
                 if isSourceTR {
                     hits.append(scalar)
                 } else if key == "repoURL" {
@@ -123,7 +126,9 @@ public enum ManifestEditor {
         {
             throw .templated(hit.value)
         }
-        if let e = expectedCurrent, e != hit.value { throw .unexpectedCurrentValue(found: hit.value, expected: e) }
+        if let expected = expectedCurrent, expected != hit.value {
+            throw .unexpectedCurrentValue(found: hit.value, expected: expected)
+        }
         var out = bytes
         out.replaceSubrange(hit.range, with: Array(newValue.utf8))
         return Edit(text: String(decoding: out, as: UTF8.self), previousValue: hit.value, line: hit.line)
@@ -140,61 +145,77 @@ public enum ManifestEditor {
         var line: Int
     }
 
-    private static func isRevisionByte(_ b: UInt8) -> Bool {
-        (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
-            || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: "/")
+    private static func isRevisionByte(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: "/")
     }
 
     private static func normalize(_ url: String) -> String {
-        var s = url.lowercased()
-        while s.hasSuffix("/") { s.removeLast() }
-        if s.hasSuffix(".git") { s.removeLast(4) }
-        return s
+        var normalized = url.lowercased()
+        while normalized.hasSuffix("/") { normalized.removeLast() }
+        if normalized.hasSuffix(".git") { normalized.removeLast(4) }
+        return normalized
     }
 
     /// `key:` (plain or quoted key) followed by a space or the end of the line.
-    private static func parseKey(_ b: [UInt8], _ s: Int, _ e: Int) -> (String, Int)? {
-        var i = s
+    private static func parseKey(_ bytes: [UInt8], _ start: Int, _ end: Int) -> (String, Int)? {
+        var cursor = start
         var key: String
-        if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") {
-            let q = b[i]
-            i += 1
-            let ks = i
-            while i < e && b[i] != q { i += 1 }
-            guard i < e else { return nil }
-            key = String(decoding: b[ks..<i], as: UTF8.self)
-            i += 1
-            guard i < e, b[i] == UInt8(ascii: ":") else { return nil }
+        if bytes[cursor] == UInt8(ascii: "\"") || bytes[cursor] == UInt8(ascii: "'") {
+            let quote = bytes[cursor]
+            cursor += 1
+            let keyStart = cursor
+            while cursor < end && bytes[cursor] != quote { cursor += 1 }
+            guard cursor < end else { return nil }
+            key = String(decoding: bytes[keyStart..<cursor], as: UTF8.self)
+            cursor += 1
+            guard cursor < end, bytes[cursor] == UInt8(ascii: ":") else { return nil }
         } else {
-            while i < e && !(b[i] == UInt8(ascii: ":") && (i + 1 == e || b[i + 1] == UInt8(ascii: " "))) { i += 1 }
-            guard i < e else { return nil }
-            key = String(decoding: b[s..<i], as: UTF8.self)
+            while cursor < end
+                && !(bytes[cursor] == UInt8(ascii: ":")
+                    && (cursor + 1 == end || bytes[cursor + 1] == UInt8(ascii: " ")))
+            { cursor += 1 }
+            guard cursor < end else { return nil }
+            key = String(decoding: bytes[start..<cursor], as: UTF8.self)
             while key.hasSuffix(" ") { key.removeLast() }
         }
-        return (key, i + 1)
+        return (key, cursor + 1)
     }
 
-    private static func parseValue(_ b: [UInt8], _ s: Int, _ e: Int, line: Int) throws(EditError) -> Scalar {
-        var i = s
-        while i < e && b[i] == UInt8(ascii: " ") { i += 1 }
-        guard i < e, b[i] != UInt8(ascii: "#") else { throw .unsupportedValue("(empty)") }
-        let first = b[i]
+    private static func parseValue(_ bytes: [UInt8], _ start: Int, _ end: Int, line: Int) throws(EditError) -> Scalar {
+        var valueStart = start
+        while valueStart < end && bytes[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+        guard valueStart < end, bytes[valueStart] != UInt8(ascii: "#") else { throw .unsupportedValue("(empty)") }
+        let first = bytes[valueStart]
         if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") {
-            let vs = i + 1
-            var j = vs
-            while j < e && b[j] != first { j += 1 }
-            guard j < e else { throw .unsupportedValue(String(decoding: b[i..<e], as: UTF8.self)) }
-            return Scalar(value: String(decoding: b[vs..<j], as: UTF8.self), range: vs..<j, line: line)
+            let quotedStart = valueStart + 1
+            var valueEnd = quotedStart
+            while valueEnd < end && bytes[valueEnd] != first { valueEnd += 1 }
+            guard valueEnd < end else {
+                throw .unsupportedValue(String(decoding: bytes[valueStart..<end], as: UTF8.self))
+            }
+            return Scalar(
+                value: String(decoding: bytes[quotedStart..<valueEnd], as: UTF8.self), range: quotedStart..<valueEnd,
+                line: line)
         }
         if [
             UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "*"),
             UInt8(ascii: "&"), UInt8(ascii: "!"),
-        ].contains(first) && !(first == UInt8(ascii: "{") && i + 1 < e && b[i + 1] == UInt8(ascii: "{")) {
-            throw .unsupportedValue(String(decoding: b[i..<e], as: UTF8.self))
+        ].contains(first)
+            && !(first == UInt8(ascii: "{") && valueStart + 1 < end && bytes[valueStart + 1] == UInt8(ascii: "{"))
+        {
+            throw .unsupportedValue(String(decoding: bytes[valueStart..<end], as: UTF8.self))
         }
-        var j = i
-        while j < e && !(b[j] == UInt8(ascii: "#") && b[j - 1] == UInt8(ascii: " ")) { j += 1 }
-        while j > i && (b[j - 1] == UInt8(ascii: " ") || b[j - 1] == UInt8(ascii: "\t")) { j -= 1 }
-        return Scalar(value: String(decoding: b[i..<j], as: UTF8.self), range: i..<j, line: line)
+        var valueEnd = valueStart
+        while valueEnd < end && !(bytes[valueEnd] == UInt8(ascii: "#") && bytes[valueEnd - 1] == UInt8(ascii: " ")) {
+            valueEnd += 1
+        }
+        while valueEnd > valueStart
+            && (bytes[valueEnd - 1] == UInt8(ascii: " ") || bytes[valueEnd - 1] == UInt8(ascii: "\t"))
+        { valueEnd -= 1 }
+        return Scalar(
+            value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self), range: valueStart..<valueEnd,
+            line: line)
     }
 }

@@ -7,13 +7,13 @@ final class OutOfLine<Value: Sendable>: Sendable {
 }
 
 extension OutOfLine: Equatable where Value: Equatable {
-    static func == (a: OutOfLine, b: OutOfLine) -> Bool { a === b || a.value == b.value }
+    static func == (lhs: OutOfLine, rhs: OutOfLine) -> Bool { lhs === rhs || lhs.value == rhs.value }
 }
 
 extension OutOfLine: Encodable where Value: Encodable {
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(value)
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
     }
 }
 

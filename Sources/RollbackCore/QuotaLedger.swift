@@ -34,30 +34,36 @@ public struct QuotaLedger: Sendable, Equatable, Codable {
     }
 
     /// Whether `request` fits the quotas at `now`.
-    public func check(_ request: Request, now: Date, configuration c: RollbackConfiguration) -> Verdict {
+    public func check(_ request: Request, now: Date, configuration: RollbackConfiguration) -> Verdict {
         func count(_ dates: [Date]?, within window: Double) -> Int {
             let from = now.addingTimeInterval(-window)
             return dates?.reduce(0) { $0 + ($1 > from ? 1 : 0) } ?? 0
         }
         switch request {
         case .startAttempt(let app):
-            if inFlight.count >= c.maxAttemptsInFlight {
-                return .exceeded("\(inFlight.count) attempts are in flight (limit \(c.maxAttemptsInFlight))")
+            if inFlight.count >= configuration.maxAttemptsInFlight {
+                return .exceeded(
+                    "\(inFlight.count) attempts are in flight (limit \(configuration.maxAttemptsInFlight))")
             }
-            let n = count(attemptStarts[app], within: 86400)
-            if n >= c.maxAttemptsPerAppPerDay {
-                return .exceeded("\(app) had \(n) attempts in the last 24 hours (limit \(c.maxAttemptsPerAppPerDay))")
+            let startsToday = count(attemptStarts[app], within: 86400)
+            if startsToday >= configuration.maxAttemptsPerAppPerDay {
+                return .exceeded(
+                    "\(app) had \(startsToday) attempts in the last 24 hours (limit \(configuration.maxAttemptsPerAppPerDay))"
+                )
             }
         case .openPullRequest(let repo):
-            let n = count(pullRequests[repo], within: 3600)
-            if n >= c.maxPRsPerRepoPerHour {
-                return .exceeded("\(n) PRs were opened in \(repo) in the last hour (limit \(c.maxPRsPerRepoPerHour))")
+            let openedLastHour = count(pullRequests[repo], within: 3600)
+            if openedLastHour >= configuration.maxPRsPerRepoPerHour {
+                return .exceeded(
+                    "\(openedLastHour) PRs were opened in \(repo) in the last hour (limit \(configuration.maxPRsPerRepoPerHour))"
+                )
             }
         case .merge(let repo):
-            let n = count(merges[repo], within: 3600)
-            if n >= c.maxMergesPerRepoPerHour {
+            let mergedLastHour = count(merges[repo], within: 3600)
+            if mergedLastHour >= configuration.maxMergesPerRepoPerHour {
                 return .exceeded(
-                    "\(n) merges were made in \(repo) in the last hour (limit \(c.maxMergesPerRepoPerHour))")
+                    "\(mergedLastHour) merges were made in \(repo) in the last hour (limit \(configuration.maxMergesPerRepoPerHour))"
+                )
             }
         }
         return .allowed
@@ -83,17 +89,17 @@ public struct QuotaLedger: Sendable, Equatable, Codable {
     public mutating func prune(now: Date) {
         let day = now.addingTimeInterval(-86400)
         let hour = now.addingTimeInterval(-3600)
-        attemptStarts = attemptStarts.compactMapValues { d in
-            let k = d.filter { $0 > day }
-            return k.isEmpty ? nil : k
+        attemptStarts = attemptStarts.compactMapValues { dates in
+            let kept = dates.filter { $0 > day }
+            return kept.isEmpty ? nil : kept
         }
-        pullRequests = pullRequests.compactMapValues { d in
-            let k = d.filter { $0 > hour }
-            return k.isEmpty ? nil : k
+        pullRequests = pullRequests.compactMapValues { dates in
+            let kept = dates.filter { $0 > hour }
+            return kept.isEmpty ? nil : kept
         }
-        merges = merges.compactMapValues { d in
-            let k = d.filter { $0 > hour }
-            return k.isEmpty ? nil : k
+        merges = merges.compactMapValues { dates in
+            let kept = dates.filter { $0 > hour }
+            return kept.isEmpty ? nil : kept
         }
     }
 }

@@ -49,21 +49,21 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
         var step = Step(now: now, context: context, from: state, label: event.name)
         let outcome: Transition.Outcome
         switch event {
-        case .healthChecked(let o): outcome = healthChecked(o, &step)
-        case .candidateSearchFinished(let s): outcome = candidateSearchFinished(s, &step)
+        case .healthChecked(let observation): outcome = healthChecked(observation, &step)
+        case .candidateSearchFinished(let selection): outcome = candidateSearchFinished(selection, &step)
         case .pullRequestCreated(let pr): outcome = pullRequestCreated(pr, &step)
-        case .pullRequestCreationFailed(let f): outcome = pullRequestCreationFailed(f, &step)
-        case .ciReported(let r): outcome = ciReported(r, &step)
-        case .mergeFactsGathered(let f): outcome = mergeFactsGathered(f, &step)
-        case .reviewSubmitted(let r): outcome = reviewSubmitted(r, &step)
-        case .command(let c): outcome = command(c, &step)
-        case .pullRequestClosed(let c): outcome = pullRequestClosed(c, &step)
-        case .pullRequestHeadChanged(let n, let sha): outcome = pullRequestHeadChanged(n, sha, &step)
+        case .pullRequestCreationFailed(let failure): outcome = pullRequestCreationFailed(failure, &step)
+        case .ciReported(let report): outcome = ciReported(report, &step)
+        case .mergeFactsGathered(let facts): outcome = mergeFactsGathered(facts, &step)
+        case .reviewSubmitted(let review): outcome = reviewSubmitted(review, &step)
+        case .command(let input): outcome = command(input, &step)
+        case .pullRequestClosed(let closure): outcome = pullRequestClosed(closure, &step)
+        case .pullRequestHeadChanged(let number, let sha): outcome = pullRequestHeadChanged(number, sha, &step)
         case .mergeSucceeded: outcome = mergeSucceeded(&step)
-        case .mergeFailed(let f): outcome = mergeFailed(f, &step)
+        case .mergeFailed(let failure): outcome = mergeFailed(failure, &step)
         case .escalationIssueOpened(let url): outcome = escalationIssueOpened(url, &step)
-        case .timerFired(let t): outcome = timerFired(t, &step)
-        case .criticalInvariantViolated(let d): outcome = criticalInvariantViolated(d, &step)
+        case .timerFired(let token): outcome = timerFired(token, &step)
+        case .criticalInvariantViolated(let detail): outcome = criticalInvariantViolated(detail, &step)
         case .resumed: outcome = resumed(&step)
         }
         if case .applied = outcome {
@@ -97,54 +97,54 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     }
 
     /// Moves to `to`: history, audit, transition event, metrics, timers of the new state.
-    mutating func move(to: RollbackState, because: String, _ s: inout Step) {
+    mutating func move(to: RollbackState, because: String, _ step: inout Step) {
         let from = state
         if attempt != nil {
-            attempt!.history.append(.init(at: s.now, from: from, to: to, event: s.label, reason: because))
+            attempt!.history.append(.init(at: step.now, from: from, to: to, event: step.label, reason: because))
         }
-        s.out.append(
+        step.out.append(
             .audit(
                 AuditRecord(
                     actionType: .fsmTransition, level: to == .abort ? .warning : .info,
                     correlationId: attempt?.correlationId,
                     reasoning: ReasoningRenderer.transition(
-                        app: app.name, from: from, to: to, event: s.label, because: because),
-                    fsmBefore: from, fsmAfter: to, event: s.label, invariants: nil, escalation: nil)))
+                        app: app.name, from: from, to: to, event: step.label, because: because),
+                    fsmBefore: from, fsmAfter: to, event: step.label, invariants: nil, escalation: nil)))
         state = to
-        s.out.append(.publish(domainEvent(.stateTransition, s.now, from: from, to: to)))
-        s.out.append(.recordMetric(.fsmState(to)))
-        for t in timers { s.out.append(.cancelTimer(t.token)) }
+        step.out.append(.publish(domainEvent(.stateTransition, step.now, from: from, to: to)))
+        step.out.append(.recordMetric(.fsmState(to)))
+        for timer in timers { step.out.append(.cancelTimer(timer.token)) }
         timers.removeAll(keepingCapacity: true)
-        let c = s.config
+        let config = step.config
         switch to {
         case .idle, .abort: break
-        case .degradationDetected: schedule(.candidateSearch, after: c.candidateSearchTimeout, &s)
-        case .candidateResolved: schedule(.prCreation, after: c.prCreationTimeout, &s)
+        case .degradationDetected: schedule(.candidateSearch, after: config.candidateSearchTimeout, &step)
+        case .candidateResolved: schedule(.prCreation, after: config.prCreationTimeout, &step)
         case .prCreated:
-            schedule(.ciWait, after: c.ciWaitTimeout, &s)
-            schedule(.ciPoll, after: c.ciPollInterval, &s)
+            schedule(.ciWait, after: config.ciWaitTimeout, &step)
+            schedule(.ciPoll, after: config.ciPollInterval, &step)
         case .awaitingMergeApproval:
-            schedule(.mergeApproval, after: c.mergeApprovalTimeout, &s)
-            if app.environment == .production { schedule(.reviewPoll, after: c.reviewPollInterval, &s) }
+            schedule(.mergeApproval, after: config.mergeApprovalTimeout, &step)
+            if app.environment == .production { schedule(.reviewPoll, after: config.reviewPollInterval, &step) }
         case .awaitingHumanReview:
-            schedule(.humanReviewTimeout, after: c.humanReviewTimeout, &s)
-            schedule(.humanReviewPage, after: c.humanReviewPage, &s)
-            schedule(.reviewPoll, after: c.reviewPollInterval, &s)
-        case .rollbackMerged: schedule(.healthRecovery, after: c.healthRecoveryTimeout, &s)
-        case .rollbackComplete: schedule(.completeHold, after: c.completeHold, &s)
+            schedule(.humanReviewTimeout, after: config.humanReviewTimeout, &step)
+            schedule(.humanReviewPage, after: config.humanReviewPage, &step)
+            schedule(.reviewPoll, after: config.reviewPollInterval, &step)
+        case .rollbackMerged: schedule(.healthRecovery, after: config.healthRecoveryTimeout, &step)
+        case .rollbackComplete: schedule(.completeHold, after: config.completeHold, &step)
         }
     }
 
-    mutating func schedule(_ kind: TimerKind, after seconds: Double, _ s: inout Step) {
-        if let i = timers.firstIndex(where: { $0.token.kind == kind }) {
-            s.out.append(.cancelTimer(timers[i].token))
-            timers.remove(at: i)
+    mutating func schedule(_ kind: TimerKind, after seconds: Double, _ step: inout Step) {
+        if let index = timers.firstIndex(where: { $0.token.kind == kind }) {
+            step.out.append(.cancelTimer(timers[index].token))
+            timers.remove(at: index)
         }
         generation &+= 1
-        let t = PendingTimer(
-            token: TimerToken(kind: kind, generation: generation), fireAt: s.now.addingTimeInterval(seconds))
-        timers.append(t)
-        s.out.append(.scheduleTimer(t.token, fireAt: t.fireAt))
+        let timer = PendingTimer(
+            token: TimerToken(kind: kind, generation: generation), fireAt: step.now.addingTimeInterval(seconds))
+        timers.append(timer)
+        step.out.append(.scheduleTimer(timer.token, fireAt: timer.fireAt))
     }
 
     func domainEvent(_ kind: DomainEvent.Kind, _ now: Date, from: RollbackState? = nil, to: RollbackState? = nil)
@@ -156,28 +156,30 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     }
 
     /// Escalates (SPEC 11): the attempt's issue, or a comment on it; Slack; audit.
-    mutating func escalate(_ code: ReasonCode, _ detail: String, _ s: inout Step) {
-        let e = escalation(code, detail, state: state, asComment: !(attempt?.escalations.isEmpty ?? true))
+    mutating func escalate(_ code: ReasonCode, _ detail: String, _ step: inout Step) {
+        let escalationEffect = escalation(
+            code, detail, state: state, asComment: !(attempt?.escalations.isEmpty ?? true))
         attempt?.escalations.append(code)
-        if attempt?.escalationIssueURL == nil { attempt?.unlinkedEscalation = e }
-        s.out.append(
+        if attempt?.escalationIssueURL == nil { attempt?.unlinkedEscalation = escalationEffect }
+        step.out.append(
             .audit(
                 AuditRecord(
                     actionType: .escalation, level: .warning, correlationId: attempt?.correlationId,
                     reasoning: ReasoningRenderer.escalation(app: app.name, code: code, detail: detail),
-                    fsmBefore: s.from, fsmAfter: state, event: s.label, invariants: attempt?.lastInvariants,
+                    fsmBefore: step.from, fsmAfter: state, event: step.label, invariants: attempt?.lastInvariants,
                     escalation: code)))
-        s.out.append(.escalate(e))
+        step.out.append(.escalate(escalationEffect))
     }
 
     /// The escalation effect of `code` (issue, or a comment on the attempt's issue; Slack).
     func escalation(_ code: ReasonCode, _ detail: String, state: RollbackState, asComment: Bool) -> Escalation {
-        let ctx = EscalationRenderer.Context(
+        let context = EscalationRenderer.Context(
             app: app, code: code, detail: detail, state: state, attempt: attempt,
             lastCheck: attempt?.lastCheck ?? window.recent.last)
         return Escalation(
             code: code, correlationId: attempt?.correlationId, asCommentOnExistingIssue: asComment,
-            issueTitle: EscalationRenderer.title(app: app.name, code: code), issueBody: EscalationRenderer.body(ctx),
+            issueTitle: EscalationRenderer.title(app: app.name, code: code),
+            issueBody: EscalationRenderer.body(context),
             labels: EscalationRenderer.labels(environment: app.environment),
             slack: SlackRenderer.escalation(
                 app: app, code: code, correlationId: attempt?.correlationId,
@@ -186,45 +188,45 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
     }
 
     /// Closes the operator's PR when it is open.
-    mutating func closePRIfOpen(_ comment: String, _ s: inout Step) {
+    mutating func closePRIfOpen(_ comment: String, _ step: inout Step) {
         if let pr = attempt?.pullRequest, attempt?.merge == nil {
-            s.out.append(.closePullRequest(number: pr.number, comment: comment))
+            step.out.append(.closePullRequest(number: pr.number, comment: comment))
         }
     }
 
     /// Ends the open attempt into `Abort` with `reason`, escalating with `escalation` if given.
     mutating func abort(
-        _ reason: ReasonCode, escalation: ReasonCode?, detail: String, closePR: String?, _ s: inout Step
+        _ reason: ReasonCode, escalation: ReasonCode?, detail: String, closePR: String?, _ step: inout Step
     ) {
-        if let comment = closePR { closePRIfOpen(comment, &s) }
-        if let code = escalation { escalate(code, detail, &s) }
+        if let comment = closePR { closePRIfOpen(comment, &step) }
+        if let code = escalation { escalate(code, detail, &step) }
         attempt?.abortReason = reason
-        attempt?.endedAt = s.now
-        move(to: .abort, because: detail, &s)
-        s.out.append(.publish(domainEvent(.abort, s.now)))
-        s.out.append(.recordMetric(.rollbackAborted(reason: reason)))
-        if let id = attempt?.correlationId { s.out.append(.recordQuota(.attemptEnded(correlationId: id))) }
-        lastAttemptEndedAt = s.now
+        attempt?.endedAt = step.now
+        move(to: .abort, because: detail, &step)
+        step.out.append(.publish(domainEvent(.abort, step.now)))
+        step.out.append(.recordMetric(.rollbackAborted(reason: reason)))
+        if let id = attempt?.correlationId { step.out.append(.recordQuota(.attemptEnded(correlationId: id))) }
+        lastAttemptEndedAt = step.now
     }
 
     /// Ends the attempt and returns to `Idle`.
-    mutating func finish(because: String, _ s: inout Step) {
-        attempt?.endedAt = s.now
-        move(to: .idle, because: because, &s)
-        if let a = attempt {
-            s.out.append(.recordQuota(.attemptEnded(correlationId: a.correlationId)))
-            s.out.append(.archiveAttempt(correlationId: a.correlationId))
+    mutating func finish(because: String, _ step: inout Step) {
+        attempt?.endedAt = step.now
+        move(to: .idle, because: because, &step)
+        if let ended = attempt {
+            step.out.append(.recordQuota(.attemptEnded(correlationId: ended.correlationId)))
+            step.out.append(.archiveAttempt(correlationId: ended.correlationId))
         }
         lastAttempt = attempt
         attempt = nil
-        lastAttemptEndedAt = s.now
+        lastAttemptEndedAt = step.now
     }
 
-    mutating func startAttempt(_ s: inout Step) {
-        let a = Attempt(
-            correlationId: ids.uuid(), createdAt: s.now, updatedAt: s.now,
+    mutating func startAttempt(_ step: inout Step) {
+        let opened = Attempt(
+            correlationId: ids.uuid(), createdAt: step.now, updatedAt: step.now,
             currentRevision: window.recent.last?.observation.syncRevision,
-            confirmingChecks: window.lastChecks(s.config.persistenceChecks), lastCheck: window.recent.last)
-        attempt = a
+            confirmingChecks: window.lastChecks(step.config.persistenceChecks), lastCheck: window.recent.last)
+        attempt = opened
     }
 }

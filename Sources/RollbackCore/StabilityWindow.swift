@@ -53,11 +53,11 @@ public struct StabilityWindow: Sendable, Equatable, Codable {
         _ observation: HealthObservation, at now: Date,
         configuration: RollbackConfiguration
     ) -> Verdict {
-        var v = Verdict()
+        var verdict = Verdict()
         if let until = skipUntil {
             if now < until {
-                v.skipped = true
-                return v
+                verdict.skipped = true
+                return verdict
             }
             skipUntil = nil
         }
@@ -73,60 +73,60 @@ public struct StabilityWindow: Sendable, Equatable, Codable {
 
         if observation.argoReadFailed {
             // Fail safe: a failed read is never degraded and breaks any streak.
-            v.readFailed = true
+            verdict.readFailed = true
             consecutiveReadFailures += 1
             consecutiveDegraded = 0
             healthySince = nil
             if consecutiveReadFailures >= configuration.argoFailuresBeforeSkip {
                 skipUntil = now.addingTimeInterval(configuration.argoSkip)
-                v.startedSkip = true
-                openEpisode(.argocdUnreachable, at: now, verdict: &v)
-            } else if let e = episode, e.code == .argocdUnreachable {
+                verdict.startedSkip = true
+                openEpisode(.argocdUnreachable, at: now, verdict: &verdict)
+            } else if let current = episode, current.code == .argocdUnreachable {
                 episode?.clearSince = nil
             }
-            return v
+            return verdict
         }
         consecutiveReadFailures = 0
-        v.kubernetesReadFailed = observation.replicas == nil && observation.kubernetesNotRead != true
+        verdict.kubernetesReadFailed = observation.replicas == nil && observation.kubernetesNotRead != true
 
         if record.degraded {
             consecutiveDegraded += 1
-            v.degraded = true
-            v.firstDegraded = consecutiveDegraded == 1
+            verdict.degraded = true
+            verdict.firstDegraded = consecutiveDegraded == 1
         } else {
             consecutiveDegraded = 0
         }
-        v.persistent = consecutiveDegraded >= configuration.persistenceChecks
+        verdict.persistent = consecutiveDegraded >= configuration.persistenceChecks
 
         if observation.isHealthy {
             if healthySince == nil { healthySince = now }
-            v.healthyFor = now.timeIntervalSince(healthySince!)
+            verdict.healthyFor = now.timeIntervalSince(healthySince!)
         } else {
             healthySince = nil
         }
 
         switch observation.health {
-        case .missing: openEpisode(.healthMissing, at: now, verdict: &v)
-        case .unknown: openEpisode(.healthUnknown, at: now, verdict: &v)
+        case .missing: openEpisode(.healthMissing, at: now, verdict: &verdict)
+        case .unknown: openEpisode(.healthUnknown, at: now, verdict: &verdict)
         default:
-            if var e = episode {
-                let since = e.clearSince ?? now
+            if var clearing = episode {
+                let since = clearing.clearSince ?? now
                 if now.timeIntervalSince(since) >= configuration.healthRestorationDuration {
-                    v.episodeClosed = e.code
+                    verdict.episodeClosed = clearing.code
                     episode = nil
                 } else {
-                    e.clearSince = since
-                    episode = e
+                    clearing.clearSince = since
+                    episode = clearing
                 }
             }
         }
-        return v
+        return verdict
     }
 
-    private mutating func openEpisode(_ code: ReasonCode, at now: Date, verdict v: inout Verdict) {
+    private mutating func openEpisode(_ code: ReasonCode, at now: Date, verdict: inout Verdict) {
         if episode == nil {
             episode = AlertEpisode(code: code, openedAt: now, clearSince: nil)
-            v.episodeOpened = code
+            verdict.episodeOpened = code
         } else {
             episode?.clearSince = nil
         }

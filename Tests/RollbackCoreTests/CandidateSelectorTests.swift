@@ -11,7 +11,7 @@ import Testing
         )
     }
     /// The seeds' worked example: `ccc111` CI failed, `bbb222` uptime 95 %, `abc123` uptime 99.8 % is chosen.
-    func seedFacts(uptime abc: UptimeFact = .value(0.998)) -> CandidateFacts {
+    func seedFacts(uptime abcUptime: UptimeFact = .value(0.998)) -> CandidateFacts {
         CandidateFacts(
             currentRevision: "def456", manifestRevision: "def456",
             history: [
@@ -26,56 +26,57 @@ import Testing
             ],
             ancestry: ["ccc111": .behind, "bbb222": .behind, "abc123": .behind],
             ci: ["ccc111": failedCI("ccc111"), "bbb222": passedCI("bbb222"), "abc123": passedCI("abc123")],
-            uptime: ["ccc111": .value(0.999), "bbb222": .value(0.95), "abc123": abc])
+            uptime: ["ccc111": .value(0.999), "bbb222": .value(0.95), "abc123": abcUptime])
     }
 
     @Test func seedWorkedExampleChoosesAbc123AndExplainsEveryCandidate() {
-        let s = CandidateSelector.select(seedFacts(), now: now)
-        #expect(s.outcome == .found && s.winner?.sha == "abc123" && s.winner?.uptime == 0.998)
-        #expect(s.considered.map(\.sha) == ["def456", "ccc111", "bbb222", "abc123"])
-        #expect(s.considered.map(\.taken) == [false, false, false, true])
-        #expect(s.considered[1].reason == "CI failed")
-        #expect(s.considered[2].reason.contains("95 %"))
-        #expect(s.winner?.commit?.message == "commit abc123")
+        let selection = CandidateSelector.select(seedFacts(), now: now)
+        #expect(selection.outcome == .found && selection.winner?.sha == "abc123" && selection.winner?.uptime == 0.998)
+        #expect(selection.considered.map(\.sha) == ["def456", "ccc111", "bbb222", "abc123"])
+        #expect(selection.considered.map(\.taken) == [false, false, false, true])
+        #expect(selection.considered[1].reason == "CI failed")
+        #expect(selection.considered[2].reason.contains("95 %"))
+        #expect(selection.winner?.commit?.message == "commit abc123")
     }
 
     @Test func noMetricsFallbackIsStableWhenCIPassed() {
-        let s = CandidateSelector.select(seedFacts(uptime: .noMetrics), now: now)
-        #expect(s.winner?.sha == "abc123" && s.winner?.uptime == nil)
-        #expect(s.considered.last?.reason.contains("uptime: null") == true)
+        let selection = CandidateSelector.select(seedFacts(uptime: .noMetrics), now: now)
+        #expect(selection.winner?.sha == "abc123" && selection.winner?.uptime == nil)
+        #expect(selection.considered.last?.reason.contains("uptime: null") == true)
     }
 
     @Test func neverTheCurrentRevisionAndOnlyStrictAncestors() {
-        var f = seedFacts()
-        f.ancestry["abc123"] = .diverged
-        let s = CandidateSelector.select(f, now: now)
-        #expect(s.outcome == .noCandidate && s.winner == nil)
-        #expect(!s.considered.contains { $0.taken })
-        #expect(s.considered.first { $0.sha == "def456" }?.taken == false)
+        var facts = seedFacts()
+        facts.ancestry["abc123"] = .diverged
+        let selection = CandidateSelector.select(facts, now: now)
+        #expect(selection.outcome == .noCandidate && selection.winner == nil)
+        #expect(!selection.considered.contains { $0.taken })
+        #expect(selection.considered.first { $0.sha == "def456" }?.taken == false)
     }
 
     @Test func revisionMismatchWhenArgoAndManifestDisagree() {
-        var f = seedFacts()
-        f.manifestRevision = "zzz999"
-        #expect(CandidateSelector.select(f, now: now).outcome == .revisionMismatch)
+        var facts = seedFacts()
+        facts.manifestRevision = "zzz999"
+        #expect(CandidateSelector.select(facts, now: now).outcome == .revisionMismatch)
     }
 
     @Test func planCapsAt50AndDropsOlderThan30Days() {
         let commits = (1...80).map { commit("c\($0)", daysAgo: Double($0) * 0.3) }
-        let p = CandidateSelector.plan(history: [], commits: commits, currentRevision: "x", now: now)
-        #expect(p.count == 50)
+        let planned = CandidateSelector.plan(history: [], commits: commits, currentRevision: "x", now: now)
+        #expect(planned.count == 50)
         let old = CandidateSelector.plan(
             history: [], commits: [commit("o", daysAgo: 31), commit("n", daysAgo: 29)], currentRevision: "x", now: now)
         #expect(old.map(\.sha) == ["n"])
     }
 
     @Test func uptimeIsEvaluatedAtTheEndOfTheDeployedPeriodCappedAtNow() {
-        let f = seedFacts()
-        let p = CandidateSelector.plan(history: f.history, commits: f.commits, currentRevision: "def456", now: now)
+        let facts = seedFacts()
+        let planned = CandidateSelector.plan(
+            history: facts.history, commits: facts.commits, currentRevision: "def456", now: now)
         #expect(
-            p[0].sha == "ccc111" && p[0].uptimeEvaluatedAt == t0.addingTimeInterval(-7200),
+            planned[0].sha == "ccc111" && planned[0].uptimeEvaluatedAt == t0.addingTimeInterval(-7200),
             "next history entry's deployedAt")
-        #expect(p[1].uptimeEvaluatedAt == t0.addingTimeInterval(-86400))
+        #expect(planned[1].uptimeEvaluatedAt == t0.addingTimeInterval(-86400))
         let single = CandidateSelector.plan(
             history: [DeployedRevision(sha: "r", deployedAt: t0.addingTimeInterval(-3600))], commits: [],
             currentRevision: "x", now: now)

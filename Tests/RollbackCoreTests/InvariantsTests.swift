@@ -12,16 +12,16 @@ import Testing
             headCI: .passed, openOperatorPRs: [42], prNumber: 42, mergeable: true, mergeableState: "clean")
     }
     static func outcome(_ id: InvariantID, _ change: (inout InvariantFacts) -> Void = { _ in }) -> InvariantOutcome {
-        var f = base()
-        change(&f)
-        return InvariantReport.evaluate(f).outcome(id)
+        var facts = base()
+        change(&facts)
+        return InvariantReport.evaluate(facts).outcome(id)
     }
 
     @Test func allPassAndOrderedResultMap() {
-        let r = InvariantReport.evaluate(Self.base())
-        #expect(r.allPass && r.results.map(\.id) == InvariantID.allCases)
-        #expect(r.orderedJSON.hasPrefix("{\"I1_environment\": \"PASS\", \"I2_health_degraded\": \"PASS\""))
-        #expect(r.map["I8_branch_protection"] == "PASS" && r.evidence.count == 8)
+        let report = InvariantReport.evaluate(Self.base())
+        #expect(report.allPass && report.results.map(\.id) == InvariantID.allCases)
+        #expect(report.orderedJSON.hasPrefix("{\"I1_environment\": \"PASS\", \"I2_health_degraded\": \"PASS\""))
+        #expect(report.map["I8_branch_protection"] == "PASS" && report.evidence.count == 8)
     }
     @Test func i1_environment_pass() { #expect(Self.outcome(.environment) == .pass) }
     @Test func i1_environment_fail() { #expect(Self.outcome(.environment) { $0.environment = .production } == .fail) }
@@ -68,48 +68,13 @@ import Testing
         #expect(Self.outcome(.branchProtection) { $0.mergeable = false } == .fail)
     }
     @Test func i8_mergeableNull_asksForRereadThenFails() {
-        var f = Self.base()
-        f.mergeable = nil
-        f.mergeableState = nil
-        f.mergeableReads = 1
-        #expect(InvariantReport.evaluate(f).needsMergeableReread)
-        f.mergeableReads = 3
-        let r = InvariantReport.evaluate(f)
-        #expect(!r.needsMergeableReread && r.outcome(.branchProtection) == .fail)
-    }
-}
-
-/// The "CI passed" rule of SPEC 6.
-@Suite struct CIStatusTests {
-    @Test func checkRunsOnlyWithPendingCombinedAndZeroStatusesPasses() {
-        #expect(
-            CIReport(
-                sha: "a", checkRuns: [.init(name: "u", conclusion: .success), .init(name: "s", conclusion: .skipped)],
-                combinedState: .pending, statuses: []
-            ).verdict == .passed)
-    }
-    @Test func nothingReportedIsPending() { #expect(CIReport(sha: "a", checkRuns: []).verdict == .pending) }
-    @Test func runningRunIsPending() {
-        #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: nil)]).verdict == .pending)
-    }
-    @Test func badConclusionsFail() {
-        for c in [CheckConclusion.failure, .cancelled, .timedOut, .actionRequired, .stale] {
-            #expect(CIReport(sha: "a", checkRuns: [.init(name: "u", conclusion: c)]).verdict == .failed)
-        }
-    }
-    @Test func statusesDecideWithCombinedState() {
-        #expect(
-            CIReport(
-                sha: "a", checkRuns: [], combinedState: .success, statuses: [.init(context: "ci", state: .success)]
-            ).verdict == .passed)
-        #expect(
-            CIReport(
-                sha: "a", checkRuns: [], combinedState: .pending, statuses: [.init(context: "ci", state: .pending)]
-            ).verdict == .pending)
-        #expect(
-            CIReport(
-                sha: "a", checkRuns: [.init(name: "u", conclusion: .success)], combinedState: .error,
-                statuses: [.init(context: "ci", state: .error)]
-            ).verdict == .failed)
+        var facts = Self.base()
+        facts.mergeable = nil
+        facts.mergeableState = nil
+        facts.mergeableReads = 1
+        #expect(InvariantReport.evaluate(facts).needsMergeableReread)
+        facts.mergeableReads = 3
+        let report = InvariantReport.evaluate(facts)
+        #expect(!report.needsMergeableReread && report.outcome(.branchProtection) == .fail)
     }
 }

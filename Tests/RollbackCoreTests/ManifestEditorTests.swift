@@ -16,18 +16,26 @@ import Testing
             in: input, to: Self.new, repoURL: repoURL, expectedCurrent: Self.old)
         #expect(edit.line == line, sourceLocation: sourceLocation)
         #expect(edit.previousValue == Self.old, sourceLocation: sourceLocation)
-        let a = Array(input.utf8)
-        let b = Array(edit.text.utf8)
-        var p = 0
-        while p < a.count && p < b.count && a[p] == b[p] { p += 1 }
-        var sa = a.count
-        var sb = b.count
-        while sa > p && sb > p && a[sa - 1] == b[sb - 1] {
-            sa -= 1
-            sb -= 1
+        let inputBytes = Array(input.utf8)
+        let outputBytes = Array(edit.text.utf8)
+        var prefixEnd = 0
+        while prefixEnd < inputBytes.count && prefixEnd < outputBytes.count
+            && inputBytes[prefixEnd] == outputBytes[prefixEnd]
+        { prefixEnd += 1 }
+        var inputChangeEnd = inputBytes.count
+        var outputChangeEnd = outputBytes.count
+        while inputChangeEnd > prefixEnd && outputChangeEnd > prefixEnd
+            && inputBytes[inputChangeEnd - 1] == outputBytes[outputChangeEnd - 1]
+        {
+            inputChangeEnd -= 1
+            outputChangeEnd -= 1
         }
-        #expect(String(decoding: a[p..<sa], as: UTF8.self) == Self.old, sourceLocation: sourceLocation)
-        #expect(String(decoding: b[p..<sb], as: UTF8.self) == Self.new, sourceLocation: sourceLocation)
+        #expect(
+            String(decoding: inputBytes[prefixEnd..<inputChangeEnd], as: UTF8.self) == Self.old,
+            sourceLocation: sourceLocation)
+        #expect(
+            String(decoding: outputBytes[prefixEnd..<outputChangeEnd], as: UTF8.self) == Self.new,
+            sourceLocation: sourceLocation)
         let lines = input.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
             String(decoding: $0, as: UTF8.self)
         }
@@ -180,11 +188,13 @@ import Testing
     }
 
     @Test func refusesTemplatedValues() {
-        for v in ["{{ .Values.revision }}", "\"{{ .Values.revision }}\"", "${REVISION}", "'${REVISION}'"] {
+        for templated in ["{{ .Values.revision }}", "\"{{ .Values.revision }}\"", "${REVISION}", "'${REVISION}'"] {
             #expect(
-                throws: ManifestEditor.EditError.templated(v.trimmingCharacters(in: CharacterSet(charactersIn: "\"'")))
+                throws: ManifestEditor.EditError.templated(
+                    templated.trimmingCharacters(in: CharacterSet(charactersIn: "\"'")))
             ) {
-                try ManifestEditor.setTargetRevision(in: "spec:\n  source:\n    targetRevision: \(v)\n", to: Self.new)
+                try ManifestEditor.setTargetRevision(
+                    in: "spec:\n  source:\n    targetRevision: \(templated)\n", to: Self.new)
             }
         }
     }

@@ -28,10 +28,10 @@ import Testing
 
     struct Stats {
         var autoMerges = 0, approvedMerges = 0, openPRs = 0
-        mutating func add(_ o: Stats) {
-            autoMerges += o.autoMerges
-            approvedMerges += o.approvedMerges
-            openPRs += o.openPRs
+        mutating func add(_ other: Stats) {
+            autoMerges += other.autoMerges
+            approvedMerges += other.approvedMerges
+            openPRs += other.openPRs
         }
     }
 
@@ -39,9 +39,9 @@ import Testing
     static func run(seed: UInt64, verbose: Bool, stats: inout Stats) -> String? {
         var rng = SplitMix64(seed: seed &* 0x9E37_79B9 &+ 7)
         let env: DeploymentEnvironment = rng.next() % 2 == 0 ? .staging : .production
-        var m = RollbackStateMachine(app: appInfo(env), seed: seed)
+        var machine = RollbackStateMachine(app: appInfo(env), seed: seed)
         var now = t0
-        var ctx = StepContext()
+        var context = StepContext()
         var approvedHeads: [String: Set<String>] = [:]  // correlationId -> approved head SHAs
         var openPRActions: [String: Int] = [:]
         var shellTimers: Set<TimerToken> = []
@@ -50,102 +50,119 @@ import Testing
         if rng.next() % 4 != 0 {
             for _ in 0..<3 {
                 now += 10
-                _ = m.handle(.healthChecked(degraded()), now: now, context: ctx)
+                _ = machine.handle(.healthChecked(degraded()), now: now, context: context)
             }
             steps -= 3
         }
-        for t in m.timers { shellTimers.insert(t.token) }
+        for timer in machine.timers { shellTimers.insert(timer.token) }
         for step in 0..<steps {
-            let event = randomEvent(&rng, m)
+            let event = randomEvent(&rng, machine)
             now += Double(rng.next() % 40)
-            let before = m
-            let corr = m.attempt?.correlationId
-            let headBefore = m.attempt?.pullRequest?.headSHA
-            let t = m.handle(event, now: now, context: ctx)
-            if verbose { print("#\(step) \(t.from.rawValue) --\(t.event)--> \(t.to.rawValue) \(t.outcome)") }
-            for a in t.actions { if case .recordQuota(let u) = a { ctx.quotas.record(u, now: now) } }
+            let before = machine
+            let correlationBefore = machine.attempt?.correlationId
+            let headBefore = machine.attempt?.pullRequest?.headSHA
+            let transition = machine.handle(event, now: now, context: context)
+            if verbose {
+                print(
+                    "#\(step) \(transition.from.rawValue) --\(transition.event)--> \(transition.to.rawValue) \(transition.outcome)"
+                )
+            }
+            for action in transition.actions {
+                if case .recordQuota(let usage) = action { context.quotas.record(usage, now: now) }
+            }
             // Approvals observed by the shell (authorization is an input fact).
-            if let c = corr, let head = headBefore {
+            if let correlationId = correlationBefore, let head = headBefore {
                 switch event {
-                case .reviewSubmitted(let r)
-                where r.state == .approved && r.isAuthorizedApprover && !r.isOperator && r.commitSHA == head:
-                    approvedHeads[c, default: []].insert(head)
-                case .command(let ci) where ci.kind == .approve && ci.isAuthorized:
-                    approvedHeads[c, default: []].insert(head)
+                case .reviewSubmitted(let review)
+                where review.state == .approved && review.isAuthorizedApprover && !review.isOperator
+                    && review.commitSHA == head:
+                    approvedHeads[correlationId, default: []].insert(head)
+                case .command(let command) where command.kind == .approve && command.isAuthorized:
+                    approvedHeads[correlationId, default: []].insert(head)
                 default: break
                 }
             }
-            if t.isIgnored {
-                guard m == before else { return "step \(step): ignored event \(t.event) changed the state" }
-                guard t.actions.allSatisfy({ if case .reply = $0 { true } else { false } }) else {
+            if transition.isIgnored {
+                guard machine == before else {
+                    return "step \(step): ignored event \(transition.event) changed the state"
+                }
+                guard transition.actions.allSatisfy({ if case .reply = $0 { true } else { false } }) else {
                     return "step \(step): ignored event produced actions"
                 }
             }
-            if case .timerFired(let tok) = event { shellTimers.remove(tok) }  // a fired timer is no longer pending
-            for a in t.actions {
-                switch a {
-                case .scheduleTimer(let tok, _): shellTimers.insert(tok)
-                case .cancelTimer(let tok): shellTimers.remove(tok)
+            if case .timerFired(let token) = event { shellTimers.remove(token) }  // a fired timer is no longer pending
+            for action in transition.actions {
+                switch action {
+                case .scheduleTimer(let token, _): shellTimers.insert(token)
+                case .cancelTimer(let token): shellTimers.remove(token)
                 case .openPullRequest:
                     if case .resumed = event { continue }
-                    let id = m.attempt?.correlationId ?? "?"
+                    let id = machine.attempt?.correlationId ?? "?"
                     openPRActions[id, default: 0] += 1
                     stats.openPRs += 1
                     if openPRActions[id]! > 1 { return "step \(step): a second open-PR action in attempt \(id)" }
-                case .merge(let o):
-                    let id = m.attempt?.correlationId ?? "?"
-                    let approved = approvedHeads[id]?.contains(o.expectedHeadSHA) ?? false
+                case .merge(let order):
+                    let id = machine.attempt?.correlationId ?? "?"
+                    let approved = approvedHeads[id]?.contains(order.expectedHeadSHA) ?? false
                     if case .resumed = event { continue }
-                    switch o.basis {
+                    switch order.basis {
                     case .humanApproval(_, let sha):
-                        guard approved && sha == o.expectedHeadSHA else {
+                        guard approved && sha == order.expectedHeadSHA else {
                             return
-                                "step \(step): merge of \(o.expectedHeadSHA) without a prior authorized approval of that head"
+                                "step \(step): merge of \(order.expectedHeadSHA) without a prior authorized approval of that head"
                         }
                     case .automatic:
                         guard env == .staging else { return "step \(step): automatic merge in production" }
-                        guard case .mergeFactsGathered(let f) = event else {
+                        guard case .mergeFactsGathered(let mergeFacts) = event else {
                             return "step \(step): automatic merge outside an invariant evaluation"
                         }
-                        let report = t.actions.lazy.compactMap { a -> InvariantReport? in
-                            if case .audit(let r) = a, r.actionType == .invariantCheck { r.invariants } else { nil }
+                        let evaluatedReport = transition.actions.lazy.compactMap { action -> InvariantReport? in
+                            if case .audit(let record) = action, record.actionType == .invariantCheck {
+                                record.invariants
+                            } else {
+                                nil
+                            }
                         }.first
-                        guard let r = report, r.results.count == 8, r.allPass else {
+                        guard let report = evaluatedReport, report.results.count == 8, report.allPass else {
                             return "step \(step): staging merge without all 8 invariants PASS in the same step"
                         }
                         // Independent check of the facts that were evaluated.
                         let okFacts =
-                            f.health == .degraded && (f.replicas.map { $0.available < $0.desired } ?? false)
-                            && f.headCI.verdict == .passed && f.headCI.sha == f.headSHA && f.openOperatorPRs == [42]
-                            && f.mergeable == true
-                            && ["clean", "has_hooks", "unstable"].contains(f.mergeableState ?? "")
-                            && f.headSHA == o.expectedHeadSHA
+                            mergeFacts.health == .degraded
+                            && (mergeFacts.replicas.map { $0.available < $0.desired } ?? false)
+                            && mergeFacts.headCI.verdict == .passed && mergeFacts.headCI.sha == mergeFacts.headSHA
+                            && mergeFacts.openOperatorPRs == [42]
+                            && mergeFacts.mergeable == true
+                            && ["clean", "has_hooks", "unstable"].contains(mergeFacts.mergeableState ?? "")
+                            && mergeFacts.headSHA == order.expectedHeadSHA
                         guard okFacts else { return "step \(step): staging merge although the facts fail an invariant" }
                     }
-                    if env == .production, case .automatic = o.basis { return "step \(step): production auto-merge" }
-                    if case .automatic = o.basis { stats.autoMerges += 1 } else { stats.approvedMerges += 1 }
+                    if env == .production, case .automatic = order.basis {
+                        return "step \(step): production auto-merge"
+                    }
+                    if case .automatic = order.basis { stats.autoMerges += 1 } else { stats.approvedMerges += 1 }
                 default: break
                 }
             }
-            if !m.state.isTerminal {
-                guard m.timers.contains(where: { $0.token.kind.deadlineOf == m.state }) else {
-                    return "step \(step): \(m.state.rawValue) has no pending timeout"
+            if !machine.state.isTerminal {
+                guard machine.timers.contains(where: { $0.token.kind.deadlineOf == machine.state }) else {
+                    return "step \(step): \(machine.state.rawValue) has no pending timeout"
                 }
             }
-            guard Set(m.timers.map(\.token)) == shellTimers else {
+            guard Set(machine.timers.map(\.token)) == shellTimers else {
                 return "step \(step): shell timers diverge from the machine's"
             }
         }
         return nil
     }
 
-    static func randomEvent(_ r: inout SplitMix64, _ m: RollbackStateMachine) -> RollbackEvent {
-        let head = m.attempt?.pullRequest?.headSHA ?? prHead
-        func pick(_ n: UInt64) -> UInt64 { r.next() % n }
+    static func randomEvent(_ rng: inout SplitMix64, _ machine: RollbackStateMachine) -> RollbackEvent {
+        let head = machine.attempt?.pullRequest?.headSHA ?? prHead
+        func pick(_ count: UInt64) -> UInt64 { rng.next() % count }
         let heads = [head, prHead, newHeadSHA]
         if pick(2) == 0 {
             // Progress for the current state, so short sequences reach the merge decisions.
-            switch m.state {
+            switch machine.state {
             case .idle: return .healthChecked(degraded())
             case .degradationDetected: return .candidateSearchFinished(found())
             case .candidateResolved: return .pullRequestCreated(prRef)
@@ -185,9 +202,9 @@ import Testing
                 return .candidateSearchFinished(
                     CandidateSelection(outcome: .noCandidate, currentRevision: currentSHA, winner: nil, considered: []))
             case 1:
-                var c = winner
-                c.sha = currentSHA
-                return .candidateSearchFinished(found(c))
+                var candidate = winner
+                candidate.sha = currentSHA
+                return .candidateSearchFinished(found(candidate))
             default: return .candidateSearchFinished(found())
             }
         case 3:
@@ -210,21 +227,22 @@ import Testing
             let sha = heads[Int(pick(3))]
             let ci: CIReport = [passedCI(sha), passedCI(sha), pendingCI(sha), failedCI(sha), passedCI("other")][
                 Int(pick(5))]
-            let healthOpt: [(ArgoHealthStatus, ReplicaCounts?)] = [
+            let healthOptions: [(ArgoHealthStatus, ReplicaCounts?)] = [
                 (.degraded, ReplicaCounts(desired: 3, available: 1)),
                 (.degraded, ReplicaCounts(desired: 3, available: 1)),
                 (.healthy, ReplicaCounts(desired: 3, available: 3)),
                 (.degraded, ReplicaCounts(desired: 3, available: 3)), (.progressing, nil),
             ]
-            let (hs, rep) = healthOpt[Int(pick(5))]
-            let mer: [(Bool?, String?)] = [
+            let (health, replicas) = healthOptions[Int(pick(5))]
+            let mergeabilities: [(Bool?, String?)] = [
                 (true, "clean"), (true, "clean"), (true, "unstable"), (true, "dirty"), (false, "blocked"), (nil, nil),
             ]
-            let (mg, ms) = mer[Int(pick(6))]
+            let (mergeable, mergeableState) = mergeabilities[Int(pick(6))]
             return .mergeFactsGathered(
                 MergeFacts(
-                    prNumber: pick(8) == 0 ? 7 : 42, health: hs, replicas: rep, headSHA: sha, headCI: ci,
-                    openOperatorPRs: pick(4) == 0 ? [41, 42] : [42], mergeable: mg, mergeableState: ms))
+                    prNumber: pick(8) == 0 ? 7 : 42, health: health, replicas: replicas, headSHA: sha, headCI: ci,
+                    openOperatorPRs: pick(4) == 0 ? [41, 42] : [42], mergeable: mergeable,
+                    mergeableState: mergeableState))
         case 7:
             let states: [GitHubSignal.Review.State] = [.approved, .approved, .dismissed, .commented]
             return .reviewSubmitted(
@@ -250,8 +268,8 @@ import Testing
                         code: [.alreadyMerged, .notMergeable, .networkError][Int(pick(3))], message: "",
                         retriesExhausted: pick(2) == 0))
         case 11, 12, 13:
-            if !m.timers.isEmpty && pick(6) != 0 {
-                return .timerFired(m.timers[Int(pick(UInt64(m.timers.count)))].token)
+            if !machine.timers.isEmpty && pick(6) != 0 {
+                return .timerFired(machine.timers[Int(pick(UInt64(machine.timers.count)))].token)
             }
             return .timerFired(
                 TimerToken(kind: TimerKind.allCases[Int(pick(UInt64(TimerKind.allCases.count)))], generation: pick(50)))
@@ -267,14 +285,14 @@ import Testing
     @Test func sequencesAreReplayableBySeed() {
         // The same seed gives the same run: compare two runs' final machines.
         func final(_ seed: UInt64) -> RollbackStateMachine {
-            var r = SplitMix64(seed: seed)
-            var m = RollbackStateMachine(app: appInfo(.staging), seed: seed)
+            var rng = SplitMix64(seed: seed)
+            var machine = RollbackStateMachine(app: appInfo(.staging), seed: seed)
             var now = t0
             for _ in 0..<50 {
                 now += 7
-                _ = m.handle(Self.randomEvent(&r, m), now: now, context: StepContext())
+                _ = machine.handle(Self.randomEvent(&rng, machine), now: now, context: StepContext())
             }
-            return m
+            return machine
         }
         #expect(final(42) == final(42))
         var stats = Stats()

@@ -36,35 +36,36 @@ import Testing
     }
 
     @Test func escalationTitleBodyAndSlack() {
-        var h = Harness()
-        h.toPRCreated()
-        let e = h.send(.ciReported(failedCI(prHead))).escalations[0]
-        #expect(e.issueTitle == "[URGENT] AI Operator Escalation: payment-service - CI Failure on Rollback PR")
-        #expect(e.labels == ["ai-operator", "escalation", "urgent", "staging"])
+        var harness = Harness()
+        harness.toPRCreated()
+        let escalation = harness.send(.ciReported(failedCI(prHead))).escalations[0]
+        #expect(escalation.issueTitle == "[URGENT] AI Operator Escalation: payment-service - CI Failure on Rollback PR")
+        #expect(escalation.labels == ["ai-operator", "escalation", "urgent", "staging"])
         for part in [
-            "Reason code: CI_FAILURE", h.m.attempt!.correlationId, "payment-service", "**Environment:** staging",
+            "Reason code: CI_FAILURE", harness.machine.attempt!.correlationId, "payment-service",
+            "**Environment:** staging",
             "**FSM state:** PRCreated", currentSHA, targetSHA, "#42", "Recommended action", "/audit", "`APPROVE`",
             "`RESET`",
         ] {
-            #expect(e.issueBody.contains(part), "missing \(part)")
+            #expect(escalation.issueBody.contains(part), "missing \(part)")
         }
         #expect(
-            e.slack.text.contains("payment-service") && e.slack.text.contains("CI_FAILURE")
-                && e.slack.text.contains("APPROVE, ABORT, MANUAL, RESET"))
-        let json = try! JSONSerialization.jsonObject(with: Data(e.slack.json.utf8)) as! [String: String]
-        #expect(json["text"] == e.slack.text)
+            escalation.slack.text.contains("payment-service") && escalation.slack.text.contains("CI_FAILURE")
+                && escalation.slack.text.contains("APPROVE, ABORT, MANUAL, RESET"))
+        let json = try! JSONSerialization.jsonObject(with: Data(escalation.slack.json.utf8)) as! [String: String]
+        #expect(json["text"] == escalation.slack.text)
     }
 
     @Test func secondEscalationOfAnAttemptIsAComment() {
-        var h = Harness()
-        h.toAwaitingHumanReview()
-        #expect(h.fire(.humanReviewPage).escalations.first?.asCommentOnExistingIssue == true)
+        var harness = Harness()
+        harness.toAwaitingHumanReview()
+        #expect(harness.fire(.humanReviewPage).escalations.first?.asCommentOnExistingIssue == true)
     }
 
     @Test func everyTransitionHasAReasoningSentence() {
-        var h = Harness()
-        h.toRollbackMerged()
-        let audits = h.log.flatMap(\.actions).compactMap { if case .audit(let a) = $0 { a } else { nil } }
+        var harness = Harness()
+        harness.toRollbackMerged()
+        let audits = harness.log.flatMap(\.actions).compactMap { if case .audit(let audit) = $0 { audit } else { nil } }
         #expect(audits.count >= 6)
         #expect(audits.allSatisfy { $0.reasoning.hasSuffix(".") && $0.reasoning.count > 20 })
         #expect(
@@ -75,13 +76,13 @@ import Testing
     }
 
     @Test func commandRepliesSayWhatWasDone() {
-        var h = Harness()
-        h.toAwaitingHumanReview()
-        let r = h.send(approve()).replies[0]
-        #expect(r.applied && r.text.hasPrefix("@alice `APPROVE` accepted for payment-service"))
-        var i = Harness()
-        let n = i.send(approve()).replies[0]
-        #expect(!n.applied && n.text.contains("not applied") && n.text.contains("Idle"))
+        var harness = Harness()
+        harness.toAwaitingHumanReview()
+        let reply = harness.send(approve()).replies[0]
+        #expect(reply.applied && reply.text.hasPrefix("@alice `APPROVE` accepted for payment-service"))
+        var idleHarness = Harness()
+        let notApplied = idleHarness.send(approve()).replies[0]
+        #expect(!notApplied.applied && notApplied.text.contains("not applied") && notApplied.text.contains("Idle"))
         #expect(
             CommandKind.parse(commentBody: "approve\nplease") == .approve
                 && CommandKind.parse(commentBody: "please approve") == nil)
@@ -89,18 +90,21 @@ import Testing
 
     @Test func secretsNeverAppearInRenderedText() {
         let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
-        var h = Harness()
-        var o = degraded()
-        o.message = "pull failed: Authorization: Bearer \(secret) at https://user:pw@registry.example.com"
-        for _ in 0..<3 { h.send(.healthChecked(o), after: 10) }
-        h.send(.candidateSearchFinished(found()))
-        let t = h.send(
+        var harness = Harness()
+        var observation = degraded()
+        observation.message = "pull failed: Authorization: Bearer \(secret) at https://user:pw@registry.example.com"
+        for _ in 0..<3 { harness.send(.healthChecked(observation), after: 10) }
+        harness.send(.candidateSearchFinished(found()))
+        let transition = harness.send(
             .pullRequestCreationFailed(
                 ExternalCallFailure(code: .validationError, message: "bad token=\(secret)", retriesExhausted: true)))
-        let plan = h.log[h.log.count - 2].openPRs[0]
+        let plan = harness.log[harness.log.count - 2].openPRs[0]
         let texts =
-            [plan.body, t.escalations[0].issueBody, t.escalations[0].slack.text, t.escalations[0].slack.json]
-            + t.actions.compactMap { if case .audit(let a) = $0 { a.reasoning } else { nil } }
+            [
+                plan.body, transition.escalations[0].issueBody, transition.escalations[0].slack.text,
+                transition.escalations[0].slack.json,
+            ]
+            + transition.actions.compactMap { if case .audit(let audit) = $0 { audit.reasoning } else { nil } }
         for text in texts {
             #expect(!text.contains(secret) && !text.contains("user:pw"))
         }

@@ -44,15 +44,15 @@ enum Step {
 /// attempt (staging auto-merge or production approval), plus stale timer firings and
 /// ignored webhooks that a real inbox delivers.
 func script(env: DeploymentEnvironment, withAttempt: Bool) -> [(Double, Step)] {
-    var s: [(Double, Step)] = []
+    var timeline: [(Double, Step)] = []
     for i in 0..<300 {
-        s.append((10, .event(.healthChecked(healthyCurrent))))
-        if i % 50 == 0 { s.append((0, .event(.ciReported(passed)))) }  // webhook for nothing open: ignored
+        timeline.append((10, .event(.healthChecked(healthyCurrent))))
+        if i % 50 == 0 { timeline.append((0, .event(.ciReported(passed)))) }  // webhook for nothing open: ignored
     }
-    guard withAttempt else { return s }
-    for _ in 0..<3 { s.append((10, .event(.healthChecked(degraded())))) }
-    s.append((4, .event(.candidateSearchFinished(selection))))
-    s.append(
+    guard withAttempt else { return timeline }
+    for _ in 0..<3 { timeline.append((10, .event(.healthChecked(degraded())))) }
+    timeline.append((4, .event(.candidateSearchFinished(selection))))
+    timeline.append(
         (
             3,
             .event(
@@ -62,13 +62,13 @@ func script(env: DeploymentEnvironment, withAttempt: Bool) -> [(Double, Step)] {
                         headBranch: "rollback/payment-service-abc123d", headSHA: head)))
         ))
     for _ in 0..<4 {
-        s.append((10, .event(.healthChecked(degraded()))))
-        s.append((5, .timer(.ciPoll)))
-        s.append((0, .event(.ciReported(pending))))
+        timeline.append((10, .event(.healthChecked(degraded()))))
+        timeline.append((5, .timer(.ciPoll)))
+        timeline.append((0, .event(.ciReported(pending))))
     }
-    s.append((20, .event(.ciReported(passed))))
+    timeline.append((20, .event(.ciReported(passed))))
     if env == .production {
-        s.append(
+        timeline.append(
             (
                 60,
                 .event(
@@ -76,12 +76,12 @@ func script(env: DeploymentEnvironment, withAttempt: Bool) -> [(Double, Step)] {
                         ReviewInput(reviewer: "alice", state: .approved, commitSHA: head, isAuthorizedApprover: true)))
             ))
     }
-    s.append((1, .event(.mergeFactsGathered(facts))))
-    s.append((1, .event(.mergeSucceeded(mergeCommitSHA: "m"))))
-    for _ in 0..<10 { s.append((10, .event(.healthChecked(healthyTarget)))) }
-    s.append((60, .timer(.completeHold)))
-    for _ in 0..<50 { s.append((10, .event(.healthChecked(healthyTarget)))) }
-    return s
+    timeline.append((1, .event(.mergeFactsGathered(facts))))
+    timeline.append((1, .event(.mergeSucceeded(mergeCommitSHA: "m"))))
+    for _ in 0..<10 { timeline.append((10, .event(.healthChecked(healthyTarget)))) }
+    timeline.append((60, .timer(.completeHold)))
+    for _ in 0..<50 { timeline.append((10, .event(.healthChecked(healthyTarget)))) }
+    return timeline
 }
 
 let staging =
@@ -91,42 +91,42 @@ let production =
     script(env: .production, withAttempt: true) + script(env: .production, withAttempt: false)
     + script(env: .production, withAttempt: false)
 
-@inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
+@inline(never) func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
 
 /// Runs the mix `rounds` times; returns (steps, seconds, actions).
 func runMachine(rounds: Int) -> (Int, Double, Int) {
     var steps = 0
     var actions = 0
-    let ctx = StepContext()
+    let context = StepContext()
     let clock = ContinuousClock()
     let start = clock.now
-    for (k, env) in [DeploymentEnvironment.staging, .production].enumerated() {
-        var m = RollbackStateMachine(
+    for (appIndex, env) in [DeploymentEnvironment.staging, .production].enumerated() {
+        var machine = RollbackStateMachine(
             app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"),
-            seed: UInt64(k + 1))
+            seed: UInt64(appIndex + 1))
         var now = t0
         let mix = env == .staging ? staging : production
         for _ in 0..<rounds {
-            for (dt, step) in mix {
-                now = now.addingTimeInterval(dt)
+            for (delay, step) in mix {
+                now = now.addingTimeInterval(delay)
                 let event: RollbackEvent
                 switch step {
-                case .event(let e): event = e
+                case .event(let scripted): event = scripted
                 case .timer(let kind):
-                    guard let p = m.pendingTimer(kind) else { continue }
-                    if p.fireAt > now { now = p.fireAt }
-                    event = .timerFired(p.token)
+                    guard let timer = machine.pendingTimer(kind) else { continue }
+                    if timer.fireAt > now { now = timer.fireAt }
+                    event = .timerFired(timer.token)
                 }
-                let t = m.handle(event, now: now, context: ctx)
-                actions &+= t.actions.count
+                let transition = machine.handle(event, now: now, context: context)
+                actions &+= transition.actions.count
                 steps += 1
             }
-            precondition(m.state == .idle, "the mix must end each round in Idle (got \(m.state))")
+            precondition(machine.state == .idle, "the mix must end each round in Idle (got \(machine.state))")
         }
-        blackHole(m)
+        blackHole(machine)
     }
-    let d = clock.now - start
-    return (steps, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18, actions)
+    let elapsed = clock.now - start
+    return (steps, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, actions)
 }
 
 /// The baseline: the same loop, but each step only copies the machine state and reads the event.
@@ -135,31 +135,31 @@ func runBaseline(rounds: Int) -> (Int, Double) {
     let clock = ContinuousClock()
     let start = clock.now
     for env in [DeploymentEnvironment.staging, .production] {
-        let m = RollbackStateMachine(
+        let machine = RollbackStateMachine(
             app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"), seed: 1)
-        var copy = m
+        var copy = machine
         var now = t0
         let mix = env == .staging ? staging : production
         for _ in 0..<rounds {
-            for (dt, step) in mix {
-                now = now.addingTimeInterval(dt)
-                var c = copy
-                if case .event(let e) = step { blackHole(e) }
-                blackHole(c.state)
-                c = copy
-                copy = c
+            for (delay, step) in mix {
+                now = now.addingTimeInterval(delay)
+                var scratch = copy
+                if case .event(let event) = step { blackHole(event) }
+                blackHole(scratch.state)
+                scratch = copy
+                copy = scratch
                 steps += 1
             }
         }
         blackHole((copy, now))
     }
-    let d = clock.now - start
-    return (steps, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    let elapsed = clock.now - start
+    return (steps, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
-func median(_ xs: [Double]) -> Double {
-    let s = xs.sorted()
-    return s[s.count / 2]
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
 }
 
 let runs = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 7
@@ -171,12 +171,12 @@ var baseRates: [Double] = []
 var ratios: [Double] = []
 var totalActions = 0
 for _ in 0..<runs {
-    let (n, secs, acts) = runMachine(rounds: rounds)
-    let (bn, bsecs) = runBaseline(rounds: rounds)
-    totalActions += acts
-    rates.append(Double(n) / secs)
-    baseRates.append(Double(bn) / bsecs)
-    ratios.append((secs / Double(n)) / (bsecs / Double(bn)))
+    let (machineSteps, machineSeconds, emittedActions) = runMachine(rounds: rounds)
+    let (baselineSteps, baselineSeconds) = runBaseline(rounds: rounds)
+    totalActions += emittedActions
+    rates.append(Double(machineSteps) / machineSeconds)
+    baseRates.append(Double(baselineSteps) / baselineSeconds)
+    ratios.append((machineSeconds / Double(machineSteps)) / (baselineSeconds / Double(baselineSteps)))
 }
 let stepsPerRun = (staging.count + production.count) * rounds
 print(

@@ -64,44 +64,46 @@ public enum EscalationRenderer {
     /// The issue body: correlation id, app, env, FSM state, reason (with the `Reason code:`
     /// line), revisions, health, replicas, invariant table, recommended action, audit trail,
     /// commands.
-    public static func body(_ c: Context) -> String {
-        let a = c.attempt
-        let obs = c.lastCheck?.observation
-        var s = """
+    public static func body(_ context: Context) -> String {
+        let attempt = context.attempt
+        let observation = context.lastCheck?.observation
+        var text = """
             ## AI Operator Escalation
 
-            Reason code: \(c.code.rawValue)
+            Reason code: \(context.code.rawValue)
 
-            - **Application:** \(c.app.name)
-            - **Environment:** \(c.app.environment.rawValue)
-            - **Correlation ID:** \(a?.correlationId ?? "none (outside an attempt)")
-            - **FSM state:** \(c.state.rawValue)
-            - **Reason:** \(c.code.words): \(c.detail)
-            - **Current revision:** \(a?.currentRevision ?? obs?.syncRevision ?? "unknown")
-            - **Target revision:** \(a?.target?.sha ?? "none")
-            - **Rollback PR:** \(a?.pullRequest.map { "#\($0.number) \($0.url)" } ?? "none")
-            - **Argo CD health:** \(obs.map { $0.argoReadFailed ? "read failed" : $0.health.rawValue } ?? "unknown")\(obs?.message.map { " (\(TextFormatting.redact($0)))" } ?? "")
-            - **Replicas:** \(obs?.replicas.map { "\($0.available)/\($0.desired) available" } ?? "unknown")
+            - **Application:** \(context.app.name)
+            - **Environment:** \(context.app.environment.rawValue)
+            - **Correlation ID:** \(attempt?.correlationId ?? "none (outside an attempt)")
+            - **FSM state:** \(context.state.rawValue)
+            - **Reason:** \(context.code.words): \(context.detail)
+            - **Current revision:** \(attempt?.currentRevision ?? observation?.syncRevision ?? "unknown")
+            - **Target revision:** \(attempt?.target?.sha ?? "none")
+            - **Rollback PR:** \(attempt?.pullRequest.map { "#\($0.number) \($0.url)" } ?? "none")
+            - **Argo CD health:** \(observation.map { $0.argoReadFailed ? "read failed" : $0.health.rawValue } ?? "unknown")\(observation?.message.map { " (\(TextFormatting.redact($0)))" } ?? "")
+            - **Replicas:** \(observation?.replicas.map { "\($0.available)/\($0.desired) available" } ?? "unknown")
 
             ### Invariants
 
 
             """
-        if let inv = a?.lastInvariants {
-            s += "| invariant | result | evidence |\n|---|---|---|\n"
-            for r in inv.results { s += "| \(r.id.rawValue) | \(r.outcome.rawValue) | \(r.evidence) |\n" }
+        if let invariants = attempt?.lastInvariants {
+            text += "| invariant | result | evidence |\n|---|---|---|\n"
+            for result in invariants.results {
+                text += "| \(result.id.rawValue) | \(result.outcome.rawValue) | \(result.evidence) |\n"
+            }
         } else {
-            s += "Not evaluated yet.\n"
+            text += "Not evaluated yet.\n"
         }
-        s += """
+        text += """
 
             ### Recommended action
 
-            \(recommendedAction(c.code, environment: c.app.environment))
+            \(recommendedAction(context.code, environment: context.app.environment))
 
             ### Audit trail
 
-            \(a.map { "`GET /api/v1/rollbacks/\($0.correlationId)/audit`" } ?? "`GET /api/v1/applications/\(c.app.name)`")
+            \(attempt.map { "`GET /api/v1/rollbacks/\($0.correlationId)/audit`" } ?? "`GET /api/v1/applications/\(context.app.name)`")
 
             ### Commands
 
@@ -112,6 +114,6 @@ public enum EscalationRenderer {
             - `RESET`: end the attempt and return to Idle
 
             """
-        return s
+        return text
     }
 }

@@ -22,7 +22,7 @@ public enum PullRequestRenderer {
         checks: [HealthCheckRecord], target: Candidate
     ) -> String {
         let last = checks.last?.observation
-        var s = """
+        var text = """
             ## Automated Rollback
 
             **Triggered by:** AI DevOps Operator
@@ -44,19 +44,20 @@ public enum PullRequestRenderer {
             |---|---|---|---|
 
             """
-        for (i, c) in checks.enumerated() {
-            let r = c.observation.replicas.map { "\($0.available)/\($0.desired)" } ?? "n/a"
-            s += "| \(i + 1) | \(TextFormatting.iso8601(c.at)) | \(c.observation.health.rawValue) | \(r) |\n"
+        for (index, check) in checks.enumerated() {
+            let replicas = check.observation.replicas.map { "\($0.available)/\($0.desired)" } ?? "n/a"
+            text +=
+                "| \(index + 1) | \(TextFormatting.iso8601(check.at)) | \(check.observation.health.rawValue) | \(replicas) |\n"
         }
         let pods = last?.unhealthyPods ?? []
         if !pods.isEmpty {
-            s += "\n**Unhealthy pods:**\n"
-            for p in pods { s += "- `\(p.name)`: \(TextFormatting.redact(p.reason))\n" }
+            text += "\n**Unhealthy pods:**\n"
+            for pod in pods { text += "- `\(pod.name)`: \(TextFormatting.redact(pod.reason))\n" }
         }
         let uptime =
             target.uptime.map { "\(Percent.format($0)) uptime over 24h when deployed" }
             ?? "no metrics (uptime: null); stable because CI passed"
-        s += """
+        text += """
 
             ### Rollback Target
 
@@ -85,7 +86,7 @@ public enum PullRequestRenderer {
 
             """
         if app.environment == .staging {
-            s += """
+            text += """
                 **AUTO-MERGE ENABLED (Staging Environment)**
 
                 This PR will be merged automatically after CI passes, only if all 8 safety invariants hold immediately before the merge:
@@ -100,14 +101,14 @@ public enum PullRequestRenderer {
 
                 """
         } else {
-            s += """
+            text += """
                 **MANUAL APPROVAL REQUIRED (Production Environment)**
 
                 The operator never merges production on its own. An authorized approver must approve the current head of this PR (review, or comment `APPROVE`); the approval holds for that head SHA only.
 
                 """
         }
-        s += """
+        text += """
 
             ---
 
@@ -115,10 +116,10 @@ public enum PullRequestRenderer {
             **Commands (authorized approvers, first word of a comment):** `APPROVE`, `ABORT`, `MANUAL`, `RESET`.
 
             """
-        return s
+        return text
     }
 
-    static func firstLine(_ s: String) -> String {
-        String(s.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+    static func firstLine(_ message: String) -> String {
+        String(message.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
     }
 }

@@ -4,15 +4,16 @@ import Foundation
 public enum TextFormatting {
     /// `2026-02-27T10:30:00Z` (UTC, whole seconds), with no formatter and no locale.
     public static func iso8601(_ date: Date) -> String {
-        let t = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let secs = t - days * 86400
-        let (y, m, d) = CivilDate.from(days: days)
-        func p(_ v: Int64, _ w: Int = 2) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        let (year, month, day) = CivilDate.from(days: days)
+        func pad(_ value: Int64, _ width: Int = 2) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        return "\(p(y, 4))-\(p(m))-\(p(d))T\(p(secs / 3600)):\(p(secs % 3600 / 60)):\(p(secs % 60))Z"
+        return
+            "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(secondOfDay / 3600)):\(pad(secondOfDay % 3600 / 60)):\(pad(secondOfDay % 60))Z"
     }
 
     /// Masks anything that looks like a credential in free text that came from outside
@@ -23,13 +24,13 @@ public enum TextFormatting {
         var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var maskNext = false
         for i in words.indices {
-            let w = words[i]
-            if maskNext && !w.isEmpty {
+            let word = words[i]
+            if maskNext && !word.isEmpty {
                 words[i] = "[REDACTED]"
                 maskNext = false
                 continue
             }
-            let lower = w.lowercased()
+            let lower = word.lowercased()
             if lower == "bearer" || lower == "token" || lower == "authorization:" {
                 maskNext = true
                 continue
@@ -41,16 +42,17 @@ public enum TextFormatting {
                 continue
             }
             for key in ["token=", "password=", "secret=", "access_token=", "api_key="] {
-                if let r = lower.range(of: key) {
-                    let keep = w[
-                        w
-                            .startIndex..<w.index(
-                                w.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: r.upperBound))]
+                if let keyRange = lower.range(of: key) {
+                    let keep = word[
+                        word
+                            .startIndex..<word.index(
+                                word.startIndex,
+                                offsetBy: lower.distance(from: lower.startIndex, to: keyRange.upperBound))]
                     words[i] = keep + "[REDACTED]"
                 }
             }
-            if let scheme = w.range(of: "://"), let at = w.range(of: "@"), scheme.upperBound < at.lowerBound {
-                words[i] = String(w[..<scheme.upperBound]) + "[REDACTED]" + String(w[at.lowerBound...])
+            if let scheme = word.range(of: "://"), let at = word.range(of: "@"), scheme.upperBound < at.lowerBound {
+                words[i] = String(word[..<scheme.upperBound]) + "[REDACTED]" + String(word[at.lowerBound...])
             }
         }
         return words.joined(separator: " ")
@@ -65,37 +67,37 @@ public enum TextFormatting {
     static func mayHoldSecret(_ text: String) -> Bool {
         var bytes = Array(text.utf8)
         for i in bytes.indices where bytes[i] >= 65 && bytes[i] <= 90 { bytes[i] += 32 }
-        let n = bytes.count
-        for h in hints where h.count <= n {
-            let first = h[0]
-            var i = 0
-            while i <= n - h.count {
-                if bytes[i] == first {
-                    var j = 1
-                    while j < h.count && bytes[i + j] == h[j] { j += 1 }
-                    if j == h.count { return true }
+        let byteCount = bytes.count
+        for hint in hints where hint.count <= byteCount {
+            let first = hint[0]
+            var offset = 0
+            while offset <= byteCount - hint.count {
+                if bytes[offset] == first {
+                    var matched = 1
+                    while matched < hint.count && bytes[offset + matched] == hint[matched] { matched += 1 }
+                    if matched == hint.count { return true }
                 }
-                i += 1
+                offset += 1
             }
         }
         return false
     }
 
     /// A JSON string literal.
-    public static func jsonString(_ s: String) -> String {
+    public static func jsonString(_ text: String) -> String {
         var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 {
-                    out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16)
+                if scalar.value < 0x20 {
+                    out += "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
                 } else {
-                    out.unicodeScalars.append(u)
+                    out.unicodeScalars.append(scalar)
                 }
             }
         }
