@@ -63,33 +63,33 @@ public struct HTTPResponse: Sendable {
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(64)
         var first = true
-        for (k, v) in fields {
+        for (name, value) in fields {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            appendJSONString(k, to: &out)
+            appendJSONString(name, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendJSONString(v, to: &out)
+            appendJSONString(value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return .json(status, bytes: out)
     }
 
-    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most values (ids, codes) need no escaping: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
             out.append(UInt8(ascii: "\""))
             return
         }
-        for b in s.utf8 {
-            switch b {
+        for byte in text.utf8 {
+            switch byte {
             case UInt8(ascii: "\""): out += [92, 34]
             case UInt8(ascii: "\\"): out += [92, 92]
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
-            default: out.append(b)
+                out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
@@ -108,34 +108,8 @@ public struct HTTPResponse: Sendable {
     public static func error(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = [])
         -> HTTPResponse
     {
-        var r = HTTPResponse.json(status, fields: ["error": code, "message": message])
-        r.headers.append(contentsOf: headers)
-        return r
-    }
-}
-
-/// The shared JSON encoder: UTC timestamps with milliseconds, sorted keys (stable answers).
-public enum JSONCoding {
-    public static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(Timestamp.string(date))
-        }
-        return e
-    }()
-}
-
-/// ISO 8601 UTC timestamps with milliseconds, e.g. `2026-11-21T17:53:00.123Z`.
-public enum Timestamp {
-    public static func string(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
-    }
-
-    public static func parse(_ s: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s) { return d }
-        return try? Date.ISO8601FormatStyle().parse(s)
+        var response = HTTPResponse.json(status, fields: ["error": code, "message": message])
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }

@@ -15,13 +15,13 @@ public final class HTTPResponder: @unchecked Sendable {
         self.connection = connection
     }
 
-    public func respond(_ r: HTTPResponse) {
+    public func respond(_ answer: HTTPResponse) {
         lock.lock()
         guard response == nil else {
             lock.unlock()
             return
         }
-        response = r
+        response = answer
         if suspended {
             suspended = false
             MHD_resume_connection(connection)
@@ -34,7 +34,7 @@ public final class HTTPResponder: @unchecked Sendable {
     func takeOrSuspend() -> HTTPResponse? {
         lock.lock()
         defer { lock.unlock() }
-        if let r = response { return r }
+        if let response { return response }
         suspended = true
         MHD_suspend_connection(connection)
         return nil

@@ -118,16 +118,16 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_OPTION.NOTIFY_COMPLETED.rawValue, completed, OpaquePointer(me.toOpaque()),
             MHD_OPTION.END.rawValue,
         ]
-        let d = withVaList(args) { va in
+        let started = withVaList(args) { va in
             MHD_start_daemon_va(
                 flags, 0, MHDCallbacks.acceptPolicy, me.toOpaque(), MHDCallbacks.access, me.toOpaque(), va)
         }
-        guard let d else {
+        guard let started else {
             me.release()
             close(socket.fd)
             throw HTTPServerError.startFailed("libmicrohttpd refused the configuration")
         }
-        daemon = d
+        daemon = started
         boundPort = socket.port
         retainedSelf = me
     }
@@ -136,7 +136,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// waiting then get 503), and shuts the daemon down. Idempotent.
     public func stop() {
         lock.lock()
-        guard let d = daemon else {
+        guard let running = daemon else {
             lock.unlock()
             return
         }
@@ -167,7 +167,7 @@ public final class HTTPServer: @unchecked Sendable {
         lock.unlock()
         if leftover == 0 {
             // Closes the listening socket too (libmicrohttpd owns it once it was handed over).
-            MHD_stop_daemon(d)
+            MHD_stop_daemon(running)
         } else {
             // Never expected: stopping now would abort the whole process. Leave the daemon's
             // threads, and its listening socket, to the process's exit instead.
@@ -183,7 +183,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     deinit {
-        if let d = daemon { MHD_stop_daemon(d) }
+        if let daemon { MHD_stop_daemon(daemon) }
     }
 
     /// Whether a newly accepted connection may be served (no longer once `stop()` has begun).
@@ -292,100 +292,25 @@ public final class HTTPServer: @unchecked Sendable {
     private func queue(_ connection: OpaquePointer, _ state: RequestState, _ response: HTTPResponse) -> MHD_Result {
         state.status = response.status
         if response.status == 0 { return .NO }
-        let r: OpaquePointer? = response.body.withUnsafeBytes { buf in
+        let answer: OpaquePointer? = response.body.withUnsafeBytes { buf in
             MHD_create_response_from_buffer(
                 buf.count, UnsafeMutableRawPointer(mutating: buf.baseAddress), .RESPMEM_MUST_COPY)
         }
-        guard let r else { return .NO }
+        guard let answer else { return .NO }
         for (name, value) in response.headers {
-            _ = MHD_add_response_header(r, name, value)
+            _ = MHD_add_response_header(answer, name, value)
         }
-        let result = MHD_queue_response(connection, UInt32(response.status), r)
-        MHD_destroy_response(r)
+        let result = MHD_queue_response(connection, UInt32(response.status), answer)
+        MHD_destroy_response(answer)
         return result
     }
 
     private func splitTarget(_ target: String) -> (String, Substring) {
         // Bytes, not Characters: libmicrohttpd hands over the path without its query already,
         // so this is nearly always a scan that finds nothing, and a byte scan is the cheap one.
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            return (String(target[..<q]), target[target.utf8.index(after: q)...])
+        if let questionMark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            return (String(target[..<questionMark]), target[target.utf8.index(after: questionMark)...])
         }
         return (target, "")
-    }
-}
-
-/// Per-request state, owned by libmicrohttpd's `*con_cls` from the first call to the
-/// completion callback. Only the connection's current worker thread touches it.
-final class RequestState {
-    let method: String
-    let target: String
-    let headers = ValueBox(lowercaseKeys: true)
-    let query = ValueBox(lowercaseKeys: false)
-    var body: [UInt8] = []
-    var tooLarge = false
-    var discarded = 0
-    var responder: HTTPResponder?
-    var status = 0
-    var route = "unmatched"
-    let started = DispatchTime.now().uptimeNanoseconds
-
-    init(method: String, target: String) {
-        self.method = method
-        self.target = target
-    }
-}
-
-/// Collects header or query values through libmicrohttpd's iterator.
-final class ValueBox {
-    let lowercaseKeys: Bool
-    var values: [String: String] = [:]
-    init(lowercaseKeys: Bool) {
-        self.lowercaseKeys = lowercaseKeys
-        // Headers: room for a typical request's, so the table is not regrown header by header.
-        if lowercaseKeys { values.reserveCapacity(12) }
-    }
-}
-
-/// The C callbacks. They live in a type in a non-main file and only forward (Swift 6 trap:
-/// closures at the top level of main.swift are MainActor-isolated and crash on C threads).
-enum MHDCallbacks {
-    static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadSize, conCls in
-        guard let cls else { return .NO }
-        return Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-            .access(connection, url, method, uploadData, uploadSize, conCls)
-    }
-
-    static let acceptPolicy: MHD_AcceptPolicyCallback = { cls, _, _ in
-        guard let cls else { return .NO }
-        return Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().acceptsConnections() ? .YES : .NO
-    }
-
-    static let completed: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
-        guard let cls else { return }
-        Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().completed(conCls)
-    }
-
-    static let collect: MHD_KeyValueIterator = { cls, _, key, value in
-        guard let cls, let key else { return .YES }
-        let box = Unmanaged<ValueBox>.fromOpaque(cls).takeUnretainedValue()
-        let k = box.lowercaseKeys ? asciiLowercased(key) : String(cString: key)
-        box.values[k] = value.map { String(cString: $0) } ?? ""
-        return .YES
-    }
-
-    /// A header name with its letters lowercased, built in one pass: header names are ASCII
-    /// tokens. Anything else takes the general path (`String(cString:)`, then `lowercased()`).
-    static func asciiLowercased(_ name: UnsafePointer<CChar>) -> String {
-        let count = strlen(name)
-        let raw = UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self)
-        for i in 0..<count where raw[i] >= 0x80 { return String(cString: name).lowercased() }
-        return String(unsafeUninitializedCapacity: count) { out in
-            for i in 0..<count {
-                let b = raw[i]
-                out[i] = b >= 65 && b <= 90 ? b | 0x20 : b
-            }
-            return count
-        }
     }
 }

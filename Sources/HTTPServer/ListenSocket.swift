@@ -72,47 +72,33 @@ struct ListenSocket {
             }
         }
         guard rc == 0 else {
-            let e = errno
+            let bindError = errno
             close(fd)
-            throw HTTPServerError.system("bind \(address)", e)
+            throw HTTPServerError.system("bind \(address)", bindError)
         }
         guard listen(fd, backlog) == 0 else {
-            let e = errno
+            let listenError = errno
             close(fd)
-            throw HTTPServerError.system("listen", e)
+            throw HTTPServerError.system("listen", listenError)
         }
         // Non-blocking: several libmicrohttpd threads accept on it.
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let boundPort: Int = withUnsafeMutablePointer(to: &storage) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp -> Int in
-                guard getsockname(fd, sp, &len) == 0 else { return port }
-                if sp.pointee.sa_family == sa_family_t(AF_INET) {
-                    return sp.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+        let boundPort: Int = withUnsafeMutablePointer(to: &storage) { storagePointer in
+            storagePointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { boundAddress -> Int in
+                guard getsockname(fd, boundAddress, &len) == 0 else { return port }
+                if boundAddress.pointee.sa_family == sa_family_t(AF_INET) {
+                    return boundAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
                         Int(UInt16(bigEndian: $0.pointee.sin_port))
                     }
                 }
-                return sp.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                return boundAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
                     Int(UInt16(bigEndian: $0.pointee.sin6_port))
                 }
             }
         }
         return ListenSocket(fd: fd, port: boundPort)
-    }
-}
-
-public enum HTTPServerError: Error, CustomStringConvertible, Sendable {
-    case invalidAddress(String)
-    case system(String, Int32)
-    case startFailed(String)
-
-    public var description: String {
-        switch self {
-        case .invalidAddress(let a): return "invalid listen address '\(a)' (expected host:port)"
-        case .system(let what, let e): return "\(what) failed: \(String(cString: strerror(e)))"
-        case .startFailed(let why): return "the HTTP server could not start: \(why)"
-        }
     }
 }

@@ -28,12 +28,12 @@ public struct Router: Sendable {
     public init() {}
 
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
-        let segments = Self.split(pattern).map { s -> Segment in
-            if s.hasPrefix("{"), s.hasSuffix("}") { return .parameter(String(s.dropFirst().dropLast())) }
-            return .literal(String(s))
+        let segments = Self.split(pattern).map { part -> Segment in
+            if part.hasPrefix("{"), part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
+            return .literal(String(part))
         }
         let upper = method.uppercased()
-        let names = segments.compactMap { if case .literal(let l) = $0 { Substring(l) } else { nil } }
+        let names = segments.compactMap { if case .literal(let name) = $0 { Substring(name) } else { nil } }
         if names.count == segments.count,
             !routes.contains(where: { $0.method == upper && Self.match($0.segments, names) != nil })
         {
@@ -77,10 +77,10 @@ public struct Router: Sendable {
     public func dispatch(_ request: HTTPRequest, _ responder: HTTPResponder) -> String {
         switch resolve(method: request.method, path: request.path) {
         case .found(let handler, let pattern, let parameters):
-            var r = request
-            r.pathParameters = parameters
-            r.routePattern = pattern
-            handler(r, responder)
+            var routed = request
+            routed.pathParameters = parameters
+            routed.routePattern = pattern
+            handler(routed, responder)
             return pattern
         case .methodNotAllowed(let allowed):
             responder.respond(
@@ -100,9 +100,9 @@ public struct Router: Sendable {
     static func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
         guard segments.count == parts.count else { return nil }
         var params: [String: String] = [:]
-        for (seg, part) in zip(segments, parts) {
-            switch seg {
-            case .literal(let l): if l != part { return nil }
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let text): if text != part { return nil }
             case .parameter(let name):
                 guard let decoded = String(part).removingPercentEncoding, !decoded.isEmpty else { return nil }
                 params[name] = decoded

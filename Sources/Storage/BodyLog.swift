@@ -183,14 +183,15 @@ public final class BodyLog: @unchecked Sendable {
                 var offset = start
                 while first < iov.count {
                     // 1024: Linux's IOV_MAX (the macro does not reach Swift).
-                    let n = pwritev(fd, iov.baseAddress! + first, Int32(min(iov.count - first, 1024)), off_t(offset))
-                    if n < 0 {
+                    let bytesWritten = pwritev(
+                        fd, iov.baseAddress! + first, Int32(min(iov.count - first, 1024)), off_t(offset))
+                    if bytesWritten < 0 {
                         if errno == EINTR { continue }
                         return .failure(failure("write to segment \(segment)"))
                     }
                     // Skip what was written: whole chunks, then part of one.
-                    offset += Int64(n)
-                    var left = n
+                    offset += Int64(bytesWritten)
+                    var left = bytesWritten
                     while first < iov.count && left >= iov[first].iov_len {
                         left -= iov[first].iov_len
                         first += 1
@@ -255,14 +256,15 @@ public final class BodyLog: @unchecked Sendable {
             return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 var done = 0
                 while done < count {
-                    let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(location.offset + Int64(done)))
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 { throw Self.failure("read from segment \(location.segment)") }
-                    if n == 0 {
+                    let bytesRead = pread(
+                        fd, buffer.baseAddress! + done, count - done, off_t(location.offset + Int64(done)))
+                    if bytesRead < 0 && errno == EINTR { continue }
+                    if bytesRead < 0 { throw Self.failure("read from segment \(location.segment)") }
+                    if bytesRead == 0 {
                         throw StorageError.invalidData(
                             "segment \(location.segment) ends before the body at \(location.offset) (\(count) bytes)")
                     }
-                    done += n
+                    done += bytesRead
                 }
                 initialized = count
             }

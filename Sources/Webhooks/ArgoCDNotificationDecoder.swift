@@ -56,10 +56,12 @@ public enum ArgoCDNotificationDecoder {
         let notification: ArgoCDNotification
 
         init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: Key.self)
-            guard c.contains(.app) else { throw ArgoCDNotificationError.missingApp }
-            guard let app = try? c.decode(String.self, forKey: .app) else { throw ArgoCDNotificationError.appNotString }
-            func optional(_ key: Key) -> String? { (try? c.decodeIfPresent(String.self, forKey: key)) ?? nil }
+            let container = try decoder.container(keyedBy: Key.self)
+            guard container.contains(.app) else { throw ArgoCDNotificationError.missingApp }
+            guard let app = try? container.decode(String.self, forKey: .app) else {
+                throw ArgoCDNotificationError.appNotString
+            }
+            func optional(_ key: Key) -> String? { (try? container.decodeIfPresent(String.self, forKey: key)) ?? nil }
             notification = ArgoCDNotification(
                 app: app, trigger: optional(.trigger), health: optional(.health),
                 revision: optional(.revision))

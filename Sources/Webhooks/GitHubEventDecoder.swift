@@ -50,78 +50,81 @@ public enum GitHubEventDecoder {
             case "check_suite":
                 let action = try actionOf(data)
                 guard action == "completed" else { return ignored(event, action) }
-                let p = try JSONDecoder().decode(CheckSuitePayload.self, from: data)
+                let payload = try JSONDecoder().decode(CheckSuitePayload.self, from: data)
                 return .signal(
                     .checkCompleted(
                         .init(
-                            kind: .suite, repository: p.repository.fullName, headSHA: p.checkSuite.headSHA,
-                            headBranch: p.checkSuite.headBranch, name: nil,
-                            conclusion: checkConclusion(p.checkSuite.conclusion),
-                            pullRequests: (p.checkSuite.pullRequests ?? []).map(\.number))))
+                            kind: .suite, repository: payload.repository.fullName, headSHA: payload.checkSuite.headSHA,
+                            headBranch: payload.checkSuite.headBranch, name: nil,
+                            conclusion: checkConclusion(payload.checkSuite.conclusion),
+                            pullRequests: (payload.checkSuite.pullRequests ?? []).map(\.number))))
             case "check_run":
                 let action = try actionOf(data)
                 guard action == "completed" else { return ignored(event, action) }
-                let p = try JSONDecoder().decode(CheckRunPayload.self, from: data)
+                let payload = try JSONDecoder().decode(CheckRunPayload.self, from: data)
                 return .signal(
                     .checkCompleted(
                         .init(
-                            kind: .run, repository: p.repository.fullName, headSHA: p.checkRun.headSHA,
-                            headBranch: p.checkRun.checkSuite?.headBranch, name: p.checkRun.name,
-                            conclusion: checkConclusion(p.checkRun.conclusion),
-                            pullRequests: (p.checkRun.pullRequests ?? []).map(\.number))))
+                            kind: .run, repository: payload.repository.fullName, headSHA: payload.checkRun.headSHA,
+                            headBranch: payload.checkRun.checkSuite?.headBranch, name: payload.checkRun.name,
+                            conclusion: checkConclusion(payload.checkRun.conclusion),
+                            pullRequests: (payload.checkRun.pullRequests ?? []).map(\.number))))
             case "status":
-                let p = try JSONDecoder().decode(StatusPayload.self, from: data)
-                guard let repository = p.repository?.fullName ?? p.name else {
+                let payload = try JSONDecoder().decode(StatusPayload.self, from: data)
+                guard let repository = payload.repository?.fullName ?? payload.name else {
                     return .malformed(reason: "missing field repository.full_name")
                 }
                 return .signal(
                     .commitStatus(
                         .init(
-                            repository: repository, sha: p.sha, context: p.context,
-                            state: statusState(p.state))))
+                            repository: repository, sha: payload.sha, context: payload.context,
+                            state: statusState(payload.state))))
             case "pull_request":
                 let action = try actionOf(data)
-                let p = try JSONDecoder().decode(PullRequestPayload.self, from: data)
+                let payload = try JSONDecoder().decode(PullRequestPayload.self, from: data)
                 let mapped = GitHubSignal.PullRequestChange.Action(rawValue: action) ?? .other
                 return .signal(
                     .pullRequest(
                         .init(
-                            repository: p.repository.fullName, number: p.number ?? p.pullRequest.number,
+                            repository: payload.repository.fullName,
+                            number: payload.number ?? payload.pullRequest.number,
                             action: mapped,
-                            merged: p.pullRequest.merged ?? false, headRef: p.pullRequest.head.ref,
-                            headSHA: p.pullRequest.head.sha, baseRef: p.pullRequest.base.ref, sender: p.sender.login))
+                            merged: payload.pullRequest.merged ?? false, headRef: payload.pullRequest.head.ref,
+                            headSHA: payload.pullRequest.head.sha, baseRef: payload.pullRequest.base.ref,
+                            sender: payload.sender.login))
                 )
             case "pull_request_review":
                 let action = try actionOf(data)
                 guard action == "submitted" || action == "dismissed" else { return ignored(event, action) }
-                let p = try JSONDecoder().decode(ReviewPayload.self, from: data)
-                let state = action == "dismissed" ? .dismissed : reviewState(p.review.state)
+                let payload = try JSONDecoder().decode(ReviewPayload.self, from: data)
+                let state = action == "dismissed" ? .dismissed : reviewState(payload.review.state)
                 return .signal(
                     .review(
                         .init(
-                            repository: p.repository.fullName, pullNumber: p.pullRequest.number,
-                            state: state, reviewer: p.review.user.login,
-                            commitID: p.review.commitID)))
+                            repository: payload.repository.fullName, pullNumber: payload.pullRequest.number,
+                            state: state, reviewer: payload.review.user.login,
+                            commitID: payload.review.commitID)))
             case "issue_comment":
                 let action = try actionOf(data)
                 guard action == "created" else { return ignored(event, action) }
-                let p = try JSONDecoder().decode(IssueCommentPayload.self, from: data)
-                let user = p.comment.user
+                let payload = try JSONDecoder().decode(IssueCommentPayload.self, from: data)
+                let user = payload.comment.user
                 return .signal(
                     .comment(
                         .init(
-                            repository: p.repository.fullName, issueNumber: p.issue.number,
-                            isPullRequest: p.issue.pullRequest != nil, commentID: p.comment.id, author: user.login,
+                            repository: payload.repository.fullName, issueNumber: payload.issue.number,
+                            isPullRequest: payload.issue.pullRequest != nil, commentID: payload.comment.id,
+                            author: user.login,
                             authorIsBot: user.type?.lowercased() == "bot" || user.login.hasSuffix("[bot]"),
-                            body: p.comment.body ?? "")))
+                            body: payload.comment.body ?? "")))
             case "installation":
                 let action = try actionOf(data)
-                let p = try JSONDecoder().decode(InstallationPayload.self, from: data)
+                let payload = try JSONDecoder().decode(InstallationPayload.self, from: data)
                 return .signal(
                     .installation(
                         .init(
-                            action: action, installationID: p.installation.id,
-                            account: p.installation.account?.login)))
+                            action: action, installationID: payload.installation.id,
+                            account: payload.installation.account?.login)))
             default:
                 return .ignored(reason: "event '\(short(event))' is not handled")
             }
@@ -158,8 +161,8 @@ public enum GitHubEventDecoder {
     }
 
     /// Event and action names come from the body; keep them short in reasons and logs.
-    private static func short(_ s: String) -> String {
-        let cleaned = String(s.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
+    private static func short(_ text: String) -> String {
+        let cleaned = String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
         return cleaned.count <= 64 ? cleaned : String(cleaned.prefix(64)) + "…"
     }
 

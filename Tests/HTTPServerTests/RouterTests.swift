@@ -2,8 +2,8 @@ import HTTPServer
 import Testing
 
 @Suite struct RouterTests {
-    private func pattern(_ r: Router, _ method: String, _ path: String) -> String {
-        switch r.resolve(method: method, path: path) {
+    private func pattern(_ router: Router, _ method: String, _ path: String) -> String {
+        switch router.resolve(method: method, path: path) {
         case .found(_, let pattern, let parameters):
             return parameters.isEmpty
                 ? pattern
@@ -15,19 +15,19 @@ import Testing
     }
 
     @Test func literalAndParameterRoutesResolveInRegistrationOrder() {
-        var r = Router()
-        r.get("/api/v1/rollbacks/{id}") { _, _ in }
-        r.get("/api/v1/rollbacks/active") { _, _ in }  // shadowed: the earlier route takes it
-        r.post("/webhooks/github") { _, _ in }
-        r.get("/healthz") { _, _ in }
+        var router = Router()
+        router.get("/api/v1/rollbacks/{id}") { _, _ in }
+        router.get("/api/v1/rollbacks/active") { _, _ in }  // shadowed: the earlier route takes it
+        router.post("/webhooks/github") { _, _ in }
+        router.get("/healthz") { _, _ in }
 
-        #expect(pattern(r, "GET", "/api/v1/rollbacks/active") == "/api/v1/rollbacks/{id} id=active")
-        #expect(pattern(r, "GET", "/api/v1/rollbacks/r%2D1") == "/api/v1/rollbacks/{id} id=r-1")
-        #expect(pattern(r, "POST", "/webhooks/github") == "/webhooks/github")
-        #expect(pattern(r, "POST", "/webhooks/github/") == "/webhooks/github")  // same path, not the exact text
-        #expect(pattern(r, "POST", "//webhooks//github") == "/webhooks/github")
-        #expect(pattern(r, "GET", "/webhooks/github") == "405 POST")
-        #expect(pattern(r, "HEAD", "/healthz") == "/healthz")
-        #expect(pattern(r, "GET", "/webhooks") == "404")
+        #expect(pattern(router, "GET", "/api/v1/rollbacks/active") == "/api/v1/rollbacks/{id} id=active")
+        #expect(pattern(router, "GET", "/api/v1/rollbacks/r%2D1") == "/api/v1/rollbacks/{id} id=r-1")
+        #expect(pattern(router, "POST", "/webhooks/github") == "/webhooks/github")
+        #expect(pattern(router, "POST", "/webhooks/github/") == "/webhooks/github")  // same path, not the exact text
+        #expect(pattern(router, "POST", "//webhooks//github") == "/webhooks/github")
+        #expect(pattern(router, "GET", "/webhooks/github") == "405 POST")
+        #expect(pattern(router, "HEAD", "/healthz") == "/healthz")
+        #expect(pattern(router, "GET", "/webhooks") == "404")
     }
 }

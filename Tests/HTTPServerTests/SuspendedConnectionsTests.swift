@@ -9,9 +9,9 @@ import Testing
     final class Held: @unchecked Sendable {
         private let lock = NSLock()
         private var responders: [HTTPResponder] = []
-        func add(_ r: HTTPResponder) {
+        func add(_ responder: HTTPResponder) {
             lock.lock()
-            responders.append(r)
+            responders.append(responder)
             lock.unlock()
         }
         var count: Int {
@@ -23,7 +23,7 @@ import Testing
             lock.lock()
             let all = responders
             lock.unlock()
-            for r in all { r.respond(.text(200, "ok")) }
+            for responder in all { responder.respond(.text(200, "ok")) }
         }
     }
 
@@ -40,10 +40,10 @@ import Testing
                 group.enter()
                 Thread.detachNewThread {
                     let body = [UInt8](repeating: UInt8(i & 0x7f) | 0x20, count: 8192)
-                    let s =
+                    let status =
                         (try? RawHTTP.request(port: port, method: "POST", path: "/hold", body: body, timeout: 60))?
                         .status ?? -1
-                    statuses.record(s)
+                    statuses.record(status)
                     group.leave()
                 }
             }

@@ -7,19 +7,19 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path)
-        let d = delivery("one", size: 8192)
-        #expect(try await store.inbox.accept(d) == .stored)
+        let one = delivery("one", size: 8192)
+        #expect(try await store.inbox.accept(one) == .stored)
         #expect(try rawCount(store.path, "SELECT count(*) FROM delivery_bodies") == 0)
         #expect(try rawCount(store.path, "SELECT body_length FROM deliveries WHERE id = 'one'") == 8192)
         let files = try store.writer.bodies.segmentFiles()
         #expect(files.map(\.size) == [8192])
-        #expect(try store.inbox.pending(limit: 1).first?.body == d.body)
-        #expect(try store.inbox.body(seq: try #require(store.inbox.pending(limit: 1).first?.seq)) == d.body)
+        #expect(try store.inbox.pending(limit: 1).first?.body == one.body)
+        #expect(try store.inbox.body(seq: try #require(store.inbox.pending(limit: 1).first?.seq)) == one.body)
         // A duplicate's body is written with its batch (before the row could say it is one), but
         // no row points at it: it goes when its segment does.
-        #expect(try await store.inbox.accept(d) == .duplicate)
+        #expect(try await store.inbox.accept(one) == .duplicate)
         #expect(try rawCount(store.path, "SELECT count(*) FROM deliveries") == 1)
-        #expect(try store.inbox.stored(limit: 10).map(\.body) == [d.body])
+        #expect(try store.inbox.stored(limit: 10).map(\.body) == [one.body])
         await store.close()
     }
 
@@ -30,9 +30,9 @@ import Testing
         do {
             let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 10_000))
             for i in 0..<3 {
-                let d = delivery("a\(i)", at: t0 + Int64(i), size: 6000)
-                #expect(try await store.inbox.accept(d) == .stored)
-                all.append(d)
+                let incoming = delivery("a\(i)", at: t0 + Int64(i), size: 6000)
+                #expect(try await store.inbox.accept(incoming) == .stored)
+                all.append(incoming)
             }
             // 6000 (open) + 6000 = 12000 >= 10000: closed; then a new one.
             #expect(try store.writer.bodies.segmentFiles().map(\.size) == [6000 + 6000, 6000])
@@ -40,9 +40,9 @@ import Testing
         }
         let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 10_000))
         // Nothing is appended after what the last run left: the next body starts segment 3.
-        let d = delivery("b", at: t0 + 10, size: 100)
-        #expect(try await store.inbox.accept(d) == .stored)
-        all.append(d)
+        let afterRestart = delivery("b", at: t0 + 10, size: 100)
+        #expect(try await store.inbox.accept(afterRestart) == .stored)
+        all.append(afterRestart)
         #expect(try store.writer.bodies.segmentFiles().map(\.number) == [1, 2, 3])
         #expect(try store.inbox.pending(limit: 10).map(\.body) == all.map(\.body))
         await store.close()
@@ -53,8 +53,8 @@ import Testing
         defer { dir.cleanup() }
         let store = try Store.open(directory: dir.path, options: StoreOptions(bodySegmentBytes: 1))
         // One-byte segments: every delivery gets a segment of its own (1, 2, 3, 4).
-        for (i, id) in ["done-1", "pending", "done-2", "new-done"].enumerated() {
-            #expect(try await store.inbox.accept(delivery(id, at: t0 + Int64(i) * 1_000, size: 300)) == .stored)
+        for (index, id) in ["done-1", "pending", "done-2", "new-done"].enumerated() {
+            #expect(try await store.inbox.accept(delivery(id, at: t0 + Int64(index) * 1_000, size: 300)) == .stored)
         }
         try await store.inbox.markProcessed(["done-1", "done-2", "new-done"], at: at(t0 + 20_000))
         #expect(try store.writer.bodies.segmentFiles().map(\.number) == [1, 2, 3, 4])
@@ -71,9 +71,9 @@ import Testing
         #expect(try store.writer.bodies.segmentFiles().isEmpty)
 
         // And the log goes on.
-        let d = delivery("after", at: t0 + 70_000, size: 300)
-        #expect(try await store.inbox.accept(d) == .stored)
-        #expect(try store.inbox.pending(limit: 10).map(\.body) == [d.body])
+        let after = delivery("after", at: t0 + 70_000, size: 300)
+        #expect(try await store.inbox.accept(after) == .stored)
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [after.body])
         await store.close()
     }
 
@@ -91,9 +91,9 @@ import Testing
             let batch = (0..<8).map { delivery("r\(round)-\($0)", at: t0 + Int64(round * 100 + $0), size: 256) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await store.inbox.prune(olderThan: at(t0 + 1_000_000)) }
-                for d in batch {
+                for incoming in batch {
                     group.addTask {
-                        let outcome = try await store.inbox.accept(d)
+                        let outcome = try await store.inbox.accept(incoming)
                         #expect(outcome == .stored)
                     }
                 }

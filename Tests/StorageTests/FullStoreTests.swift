@@ -13,9 +13,9 @@ import Testing
         do {
             let store = try Store.open(directory: dir.path)
             for i in 0..<5 {
-                let d = delivery("before-\(i)", at: t0 + Int64(i), size: 8192)
-                #expect(try await store.inbox.accept(d) == .stored)
-                stored.append(d)
+                let before = delivery("before-\(i)", at: t0 + Int64(i), size: 8192)
+                #expect(try await store.inbox.accept(before) == .stored)
+                stored.append(before)
             }
             // Leave room for a few more 8 KB bodies only.
             store.writer.bodies.capacity = store.writer.bodies.liveByteCount + 3 * 8192 + 100
@@ -56,9 +56,9 @@ import Testing
         let store = try Store.open(directory: dir.path)
         var stored: [IncomingDelivery] = []
         for i in 0..<5 {
-            let d = delivery("before-\(i)", at: t0 + Int64(i), size: 512)
-            #expect(try await store.inbox.accept(d) == .stored)
-            stored.append(d)
+            let before = delivery("before-\(i)", at: t0 + Int64(i), size: 512)
+            #expect(try await store.inbox.accept(before) == .stored)
+            stored.append(before)
         }
         // Rows are small (the bodies are in the body log): two more pages fill after some dozens.
         _ = try await store.writer.perform { db in try db.setMaxPageCount(try db.pageCount() + 2) }
@@ -120,12 +120,12 @@ import Testing
         let gate = try await Gate.close(store.writer)
         let accepted = Results<AcceptOutcome>()
         let filled = Results<Int>()
-        let a = delivery("a", at: t0 + 1, size: 8192)
-        let b = delivery("b", at: t0 + 2, size: 8192)
-        store.inbox.accept(a, completion: accepted.callback(0))
+        let first = delivery("a", at: t0 + 1, size: 8192)
+        let second = delivery("b", at: t0 + 2, size: 8192)
+        store.inbox.accept(first, completion: accepted.callback(0))
         store.writer.submit(
             { db in try db.run("INSERT INTO filler(x) VALUES (zeroblob(1048576))") }, completion: filled.callback(0))
-        store.inbox.accept(b, completion: accepted.callback(1))
+        store.inbox.accept(second, completion: accepted.callback(1))
         #expect(await eventually { store.writer.queuedCount == 3 })
         gate.open()
         #expect(await accepted.waitFor(2))
@@ -135,7 +135,7 @@ import Testing
         #expect(filled.all.first?.error?.isFull == true)
         // Whether SQLite undid only the statement or the whole transaction (then "a" ran again),
         // each body is stored exactly once and reads back whole.
-        #expect(try store.inbox.pending(limit: 10).map(\.body) == [a.body, b.body])
+        #expect(try store.inbox.pending(limit: 10).map(\.body) == [first.body, second.body])
         #expect(store.writer.bodies.liveByteCount == 2 * 8192)
         await store.close()
     }
@@ -208,10 +208,10 @@ private func fillUntilFull(
     _ make: (Int) -> IncomingDelivery
 ) async -> StorageError? {
     for i in 0..<limit {
-        let d = make(i)
+        let next = make(i)
         do {
-            #expect(try await store.inbox.accept(d) == .stored)
-            stored.append(d)
+            #expect(try await store.inbox.accept(next) == .stored)
+            stored.append(next)
         } catch {
             return error as? StorageError ?? .workFailed(error)
         }

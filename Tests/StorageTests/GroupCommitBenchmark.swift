@@ -30,10 +30,10 @@ import Testing
                     let answered = DispatchSemaphore(value: 0)
                     let body = [UInt8](repeating: UInt8(truncatingIfNeeded: s), count: size)
                     for i in 0..<each {
-                        let d = IncomingDelivery(
+                        let incoming = IncomingDelivery(
                             id: "run\(run)-s\(s)-\(i)", source: .github, event: "check_run",
                             action: "completed", receivedAt: Date(), body: body)
-                        store.inbox.accept(d) { result in
+                        store.inbox.accept(incoming) { result in
                             if case .failure = result { failures.add(1, ordering: .relaxed) }
                             answered.signal()
                         }

@@ -9,7 +9,7 @@ import Testing
         let originals = (0..<3).map { delivery("r\($0)", at: t0 + Int64($0), size: 8192) }
         do {
             let store = try Store.open(directory: dir.path)
-            for d in originals { #expect(try await store.inbox.accept(d) == .stored) }
+            for original in originals { #expect(try await store.inbox.accept(original) == .stored) }
             await store.close()
         }
         let store = try Store.open(directory: dir.path)
@@ -179,9 +179,10 @@ import Testing
         for t in 0..<20 {
             Thread {
                 for i in 0..<5 {
-                    let n = t * 5 + i
-                    let id = "c\(n % 50)"
-                    store.inbox.accept(delivery(id, at: t0 + Int64(n), size: 8192), completion: results.callback(n))
+                    let callIndex = t * 5 + i
+                    let id = "c\(callIndex % 50)"
+                    store.inbox.accept(
+                        delivery(id, at: t0 + Int64(callIndex), size: 8192), completion: results.callback(callIndex))
                 }
             }.start()
         }

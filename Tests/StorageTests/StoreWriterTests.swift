@@ -118,9 +118,10 @@ import Testing
         for t in 0..<10 {
             Thread {
                 for i in 0..<10 {
-                    let n = t * 10 + i
+                    let callIndex = t * 10 + i
                     store.inbox.accept(
-                        delivery("d\(n)", at: t0 + Int64(n), size: 8192), completion: results.callback(n))
+                        delivery("d\(callIndex)", at: t0 + Int64(callIndex), size: 8192),
+                        completion: results.callback(callIndex))
                 }
             }.start()
         }

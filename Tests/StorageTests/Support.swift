@@ -78,7 +78,7 @@ final class Results<T: Sendable>: @unchecked Sendable {
     var count: Int { lock.withLock { items.count } }
     /// Results ordered by tag.
     var all: [Result<T, StorageError>] { lock.withLock { items.sorted { $0.0 < $1.0 }.map(\.1) } }
-    func waitFor(_ n: Int) async -> Bool { await eventually { count >= n } }
+    func waitFor(_ expected: Int) async -> Bool { await eventually { count >= expected } }
 }
 
 /// Raw read-only access for checks the public API does not offer.
@@ -89,8 +89,8 @@ func rawCount(_ path: String, _ sql: String) throws -> Int64 {
 }
 
 extension Result {
-    var error: Failure? { if case .failure(let e) = self { return e } else { return nil } }
-    var value: Success? { if case .success(let v) = self { return v } else { return nil } }
+    var error: Failure? { if case .failure(let failure) = self { return failure } else { return nil } }
+    var value: Success? { if case .success(let success) = self { return success } else { return nil } }
 }
 
 extension StorageError {

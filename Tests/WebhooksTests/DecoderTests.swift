@@ -197,7 +197,7 @@ private let branch = "rollback/guestbook-d6fde92"
 }
 
 @Suite struct GitHubEventDecoderEdgeTests {
-    private func json(_ s: String) -> [UInt8] { Array(s.utf8) }
+    private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     @Test func conclusionPolicy() {
         #expect(GitHubEventDecoder.checkConclusion("success") == .success)
@@ -284,19 +284,19 @@ private let branch = "rollback/guestbook-d6fde92"
         }
         #expect(!reason.contains(secretish))
         let long = String(repeating: "x", count: 10_000)
-        guard case .ignored(let r) = GitHubEventDecoder.decode(event: long, body: json("{}")) else {
+        guard case .ignored(let eventReason) = GitHubEventDecoder.decode(event: long, body: json("{}")) else {
             Issue.record("expected ignored")
             return
         }
-        #expect(r.count < 100)
+        #expect(eventReason.count < 100)
         guard
-            case .ignored(let r2) = GitHubEventDecoder.decode(
+            case .ignored(let actionReason) = GitHubEventDecoder.decode(
                 event: "check_run", body: json(#"{"action":"\#(long)\n"}"#))
         else {
             Issue.record("expected ignored")
             return
         }
-        #expect(r2.count < 120 && !r2.contains("\n"))
+        #expect(actionReason.count < 120 && !actionReason.contains("\n"))
     }
 
     /// Mutated fixtures and random bytes never trap; invalid JSON is always `.malformed`.
@@ -335,8 +335,8 @@ private let branch = "rollback/guestbook-d6fde92"
 }
 
 @Suite struct ArgoCDNotificationDecoderTests {
-    private func decode(_ s: String) -> Result<ArgoCDNotification, ArgoCDNotificationError> {
-        ArgoCDNotificationDecoder.decode(body: Array(s.utf8))
+    private func decode(_ text: String) -> Result<ArgoCDNotification, ArgoCDNotificationError> {
+        ArgoCDNotificationDecoder.decode(body: Array(text.utf8))
     }
 
     @Test func samples() throws {

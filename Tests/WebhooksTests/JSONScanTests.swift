@@ -3,8 +3,8 @@ import Testing
 
 @testable import Webhooks
 
-private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
-    JSONScan.validate(Array(s.utf8), member: member)
+private func scan(_ text: String, member: String? = nil) -> JSONScan.Result {
+    JSONScan.validate(Array(text.utf8), member: member)
 }
 
 @Suite struct JSONScanTableTests {
@@ -17,9 +17,9 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
         "[[[[[]]]]]", "[\"\",\"\"]", "{\"\":\"\"}",
     ])
     func valid(_ doc: String) {
-        let r = scan(doc)
-        #expect(r.isValid, "\(doc): \(String(describing: r.failure))")
-        #expect(r.topLevelIsObject == doc.drop(while: { $0.isWhitespace }).hasPrefix("{"))
+        let result = scan(doc)
+        #expect(result.isValid, "\(doc): \(String(describing: result.failure))")
+        #expect(result.topLevelIsObject == doc.drop(while: { $0.isWhitespace }).hasPrefix("{"))
     }
 
     @Test(arguments: [
@@ -41,10 +41,10 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
         ("\u{FEFF}{}", .unexpectedByte),
     ])
     func invalid(_ doc: String, _ reason: JSONScan.Reason) {
-        let r = scan(doc)
-        #expect(r.failure?.reason == reason, "\(doc.debugDescription): \(String(describing: r.failure))")
-        #expect(!r.topLevelIsObject)
-        #expect(r.member == nil)
+        let result = scan(doc)
+        #expect(result.failure?.reason == reason, "\(doc.debugDescription): \(String(describing: result.failure))")
+        #expect(!result.topLevelIsObject)
+        #expect(result.member == nil)
     }
 
     @Test(
@@ -61,11 +61,11 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
 
     @Test func validUTF8Boundaries() {
         for scalar: UInt32 in [0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFD, 0xFFFF, 0x10000, 0x10FFFF] {
-            let s = String(Character(Unicode.Scalar(scalar)!))
-            let doc = "{\"action\":\"\(s)\"}"
-            let r = scan(doc, member: "action")
-            #expect(r.isValid, "U+\(String(scalar, radix: 16))")
-            #expect(r.member == s)
+            let text = String(Character(Unicode.Scalar(scalar)!))
+            let doc = "{\"action\":\"\(text)\"}"
+            let result = scan(doc, member: "action")
+            #expect(result.isValid, "U+\(String(scalar, radix: 16))")
+            #expect(result.member == text)
         }
     }
 
@@ -81,7 +81,9 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
     }
 
     @Test func depthLimit() {
-        func nested(_ n: Int) -> String { String(repeating: "[", count: n) + String(repeating: "]", count: n) }
+        func nested(_ depth: Int) -> String {
+            String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        }
         #expect(scan(nested(512)).isValid)
         #expect(scan(nested(513)).failure == JSONScan.Failure(reason: .tooDeep, offset: 512))
         #expect(JSONScan.validate(Array(nested(3).utf8), maxDepth: 2).failure?.reason == .tooDeep)
@@ -120,8 +122,8 @@ private func scan(_ s: String, member: String? = nil) -> JSONScan.Result {
     }
 
     @Test func emptyBuffer() {
-        let r = UnsafeRawBufferPointer(start: nil, count: 0)
-        #expect(JSONScan.validate(r).failure == JSONScan.Failure(reason: .empty, offset: 0))
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        #expect(JSONScan.validate(empty).failure == JSONScan.Failure(reason: .empty, offset: 0))
     }
 }
 
@@ -133,10 +135,10 @@ struct SplitMix64: RandomNumberGenerator {
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
     }
 }
 
@@ -175,8 +177,8 @@ struct JSONGenerator {
 
     mutating func object(_ out: inout [UInt8], depth: Int) {
         out.append(UInt8(ascii: "{"))
-        let n = Int.random(in: 0...5, using: &rng)
-        for k in 0..<n {
+        let memberCount = Int.random(in: 0...5, using: &rng)
+        for k in 0..<memberCount {
             if k > 0 { out.append(UInt8(ascii: ",")) }
             ws(&out)
             if Int.random(in: 0..<3, using: &rng) == 0 {
@@ -194,8 +196,8 @@ struct JSONGenerator {
 
     mutating func array(_ out: inout [UInt8], depth: Int) {
         out.append(UInt8(ascii: "["))
-        let n = Int.random(in: 0...5, using: &rng)
-        for k in 0..<n {
+        let elementCount = Int.random(in: 0...5, using: &rng)
+        for k in 0..<elementCount {
             if k > 0 { out.append(UInt8(ascii: ",")) }
             value(&out, depth: depth)
         }
@@ -204,23 +206,23 @@ struct JSONGenerator {
     }
 
     mutating func number(_ out: inout [UInt8]) {
-        var s = ""
-        if Bool.random(using: &rng) { s += "-" }
+        var text = ""
+        if Bool.random(using: &rng) { text += "-" }
         if Int.random(in: 0..<4, using: &rng) == 0 {
-            s += "0"
+            text += "0"
         } else {
-            s += String(Int.random(in: 1...9, using: &rng))
-            for _ in 0..<Int.random(in: 0...6, using: &rng) { s += String(Int.random(in: 0...9, using: &rng)) }
+            text += String(Int.random(in: 1...9, using: &rng))
+            for _ in 0..<Int.random(in: 0...6, using: &rng) { text += String(Int.random(in: 0...9, using: &rng)) }
         }
         if Bool.random(using: &rng) {
-            s += "."
-            for _ in 0..<Int.random(in: 1...4, using: &rng) { s += String(Int.random(in: 0...9, using: &rng)) }
+            text += "."
+            for _ in 0..<Int.random(in: 1...4, using: &rng) { text += String(Int.random(in: 0...9, using: &rng)) }
         }
         if Int.random(in: 0..<3, using: &rng) == 0 {
-            s += ["e", "E"].randomElement(using: &rng)! + ["", "+", "-"].randomElement(using: &rng)!
-            s += String(Int.random(in: 0...99, using: &rng))
+            text += ["e", "E"].randomElement(using: &rng)! + ["", "+", "-"].randomElement(using: &rng)!
+            text += String(Int.random(in: 0...99, using: &rng))
         }
-        out += Array(s.utf8)
+        out += Array(text.utf8)
     }
 
     mutating func string(_ out: inout [UInt8]) {
@@ -235,24 +237,24 @@ struct JSONGenerator {
 
     /// One to three byte-level mutations that tend to hit grammar edges.
     mutating func mutate(_ doc: [UInt8]) -> [UInt8] {
-        var d = doc
+        var mutated = doc
         let interesting: [UInt8] =
             Array("{}[],:\"\\ 0123456789-+.eEtfnulx/\u{1}".utf8) + [0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF, 0xA9]
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
-            let pos = d.isEmpty ? 0 : Int.random(in: 0..<d.count, using: &rng)
+            let position = mutated.isEmpty ? 0 : Int.random(in: 0..<mutated.count, using: &rng)
             switch Int.random(in: 0..<6, using: &rng) {
-            case 0 where !d.isEmpty: d[pos] = interesting.randomElement(using: &rng)!
-            case 1: d.insert(interesting.randomElement(using: &rng)!, at: pos)
-            case 2 where !d.isEmpty: d.remove(at: pos)
-            case 3: d = Array(d.prefix(pos))  // truncate
-            case 4 where !d.isEmpty: d[pos] ^= UInt8(1) << UInt8(Int.random(in: 0..<8, using: &rng))
+            case 0 where !mutated.isEmpty: mutated[position] = interesting.randomElement(using: &rng)!
+            case 1: mutated.insert(interesting.randomElement(using: &rng)!, at: position)
+            case 2 where !mutated.isEmpty: mutated.remove(at: position)
+            case 3: mutated = Array(mutated.prefix(position))  // truncate
+            case 4 where !mutated.isEmpty: mutated[position] ^= UInt8(1) << UInt8(Int.random(in: 0..<8, using: &rng))
             default:  // insert a trailing comma
-                if let close = d.lastIndex(where: { $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "}") }) {
-                    d.insert(UInt8(ascii: ","), at: close)
+                if let close = mutated.lastIndex(where: { $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "}") }) {
+                    mutated.insert(UInt8(ascii: ","), at: close)
                 }
             }
         }
-        return d
+        return mutated
     }
 }
 

@@ -2,12 +2,12 @@ import Testing
 
 @testable import Webhooks
 
-private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
-private func hexBytes(_ s: String) -> [UInt8] {
+private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+private func hexBytes(_ hex: String) -> [UInt8] {
     var out: [UInt8] = []
-    var it = s.utf8.makeIterator()
-    while let hi = it.next(), let lo = it.next() {
-        out.append(UInt8(String(decoding: [hi, lo], as: UTF8.self), radix: 16)!)
+    var digits = hex.utf8.makeIterator()
+    while let high = digits.next(), let low = digits.next() {
+        out.append(UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)!)
     }
     return out
 }
@@ -50,14 +50,16 @@ private func hexBytes(_ s: String) -> [UInt8] {
     func rfc4231(key: String, data: String, expected: String) {
         #expect(HMACSHA256.hex(key: hexBytes(key), message: hexBytes(data)) == expected)
         // The raw-buffer overload agrees with the array overload.
-        let k = hexBytes(key)
-        let d = hexBytes(data)
-        let viaBuffers = k.withUnsafeBytes { kb in d.withUnsafeBytes { db in HMACSHA256.hex(key: kb, message: db) } }
+        let keyBytes = hexBytes(key)
+        let dataBytes = hexBytes(data)
+        let viaBuffers = keyBytes.withUnsafeBytes { keyBuffer in
+            dataBytes.withUnsafeBytes { dataBuffer in HMACSHA256.hex(key: keyBuffer, message: dataBuffer) }
+        }
         #expect(viaBuffers == expected)
         // A prepared key gives the same MAC, again and again from its reused contexts.
-        let prepared = HMACSHA256.Key(k)
+        let prepared = HMACSHA256.Key(keyBytes)
         for _ in 0..<3 {
-            #expect(lowercaseHex(d.withUnsafeBytes { prepared.authenticationCode(of: $0) }) == expected)
+            #expect(lowercaseHex(dataBytes.withUnsafeBytes { prepared.authenticationCode(of: $0) }) == expected)
         }
     }
 
@@ -73,8 +75,8 @@ private func hexBytes(_ s: String) -> [UInt8] {
                 group.addTask {
                     var wrong = 0
                     for round in 0..<40 {
-                        let i = (worker * 7 + round) % messages.count
-                        if messages[i].withUnsafeBytes({ prepared.authenticationCode(of: $0) }) != expected[i] {
+                        let index = (worker * 7 + round) % messages.count
+                        if messages[index].withUnsafeBytes({ prepared.authenticationCode(of: $0) }) != expected[index] {
                             wrong += 1
                         }
                     }
