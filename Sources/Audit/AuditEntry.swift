@@ -152,76 +152,76 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     /// metadata, prevHash, reasoning, seq, timestamp, version). `head` opens the object and
     /// `tail` starts with a comma (`level` is always present) and closes it.
     func canonicalParts() -> (head: [UInt8], tail: [UInt8]) {
-        var h: [UInt8] = []
-        h.reserveCapacity(160)
-        Self.field("actionType", first: true, &h)
-        CanonicalJSON.writeString(actionType.rawValue, into: &h)
-        Self.field("actor", &h)
-        CanonicalJSON.writeString(actor, into: &h)
-        Self.field("correlationId", &h)
+        var head: [UInt8] = []
+        head.reserveCapacity(160)
+        Self.field("actionType", first: true, &head)
+        CanonicalJSON.writeString(actionType.rawValue, into: &head)
+        Self.field("actor", &head)
+        CanonicalJSON.writeString(actor, into: &head)
+        Self.field("correlationId", &head)
         if let correlationId {
-            CanonicalJSON.writeString(correlationId, into: &h)
+            CanonicalJSON.writeString(correlationId, into: &head)
         } else {
-            h.append(contentsOf: Self.null)
+            head.append(contentsOf: Self.null)
         }
         if let error {
-            Self.field("error", &h)
-            CanonicalJSON.writeString(error, into: &h)
+            Self.field("error", &head)
+            CanonicalJSON.writeString(error, into: &head)
         }
         if let escalation {
-            Self.field("escalation", &h)
-            CanonicalJSON.writeString(escalation, into: &h)
+            Self.field("escalation", &head)
+            CanonicalJSON.writeString(escalation, into: &head)
         }
         if let fsmState {
-            Self.field("fsmState", &h)
-            Self.field("after", first: true, &h)
-            CanonicalJSON.writeString(fsmState.after, into: &h)
-            Self.field("before", &h)
-            CanonicalJSON.writeString(fsmState.before, into: &h)
-            h.append(0x7D)
+            Self.field("fsmState", &head)
+            Self.field("after", first: true, &head)
+            CanonicalJSON.writeString(fsmState.after, into: &head)
+            Self.field("before", &head)
+            CanonicalJSON.writeString(fsmState.before, into: &head)
+            head.append(0x7D)
         }
-        var t: [UInt8] = []
-        t.reserveCapacity(512)
+        var tail: [UInt8] = []
+        tail.reserveCapacity(512)
         if let invariantsChecked {
-            Self.field("invariantsChecked", &t)
-            Self.map(invariantsChecked, &t)
+            Self.field("invariantsChecked", &tail)
+            Self.map(invariantsChecked, &tail)
         }
-        Self.field("level", &t)
-        CanonicalJSON.writeString(level.rawValue, into: &t)
-        if let c = mcpCall {
-            Self.field("mcpCall", &t)
-            Self.field("durationMs", first: true, &t)
-            t.append(contentsOf: String(c.durationMs).utf8)
-            Self.field("name", &t)
-            CanonicalJSON.writeString(c.name, into: &t)
-            Self.field("parameters", &t)
-            Self.map(c.parameters, &t)
-            if let r = c.response {
-                Self.field("response", &t)
-                CanonicalJSON.writeString(r, into: &t)
+        Self.field("level", &tail)
+        CanonicalJSON.writeString(level.rawValue, into: &tail)
+        if let call = mcpCall {
+            Self.field("mcpCall", &tail)
+            Self.field("durationMs", first: true, &tail)
+            tail.append(contentsOf: String(call.durationMs).utf8)
+            Self.field("name", &tail)
+            CanonicalJSON.writeString(call.name, into: &tail)
+            Self.field("parameters", &tail)
+            Self.map(call.parameters, &tail)
+            if let response = call.response {
+                Self.field("response", &tail)
+                CanonicalJSON.writeString(response, into: &tail)
             }
-            Self.field("result", &t)
-            CanonicalJSON.writeString(c.result, into: &t)
-            Self.field("retryCount", &t)
-            t.append(contentsOf: String(c.retryCount).utf8)
-            t.append(0x7D)
+            Self.field("result", &tail)
+            CanonicalJSON.writeString(call.result, into: &tail)
+            Self.field("retryCount", &tail)
+            tail.append(contentsOf: String(call.retryCount).utf8)
+            tail.append(0x7D)
         }
         if let metadata {
-            Self.field("metadata", &t)
-            Self.map(metadata, &t)
+            Self.field("metadata", &tail)
+            Self.map(metadata, &tail)
         }
-        Self.field("prevHash", &t)
-        CanonicalJSON.writeString(prevHash, into: &t)
-        Self.field("reasoning", &t)
-        CanonicalJSON.writeString(reasoning, into: &t)
-        Self.field("seq", &t)
-        t.append(contentsOf: String(seq).utf8)
-        Self.field("timestamp", &t)
-        CanonicalJSON.writeString(timestamp, into: &t)
-        Self.field("version", &t)
-        CanonicalJSON.writeString(version, into: &t)
-        t.append(0x7D)
-        return (h, t)
+        Self.field("prevHash", &tail)
+        CanonicalJSON.writeString(prevHash, into: &tail)
+        Self.field("reasoning", &tail)
+        CanonicalJSON.writeString(reasoning, into: &tail)
+        Self.field("seq", &tail)
+        tail.append(contentsOf: String(seq).utf8)
+        Self.field("timestamp", &tail)
+        CanonicalJSON.writeString(timestamp, into: &tail)
+        Self.field("version", &tail)
+        CanonicalJSON.writeString(version, into: &tail)
+        tail.append(0x7D)
+        return (head, tail)
     }
 
     private static let null = Array("null".utf8)
@@ -235,14 +235,14 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         out.append(0x3A)
     }
 
-    private static func map(_ m: [String: String], _ out: inout [UInt8]) {
-        CanonicalJSON.writeMap(m, into: &out)
+    private static func map(_ values: [String: String], _ out: inout [UInt8]) {
+        CanonicalJSON.writeMap(values, into: &out)
     }
 
     /// The bytes the hash covers (after `prevHash + "\n"`): the canonical JSON without `hash`.
     public var hashedBody: [UInt8] {
-        let (h, t) = canonicalParts()
-        return h + t
+        let (head, tail) = canonicalParts()
+        return head + tail
     }
 
     /// The hash this entry's content and `prevHash` call for.
@@ -252,8 +252,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var jsonLine: String { String(decoding: lineBytes, as: UTF8.self) }
 
     var lineBytes: [UInt8] {
-        let (h, t) = canonicalParts()
-        return Self.join(h, hash, t)
+        let (head, tail) = canonicalParts()
+        return Self.join(head, hash, tail)
     }
 
     static func join(_ head: [UInt8], _ hash: String, _ tail: [UInt8]) -> [UInt8] {
@@ -267,9 +267,9 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     /// The hash and the stored line in one encoding.
     func chained() -> (hash: String, line: [UInt8]) {
-        let (h, t) = canonicalParts()
-        let hash = AuditHash.chain(prevHash: prevHash, body: h + t)
-        return (hash, Self.join(h, hash, t))
+        let (head, tail) = canonicalParts()
+        let hash = AuditHash.chain(prevHash: prevHash, body: head + tail)
+        return (hash, Self.join(head, hash, tail))
     }
 
     /// Milliseconds since 1970 of `timestamp`, if it is well formed.
@@ -284,22 +284,22 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(version, forKey: .version)
-        try c.encode(timestamp, forKey: .timestamp)
-        try c.encode(correlationId, forKey: .correlationId)
-        try c.encode(level, forKey: .level)
-        try c.encode(actionType, forKey: .actionType)
-        try c.encode(actor, forKey: .actor)
-        try c.encode(reasoning, forKey: .reasoning)
-        try c.encodeIfPresent(mcpCall, forKey: .mcpCall)
-        try c.encodeIfPresent(invariantsChecked, forKey: .invariantsChecked)
-        try c.encodeIfPresent(fsmState, forKey: .fsmState)
-        try c.encodeIfPresent(escalation, forKey: .escalation)
-        try c.encodeIfPresent(error, forKey: .error)
-        try c.encodeIfPresent(metadata, forKey: .metadata)
-        try c.encode(seq, forKey: .seq)
-        try c.encode(prevHash, forKey: .prevHash)
-        try c.encode(hash, forKey: .hash)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(correlationId, forKey: .correlationId)
+        try container.encode(level, forKey: .level)
+        try container.encode(actionType, forKey: .actionType)
+        try container.encode(actor, forKey: .actor)
+        try container.encode(reasoning, forKey: .reasoning)
+        try container.encodeIfPresent(mcpCall, forKey: .mcpCall)
+        try container.encodeIfPresent(invariantsChecked, forKey: .invariantsChecked)
+        try container.encodeIfPresent(fsmState, forKey: .fsmState)
+        try container.encodeIfPresent(escalation, forKey: .escalation)
+        try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(metadata, forKey: .metadata)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(prevHash, forKey: .prevHash)
+        try container.encode(hash, forKey: .hash)
     }
 }

@@ -37,18 +37,18 @@ public enum AuditFiles {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw AuditIOError(operation: "open", path: path, code: errno) }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw AuditIOError(operation: "stat", path: path, code: errno) }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var fileStatus = stat()
+        guard fstat(fd, &fileStatus) == 0 else { throw AuditIOError(operation: "stat", path: path, code: errno) }
+        var bytes = [UInt8](repeating: 0, count: Int(fileStatus.st_size))
         var filled = 0
         while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 {
+            let bytesRead = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if bytesRead < 0 {
                 if errno == EINTR { continue }
                 throw AuditIOError(operation: "read", path: path, code: errno)
             }
-            if n == 0 { break }
-            filled += n
+            if bytesRead == 0 { break }
+            filled += bytesRead
         }
         if filled < bytes.count { bytes.removeLast(bytes.count - filled) }
         return bytes
@@ -59,11 +59,11 @@ public enum AuditFiles {
     static func lines(_ bytes: [UInt8]) -> (complete: [Range<Int>], unterminated: Range<Int>?) {
         var out: [Range<Int>] = []
         var start = 0
-        bytes.withUnsafeBufferPointer { p in
-            guard let base = p.baseAddress else { return }
-            while start < p.count {
-                guard let nl = memchr(base + start, 0x0A, p.count - start) else { break }
-                let end = UnsafeRawPointer(nl).assumingMemoryBound(to: UInt8.self) - base
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            while start < buffer.count {
+                guard let newline = memchr(base + start, 0x0A, buffer.count - start) else { break }
+                let end = UnsafeRawPointer(newline).assumingMemoryBound(to: UInt8.self) - base
                 out.append(start..<end)
                 start = end + 1
             }
@@ -76,16 +76,18 @@ public enum AuditFiles {
         guard !needle.isEmpty else { return true }
         guard range.count >= needle.count else { return false }
         return bytes.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { n in
+            needle.withUnsafeBufferPointer { needleBytes in
                 // memchr for the first byte, memcmp for the rest (memmem is not exported).
-                let first = Int32(n[0])
+                let first = Int32(needleBytes[0])
                 var at = range.lowerBound
-                let lastStart = range.upperBound - n.count
+                let lastStart = range.upperBound - needleBytes.count
                 while at <= lastStart {
                     guard let hit = memchr(hay.baseAddress! + at, first, lastStart - at + 1) else { return false }
-                    let i = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - hay.baseAddress!
-                    if memcmp(hay.baseAddress! + i, n.baseAddress!, n.count) == 0 { return true }
-                    at = i + 1
+                    let offset = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - hay.baseAddress!
+                    if memcmp(hay.baseAddress! + offset, needleBytes.baseAddress!, needleBytes.count) == 0 {
+                        return true
+                    }
+                    at = offset + 1
                 }
                 return false
             }

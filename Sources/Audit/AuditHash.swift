@@ -32,9 +32,9 @@ public enum AuditHash {
     public static func hex(_ bytes: [UInt8]) -> String {
         var chars = [UInt8]()
         chars.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            chars.append(digits[Int(b >> 4)])
-            chars.append(digits[Int(b & 0x0F)])
+        for byte in bytes {
+            chars.append(digits[Int(byte >> 4)])
+            chars.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: chars, as: UTF8.self)
     }

@@ -80,10 +80,10 @@ public final class AuditLog: Sendable {
     }
 
     deinit {
-        state.withLock { s in
-            if s.fd >= 0 {
-                close(s.fd)
-                s.fd = -1
+        state.withLock { locked in
+            if locked.fd >= 0 {
+                close(locked.fd)
+                locked.fd = -1
             }
         }
     }
@@ -101,40 +101,42 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func append(_ entries: [AuditEntry]) throws -> [AuditEntry] {
         guard !entries.isEmpty else { return [] }
-        return try state.withLock { s in
-            let ms = max(AuditTimestamp.milliseconds(clock()), s.lastMilliseconds)
+        return try state.withLock { locked in
+            let ms = max(AuditTimestamp.milliseconds(clock()), locked.lastMilliseconds)
             let stamp = AuditTimestamp.format(milliseconds: ms)
             var stored = entries
             var buffer: [UInt8] = []
             buffer.reserveCapacity(entries.count * 600)
-            var head = s.head
-            for i in stored.indices {
-                stored[i].timestamp = stamp
-                stored[i].seq = head.seq + 1
-                stored[i].prevHash = head.hash
-                let (hash, line) = stored[i].chained()
-                stored[i].hash = hash
+            var head = locked.head
+            for index in stored.indices {
+                stored[index].timestamp = stamp
+                stored[index].seq = head.seq + 1
+                stored[index].prevHash = head.hash
+                let (hash, line) = stored[index].chained()
+                stored[index].hash = hash
                 buffer.append(contentsOf: line)
                 buffer.append(0x0A)
-                head = AuditChainHead(seq: stored[i].seq, hash: stored[i].hash)
+                head = AuditChainHead(seq: stored[index].seq, hash: stored[index].hash)
             }
             let name = AuditFiles.fileName(milliseconds: ms)
-            let fd = try openForAppend(&s, name)
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw AuditIOError(operation: "stat", path: path(name), code: errno) }
+            let fd = try openForAppend(&locked, name)
+            var fileStatus = stat()
+            guard fstat(fd, &fileStatus) == 0 else {
+                throw AuditIOError(operation: "stat", path: path(name), code: errno)
+            }
             do {
                 try Self.writeAll(fd, buffer, path: path(name))
                 guard fsync(fd) == 0 else { throw AuditIOError(operation: "fsync", path: path(name), code: errno) }
             } catch {
                 // Take back a partial batch so the file keeps whole lines only.
-                _ = ftruncate(fd, st.st_size)
+                _ = ftruncate(fd, fileStatus.st_size)
                 _ = fsync(fd)
                 throw error
             }
-            s.head = head
-            s.lastMilliseconds = ms
+            locked.head = head
+            locked.lastMilliseconds = ms
             if let mirror {
-                for (i, range) in AuditFiles.lines(buffer).complete.enumerated() where i < stored.count {
+                for (index, range) in AuditFiles.lines(buffer).complete.enumerated() where index < stored.count {
                     mirror(String(decoding: buffer[range], as: UTF8.self))
                 }
             }
@@ -146,23 +148,23 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func append(_ entry: AuditEntry) throws -> AuditEntry { try append([entry])[0] }
 
-    private func openForAppend(_ s: inout State, _ name: String) throws -> Int32 {
-        if s.fd >= 0 && s.fdFile == name { return s.fd }
-        if s.fd >= 0 {
-            close(s.fd)
-            s.fd = -1
+    private func openForAppend(_ locked: inout State, _ name: String) throws -> Int32 {
+        if locked.fd >= 0 && locked.fdFile == name { return locked.fd }
+        if locked.fd >= 0 {
+            close(locked.fd)
+            locked.fd = -1
         }
-        let p = path(name)
+        let filePath = path(name)
         var created = true
-        var fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        var fd = open(filePath, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
         if fd < 0 && errno == EEXIST {
             created = false
-            fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC)
+            fd = open(filePath, O_WRONLY | O_APPEND | O_CLOEXEC)
         }
-        guard fd >= 0 else { throw AuditIOError(operation: "open", path: p, code: errno) }
+        guard fd >= 0 else { throw AuditIOError(operation: "open", path: filePath, code: errno) }
         if created { try syncDirectory() }
-        s.fd = fd
-        s.fdFile = name
+        locked.fd = fd
+        locked.fdFile = name
         return fd
     }
 
@@ -177,12 +179,12 @@ public final class AuditLog: Sendable {
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if written < 0 {
                 if errno == EINTR { continue }
                 throw AuditIOError(operation: "write", path: path, code: errno)
             }
-            done += n
+            done += written
         }
     }
 
@@ -192,8 +194,8 @@ public final class AuditLog: Sendable {
         var recovery = AuditRecovery(repairedFile: nil, removedBytes: 0, removedText: "", head: .genesis)
         var newest = true
         for file in try AuditFiles.list(directory).reversed() {
-            let p = (directory as NSString).appendingPathComponent(file.name)
-            let bytes = try AuditFiles.read(p)
+            let filePath = (directory as NSString).appendingPathComponent(file.name)
+            let bytes = try AuditFiles.read(filePath)
             if bytes.isEmpty { continue }
             var (lines, tail) = AuditFiles.lines(bytes)
             var keep = bytes.count
@@ -210,13 +212,13 @@ public final class AuditLog: Sendable {
                         file: file.name, line: lines.count + 1,
                         detail: "an older file ends with a broken line")
                 }
-                let fd = open(p, O_WRONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw AuditIOError(operation: "open", path: p, code: errno) }
+                let fd = open(filePath, O_WRONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw AuditIOError(operation: "open", path: filePath, code: errno) }
                 defer { close(fd) }
                 guard ftruncate(fd, off_t(keep)) == 0 else {
-                    throw AuditIOError(operation: "truncate", path: p, code: errno)
+                    throw AuditIOError(operation: "truncate", path: filePath, code: errno)
                 }
-                guard fsync(fd) == 0 else { throw AuditIOError(operation: "fsync", path: p, code: errno) }
+                guard fsync(fd) == 0 else { throw AuditIOError(operation: "fsync", path: filePath, code: errno) }
                 recovery.repairedFile = file.name
                 recovery.removedBytes = bytes.count - keep
                 recovery.removedText = String(decoding: bytes[keep..<min(bytes.count, keep + 200)], as: UTF8.self)
@@ -248,8 +250,10 @@ public final class AuditLog: Sendable {
         var out: [AuditEntry] = []
         for file in try AuditFiles.list(directory) {
             let bytes = try AuditFiles.read(path(file.name))
-            for r in AuditFiles.lines(bytes).complete where AuditFiles.contains(bytes, r, needle) {
-                if case .success(let e) = AuditLine.decode(bytes[r]), e.correlationId == correlationId { out.append(e) }
+            for range in AuditFiles.lines(bytes).complete where AuditFiles.contains(bytes, range, needle) {
+                if case .success(let entry) = AuditLine.decode(bytes[range]), entry.correlationId == correlationId {
+                    out.append(entry)
+                }
             }
         }
         return out
@@ -261,8 +265,8 @@ public final class AuditLog: Sendable {
         var newestFirst: [AuditEntry] = []
         for file in try AuditFiles.list(directory).reversed() {
             let bytes = try AuditFiles.read(path(file.name))
-            for r in AuditFiles.lines(bytes).complete.reversed() {
-                if case .success(let e) = AuditLine.decode(bytes[r]) { newestFirst.append(e) }
+            for range in AuditFiles.lines(bytes).complete.reversed() {
+                if case .success(let entry) = AuditLine.decode(bytes[range]) { newestFirst.append(entry) }
                 if newestFirst.count == limit { return newestFirst.reversed() }
             }
         }
@@ -276,17 +280,17 @@ public final class AuditLog: Sendable {
     /// keeps the newest file whatever its age (it anchors the chain). Returns the removed names.
     @discardableResult
     public func prune(now: Date? = nil) throws -> [String] {
-        try state.withLock { s in
+        try state.withLock { locked in
             let nowMs = AuditTimestamp.milliseconds(now ?? clock())
             let cutoff = nowMs - Int64(retentionDays) * 86_400_000
             let files = try AuditFiles.list(directory)
             var removed: [String] = []
             for file in files.dropLast() {
                 guard let day = AuditTimestamp.dayNumber(file.day), (day + 1) * 86_400_000 <= cutoff else { continue }
-                if s.fdFile == file.name && s.fd >= 0 {
-                    close(s.fd)
-                    s.fd = -1
-                    s.fdFile = ""
+                if locked.fdFile == file.name && locked.fd >= 0 {
+                    close(locked.fd)
+                    locked.fd = -1
+                    locked.fdFile = ""
                 }
                 guard unlink(path(file.name)) == 0 else {
                     throw AuditIOError(operation: "unlink", path: path(file.name), code: errno)

@@ -16,9 +16,9 @@ public enum AuditRedaction {
     public static func parameters(_ map: [String: String]) -> [String: String] {
         var out: [String: String] = [:]
         out.reserveCapacity(map.count)
-        for (k, v) in map { out[k] = isDenied(key: k) ? placeholder : TextFormatting.redact(v) }
+        for (key, value) in map { out[key] = isDenied(key: key) ? placeholder : TextFormatting.redact(value) }
         return out
     }
 
-    public static func text(_ s: String) -> String { TextFormatting.redact(s) }
+    public static func text(_ text: String) -> String { TextFormatting.redact(text) }
 }

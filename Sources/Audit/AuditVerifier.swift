@@ -106,13 +106,14 @@ public enum AuditVerifier {
 
         mutating func run(anchor: AuditChainHead?) throws {
             var lastPlace = (file: files.last?.name ?? "", line: 0)
-            for (fi, file) in files.enumerated() {
+            for (fileIndex, file) in files.enumerated() {
                 let bytes = try AuditFiles.read(path(file.name))
                 result.filesChecked += 1
                 let (lines, tail) = AuditFiles.lines(bytes)
-                for (li, range) in lines.enumerated() {
-                    if let p = check(bytes, range, file: file, fileIndex: fi, lineIndex: li) {
-                        result.problem = AuditProblem(file: file.name, line: li + 1, kind: p.0, detail: p.1)
+                for (lineIndex, range) in lines.enumerated() {
+                    if let problem = check(bytes, range, file: file, fileIndex: fileIndex, lineIndex: lineIndex) {
+                        result.problem = AuditProblem(
+                            file: file.name, line: lineIndex + 1, kind: problem.0, detail: problem.1)
                         return
                     }
                 }
@@ -147,7 +148,7 @@ public enum AuditVerifier {
             let entry: AuditEntry
             switch AuditLine.decode(bytes[range]) {
             case .failure(let why): return (.malformed, why.detail)
-            case .success(let e): entry = e
+            case .success(let decoded): entry = decoded
             }
             guard AuditHash.isWellFormed(entry.hash) else { return (.malformed, "hash is not 64 lowercase hex digits") }
             guard AuditHash.isWellFormed(entry.prevHash) else {
@@ -174,17 +175,18 @@ public enum AuditVerifier {
                     "seq \(entry.seq): timestamp \(entry.timestamp) belongs in \(AuditFiles.fileName(day: day))"
                 )
             }
-            if let p = prev {
-                if entry.seq == p.seq + 1 {
-                    if entry.prevHash != p.hash {
+            if let previous = prev {
+                if entry.seq == previous.seq + 1 {
+                    if entry.prevHash != previous.hash {
                         return (
-                            .removed, "seq \(entry.seq): prevHash does not link to the previous line (seq \(p.seq))"
+                            .removed,
+                            "seq \(entry.seq): prevHash does not link to the previous line (seq \(previous.seq))"
                         )
                     }
-                } else if entry.seq <= p.seq {
-                    return (.reordered, "seq \(entry.seq) comes after seq \(p.seq)")
+                } else if entry.seq <= previous.seq {
+                    return (.reordered, "seq \(entry.seq) comes after seq \(previous.seq)")
                 } else {
-                    let missing = p.seq + 1
+                    let missing = previous.seq + 1
                     if let later = findLater(seqIn: missing..<entry.seq, fromFile: fileIndex, line: lineIndex + 1) {
                         if later.seq == missing {
                             return (
@@ -193,11 +195,11 @@ public enum AuditVerifier {
                         }
                         return (
                             .removed,
-                            "seq \(missing) is missing (previous line is seq \(p.seq), this line is seq \(entry.seq))"
+                            "seq \(missing) is missing (previous line is seq \(previous.seq), this line is seq \(entry.seq))"
                         )
                     }
                     let range = missing == entry.seq - 1 ? "seq \(missing) is" : "seq \(missing)..\(entry.seq - 1) are"
-                    return (.removed, "\(range) missing (previous line is seq \(p.seq))")
+                    return (.removed, "\(range) missing (previous line is seq \(previous.seq))")
                 }
             } else if entry.seq == 1 {
                 if entry.prevHash != AuditHash.genesis {
@@ -215,19 +217,22 @@ public enum AuditVerifier {
 
         /// A later line whose seq lies in `range` and whose own hash verifies: the one with
         /// `range.lowerBound` if it is there, else the first found. Only runs once, on a gap.
-        func findLater(seqIn range: Range<Int>, fromFile fi: Int, line: Int) -> (seq: Int, file: String, line: Int)? {
+        func findLater(seqIn range: Range<Int>, fromFile firstFile: Int, line: Int) -> (
+            seq: Int, file: String, line: Int
+        )? {
             var first: (seq: Int, file: String, line: Int)?
-            for i in fi..<files.count {
+            for i in firstFile..<files.count {
                 guard let bytes = try? AuditFiles.read(path(files[i].name)) else { continue }
                 let lines = AuditFiles.lines(bytes).complete
-                let start = i == fi ? line : 0
+                let start = i == firstFile ? line : 0
                 guard start < lines.count else { continue }
-                for li in start..<lines.count {
-                    guard case .success(let e) = AuditLine.decode(bytes[lines[li]]), range.contains(e.seq),
-                        e.computedHash == e.hash
+                for lineIndex in start..<lines.count {
+                    guard case .success(let entry) = AuditLine.decode(bytes[lines[lineIndex]]),
+                        range.contains(entry.seq),
+                        entry.computedHash == entry.hash
                     else { continue }
-                    if e.seq == range.lowerBound { return (e.seq, files[i].name, li + 1) }
-                    if first == nil { first = (e.seq, files[i].name, li + 1) }
+                    if entry.seq == range.lowerBound { return (entry.seq, files[i].name, lineIndex + 1) }
+                    if first == nil { first = (entry.seq, files[i].name, lineIndex + 1) }
                 }
             }
             return first

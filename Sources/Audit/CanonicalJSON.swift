@@ -6,8 +6,8 @@ enum CanonicalJSON {
     /// A string map as an object with its keys in byte order.
     static func writeMap(_ map: [String: String], into out: inout [UInt8]) {
         out.append(0x7B)
-        for (i, key) in map.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-            if i > 0 { out.append(0x2C) }
+        for (index, key) in map.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if index > 0 { out.append(0x2C) }
             writeString(key, into: &out)
             out.append(0x3A)
             writeString(map[key]!, into: &out)
@@ -17,10 +17,10 @@ enum CanonicalJSON {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(0x22)
-        for b in s.utf8 {
-            switch b {
+        for byte in string.utf8 {
+            switch byte {
             case 0x22:
                 out.append(0x5C)
                 out.append(0x22)
@@ -43,8 +43,8 @@ enum CanonicalJSON {
                 out.append(0x5C)
                 out.append(0x66)
             case 0..<0x20:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 0x0F)]])
-            default: out.append(b)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            default: out.append(byte)
             }
         }
         out.append(0x22)

@@ -6,13 +6,13 @@ import Testing
 @Suite struct AuditEntryTests {
     typealias F = Fixtures
 
-    private func stored(_ e: AuditEntry, seq: Int = 1, prevHash: String = AuditHash.genesis) -> AuditEntry {
-        var e = e
-        e.timestamp = "2026-02-27T10:30:00.123Z"
-        e.seq = seq
-        e.prevHash = prevHash
-        e.hash = e.computedHash
-        return e
+    private func stored(_ entry: AuditEntry, seq: Int = 1, prevHash: String = AuditHash.genesis) -> AuditEntry {
+        var entry = entry
+        entry.timestamp = "2026-02-27T10:30:00.123Z"
+        entry.seq = seq
+        entry.prevHash = prevHash
+        entry.hash = entry.computedHash
+        return entry
     }
 
     @Test func sha256MatchesTheStandardVector() {
@@ -23,18 +23,18 @@ import Testing
     }
 
     @Test func theHashCoversPrevHashNewlineAndTheLineWithoutHash() {
-        let e = stored(F.transition(1))
-        let body = e.jsonLine.replacingOccurrences(of: ",\"hash\":\"\(e.hash)\"", with: "")
-        #expect(e.hashedBody == Array(body.utf8))
-        #expect(e.hash == AuditHash.hex(AuditHash.sha256(Array((AuditHash.genesis + "\n" + body).utf8))))
-        var other = e
+        let entry = stored(F.transition(1))
+        let body = entry.jsonLine.replacingOccurrences(of: ",\"hash\":\"\(entry.hash)\"", with: "")
+        #expect(entry.hashedBody == Array(body.utf8))
+        #expect(entry.hash == AuditHash.hex(AuditHash.sha256(Array((AuditHash.genesis + "\n" + body).utf8))))
+        var other = entry
         other.prevHash = String(repeating: "1", count: 64)
-        #expect(other.computedHash != e.hash)
+        #expect(other.computedHash != entry.hash)
     }
 
     @Test func theLineIsCanonicalSortedAndCompact() throws {
-        let e = stored(F.invariantCheck())
-        let line = e.jsonLine
+        let entry = stored(F.invariantCheck())
+        let line = entry.jsonLine
         #expect(!line.contains("\n") && !line.contains("\": ") && !line.contains(", \"") && !line.contains("{ "))
         let keys = [
             "actionType", "actor", "correlationId", "fsmState", "hash", "invariantsChecked", "level",
@@ -46,9 +46,9 @@ import Testing
         #expect(ids == ids.sorted())  // I1..I8
         // Decoding and re-encoding gives the same bytes; Foundation's encoder agrees on the values.
         let back = try JSONDecoder().decode(AuditEntry.self, from: Data(line.utf8))
-        #expect(back == e && back.jsonLine == line)
-        let viaEncoder = try JSONDecoder().decode(AuditEntry.self, from: JSONEncoder().encode(e))
-        #expect(viaEncoder == e)
+        #expect(back == entry && back.jsonLine == line)
+        let viaEncoder = try JSONDecoder().decode(AuditEntry.self, from: JSONEncoder().encode(entry))
+        #expect(viaEncoder == entry)
     }
 
     /// A line written by an independent implementation of the format (Python: `json.dumps(e,
@@ -57,17 +57,18 @@ import Testing
     @Test func aGoldenLineFromAnotherImplementationVerifies() throws {
         let line =
             #"{"actionType":"FSM_TRANSITION","actor":"ai-operator-v0.1.0","correlationId":"c-1","fsmState":{"after":"DegradationDetected","before":"Idle"},"hash":"511c901f17922e73f767945385384a381a80812c0d9520c7c64f48a1a7ae84a2","level":"INFO","metadata":{"app_name":"payment-service","environment":"staging","event":"HealthChecked"},"prevHash":"aa181d4f175ea4216472ee1f3324612d99677b21773a21c3d1a33d847efd2908","reasoning":"Step 3","seq":4,"timestamp":"2026-02-28T00:00:00.000Z","version":"0.1.0"}"#
-        let e = try JSONDecoder().decode(AuditEntry.self, from: Data(line.utf8))
-        #expect(e.computedHash == e.hash)
-        #expect(e.jsonLine == line)
+        let entry = try JSONDecoder().decode(AuditEntry.self, from: Data(line.utf8))
+        #expect(entry.computedHash == entry.hash)
+        #expect(entry.jsonLine == line)
     }
 
     @Test func foundationsSortedCompactJSONAgreesByteForByte() throws {
         // An independent oracle for the hand-written canonical form (ASCII content).
-        for (i, e) in [F.transition(1), F.invariantCheck(), F.call(), F.call(correlationId: nil), F.escalation()]
-            .enumerated()
-        {
-            let line = stored(e, seq: 1000 + i).jsonLine
+        for (index, entry) in [
+            F.transition(1), F.invariantCheck(), F.call(), F.call(correlationId: nil), F.escalation(),
+        ]
+        .enumerated() {
+            let line = stored(entry, seq: 1000 + index).jsonLine
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
             let again = try JSONSerialization.data(
                 withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -76,46 +77,48 @@ import Testing
     }
 
     @Test func stringsAreEscapedMinimally() throws {
-        var e = F.transition(1)
-        e.reasoning = "quote \" slash / backslash \\ tab \t newline \n bell \u{07} é 🚀"
-        let s = stored(e)
-        #expect(s.jsonLine.contains(#""reasoning":"quote \" slash / backslash \\ tab \t newline \n bell \u0007 é 🚀""#))
-        #expect(try JSONDecoder().decode(AuditEntry.self, from: Data(s.jsonLine.utf8)) == s)
+        var entry = F.transition(1)
+        entry.reasoning = "quote \" slash / backslash \\ tab \t newline \n bell \u{07} é 🚀"
+        let storedEntry = stored(entry)
+        #expect(
+            storedEntry.jsonLine.contains(
+                #""reasoning":"quote \" slash / backslash \\ tab \t newline \n bell \u0007 é 🚀""#))
+        #expect(try JSONDecoder().decode(AuditEntry.self, from: Data(storedEntry.jsonLine.utf8)) == storedEntry)
     }
 
     @Test func aNullCorrelationIdIsWrittenAsNull() throws {
-        let e = stored(F.call(correlationId: nil))
-        #expect(e.jsonLine.contains("\"correlationId\":null"))
-        #expect(try JSONDecoder().decode(AuditEntry.self, from: Data(e.jsonLine.utf8)).correlationId == nil)
-        let encoded = String(decoding: try JSONEncoder().encode(e), as: UTF8.self)
+        let entry = stored(F.call(correlationId: nil))
+        #expect(entry.jsonLine.contains("\"correlationId\":null"))
+        #expect(try JSONDecoder().decode(AuditEntry.self, from: Data(entry.jsonLine.utf8)).correlationId == nil)
+        let encoded = String(decoding: try JSONEncoder().encode(entry), as: UTF8.self)
         #expect(encoded.contains("\"correlationId\":null"))
     }
 
     @Test func anEntryFromACoreRecordCarriesItsFieldsAndTheAppInMetadata() {
-        let e = AuditEntry(
+        let entry = AuditEntry(
             record: F.record(
                 .escalation, level: .warning, correlationId: "c-9", reasoning: "Because.",
                 before: .prCreated, after: .abort, event: "CIReported", escalation: .ciFailure),
             app: "payment-service", environment: .production, version: "1.2.3",
             extraMetadata: ["prNumber": "42", "githubToken": "ghs_abc"])
-        #expect(e.version == "1.2.3" && e.actor == "ai-operator-v1.2.3")
-        #expect(e.actionType == .escalation && e.level == .warning && e.correlationId == "c-9")
-        #expect(e.reasoning == "Because.")
-        #expect(e.fsmState == AuditEntry.FSMState(before: "PRCreated", after: "Abort"))
-        #expect(e.escalation == "CI_FAILURE")
-        #expect(e.invariantsChecked == nil && e.mcpCall == nil)
+        #expect(entry.version == "1.2.3" && entry.actor == "ai-operator-v1.2.3")
+        #expect(entry.actionType == .escalation && entry.level == .warning && entry.correlationId == "c-9")
+        #expect(entry.reasoning == "Because.")
+        #expect(entry.fsmState == AuditEntry.FSMState(before: "PRCreated", after: "Abort"))
+        #expect(entry.escalation == "CI_FAILURE")
+        #expect(entry.invariantsChecked == nil && entry.mcpCall == nil)
         #expect(
-            e.metadata == [
+            entry.metadata == [
                 "app_name": "payment-service", "environment": "production", "event": "CIReported",
                 "prNumber": "42", "githubToken": "[REDACTED]",
             ])
-        let inv = F.invariantCheck()
-        #expect(inv.invariantsChecked?.count == 8)
-        #expect(inv.invariantsChecked?["I8_branch_protection"] == "PASS")
+        let invariantEntry = F.invariantCheck()
+        #expect(invariantEntry.invariantsChecked?.count == 8)
+        #expect(invariantEntry.invariantsChecked?["I8_branch_protection"] == "PASS")
     }
 
     @Test func callParametersNeverCarryCredentials() {
-        let e = stored(
+        let entry = stored(
             AuditEntry(
                 mcpCall: "github.createPullRequest",
                 parameters: [
@@ -125,31 +128,31 @@ import Testing
                 ],
                 result: "UNAUTHORIZED", response: "bad credentials for Bearer ghs_supersecret1", durationMs: 40,
                 retryCount: 1, httpStatus: 401, correlationId: "c-1", version: F.version))
-        let p = e.mcpCall!.parameters
+        let parameters = entry.mcpCall!.parameters
         for key in ["Authorization", "access_token", "clientSecret", "password", "api_key", "X-Api-Key"] {
-            #expect(p[key] == "[REDACTED]", "\(key)")
+            #expect(parameters[key] == "[REDACTED]", "\(key)")
         }
-        #expect(p["repository"] == "acme/gitops")
-        #expect(p["note"] == "retry with token [REDACTED]")
-        let line = e.jsonLine
+        #expect(parameters["repository"] == "acme/gitops")
+        #expect(parameters["note"] == "retry with token [REDACTED]")
+        let line = entry.jsonLine
         for secret in ["ghs_supersecret1", "tok-1", "s3cr3t", "hunter2", "k-123", "k-456", "ghp_inline123"] {
             #expect(!line.contains(secret), "\(secret)")
         }
-        #expect(e.level == .warning && e.error == "UNAUTHORIZED: bad credentials for Bearer [REDACTED]")
-        #expect(e.metadata?["httpStatus"] == "401")
-        #expect(e.mcpCall?.retryCount == 1 && e.mcpCall?.durationMs == 40)
+        #expect(entry.level == .warning && entry.error == "UNAUTHORIZED: bad credentials for Bearer [REDACTED]")
+        #expect(entry.metadata?["httpStatus"] == "401")
+        #expect(entry.mcpCall?.retryCount == 1 && entry.mcpCall?.durationMs == 40)
     }
 
     @Test func aSuccessfulCallIsInfoWithASentence() {
-        let e = F.call()
-        #expect(e.actionType == .mcpCall && e.level == .info && e.error == nil)
-        #expect(e.reasoning == "Called github.createPullRequest: ok after 120 ms and 0 retries.")
-        #expect(e.mcpCall?.response == "#42")
+        let entry = F.call()
+        #expect(entry.actionType == .mcpCall && entry.level == .info && entry.error == nil)
+        #expect(entry.reasoning == "Called github.createPullRequest: ok after 120 ms and 0 retries.")
+        #expect(entry.mcpCall?.response == "#42")
     }
 
     @Test func timestampsAreUTCMillisecondsBothWays() {
-        let d = Date(timeIntervalSince1970: 1_772_188_200.123)  // 2026-02-27T10:30:00.123Z
-        #expect(AuditTimestamp.format(d) == "2026-02-27T10:30:00.123Z")
+        let date = Date(timeIntervalSince1970: 1_772_188_200.123)  // 2026-02-27T10:30:00.123Z
+        #expect(AuditTimestamp.format(date) == "2026-02-27T10:30:00.123Z")
         #expect(AuditTimestamp.parse("2026-02-27T10:30:00.123Z") == 1_772_188_200_123)
         #expect(AuditTimestamp.format(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(AuditTimestamp.format(milliseconds: -1) == "1969-12-31T23:59:59.999Z")

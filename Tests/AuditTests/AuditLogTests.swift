@@ -45,8 +45,8 @@ import Testing
         let log = try AuditLog(directory: dir.path, clock: clock.closure)
         try log.append(F.transition(1))
         clock.set("2026-02-27T23:59:58Z")  // the clock steps back over midnight
-        let e = try log.append(F.transition(2))
-        #expect(e.timestamp == "2026-02-28T00:00:05.000Z")
+        let appended = try log.append(F.transition(2))
+        #expect(appended.timestamp == "2026-02-28T00:00:05.000Z")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [F.day2])
         // ...also across a restart.
         let again = try AuditLog(directory: dir.path, clock: clock.closure)
@@ -61,18 +61,18 @@ import Testing
         let log = try AuditLog(directory: dir.path, clock: clock.closure)
         let threads = 8
         let rounds = 25
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
             for r in 0..<rounds {
                 clock.advance(0.001)  // crosses midnight part-way
-                let batch = (0...(r % 3)).map { F.transition(t * 1000 + r * 10 + $0, correlationId: "t\(t)") }
+                let batch = (0...(r % 3)).map { F.transition(thread * 1000 + r * 10 + $0, correlationId: "t\(thread)") }
                 _ = try! log.append(batch)
             }
         }
         let total = threads * (0..<rounds).reduce(0) { $0 + ($1 % 3) + 1 }
-        let v = try F.verify(dir)
-        #expect(v.isValid, "\(String(describing: v.problem))")
-        #expect(v.entriesChecked == total && v.firstSeq == 1 && v.lastSeq == total)
-        #expect(v.filesChecked == 2)
+        let verification = try F.verify(dir)
+        #expect(verification.isValid, "\(String(describing: verification.problem))")
+        #expect(verification.entriesChecked == total && verification.firstSeq == 1 && verification.lastSeq == total)
+        #expect(verification.filesChecked == 2)
         #expect(log.head.seq == total)
         let seqs = try log.recent(limit: total).map(\.seq)
         #expect(seqs == Array(1...total))
@@ -104,8 +104,8 @@ import Testing
                 == F.lines(dir, F.day1).last.flatMap {
                     try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8))
                 }?.hash)
-        let v = try F.verify(dir)
-        #expect(v.isValid && v.entriesChecked == 5 && v.filesChecked == 2)
+        let verification = try F.verify(dir)
+        #expect(verification.isValid && verification.entriesChecked == 5 && verification.filesChecked == 2)
     }
 
     @Test func aTornLastLineIsTruncatedAwayAndReported() throws {
@@ -194,9 +194,9 @@ import Testing
         let log = try AuditLog(directory: dir.path, clock: clock.closure)
         // Days now-120, now-92, now-91 (its last entry 90 days and 12+ hours old),
         // now-90 (its last possible entry less than 90 days old), now-1.
-        for (days, n) in [(120, 2), (92, 1), (91, 3), (90, 2), (1, 2)] {
+        for (days, count) in [(120, 2), (92, 1), (91, 3), (90, 2), (1, 2)] {
             clock.set(AuditTimestamp.format(now.addingTimeInterval(-Double(days) * 86400)))
-            try log.append((0..<n).map { F.transition($0) })
+            try log.append((0..<count).map { F.transition($0) })
         }
         let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(before.count == 5)
@@ -206,8 +206,10 @@ import Testing
         let after = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(after == Array(before.suffix(2)))
         #expect(after.map { F.lines(dir, $0) } == keptBefore)  // never edited
-        let v = try F.verify(dir)
-        #expect(v.isValid && v.startsMidChain && v.firstSeq == 7 && v.lastSeq == 10)
+        let verification = try F.verify(dir)
+        #expect(
+            verification.isValid && verification.startsMidChain && verification.firstSeq == 7
+                && verification.lastSeq == 10)
         // The log goes on after pruning.
         clock.set("2026-06-01T12:00:01Z")
         try log.append(F.transition(11))
@@ -227,8 +229,8 @@ import Testing
         #expect(removed == ["ai-operator-audit-2026.01.01.jsonl"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ai-operator-audit-2026.01.02.jsonl"])
         clock.set("2026-12-31T00:00:00Z")
-        let e = try AuditLog(directory: dir.path, clock: clock.closure).append(F.transition(3))
-        #expect(e.seq == 3)
+        let appended = try AuditLog(directory: dir.path, clock: clock.closure).append(F.transition(3))
+        #expect(appended.seq == 3)
         #expect(try F.verify(dir).isValid)
     }
 
@@ -236,14 +238,14 @@ import Testing
         let dir = TemporaryDirectory("audit-log")
         defer { dir.remove() }
         let log = try AuditLog(directory: dir.path, clock: ManualClock("2026-02-27T12:00:00Z").closure)
-        let entries = (0..<10_000).map { i in
+        let entries = (0..<10_000).map { index in
             AuditEntry(
-                mcpCall: "argocd.getApplication", parameters: ["name": "app-\(i)"], result: "ok",
-                durationMs: i % 100, retryCount: 0, correlationId: "c-\(i % 7)", version: F.version)
+                mcpCall: "argocd.getApplication", parameters: ["name": "app-\(index)"], result: "ok",
+                durationMs: index % 100, retryCount: 0, correlationId: "c-\(index % 7)", version: F.version)
         }
         // One batch, one fsync: the chain runs through all of it (speed belongs in bench/, not here).
         try log.append(entries)
-        let v = try F.verify(dir)
-        #expect(v.isValid && v.entriesChecked == 10_000)
+        let verification = try F.verify(dir)
+        #expect(verification.isValid && verification.entriesChecked == 10_000)
     }
 }

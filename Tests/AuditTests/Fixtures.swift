@@ -18,7 +18,7 @@ final class ManualClock: Sendable {
 /// Collects strings from hooks (mirror, log).
 final class Lines: Sendable {
     private let items = Mutex<[String]>([])
-    func add(_ s: String) { items.withLock { $0.append(s) } }
+    func add(_ line: String) { items.withLock { $0.append(line) } }
     var all: [String] { items.withLock { $0 } }
 }
 
@@ -61,12 +61,12 @@ enum Fixtures {
                 mergeable: true, mergeableState: "clean"))
     }
 
-    static func transition(_ n: Int, correlationId: String? = "c-1") -> AuditEntry {
+    static func transition(_ step: Int, correlationId: String? = "c-1") -> AuditEntry {
         AuditEntry(
             record: record(
                 correlationId: correlationId,
                 reasoning:
-                    "Step \(n): payment-service moved from PRCreated to AwaitingMergeApproval on CIReported because CI of PR #42 passed."
+                    "Step \(step): payment-service moved from PRCreated to AwaitingMergeApproval on CIReported because CI of PR #42 passed."
             ),
             app: "payment-service", environment: .staging, version: version)
     }
@@ -125,9 +125,9 @@ enum Fixtures {
 
     static func lines(_ dir: TemporaryDirectory, _ file: String) -> [String] {
         let text = try! String(contentsOfFile: path(dir, file), encoding: .utf8)
-        var l = text.components(separatedBy: "\n")
-        if l.last == "" { l.removeLast() }
-        return l
+        var fileLines = text.components(separatedBy: "\n")
+        if fileLines.last == "" { fileLines.removeLast() }
+        return fileLines
     }
 
     static func write(_ dir: TemporaryDirectory, _ file: String, _ lines: [String], trailingNewline: Bool = true) {
@@ -136,9 +136,9 @@ enum Fixtures {
     }
 
     static func edit(_ dir: TemporaryDirectory, _ file: String, _ change: (inout [String]) -> Void) {
-        var l = lines(dir, file)
-        change(&l)
-        write(dir, file, l)
+        var fileLines = lines(dir, file)
+        change(&fileLines)
+        write(dir, file, fileLines)
     }
 
     static func verify(_ dir: TemporaryDirectory, anchor: AuditChainHead? = nil) throws -> AuditVerification {

@@ -15,15 +15,15 @@ import Testing
     }
 
     @Test func promtoolCheckRulesPasses() throws {
-        let r = try Tool.run(try Tool.promtool(), ["check", "rules", Repo.path(Self.rules)])
-        #expect(r.status == 0, "promtool check rules:\n\(r.output)")
-        #expect(r.output.contains("SUCCESS"), "\(r.output)")
+        let result = try Tool.run(try Tool.promtool(), ["check", "rules", Repo.path(Self.rules)])
+        #expect(result.status == 0, "promtool check rules:\n\(result.output)")
+        #expect(result.output.contains("SUCCESS"), "\(result.output)")
     }
 
     @Test func promtoolRuleUnitTestsPass() throws {
-        let r = try Tool.run(try Tool.promtool(), ["test", "rules", Repo.path(Self.ruleTests)])
-        #expect(r.status == 0, "promtool test rules:\n\(r.output)")
-        #expect(r.output.contains("SUCCESS"), "\(r.output)")
+        let result = try Tool.run(try Tool.promtool(), ["test", "rules", Repo.path(Self.ruleTests)])
+        #expect(result.status == 0, "promtool test rules:\n\(result.output)")
+        #expect(result.output.contains("SUCCESS"), "\(result.output)")
     }
 
     @Test func everyAlertIsActionable() throws {
@@ -38,11 +38,11 @@ import Testing
             #expect(
                 ["critical", "warning", "info"].contains(rule.dict("labels")?.string("severity") ?? ""),
                 "\(name): severity")
-            let ann = rule.dict("annotations") ?? [:]
+            let annotations = rule.dict("annotations") ?? [:]
             for key in ["summary", "description", "runbook_url"] {
-                #expect(!(ann.string(key) ?? "").isEmpty, "\(name): \(key)")
+                #expect(!(annotations.string(key) ?? "").isEmpty, "\(name): \(key)")
             }
-            let url = ann.string("runbook_url") ?? ""
+            let url = annotations.string("runbook_url") ?? ""
             #expect(url.contains("/deploy/README.md#"), "\(name): runbook_url must point into deploy/README.md")
             let anchor = url.components(separatedBy: "#").last ?? ""
             #expect(anchors.contains(anchor), "\(name): deploy/README.md has no heading for #\(anchor)")
@@ -84,10 +84,10 @@ import Testing
         #expect(tests.strings("rule_files") == ["alert-rules.yaml"])
         var fired = Set<String>()
         var silent = Set<String>()
-        for t in tests.list("tests") {
-            for a in t.list("alert_rule_test") {
-                let name = a.string("alertname") ?? ""
-                if a.list("exp_alerts").isEmpty { silent.insert(name) } else { fired.insert(name) }
+        for testGroup in tests.list("tests") {
+            for alertTest in testGroup.list("alert_rule_test") {
+                let name = alertTest.string("alertname") ?? ""
+                if alertTest.list("exp_alerts").isEmpty { silent.insert(name) } else { fired.insert(name) }
             }
         }
         for alert in [
@@ -105,9 +105,12 @@ import Testing
         let plain = try YAMLLoader.loadOne(Self.rules) as? [String: Any] ?? [:]
         let wrapped = try YAMLLoader.loadOne("deploy/monitoring/prometheusrule.yaml") as? [String: Any] ?? [:]
         #expect(wrapped.string("kind") == "PrometheusRule")
-        let a = try JSONSerialization.data(withJSONObject: plain["groups"] ?? [], options: [.sortedKeys])
-        let b = try JSONSerialization.data(withJSONObject: wrapped.at("spec.groups") ?? [], options: [.sortedKeys])
-        #expect(a == b, "prometheusrule.yaml spec.groups differs from alert-rules.yaml: copy the groups again")
+        let plainGroups = try JSONSerialization.data(withJSONObject: plain["groups"] ?? [], options: [.sortedKeys])
+        let wrappedGroups = try JSONSerialization.data(
+            withJSONObject: wrapped.at("spec.groups") ?? [], options: [.sortedKeys])
+        #expect(
+            plainGroups == wrappedGroups,
+            "prometheusrule.yaml spec.groups differs from alert-rules.yaml: copy the groups again")
     }
 
     func loadDashboard() throws -> [String: Any] {
@@ -117,48 +120,51 @@ import Testing
     }
 
     /// Every query of the dashboard, panels inside rows included.
-    func targets(_ dash: [String: Any]) -> [(panel: String, expr: String)] {
+    func targets(_ dashboard: [String: Any]) -> [(panel: String, expr: String)] {
         var out: [(String, String)] = []
         func walk(_ panels: [[String: Any]]) {
-            for p in panels {
-                for t in p.list("targets") { out.append((p.string("title") ?? "?", t.string("expr") ?? "")) }
-                walk(p.list("panels"))
+            for panel in panels {
+                for target in panel.list("targets") {
+                    out.append((panel.string("title") ?? "?", target.string("expr") ?? ""))
+                }
+                walk(panel.list("panels"))
             }
         }
-        walk(dash.list("panels"))
+        walk(dashboard.list("panels"))
         return out
     }
 
     @Test func dashboardIsAValidGrafanaDashboard() throws {
-        let dash = try loadDashboard()
-        #expect((dash.int("schemaVersion") ?? 0) >= 36)
-        #expect(!(dash.string("title") ?? "").isEmpty && !(dash.string("uid") ?? "").isEmpty)
-        let vars = (dash.dict("templating")?.list("list") ?? [])
-        let byName = Dictionary(vars.map { ($0.string("name") ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let dashboard = try loadDashboard()
+        #expect((dashboard.int("schemaVersion") ?? 0) >= 36)
+        #expect(!(dashboard.string("title") ?? "").isEmpty && !(dashboard.string("uid") ?? "").isEmpty)
+        let templateVariables = (dashboard.dict("templating")?.list("list") ?? [])
+        let byName = Dictionary(
+            templateVariables.map { ($0.string("name") ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         #expect(byName["datasource"]?.string("type") == "datasource")
         #expect(byName["datasource"]?.string("query") == "prometheus")
-        for v in ["app_name", "environment"] {
-            #expect(byName[v]?.string("type") == "query", "variable \(v)")
+        for variableName in ["app_name", "environment"] {
+            #expect(byName[variableName]?.string("type") == "query", "variable \(variableName)")
             #expect(
-                (byName[v]?.string("definition") ?? "").contains("label_values(ai_operator_"),
-                "variable \(v) reads the operator's labels")
+                (byName[variableName]?.string("definition") ?? "").contains("label_values(ai_operator_"),
+                "variable \(variableName) reads the operator's labels")
         }
         var ids = Set<Int>()
         func walk(_ panels: [[String: Any]]) {
-            for p in panels {
-                let id = p.int("id") ?? -1
+            for panel in panels {
+                let id = panel.int("id") ?? -1
                 #expect(ids.insert(id).inserted, "duplicate panel id \(id)")
-                #expect(p.dict("gridPos") != nil, "\(p.string("title") ?? "?"): gridPos")
-                if p.string("type") != "row" {
-                    #expect(!p.list("targets").isEmpty, "\(p.string("title") ?? "?"): no query")
+                #expect(panel.dict("gridPos") != nil, "\(panel.string("title") ?? "?"): gridPos")
+                if panel.string("type") != "row" {
+                    #expect(!panel.list("targets").isEmpty, "\(panel.string("title") ?? "?"): no query")
                     #expect(
-                        (p.dict("datasource")?.string("uid")) == "${datasource}",
-                        "\(p.string("title") ?? "?"): uses the datasource variable")
+                        (panel.dict("datasource")?.string("uid")) == "${datasource}",
+                        "\(panel.string("title") ?? "?"): uses the datasource variable")
                 }
-                walk(p.list("panels"))
+                walk(panel.list("panels"))
             }
         }
-        walk(dash.list("panels"))
+        walk(dashboard.list("panels"))
         #expect(ids.count >= 10)
     }
 
@@ -184,13 +190,13 @@ import Testing
                 $0.expr.contains("histogram_quantile")
                     && $0.expr.contains("ai_operator_mean_time_to_recovery_seconds_bucket")
             })
-        for q in ["0.5", "0.95", "0.99"] {
+        for quantile in ["0.5", "0.95", "0.99"] {
             #expect(
                 all.contains {
-                    $0.expr.contains("histogram_quantile(\(q),")
+                    $0.expr.contains("histogram_quantile(\(quantile),")
                         && $0.expr.contains("ai_operator_mcp_call_duration_seconds_bucket")
                         && $0.expr.contains("call_name")
-                }, "call latency p\(q)")
+                }, "call latency p\(quantile)")
         }
         #expect(
             all.contains {
@@ -210,26 +216,26 @@ import Testing
     @Test func dashboardQueriesAreValidPromQL() throws {
         let all = targets(try loadDashboard())
         var yaml = "groups:\n  - name: dashboard\n    rules:\n"
-        for (i, t) in all.enumerated() {
-            let expr = t.expr
+        for (index, target) in all.enumerated() {
+            let expr = target.expr
                 .replacingOccurrences(of: "$__rate_interval", with: "5m")
                 .replacingOccurrences(of: "$__interval", with: "1m")
                 .replacingOccurrences(of: "$app_name", with: ".*")
                 .replacingOccurrences(of: "$environment", with: ".*")
-            #expect(!expr.contains("$"), "unreplaced variable in \(t.panel): \(expr)")
+            #expect(!expr.contains("$"), "unreplaced variable in \(target.panel): \(expr)")
             let quoted =
                 "\""
                 + expr.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: " ") + "\""
-            yaml += "      - record: dashboard:query\(i)\n        expr: \(quoted)\n"
+            yaml += "      - record: dashboard:query\(index)\n        expr: \(quoted)\n"
         }
         let dir = TemporaryDirectory("deploy-tests-dashboard")
         defer { dir.remove() }
         let file = dir.path + "/dashboard-queries.yaml"
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        let r = try Tool.run(try Tool.promtool(), ["check", "rules", file])
-        #expect(r.status == 0, "dashboard PromQL:\n\(r.output)")
-        #expect(r.output.contains("SUCCESS: \(all.count) rules found"), "\(r.output)")
+        let result = try Tool.run(try Tool.promtool(), ["check", "rules", file])
+        #expect(result.status == 0, "dashboard PromQL:\n\(result.output)")
+        #expect(result.output.contains("SUCCESS: \(all.count) rules found"), "\(result.output)")
     }
 
     @Test func metricCheckerCatchesMistakes() {

@@ -14,34 +14,37 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "flappy"
-        let s = env.seed(app: app, environment: "staging")
+        let scenario = env.seed(app: app, environment: "staging")
         let watcher = StepWatcher()
         let cycles = 24
         let flipped = Counter()
         // After each check the engine processed, show the opposite health to the next poll.
-        let observer: @Sendable (StepReport) -> Void = { r in
-            watcher.record(r)
-            guard r.app == app, r.transition.event == "HealthChecked", !r.transition.isIgnored else { return }
-            let n = flipped.increment()
-            let sawDegraded = r.machine.window.recent.last?.degraded ?? false
-            if n >= cycles || sawDegraded { env.makeHealthy(s) } else { env.makeDegraded(s) }
+        let observer: @Sendable (StepReport) -> Void = { report in
+            watcher.record(report)
+            guard report.app == app, report.transition.event == "HealthChecked", !report.transition.isIgnored else {
+                return
+            }
+            let checks = flipped.increment()
+            let sawDegraded = report.machine.window.recent.last?.degraded ?? false
+            if checks >= cycles || sawDegraded { env.makeHealthy(scenario) } else { env.makeDegraded(scenario) }
         }
         let logs = LogOutput(capturing: true)
         try env.startService(logger: capturingLogger(logs), observer: observer)
 
         let never = await watcher.holds(
             {
-                watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
-                    && env.rollbackBranches(s.gitopsRepo).isEmpty
+                watcher.states(app).isEmpty && env.sims.github.pulls(repo: scenario.gitopsRepo).isEmpty
+                    && env.rollbackBranches(scenario.gitopsRepo).isEmpty
             }, until: { watcher.healthChecks(app).count >= cycles + 5 }, within: 40)
-        #expect(never, "states: \(watcher.states(app)), pulls: \(env.sims.github.pulls(repo: s.gitopsRepo).count)")
+        #expect(
+            never, "states: \(watcher.states(app)), pulls: \(env.sims.github.pulls(repo: scenario.gitopsRepo).count)")
         // The app really flapped: many degraded checks, never three in a row.
         let degraded = watcher.healthChecks(app).map { $0.machine.window.recent.last?.degraded ?? false }
         #expect(degraded.filter { $0 }.count >= cycles / 3, "checks: \(degraded)")
         var run = 0
         var longest = 0
-        for d in degraded {
-            run = d ? run + 1 : 0
+        for wasDegraded in degraded {
+            run = wasDegraded ? run + 1 : 0
             longest = max(longest, run)
         }
         #expect(longest < 3, "checks: \(degraded)")
@@ -63,17 +66,17 @@ import Testing
             "states: \(names.map { "\($0): \(watcher.states($0))" }); logs: \(logs.captured.suffix(15).joined(separator: "\n"))"
         )
         var ids: Set<String> = []
-        for s in scenarios {
-            let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
-            #expect(pulls.count == 1, "\(s.app): \(pulls.count) PRs")
-            #expect(pulls.first?.merged == true, "\(s.app)")
-            #expect(pulls.first?.headRef == "rollback/\(s.app)-\(s.goodRevisions.last!.prefix(7))")
+        for scenario in scenarios {
+            let pulls = env.sims.github.pulls(repo: scenario.gitopsRepo)
+            #expect(pulls.count == 1, "\(scenario.app): \(pulls.count) PRs")
+            #expect(pulls.first?.merged == true, "\(scenario.app)")
+            #expect(pulls.first?.headRef == "rollback/\(scenario.app)-\(scenario.goodRevisions.last!.prefix(7))")
             #expect(
-                watcher.states(s.app).prefix(7) == [
+                watcher.states(scenario.app).prefix(7) == [
                     .idle, .degradationDetected, .candidateResolved, .prCreated,
                     .awaitingMergeApproval, .rollbackMerged, .rollbackComplete,
-                ], "\(s.app)")
-            if let id = watcher.steps(s.app, event: "AutoMergeAllowed").first?.correlationId { ids.insert(id) }
+                ], "\(scenario.app)")
+            if let id = watcher.steps(scenario.app, event: "AutoMergeAllowed").first?.correlationId { ids.insert(id) }
         }
         #expect(ids.count == 5)
         #expect(env.sims.github.merges.count == 5)
@@ -87,12 +90,12 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "inventory"
-        let s = env.seed(app: app, environment: "staging")
+        let scenario = env.seed(app: app, environment: "staging")
         let watcher = StepWatcher()
         let once = Counter()
-        let observer: @Sendable (StepReport) -> Void = { r in
-            watcher.record(r)
-            if r.app == app, r.transition.event == "HealthChecked", once.increment() == 1 {
+        let observer: @Sendable (StepReport) -> Void = { report in
+            watcher.record(report)
+            if report.app == app, report.transition.event == "HealthChecked", once.increment() == 1 {
                 env.sims.argocd.faults.inject(.status(503), method: "GET", path: "/api/v1/applications", count: nil)
             }
         }
@@ -101,8 +104,8 @@ import Testing
 
         let alerted = await watcher.holds(
             {
-                watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
-                    && env.rollbackBranches(s.gitopsRepo).isEmpty
+                watcher.states(app).isEmpty && env.sims.github.pulls(repo: scenario.gitopsRepo).isEmpty
+                    && env.rollbackBranches(scenario.gitopsRepo).isEmpty
             }, until: { env.escalationIssues("ARGOCD_UNREACHABLE").count == 1 }, within: 60)
         #expect(
             alerted,
@@ -115,7 +118,7 @@ import Testing
         // At most the one check before the fault was degraded.
         #expect(watcher.healthChecks(app).filter { $0.machine.window.recent.last?.degraded == true }.count <= 2)
         #expect(env.escalationIssues("ARGOCD_UNREACHABLE").count == 1)
-        #expect(env.sims.github.pulls(repo: s.gitopsRepo).isEmpty)
+        #expect(env.sims.github.pulls(repo: scenario.gitopsRepo).isEmpty)
     }
 
     /// An app whose Argo CD health is `Unknown` never gets a PR, and gets exactly one
@@ -124,7 +127,7 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "blindspot"
-        let s = env.seed(app: app, environment: "staging")
+        let scenario = env.seed(app: app, environment: "staging")
         env.sims.argocd.setHealth(app: app, status: "Unknown", message: "cluster unreachable")
         let (watcher, logs) = try env.startWatched()
 
@@ -136,8 +139,9 @@ import Testing
         let checks = watcher.healthChecks(app).count
         let quiet = await watcher.holds(
             {
-                watcher.states(app).isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty
-                    && env.rollbackBranches(s.gitopsRepo).isEmpty && env.escalationIssues("HEALTH_UNKNOWN").count == 1
+                watcher.states(app).isEmpty && env.sims.github.pulls(repo: scenario.gitopsRepo).isEmpty
+                    && env.rollbackBranches(scenario.gitopsRepo).isEmpty
+                    && env.escalationIssues("HEALTH_UNKNOWN").count == 1
             }, until: { watcher.healthChecks(app).count >= checks + 15 }, within: 30)
         #expect(quiet, "states: \(watcher.states(app)), issues: \(env.allEscalationIssues.map(\.title))")
         #expect(env.allEscalationIssues.count == 1)
@@ -145,7 +149,7 @@ import Testing
 
         // The episode ends once the condition has been gone for HEALTH_RESTORATION_DURATION:
         // the issue is closed with a comment.
-        env.makeHealthy(s)
+        env.makeHealthy(scenario)
         let closed = await watcher.wait(within: 30) { env.escalationIssues("HEALTH_UNKNOWN").first?.state == "closed" }
         #expect(closed)
         let number = try #require(env.escalationIssues("HEALTH_UNKNOWN").first?.number)
@@ -161,8 +165,8 @@ extension DetectionTests {
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "steady"
-        let s = env.seed(app: app, environment: "staging")
-        env.makeHealthy(s)
+        let scenario = env.seed(app: app, environment: "staging")
+        env.makeHealthy(scenario)
         let (watcher, logs) = try env.startWatched()
 
         let polled = await watcher.wait(within: 30) { watcher.healthChecks(app).count >= 10 }
@@ -171,8 +175,8 @@ extension DetectionTests {
         env.stopService()
         let dir = (env.dataDir as NSString).appendingPathComponent("audit")
         var lines: [String] = []
-        for f in try FileManager.default.contentsOfDirectory(atPath: dir) where f.hasSuffix(".jsonl") {
-            lines += try String(contentsOfFile: (dir as NSString).appendingPathComponent(f), encoding: .utf8)
+        for fileName in try FileManager.default.contentsOfDirectory(atPath: dir) where fileName.hasSuffix(".jsonl") {
+            lines += try String(contentsOfFile: (dir as NSString).appendingPathComponent(fileName), encoding: .utf8)
                 .split(separator: "\n").map(String.init)
         }
         let claims = lines.filter { $0.contains("Kubernetes read for \(app) failed") }
@@ -185,19 +189,19 @@ extension DetectionTests {
 
 /// A thread-safe counter for observers.
 final class Counter: @unchecked Sendable {
-    // Safe: `n` is only touched under `lock`.
+    // Safe: `count` is only touched under `lock`.
     private let lock = NSLock()
-    private var n = 0
+    private var count = 0
     /// Adds one; returns the new value.
     @discardableResult func increment() -> Int {
         lock.lock()
         defer { lock.unlock() }
-        n += 1
-        return n
+        count += 1
+        return count
     }
     var value: Int {
         lock.lock()
         defer { lock.unlock() }
-        return n
+        return count
     }
 }

@@ -14,7 +14,7 @@ import Testing
         defer { env.stop() }
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "failure", delay: 0.3)
         let app = "search"
-        let s = env.seed(app: app, environment: "staging")
+        let scenario = env.seed(app: app, environment: "staging")
         let (watcher, logs) = try env.startWatched()
 
         let aborted = await watcher.wait(within: 60) { watcher.reached(app, .abort) }
@@ -32,17 +32,18 @@ import Testing
         let checks = watcher.healthChecks(app).count
         let quiet = await watcher.holds(
             {
-                env.sims.github.merges.isEmpty && env.sims.github.pulls(repo: s.gitopsRepo).count == 1
+                env.sims.github.merges.isEmpty && env.sims.github.pulls(repo: scenario.gitopsRepo).count == 1
                     && watcher.state(app) == .abort
             }, until: { watcher.healthChecks(app).count >= checks + 10 }, within: 30)
         #expect(
             quiet,
-            "state: \(String(describing: watcher.state(app))), pulls: \(env.sims.github.pulls(repo: s.gitopsRepo).count)"
+            "state: \(String(describing: watcher.state(app))), pulls: \(env.sims.github.pulls(repo: scenario.gitopsRepo).count)"
         )
-        #expect(env.sims.github.pulls(repo: s.gitopsRepo).first?.merged == false)
+        #expect(env.sims.github.pulls(repo: scenario.gitopsRepo).first?.merged == false)
         #expect(env.escalationIssues("CI_FAILURE").count == 1)
-        let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
-        #expect(manifest.contains(s.badRevision))
+        let manifest = try #require(
+            env.sims.github.file(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch))
+        #expect(manifest.contains(scenario.badRevision))
     }
 
     /// GitHub answers 502 to every PR creation: the client retries (4 tries in all), then
@@ -52,8 +53,8 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "catalog"
-        let s = env.seed(app: app, environment: "staging")
-        let pullsPath = "/repos/\(s.gitopsRepo)/pulls"
+        let scenario = env.seed(app: app, environment: "staging")
+        let pullsPath = "/repos/\(scenario.gitopsRepo)/pulls"
         env.sims.github.faults.inject(.status(502), method: "POST", path: pullsPath, count: 20)
         let (watcher, logs) = try env.startWatched()
 
@@ -70,17 +71,18 @@ import Testing
 
         // Several poll cycles later: one branch, created once; no PR; no new attempt.
         let checks = watcher.healthChecks(app).count
-        let refsPath = "/repos/\(s.gitopsRepo)/git/refs"
+        let refsPath = "/repos/\(scenario.gitopsRepo)/git/refs"
         let quiet = await watcher.holds(
             {
-                env.rollbackBranches(s.gitopsRepo).count == 1 && env.githubRequests("POST", refsPath).count == 1
-                    && env.sims.github.pulls(repo: s.gitopsRepo).isEmpty && watcher.state(app) == .abort
+                env.rollbackBranches(scenario.gitopsRepo).count == 1 && env.githubRequests("POST", refsPath).count == 1
+                    && env.sims.github.pulls(repo: scenario.gitopsRepo).isEmpty && watcher.state(app) == .abort
             }, until: { watcher.healthChecks(app).count >= checks + 10 }, within: 30)
         #expect(
             quiet,
-            "branches: \(env.rollbackBranches(s.gitopsRepo)), ref creations: \(env.githubRequests("POST", refsPath).count)"
+            "branches: \(env.rollbackBranches(scenario.gitopsRepo)), ref creations: \(env.githubRequests("POST", refsPath).count)"
         )
-        #expect(env.rollbackBranches(s.gitopsRepo) == ["rollback/\(app)-\(s.goodRevisions.last!.prefix(7))"])
+        #expect(
+            env.rollbackBranches(scenario.gitopsRepo) == ["rollback/\(app)-\(scenario.goodRevisions.last!.prefix(7))"])
         #expect(env.githubRequests("POST", pullsPath).count == 4)
         #expect(env.sims.github.merges.isEmpty)
 
@@ -93,13 +95,13 @@ import Testing
         #expect(reset.status == 200, "\(reset.text)")
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
         #expect(done, watcher.brief(app, logs))
-        #expect(env.rollbackBranches(s.gitopsRepo).count == 1)
+        #expect(env.rollbackBranches(scenario.gitopsRepo).count == 1)
         #expect(env.githubRequests("POST", refsPath).count == 1)
         #expect(
             env.sims.github.requestLog.filter {
-                $0.method == "PUT" && $0.path.hasPrefix("/repos/\(s.gitopsRepo)/contents/")
+                $0.method == "PUT" && $0.path.hasPrefix("/repos/\(scenario.gitopsRepo)/contents/")
             }.count == 1)
-        let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
+        let pulls = env.sims.github.pulls(repo: scenario.gitopsRepo)
         #expect(pulls.count == 1)
         #expect(pulls.first?.merged == true)
         #expect(env.sims.github.merges.count == 1)

@@ -67,17 +67,19 @@ import Testing
         #expect(scrape.status == 200)
         #expect(scrape.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = scrape.text
-        for f in Self.families {
-            #expect(text.contains("# TYPE \(f.name) \(f.type)\n"), "\(f.name) type")
-            let samples = Self.samples(f, in: text)
-            let series = samples.filter { f.type != "histogram" || $0.hasPrefix(f.name + "_count") }
-            if series.isEmpty { Issue.record("\(f.name) has no series after the rollbacks") }
-            for s in series {
-                #expect(Self.labelNames(String(s)) == f.labels, "\(f.name): \(s)")
+        for family in Self.families {
+            #expect(text.contains("# TYPE \(family.name) \(family.type)\n"), "\(family.name) type")
+            let samples = Self.samples(family, in: text)
+            let series = samples.filter { family.type != "histogram" || $0.hasPrefix(family.name + "_count") }
+            if series.isEmpty { Issue.record("\(family.name) has no series after the rollbacks") }
+            for seriesLine in series {
+                #expect(Self.labelNames(String(seriesLine)) == family.labels, "\(family.name): \(seriesLine)")
             }
-            if let want = Self.buckets[f.name] {
-                let le = samples.filter { $0.hasPrefix(f.name + "_bucket") }.compactMap { Self.label("le", String($0)) }
-                #expect(Array(le.prefix(want.count)) == want, "\(f.name) buckets \(le.prefix(want.count))")
+            if let want = Self.buckets[family.name] {
+                let le = samples.filter { $0.hasPrefix(family.name + "_bucket") }.compactMap {
+                    Self.label("le", String($0))
+                }
+                #expect(Array(le.prefix(want.count)) == want, "\(family.name) buckets \(le.prefix(want.count))")
             }
         }
         #expect(
@@ -92,29 +94,29 @@ import Testing
         let promtool = try #require(
             ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "promtool is missing: install Debian's prometheus package (.ci/install-deps does)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
+        let promtoolProcess = Process()
+        promtoolProcess.executableURL = URL(fileURLWithPath: promtool)
+        promtoolProcess.arguments = ["check", "metrics"]
         let input = Pipe()
         let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
+        promtoolProcess.standardInput = input
+        promtoolProcess.standardOutput = output
+        promtoolProcess.standardError = output
+        try promtoolProcess.run()
         input.fileHandleForWriting.write(Data(scrape.body))
         try input.fileHandleForWriting.close()
         let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let finished = await eventuallyAsync(within: 30) { !p.isRunning }
+        let finished = await eventuallyAsync(within: 30) { !promtoolProcess.isRunning }
         #expect(finished)
-        #expect(p.terminationStatus == 0, "promtool check metrics: \(report)")
+        #expect(promtoolProcess.terminationStatus == 0, "promtool check metrics: \(report)")
     }
 
-    static func samples(_ f: (name: String, type: String, labels: Set<String>), in text: String) -> [Substring] {
-        text.split(separator: "\n").filter { $0.hasPrefix(f.name) && !$0.hasPrefix("#") }
+    static func samples(_ family: (name: String, type: String, labels: Set<String>), in text: String) -> [Substring] {
+        text.split(separator: "\n").filter { $0.hasPrefix(family.name) && !$0.hasPrefix("#") }
     }
 
-    static func hasSeries(_ f: (name: String, type: String, labels: Set<String>), in text: String) -> Bool {
-        samples(f, in: text).contains { f.type != "histogram" || $0.hasPrefix(f.name + "_count") }
+    static func hasSeries(_ family: (name: String, type: String, labels: Set<String>), in text: String) -> Bool {
+        samples(family, in: text).contains { family.type != "histogram" || $0.hasPrefix(family.name + "_count") }
     }
 
     static func labelNames(_ sample: String) -> Set<String> {
@@ -124,30 +126,30 @@ import Testing
         var inQuotes = false
         var escaped = false
         var current = ""
-        for c in inner {
+        for character in inner {
             if inQuotes {
                 if escaped {
                     escaped = false
-                } else if c == "\\" {
+                } else if character == "\\" {
                     escaped = true
-                } else if c == "\"" {
+                } else if character == "\"" {
                     inQuotes = false
                 }
-            } else if c == "\"" {
+            } else if character == "\"" {
                 inQuotes = true
-            } else if c == "=" {
+            } else if character == "=" {
                 names.insert(current)
                 current = ""
-            } else if c != "," {
-                current.append(c)
+            } else if character != "," {
+                current.append(character)
             }
         }
         return names.subtracting(["le"])
     }
 
     static func label(_ name: String, _ sample: String) -> String? {
-        guard let r = sample.range(of: "\(name)=\"") else { return nil }
-        let rest = sample[r.upperBound...]
+        guard let nameRange = sample.range(of: "\(name)=\"") else { return nil }
+        let rest = sample[nameRange.upperBound...]
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
 }

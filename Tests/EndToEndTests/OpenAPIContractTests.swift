@@ -64,19 +64,19 @@ import Testing
                 let concrete = path.replacingOccurrences(of: "{name}", with: "checkout")
                     .replacingOccurrences(of: "{correlationId}", with: correlationId)
                 let request = Self.request(method: method.uppercased(), path: concrete, env: env)
-                let r = try await httpAsync(
+                let response = try await httpAsync(
                     port: port, method: method.uppercased(), path: concrete,
                     headers: request.headers, body: request.body)
                 #expect(
-                    responses[String(r.status)] != nil,
-                    "\(method.uppercased()) \(path) answered \(r.status), not documented")
-                if let documentedResponse = responses[String(r.status)] as? [String: Any],
+                    responses[String(response.status)] != nil,
+                    "\(method.uppercased()) \(path) answered \(response.status), not documented")
+                if let documentedResponse = responses[String(response.status)] as? [String: Any],
                     let schema = Self.jsonSchema(documentedResponse, schemas: schemas),
                     let required = schema["required"] as? [String]
                 {
-                    let body = try #require(r.json, "\(method.uppercased()) \(path) did not answer JSON")
+                    let body = try #require(response.json, "\(method.uppercased()) \(path) did not answer JSON")
                     for field in required {
-                        #expect(body[field] != nil, "\(method.uppercased()) \(path) \(r.status) lacks \(field)")
+                        #expect(body[field] != nil, "\(method.uppercased()) \(path) \(response.status) lacks \(field)")
                     }
                 }
             }
@@ -88,9 +88,9 @@ import Testing
             "/api/v1/applications/checkout/history", "/metrics/extra", "/api/v1/rollbacks/\(correlationId)/merge",
         ] {
             for method in ["GET", "POST"] {
-                let r = try await httpAsync(port: port, method: method, path: probe, headers: [], body: [])
-                #expect(r.status == 404, "\(method) \(probe) answered \(r.status)")
-                #expect(r.json?["error"] as? String == "not_found")
+                let response = try await httpAsync(port: port, method: method, path: probe, headers: [], body: [])
+                #expect(response.status == 404, "\(method) \(probe) answered \(response.status)")
+                #expect(response.json?["error"] as? String == "not_found")
             }
         }
     }
@@ -101,9 +101,12 @@ import Testing
     ) {
         if path == "/webhooks/github" {
             let body = Array(#"{"zen":"Design for failure.","hook_id":1}"#.utf8)
-            let sig = "sha256=" + hmacHex(key: env.webhookSecret, body: body)
+            let signature = "sha256=" + hmacHex(key: env.webhookSecret, body: body)
             return (
-                [("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", UUID().uuidString), ("X-Hub-Signature-256", sig)],
+                [
+                    ("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", UUID().uuidString),
+                    ("X-Hub-Signature-256", signature),
+                ],
                 body
             )
         }
@@ -119,76 +122,18 @@ import Testing
 
     /// The JSON schema of a response (following one `$ref` to components), if it has one.
     static func jsonSchema(_ response: [String: Any], schemas: [String: Any]) -> [String: Any]? {
-        var r = response
-        if let ref = r["$ref"] as? String, ref.hasPrefix("#/components/responses/") {
+        var object = response
+        if let ref = object["$ref"] as? String, ref.hasPrefix("#/components/responses/") {
             return ["required": ["error", "message"]]
         }
-        guard let content = r["content"] as? [String: Any], let json = content["application/json"] as? [String: Any],
+        guard let content = object["content"] as? [String: Any],
+            let json = content["application/json"] as? [String: Any],
             var schema = json["schema"] as? [String: Any]
         else { return nil }
         if let ref = schema["$ref"] as? String {
             schema = schemas[String(ref.split(separator: "/").last!)] as? [String: Any] ?? [:]
         }
-        r = schema
-        return r
+        object = schema
+        return object
     }
-}
-
-/// HMAC-SHA256 hex via python (keeps this test target free of crypto code).
-func hmacHex(key: String, body: [UInt8]) -> String {
-    let script =
-        "import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
-    return (try? runPython(script, args: [key], stdin: body))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-}
-
-/// Runs python3 with a bounded wait; returns stdout or throws with stderr.
-func runPython(_ script: String, args: [String], stdin: [UInt8] = []) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script] + args
-    let out = Pipe()
-    let err = Pipe()
-    let input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = input
-    try p.run()
-    input.fileHandleForWriting.write(Data(stdin))
-    try input.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    let deadline = Date().addingTimeInterval(60)
-    while p.isRunning && Date() < deadline { usleep(10_000) }
-    if p.isRunning {
-        p.terminate()
-        throw RawHTTPError("python3 did not finish in 60 s")
-    }
-    guard p.terminationStatus == 0 else {
-        throw RawHTTPError("python3 failed: \(String(decoding: errData, as: UTF8.self))")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// A blocking RawHTTP call on its own thread, so async tests never block Swift's cooperative pool.
-func httpAsync(port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8]) async throws
-    -> RawHTTPResponse
-{
-    try await withCheckedThrowingContinuation { c in
-        Thread.detachNewThread {
-            c.resume(
-                with: Result {
-                    try RawHTTP.request(port: port, method: method, path: path, headers: headers, body: body)
-                })
-        }
-    }
-}
-
-/// Polls `condition` every 20 ms (without blocking a thread) until it holds or `seconds` pass.
-func eventuallyAsync(within seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(nanoseconds: 20_000_000)
-    }
-    return condition()
 }

@@ -14,7 +14,7 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "payments"
-        let s = env.seed(app: app, environment: "production")
+        let scenario = env.seed(app: app, environment: "production")
         let (watcher, logs) = try env.startWatched()
         let service = try #require(env.service)
 
@@ -22,7 +22,7 @@ import Testing
         try #require(waiting, watcher.brief(app, logs))
         // The engine counts the attempt as held: GitHub deliveries are stored pending for it now.
         #expect(!service.holdsNoAttemptForTesting)
-        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+        let pr = try #require(env.sims.github.pulls(repo: scenario.gitopsRepo).first)
         #expect(pr.baseRef == "main")
         #expect(Set(pr.labels) == ["ai-operator", "rollback", "production"])
         // CI passed on the head before it waits.
@@ -35,9 +35,9 @@ import Testing
 
         // Several poll cycles and review polls later: still waiting, nothing merged.
         let checks = watcher.healthChecks(app).count
-        let reviewsPath = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/reviews"
+        let reviewsPath = "/repos/\(scenario.gitopsRepo)/pulls/\(pr.number)/reviews"
         let reviewReads = env.githubRequests("GET", reviewsPath).count
-        let mergePath = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/merge"
+        let mergePath = "/repos/\(scenario.gitopsRepo)/pulls/\(pr.number)/merge"
         let held = await watcher.holds(
             {
                 env.sims.github.merges.isEmpty && env.githubRequests("PUT", mergePath).isEmpty
@@ -51,7 +51,7 @@ import Testing
 
         // The approver approves the head: merge, recovery.
         env.sims.github.addReview(
-            repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
+            repo: scenario.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
         let done = await watcher.wait(within: 60) { watcher.reached(app, .rollbackComplete) }
         #expect(done, watcher.brief(app, logs))
         #expect(
@@ -61,9 +61,10 @@ import Testing
             ])
         #expect(env.sims.github.merges.count == 1)
         #expect(env.sims.github.merges.first?.headSHA == pr.headSHA)
-        #expect(env.sims.github.pulls(repo: s.gitopsRepo).first?.merged == true)
-        let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
-        #expect(manifest.contains(s.goodRevisions.last!))
+        #expect(env.sims.github.pulls(repo: scenario.gitopsRepo).first?.merged == true)
+        let manifest = try #require(
+            env.sims.github.file(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch))
+        #expect(manifest.contains(scenario.goodRevisions.last!))
         let merged = try #require(watcher.steps(app, event: "HumanApproved").first)
         #expect(merged.transition.to == .rollbackMerged)
         // Once the attempt has ended (after the hold in RollbackComplete), none is held.
@@ -77,14 +78,14 @@ import Testing
         let env = try DemoEnvironment()
         defer { env.stop() }
         let app = "ledger"
-        let s = env.seed(app: app, environment: "production")
+        let scenario = env.seed(app: app, environment: "production")
         let (watcher, logs) = try env.startWatched()
 
         let waiting = await watcher.wait(within: 60) { watcher.reached(app, .awaitingMergeApproval) }
         try #require(waiting, watcher.brief(app, logs))
-        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+        let pr = try #require(env.sims.github.pulls(repo: scenario.gitopsRepo).first)
 
-        env.makeHealthy(s)
+        env.makeHealthy(scenario)
         let idle = await watcher.wait(within: 30) { watcher.states(app).last == .idle }
         #expect(idle, "states: \(watcher.states(app))")
         #expect(
@@ -93,34 +94,37 @@ import Testing
             ])
         #expect(watcher.steps(app, event: "HealthRestored").count == 1)
         let closed = await watcher.wait(within: 20) {
-            env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed"
+            env.sims.github.pulls(repo: scenario.gitopsRepo).first?.state == "closed"
         }
         #expect(closed)
-        let after = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+        let after = try #require(env.sims.github.pulls(repo: scenario.gitopsRepo).first)
         #expect(!after.merged)
         #expect(
-            env.sims.github.comments(repo: s.gitopsRepo, issue: pr.number).contains {
+            env.sims.github.comments(repo: scenario.gitopsRepo, issue: pr.number).contains {
                 $0.body.contains("Health restored")
             })
         #expect(env.sims.github.merges.isEmpty)
         // The manifest still pins what a human deployed.
-        let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
-        #expect(manifest.contains(s.badRevision))
+        let manifest = try #require(
+            env.sims.github.file(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch))
+        #expect(manifest.contains(scenario.badRevision))
     }
 
     /// A stranger's `APPROVE` and `ABORT` change nothing (but are audited); the approver's
     /// `ABORT` aborts (PR closed, reply); `RESET` on the escalation issue returns to `Idle`.
     @Test func chatOpsCommandsOnlyFromApprovers() async throws {
         let app = "billing"
-        let w = try await WaitingForApproval.start(app: app)
-        let env = w.env
+        let approvalWait = try await WaitingForApproval.start(app: app)
+        let env = approvalWait.env
         defer { env.stop() }
-        let (s, watcher, pr, issue) = (w.scenario, w.watcher, w.pr, w.issue)
+        let (scenario, watcher, pr, issue) = (
+            approvalWait.scenario, approvalWait.watcher, approvalWait.pr, approvalWait.issue
+        )
         let id = try #require(watcher.last(app)?.machine.attempt?.correlationId)
 
         // A stranger: APPROVE on the PR, ABORT on the escalation issue.
         env.sims.github.addComment(
-            repo: s.gitopsRepo, issue: pr.number, user: "mallory", body: "APPROVE looks fine to me")
+            repo: scenario.gitopsRepo, issue: pr.number, user: "mallory", body: "APPROVE looks fine to me")
         env.sims.github.addComment(repo: env.alertsRepo, issue: issue.number, user: "mallory", body: "abort")
         let seen = await watcher.wait(within: 20) { watcher.steps(app, event: "Command(").count >= 2 }
         #expect(seen, "command steps: \(watcher.steps(app, event: "Command(").map(\.transition.event))")
@@ -130,7 +134,7 @@ import Testing
         let unchanged = await watcher.holds(
             {
                 watcher.state(app) == .awaitingMergeApproval && env.sims.github.merges.isEmpty
-                    && env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "open"
+                    && env.sims.github.pulls(repo: scenario.gitopsRepo).first?.state == "open"
             }, until: { watcher.healthChecks(app).count >= checks + 5 }, within: 20)
         #expect(unchanged, "state: \(String(describing: watcher.state(app)))")
         // Audited: the audit trail names the stranger's ignored commands.
@@ -147,17 +151,18 @@ import Testing
 
         // The approver's ABORT on the PR.
         env.sims.github.addComment(
-            repo: s.gitopsRepo, issue: pr.number, user: env.approver, body: "ABORT we fix forward")
+            repo: scenario.gitopsRepo, issue: pr.number, user: env.approver, body: "ABORT we fix forward")
         let aborted = await watcher.wait(within: 20) { watcher.state(app) == .abort }
         #expect(aborted, "states: \(watcher.states(app))")
         #expect(watcher.last(app)?.machine.attempt?.abortReason == .abortedByHuman)
         let closed = await watcher.wait(within: 20) {
-            env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed"
-                && env.sims.github.comments(repo: s.gitopsRepo, issue: pr.number)
+            env.sims.github.pulls(repo: scenario.gitopsRepo).first?.state == "closed"
+                && env.sims.github.comments(repo: scenario.gitopsRepo, issue: pr.number)
                     .contains { $0.user != env.approver && $0.body.contains("`ABORT` accepted") }
         }
-        #expect(closed, "comments: \(env.sims.github.comments(repo: s.gitopsRepo, issue: pr.number).map(\.body))")
-        #expect(env.sims.github.pulls(repo: s.gitopsRepo).first?.merged == false)
+        #expect(
+            closed, "comments: \(env.sims.github.comments(repo: scenario.gitopsRepo, issue: pr.number).map(\.body))")
+        #expect(env.sims.github.pulls(repo: scenario.gitopsRepo).first?.merged == false)
         #expect(env.sims.github.merges.isEmpty)
 
         // A command where it does not apply is answered with why, and changes nothing.
@@ -189,10 +194,12 @@ import Testing
     /// another commit) change nothing; the approver's `APPROVE` on the escalation issue merges.
     @Test func onlyAnApproverApprovalOfTheHeadMerges() async throws {
         let app = "accounts"
-        let w = try await WaitingForApproval.start(app: app)
-        let env = w.env
+        let approvalWait = try await WaitingForApproval.start(app: app)
+        let env = approvalWait.env
         defer { env.stop() }
-        let (s, watcher, logs, pr, issue) = (w.scenario, w.watcher, w.logs, w.pr, w.issue)
+        let (scenario, watcher, logs, pr, issue) = (
+            approvalWait.scenario, approvalWait.watcher, approvalWait.logs, approvalWait.pr, approvalWait.issue
+        )
         // The production degradation alerted humans on Slack before the PR.
         #expect(
             env.sims.slack.messages.contains {
@@ -201,11 +208,11 @@ import Testing
             })
 
         env.sims.github.addReview(
-            repo: s.gitopsRepo, number: pr.number, user: "mallory", state: "APPROVED", commitID: pr.headSHA)
+            repo: scenario.gitopsRepo, number: pr.number, user: "mallory", state: "APPROVED", commitID: pr.headSHA)
         env.sims.github.addReview(
-            repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
-            commitID: s.badRevision)
-        let reviews = "/repos/\(s.gitopsRepo)/pulls/\(pr.number)/reviews"
+            repo: scenario.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
+            commitID: scenario.badRevision)
+        let reviews = "/repos/\(scenario.gitopsRepo)/pulls/\(pr.number)/reviews"
         let reads = env.githubRequests("GET", reviews).count
         let checks = watcher.healthChecks(app).count
         let unchanged = await watcher.holds(
@@ -239,14 +246,14 @@ import Testing
         defer { env.stop() }
         env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 3)
         let app = "profile"
-        let s = env.seed(app: app, environment: "production")
+        let scenario = env.seed(app: app, environment: "production")
         let (watcher, logs) = try env.startWatched()
 
         let opened = await watcher.wait(within: 60) { watcher.reached(app, .prCreated) }
         try #require(opened, watcher.brief(app, logs))
-        let pr = try #require(env.sims.github.pulls(repo: s.gitopsRepo).first)
+        let pr = try #require(env.sims.github.pulls(repo: scenario.gitopsRepo).first)
         env.sims.github.addReview(
-            repo: s.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
+            repo: scenario.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED", commitID: pr.headSHA)
         let recorded = await watcher.wait(within: 20) {
             !(watcher.last(app)?.machine.attempt?.approvals.isEmpty ?? true)
         }

@@ -16,7 +16,7 @@ import Testing
         defer { env.stop() }
         env.sims.github.mergeableNullReads = 1_000
         let app = "orders"
-        let s = env.seed(app: app, environment: "staging")
+        let scenario = env.seed(app: app, environment: "staging")
         let (watcher, logs) = try env.startWatched()
         let port = env.servicePort
 
@@ -38,8 +38,8 @@ import Testing
         #expect(detail.status == 200)
         let attempt = try #require(detail.json?["attempt"] as? [String: Any], "\(detail.text)")
         #expect(attempt["correlationId"] as? String == id)
-        #expect(attempt["targetRevision"] as? String == s.goodRevisions.last)
-        #expect(attempt["currentRevision"] as? String == s.badRevision)
+        #expect(attempt["targetRevision"] as? String == scenario.goodRevisions.last)
+        #expect(attempt["currentRevision"] as? String == scenario.badRevision)
         let invariants = try #require(attempt["invariants"] as? [String: String])
         #expect(invariants.count == 8)
         #expect(invariants["I8_branch_protection"] == "FAIL")
@@ -55,7 +55,9 @@ import Testing
                 $0["sha"] is String && $0["taken"] is Bool && !(($0["reason"] as? String) ?? "").isEmpty
             })
         #expect(
-            candidates.filter { $0["taken"] as? Bool == true }.map { $0["sha"] as? String } == [s.goodRevisions.last])
+            candidates.filter { $0["taken"] as? Bool == true }.map { $0["sha"] as? String } == [
+                scenario.goodRevisions.last
+            ])
         let history = try #require(attempt["history"] as? [[String: Any]])
         #expect(
             history.compactMap { $0["to"] as? String } == [
@@ -106,7 +108,7 @@ import Testing
         #expect(abort.json?["state"] as? String == "Abort")
         #expect(watcher.state(app) == .abort)
         let closed = await watcher.wait(within: 20) {
-            env.sims.github.pulls(repo: s.gitopsRepo).first?.state == "closed"
+            env.sims.github.pulls(repo: scenario.gitopsRepo).first?.state == "closed"
         }
         #expect(closed)
         #expect(env.sims.github.merges.isEmpty)

@@ -11,7 +11,7 @@ import Testing
     @Test func stagingDegradationIsRolledBackAutoMergedAndRecovers() async throws {
         let env = try DemoEnvironment()
         defer { env.stop() }
-        let s = env.seed(app: "checkout", environment: "staging")
+        let scenario = env.seed(app: "checkout", environment: "staging")
         let (watcher, logs) = try env.startWatched()
         let done = await watcher.wait(within: 60) { watcher.reached("checkout", .rollbackComplete) }
         #expect(
@@ -22,15 +22,16 @@ import Testing
                 .idle, .degradationDetected, .candidateResolved, .prCreated,
                 .awaitingMergeApproval, .rollbackMerged, .rollbackComplete,
             ])
-        let pulls = env.sims.github.pulls(repo: s.gitopsRepo)
+        let pulls = env.sims.github.pulls(repo: scenario.gitopsRepo)
         #expect(pulls.count == 1)
         let pr = try #require(pulls.first)
         #expect(pr.merged)
-        #expect(pr.title == "Rollback: checkout to \(s.goodRevisions.last!.prefix(7)) (degraded in staging)")
+        #expect(pr.title == "Rollback: checkout to \(scenario.goodRevisions.last!.prefix(7)) (degraded in staging)")
         #expect(Set(pr.labels) == ["ai-operator", "rollback", "staging"])
-        let manifest = try #require(env.sims.github.file(repo: s.gitopsRepo, path: s.manifestPath, ref: s.envBranch))
-        #expect(manifest.contains(s.goodRevisions.last!))
-        #expect(!manifest.contains(s.badRevision))
+        let manifest = try #require(
+            env.sims.github.file(repo: scenario.gitopsRepo, path: scenario.manifestPath, ref: scenario.envBranch))
+        #expect(manifest.contains(scenario.goodRevisions.last!))
+        #expect(!manifest.contains(scenario.badRevision))
         // The audit log holds the invariant table, all PASS, before the merge.
         let attempt = try #require(
             watcher.last("checkout")?.machine.lastAttempt ?? watcher.last("checkout")?.machine.attempt)

@@ -35,15 +35,15 @@ public final class ChildProcess: @unchecked Sendable {
         process.environment = env
         process.standardError = pipe
         process.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let data = h.availableData
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
             guard let self else { return }
             self.lock.lock()
             defer { self.lock.unlock() }
             if data.isEmpty {
                 // End of file: every writer (the child and anything it started) closed the pipe.
                 self.ended = true
-                h.readabilityHandler = nil
+                handle.readabilityHandler = nil
             } else {
                 self.output += String(decoding: data, as: UTF8.self)
             }

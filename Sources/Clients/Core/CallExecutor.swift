@@ -56,33 +56,33 @@ extension ClientContext {
                 let response = try await transport.send(request)
                 lastStatus = response.status
                 call.observe?(response)
-                if let f = call.classify(response) {
-                    failure = f
-                    if f.code == .rateLimitExceeded { rateLimitedResponse = response }
+                if let classified = call.classify(response) {
+                    failure = classified
+                    if classified.code == .rateLimitExceeded { rateLimitedResponse = response }
                 } else {
                     let value: T
                     do {
                         value = try call.decode(response)
-                    } catch let e as APIError {
-                        throw fail(e.code, e.message)
+                    } catch let apiError as APIError {
+                        throw fail(apiError.code, apiError.message)
                     } catch {
                         throw fail(.validationError, "unexpected response body: \(error)")
                     }
                     finish("ok", call.summarize?(value, response) ?? "HTTP \(response.status)")
                     return value
                 }
-            } catch let e as TransportError {
-                switch e.kind {
+            } catch let transportError as TransportError {
+                switch transportError.kind {
                 case .cancelled: throw failAndCancel(fail)
-                case .responseTooLarge, .invalidRequest: throw fail(.validationError, e.description)
-                default: failure = FailureClass(code: .networkError, message: e.description)
+                case .responseTooLarge, .invalidRequest: throw fail(.validationError, transportError.description)
+                default: failure = FailureClass(code: .networkError, message: transportError.description)
                 }
             } catch is CancellationError {
                 throw failAndCancel(fail)
-            } catch let e as APIError {
+            } catch let apiError as APIError {
                 // Raised while building the request (minting a token: that call already
                 // retried and was recorded on its own; a refused write). Not retried again.
-                throw fail(e.code, e.message)
+                throw fail(apiError.code, apiError.message)
             }
 
             // Decide whether to try again.

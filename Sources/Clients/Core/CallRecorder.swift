@@ -70,13 +70,13 @@ public final class CallRecorder: Sendable {
         self.log = log
     }
 
-    func record(_ r: CallRecord) {
-        var clean = r
-        clean.parameters = r.parameters.mapValues(redactor.redact)
-        clean.response = r.response.map(redactor.redact)
+    func record(_ call: CallRecord) {
+        var clean = call
+        clean.parameters = call.parameters.mapValues(redactor.redact)
+        clean.response = call.response.map(redactor.redact)
         sink?.record(clean)
-        metrics?.observeDuration(callName: r.name, seconds: Double(r.durationMs) / 1000)
-        if !r.succeeded { metrics?.countError(callName: r.name, errorCode: r.result) }
+        metrics?.observeDuration(callName: call.name, seconds: Double(call.durationMs) / 1000)
+        if !call.succeeded { metrics?.countError(callName: call.name, errorCode: call.result) }
     }
 
     /// A warning for the operator's log (secrets removed).

@@ -4,23 +4,24 @@ import Foundation
 /// timestamps with or without fractional seconds.
 enum ClientJSON {
     static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        d.dateDecodingStrategy = .custom { decoder in
-            let c = try decoder.singleValueContainer()
-            let s = try c.decode(String.self)
-            guard let date = parseDate(s) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 timestamp: \(s)")
+        let jsonDecoder = JSONDecoder()
+        jsonDecoder.keyDecodingStrategy = .convertFromSnakeCase
+        jsonDecoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseDate(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "not an ISO 8601 timestamp: \(text)")
             }
             return date
         }
-        return d
+        return jsonDecoder
     }()
 
     static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
+        let jsonEncoder = JSONEncoder()
+        jsonEncoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return jsonEncoder
     }()
 
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
@@ -35,8 +36,9 @@ enum ClientJSON {
                         bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
                         count: raw.count, deallocator: .none))
             }
-        } catch let e as DecodingError {
-            throw APIError(code: .validationError, call: "", message: "unexpected response body: \(describe(e))")
+        } catch let decodingError as DecodingError {
+            throw APIError(
+                code: .validationError, call: "", message: "unexpected response body: \(describe(decodingError))")
         }
     }
 
@@ -44,32 +46,34 @@ enum ClientJSON {
         (try? encoder.encode(value)).map(Array.init) ?? Array("{}".utf8)
     }
 
-    static func parseDate(_ s: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s) { return d }
-        return try? Date.ISO8601FormatStyle().parse(s)
+    static func parseDate(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
     }
 
-    static func timestamp(_ d: Date) -> String {
-        d.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
     }
 
     /// The `message` field of a JSON error body, if any (GitHub, Argo CD, Kubernetes all use it).
     static func message(_ body: [UInt8]) -> String? {
-        guard let obj = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return nil }
-        var m = (obj["message"] as? String) ?? (obj["error"] as? String)
-        if let errors = obj["errors"] as? [[String: Any]] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return nil }
+        var message = (object["message"] as? String) ?? (object["error"] as? String)
+        if let errors = object["errors"] as? [[String: Any]] {
             let details = errors.compactMap { ($0["message"] as? String) ?? ($0["code"] as? String) }
-            if !details.isEmpty { m = (m ?? "") + " (" + details.joined(separator: "; ") + ")" }
+            if !details.isEmpty { message = (message ?? "") + " (" + details.joined(separator: "; ") + ")" }
         }
-        return m
+        return message
     }
 
-    private static func describe(_ e: DecodingError) -> String {
-        switch e {
-        case .keyNotFound(let k, let c): return "missing \(path(c.codingPath + [k]))"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "wrong type at \(path(c.codingPath))"
-        case .dataCorrupted(let c): return "invalid data at \(path(c.codingPath)): \(c.debugDescription)"
-        @unknown default: return "\(e)"
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context): return "missing \(path(context.codingPath + [key]))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \(path(context.codingPath))"
+        case .dataCorrupted(let context):
+            return "invalid data at \(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 
@@ -81,22 +85,22 @@ enum ClientJSON {
 /// Percent-encoding for URL parts built by the clients.
 enum URLPart {
     /// One path segment (a `/` is encoded).
-    static func segment(_ s: String) -> String {
+    static func segment(_ text: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#;")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     /// A path whose `/` separators stay (file paths, branch names in refs).
-    static func path(_ s: String) -> String {
-        s.split(separator: "/", omittingEmptySubsequences: false).map { segment(String($0)) }.joined(separator: "/")
+    static func path(_ text: String) -> String {
+        text.split(separator: "/", omittingEmptySubsequences: false).map { segment(String($0)) }.joined(separator: "/")
     }
 
     static func query(_ items: [(String, String?)]) -> String {
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "&=+?#")
-        let parts = items.compactMap { k, v in
-            v.map { "\(k)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" }
+        let parts = items.compactMap { name, value in
+            value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" }
         }
         return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
     }

@@ -32,19 +32,21 @@ public final class RateLimitMonitor: @unchecked Sendable {
 
     func observe(_ response: OutboundResponse) {
         guard
-            let rem = response.header("x-ratelimit-remaining").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+            let remaining = response.header("x-ratelimit-remaining").flatMap({
+                Int($0.trimmingCharacters(in: .whitespaces))
+            })
         else { return }
-        let b = Budget(
+        let budget = Budget(
             limit: response.header("x-ratelimit-limit").flatMap { Int($0) },
-            remaining: rem,
+            remaining: remaining,
             resetAt: response.header("x-ratelimit-reset").flatMap { Double($0) }.map {
                 Date(timeIntervalSince1970: $0)
             },
             resource: response.header("x-ratelimit-resource"))
         lock.lock()
-        latest = b
+        latest = budget
         var fire = false
-        if rem < warningThreshold {
+        if remaining < warningThreshold {
             if !warned {
                 warned = true
                 fire = true
@@ -53,6 +55,6 @@ public final class RateLimitMonitor: @unchecked Sendable {
             warned = false
         }
         lock.unlock()
-        if fire { onWarning?(b) }
+        if fire { onWarning?(budget) }
     }
 }

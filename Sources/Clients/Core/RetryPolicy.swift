@@ -22,8 +22,10 @@ public struct RetryPolicy: Sendable {
     /// The wait a rate-limited answer asks for: `retry-after` seconds, else the time until
     /// `x-ratelimit-reset` when `x-ratelimit-remaining` is 0, else the default.
     func rateLimitWait(_ response: OutboundResponse, now: Date) -> Duration {
-        if let ra = response.header("retry-after")?.trimmingCharacters(in: .whitespaces), let s = Double(ra) {
-            return .milliseconds(Int64(max(0, s) * 1000))
+        if let retryAfter = response.header("retry-after")?.trimmingCharacters(in: .whitespaces),
+            let seconds = Double(retryAfter)
+        {
+            return .milliseconds(Int64(max(0, seconds) * 1000))
         }
         if response.header("x-ratelimit-remaining") == "0",
             let reset = response.header("x-ratelimit-reset").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }

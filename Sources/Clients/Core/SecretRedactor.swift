@@ -10,7 +10,7 @@ public final class SecretRedactor: @unchecked Sendable {
     private let capacity = 512
 
     public init(_ secrets: [Secret] = []) {
-        for s in secrets { add(s) }
+        for secret in secrets { add(secret) }
     }
 
     public func add(_ secret: Secret) {
@@ -29,8 +29,8 @@ public final class SecretRedactor: @unchecked Sendable {
         lock.unlock()
         var out = text
         // Longest first, so a secret containing another is removed whole.
-        for s in all.sorted(by: { $0.count > $1.count }) where out.contains(s) {
-            out = out.replacingOccurrences(of: s, with: "[REDACTED]")
+        for secret in all.sorted(by: { $0.count > $1.count }) where out.contains(secret) {
+            out = out.replacingOccurrences(of: secret, with: "[REDACTED]")
         }
         return out
     }

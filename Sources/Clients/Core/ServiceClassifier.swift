@@ -3,12 +3,12 @@
 /// 404 ⇒ `NOT_FOUND`, 409 ⇒ `CONFLICT`, 429 ⇒ `RATE_LIMIT_EXCEEDED`, 5xx ⇒ `NETWORK_ERROR`
 /// (retried), other 4xx ⇒ `VALIDATION_ERROR`.
 enum ServiceClassifier {
-    @Sendable static func classify(_ r: OutboundResponse) -> FailureClass? {
-        if (200..<300).contains(r.status) { return nil }
-        let apiMessage = ClientJSON.message(r.body) ?? String(r.text.prefix(200))
-        let message = "HTTP \(r.status)" + (apiMessage.isEmpty ? "" : ": \(apiMessage)")
+    @Sendable static func classify(_ response: OutboundResponse) -> FailureClass? {
+        if (200..<300).contains(response.status) { return nil }
+        let apiMessage = ClientJSON.message(response.body) ?? String(response.text.prefix(200))
+        let message = "HTTP \(response.status)" + (apiMessage.isEmpty ? "" : ": \(apiMessage)")
         let code: APIErrorCode
-        switch r.status {
+        switch response.status {
         case 401: code = .unauthorized
         case 403: code = .permissionDenied
         case 404, 410: code = .notFound

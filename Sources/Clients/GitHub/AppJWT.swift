@@ -7,11 +7,12 @@ enum AppJWT {
     static let lifetime: TimeInterval = 540
 
     static func make(issuer: String, key: RSASigningKey, now: Date) throws -> String {
-        let t = Int(now.timeIntervalSince1970)
+        let issuedAt = Int(now.timeIntervalSince1970)
         let header = base64URL(Array(#"{"alg":"RS256","typ":"JWT"}"#.utf8))
         // A numeric App id is sent as a number, a client id (`Iv1.…`) as a string.
-        let iss = Int(issuer) != nil ? issuer : jsonString(issuer)
-        let claims = base64URL(Array(#"{"iat":\#(t - 60),"exp":\#(t + Int(lifetime)),"iss":\#(iss)}"#.utf8))
+        let issuerClaim = Int(issuer) != nil ? issuer : jsonString(issuer)
+        let claims = base64URL(
+            Array(#"{"iat":\#(issuedAt - 60),"exp":\#(issuedAt + Int(lifetime)),"iss":\#(issuerClaim)}"#.utf8))
         let signingInput = "\(header).\(claims)"
         let signature = try key.signRS256(Array(signingInput.utf8))
         return "\(signingInput).\(base64URL(signature))"
@@ -24,9 +25,9 @@ enum AppJWT {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    private static func jsonString(_ s: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [s], options: [])
-        let arr = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
-        return String(arr.dropFirst().dropLast())
+    private static func jsonString(_ text: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [text], options: [])
+        let array = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
+        return String(array.dropFirst().dropLast())
     }
 }

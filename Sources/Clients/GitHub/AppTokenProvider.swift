@@ -36,8 +36,8 @@ actor AppTokenProvider {
 
     /// A valid installation token, minting one if none is cached or it expires within the margin.
     func token() async throws -> Secret {
-        if let c = cached, c.expiresAt.timeIntervalSince(context.sleeper.now()) > refreshMargin {
-            return c.token
+        if let cachedToken = cached, cachedToken.expiresAt.timeIntervalSince(context.sleeper.now()) > refreshMargin {
+            return cachedToken.token
         }
         if let running = inFlight {
             return try await running.value.token
@@ -53,7 +53,7 @@ actor AppTokenProvider {
     /// Drops the cached token (after a 401) so the next `token()` mints a new one. Returns
     /// false if `rejected` is no longer the cached token (someone refreshed already).
     func invalidate(rejected: Secret?) {
-        if let rejected, let c = cached, c.token != rejected { return }
+        if let rejected, let cachedToken = cached, cachedToken.token != rejected { return }
         cached = nil
     }
 

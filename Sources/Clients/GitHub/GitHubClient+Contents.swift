@@ -14,18 +14,18 @@ extension GitHubClient {
         return try await sendRaw(
             name, path: try repoPath(repo, call: name) + "/contents/" + URLPart.path(path),
             query: [("ref", ref)], parameters: ["repo": repo, "path": path, "ref": ref ?? ""],
-            decode: { r in
-                guard let obj = try? ClientJSON.decoder.decode(Wire.self, from: Data(r.body)) else {
+            decode: { response in
+                guard let wire = try? ClientJSON.decoder.decode(Wire.self, from: Data(response.body)) else {
                     throw APIError(code: .validationError, call: name, message: "\(path) is not a file")
                 }
-                guard obj.type == nil || obj.type == "file", let content = obj.content else {
+                guard wire.type == nil || wire.type == "file", let content = wire.content else {
                     throw APIError(code: .validationError, call: name, message: "\(path) is not a file")
                 }
                 let cleaned = content.filter { !$0.isWhitespace }
-                guard obj.encoding == nil || obj.encoding == "base64", let bytes = Data(base64Encoded: cleaned) else {
+                guard wire.encoding == nil || wire.encoding == "base64", let bytes = Data(base64Encoded: cleaned) else {
                     throw APIError(code: .validationError, call: name, message: "\(path): content is not valid base64")
                 }
-                return FileContent(path: obj.path, sha: obj.sha, content: Array(bytes))
+                return FileContent(path: wire.path, sha: wire.sha, content: Array(bytes))
             }, summarize: { "blob \($0.sha), \($0.content.count) bytes" })
     }
 
@@ -55,9 +55,9 @@ extension GitHubClient {
             name, method: "PUT", path: try repoPath(repo, call: name) + "/contents/" + URLPart.path(path),
             body: ClientJSON.encode(body),
             parameters: ["repo": repo, "path": path, "branch": branch, "sha": sha ?? ""],
-            decode: { r in
-                let w = try ClientJSON.decode(Wire.self, r.body)
-                return FileCommit(contentSha: w.content?.sha, commitSha: w.commit.sha)
+            decode: { response in
+                let wire = try ClientJSON.decode(Wire.self, response.body)
+                return FileCommit(contentSha: wire.content?.sha, commitSha: wire.commit.sha)
             }, summarize: { "commit \($0.commitSha)" })
     }
 }

@@ -37,9 +37,9 @@ extension GitHubClient {
                 ("labels", labels.isEmpty ? nil : labels.joined(separator: ",")), ("state", state), ("per_page", "100"),
             ],
             parameters: ["repo": repo, "labels": labels.joined(separator: ","), "state": state],
-            decode: { r in
-                let issues = try ClientJSON.decode([Issue].self, r.body)
-                let kinds = try ClientJSON.decode([Wire].self, r.body)
+            decode: { response in
+                let issues = try ClientJSON.decode([Issue].self, response.body)
+                let kinds = try ClientJSON.decode([Wire].self, response.body)
                 return zip(issues, kinds).filter { $0.1.pullRequest == nil }.map(\.0)
             }, summarize: { "\($0.count) issues" })
     }

@@ -40,7 +40,9 @@ extension GitHubClient {
     ) async throws -> [PullRequest] {
         let name = "github.listPullRequests"
         var headFilter = head
-        if let h = head, !h.contains(":"), let owner = repo.split(separator: "/").first { headFilter = "\(owner):\(h)" }
+        if let headBranch = head, !headBranch.contains(":"), let owner = repo.split(separator: "/").first {
+            headFilter = "\(owner):\(headBranch)"
+        }
         let all: [PullRequest] = try await send(
             name, path: try repoPath(repo, call: name) + "/pulls",
             query: [("state", state), ("head", headFilter), ("base", base), ("per_page", "100")],
@@ -92,28 +94,28 @@ extension GitHubClient {
             body: ClientJSON.encode(
                 Body(sha: headSha, mergeMethod: "squash", commitTitle: commitTitle, commitMessage: commitMessage)),
             parameters: ["repo": repo, "number": String(number), "sha": headSha, "method": "squash"],
-            classify: { r in
-                guard var f = Self.classify(r) else { return nil }
-                let text = f.message.lowercased()
-                switch r.status {
+            classify: { response in
+                guard var classified = Self.classify(response) else { return nil }
+                let text = classified.message.lowercased()
+                switch response.status {
                 case 405:
                     if text.contains("already merged") {
-                        f.code = .alreadyMerged
+                        classified.code = .alreadyMerged
                     } else if text.contains("status check")
                         && (text.contains("expected") || text.contains("pending") || text.contains("in progress"))
                     {
-                        f.code = .ciPending
+                        classified.code = .ciPending
                     } else {
-                        f.code = .notMergeable
+                        classified.code = .notMergeable
                     }
-                case 409: f.code = .baseShaMismatch
+                case 409: classified.code = .baseShaMismatch
                 default: break
                 }
-                return f
+                return classified
             },
-            decode: { r in
-                let w = try ClientJSON.decode(Wire.self, r.body)
-                return .merged(sha: w.sha ?? "")
+            decode: { response in
+                let wire = try ClientJSON.decode(Wire.self, response.body)
+                return .merged(sha: wire.sha ?? "")
             },
             summarize: { outcome in
                 if case .merged(let sha) = outcome { return "merged \(sha)" }

@@ -28,9 +28,9 @@ public final class GitHubClient: Sendable {
         self.rateLimit = rateLimit
         self.etags = ETagCache(capacity: etagCacheSize)
         switch credentials {
-        case .token(let t):
-            context.redactor.add(t)
-            auth = .token(t)
+        case .token(let token):
+            context.redactor.add(token)
+            auth = .token(token)
         case .app(let app):
             auth = .app(try AppTokenProvider(credentials: app, baseURL: self.baseURL, context: context))
         }
@@ -39,7 +39,7 @@ public final class GitHubClient: Sendable {
     /// Installation-token exchanges so far (App credentials only).
     public var tokenExchanges: Int {
         get async {
-            if case .app(let p) = auth { return await p.exchanges }
+            if case .app(let provider) = auth { return await provider.exchanges }
             return 0
         }
     }
@@ -53,16 +53,17 @@ public final class GitHubClient: Sendable {
     }
 
     /// Maps a non-success answer to a SPEC code (protocols §3.16 for 403 vs rate limit).
-    @Sendable static func classify(_ r: OutboundResponse) -> FailureClass? {
-        if (200..<300).contains(r.status) || r.status == 304 { return nil }
-        let apiMessage = ClientJSON.message(r.body) ?? ""
-        let message = "HTTP \(r.status)" + (apiMessage.isEmpty ? "" : ": \(apiMessage)")
+    @Sendable static func classify(_ response: OutboundResponse) -> FailureClass? {
+        if (200..<300).contains(response.status) || response.status == 304 { return nil }
+        let apiMessage = ClientJSON.message(response.body) ?? ""
+        let message = "HTTP \(response.status)" + (apiMessage.isEmpty ? "" : ": \(apiMessage)")
         let code: APIErrorCode
-        switch r.status {
+        switch response.status {
         case 401: code = .unauthorized
         case 403, 429:
             let throttled =
-                r.status == 429 || r.header("retry-after") != nil || r.header("x-ratelimit-remaining") == "0"
+                response.status == 429 || response.header("retry-after") != nil
+                || response.header("x-ratelimit-remaining") == "0"
                 || apiMessage.lowercased().contains("rate limit")
             code = throttled ? .rateLimitExceeded : .permissionDenied
         case 404, 410: code = .notFound
@@ -76,12 +77,15 @@ public final class GitHubClient: Sendable {
 
     /// Checks a branch is one this client may write to.
     func requireWritable(_ branch: String, call: String) throws {
-        let b = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
-        guard b.hasPrefix(Self.writableBranchPrefix), b.count > Self.writableBranchPrefix.count, !b.contains("..")
+        let branchName = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
+        guard branchName.hasPrefix(Self.writableBranchPrefix), branchName.count > Self.writableBranchPrefix.count,
+            !branchName.contains("..")
         else {
             throw APIError(
                 code: .validationError, call: call,
-                message: "refusing to write to branch '\(b)': only \(Self.writableBranchPrefix)* branches are writable")
+                message:
+                    "refusing to write to branch '\(branchName)': only \(Self.writableBranchPrefix)* branches are writable"
+            )
         }
     }
 
@@ -145,8 +149,8 @@ public final class GitHubClient: Sendable {
                     var headers = Self.standardHeaders(userAgent: userAgent)
                     let token: Secret
                     switch auth {
-                    case .token(let t): token = t
-                    case .app(let p): token = try await p.token()
+                    case .token(let fixedToken): token = fixedToken
+                    case .app(let provider): token = try await provider.token()
                     }
                     lastToken.set(token)
                     headers.append(("Authorization", "Bearer \(token.value)"))
@@ -159,28 +163,28 @@ public final class GitHubClient: Sendable {
                     }
                     return OutboundRequest(method: method, url: url, headers: headers, body: body)
                 },
-                classify: { r in
-                    if r.status == 304 && sentWith.get() == nil {
+                classify: { response in
+                    if response.status == 304 && sentWith.get() == nil {
                         return FailureClass(code: .validationError, message: "HTTP 304 without a conditional request")
                     }
-                    return (classify ?? Self.classify)(r)
+                    return (classify ?? Self.classify)(response)
                 },
-                decode: { r in
-                    var response = r
-                    if r.status == 304, let entry = sentWith.get() {
+                decode: { received in
+                    var response = received
+                    if received.status == 304, let entry = sentWith.get() {
                         response.body = entry.body
-                    } else if conditional, (200..<300).contains(r.status), let etag = r.header("etag") {
-                        etags.store(url, etag: etag, body: r.body)
+                    } else if conditional, (200..<300).contains(received.status), let etag = received.header("etag") {
+                        etags.store(url, etag: etag, body: received.body)
                     }
                     return try decode(response)
                 },
-                summarize: { value, r in
-                    let s = summarize?(value) ?? "HTTP \(r.status)"
-                    return r.status == 304 ? "\(s) (not modified)" : s
+                summarize: { value, response in
+                    let summary = summarize?(value) ?? "HTTP \(response.status)"
+                    return response.status == 304 ? "\(summary) (not modified)" : summary
                 },
                 refreshCredentials: {
-                    guard case .app(let p) = auth else { return false }
-                    await p.invalidate(rejected: lastToken.get())
+                    guard case .app(let provider) = auth else { return false }
+                    await provider.invalidate(rejected: lastToken.get())
                     return true
                 },
                 observe: { [rateLimit] r in rateLimit.observe(r) },
@@ -193,9 +197,9 @@ public final class GitHubClient: Sendable {
 final class LastToken: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Secret?
-    func set(_ v: Secret?) {
+    func set(_ newValue: Secret?) {
         lock.lock()
-        value = v
+        value = newValue
         lock.unlock()
     }
     func get() -> Secret? {
@@ -208,9 +212,9 @@ final class LastToken: @unchecked Sendable {
 final class LastEntry: @unchecked Sendable {
     private let lock = NSLock()
     private var value: ETagCache.Entry?
-    func set(_ v: ETagCache.Entry?) {
+    func set(_ newValue: ETagCache.Entry?) {
         lock.lock()
-        value = v
+        value = newValue
         lock.unlock()
     }
     func get() -> ETagCache.Entry? {

@@ -40,7 +40,7 @@ public enum GitHubCredentials: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .token: return "GitHubCredentials.token(<redacted>)"
-        case .app(let a): return "GitHubCredentials.app(\(a))"
+        case .app(let credentials): return "GitHubCredentials.app(\(credentials))"
         }
     }
 }

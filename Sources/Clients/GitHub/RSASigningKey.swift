@@ -14,8 +14,8 @@ final class RSASigningKey: @unchecked Sendable {
 
     init(pem: Secret) throws {
         // BIO_new_mem_buf does not copy: read inside withCString.
-        let loaded: OpaquePointer? = pem.value.withCString { p in
-            guard let bio = BIO_new_mem_buf(p, -1) else { return nil }
+        let loaded: OpaquePointer? = pem.value.withCString { pemText in
+            guard let bio = BIO_new_mem_buf(pemText, -1) else { return nil }
             defer { BIO_free(bio) }
             return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
         }
@@ -44,8 +44,10 @@ final class RSASigningKey: @unchecked Sendable {
         let sized = input.withUnsafeBufferPointer { EVP_DigestSign(ctx, nil, &length, $0.baseAddress, $0.count) }
         guard sized == 1 else { throw LoadError(description: "EVP_DigestSign failed (\(Self.lastOpenSSLError()))") }
         var out = [UInt8](repeating: 0, count: length)
-        let signed = input.withUnsafeBufferPointer { i in
-            out.withUnsafeMutableBufferPointer { EVP_DigestSign(ctx, $0.baseAddress, &length, i.baseAddress, i.count) }
+        let signed = input.withUnsafeBufferPointer { inputBuffer in
+            out.withUnsafeMutableBufferPointer {
+                EVP_DigestSign(ctx, $0.baseAddress, &length, inputBuffer.baseAddress, inputBuffer.count)
+            }
         }
         guard signed == 1 else { throw LoadError(description: "EVP_DigestSign failed (\(Self.lastOpenSSLError()))") }
         return Array(out[0..<length])
@@ -56,9 +58,9 @@ final class RSASigningKey: @unchecked Sendable {
         ERR_clear_error()
         guard code != 0 else { return "no detail" }
         var buf = [CChar](repeating: 0, count: 256)
-        return buf.withUnsafeMutableBufferPointer { p in
-            ERR_error_string_n(code, p.baseAddress, p.count)
-            return String(cString: p.baseAddress!)
+        return buf.withUnsafeMutableBufferPointer { buffer in
+            ERR_error_string_n(code, buffer.baseAddress, buffer.count)
+            return String(cString: buffer.baseAddress!)
         }
     }
 }

@@ -13,9 +13,9 @@ public final class KubernetesClient: Sendable {
         self.context = context
         self.caFile = caFile
         switch credentials {
-        case .token(let t):
-            context.redactor.add(t)
-            fixedToken = t
+        case .token(let token):
+            context.redactor.add(token)
+            fixedToken = token
             tokenFile = nil
         case .tokenFile(let path):
             fixedToken = nil
@@ -33,9 +33,9 @@ public final class KubernetesClient: Sendable {
     ) -> KubernetesClient? {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"]
         else { return nil }
-        let h = host.contains(":") ? "[\(host)]" : host
+        let urlHost = host.contains(":") ? "[\(host)]" : host
         return KubernetesClient(
-            baseURL: "https://\(h):\(port)", credentials: .tokenFile(KubernetesCredentials.inClusterTokenFile),
+            baseURL: "https://\(urlHost):\(port)", credentials: .tokenFile(KubernetesCredentials.inClusterTokenFile),
             caFile: KubernetesCredentials.inClusterCAFile, context: context)
     }
 

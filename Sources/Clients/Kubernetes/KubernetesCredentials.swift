@@ -13,7 +13,7 @@ public enum KubernetesCredentials: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .token: return "KubernetesCredentials.token(<redacted>)"
-        case .tokenFile(let p): return "KubernetesCredentials.tokenFile(\(p))"
+        case .tokenFile(let path): return "KubernetesCredentials.tokenFile(\(path))"
         case .none: return "KubernetesCredentials.none"
         }
     }
@@ -47,9 +47,9 @@ final class TokenFileReader: @unchecked Sendable {
         let stamp =
             "\((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)-\((attrs?[.size] as? NSNumber)?.intValue ?? -1)"
         lock.lock()
-        if !forceReload, let c = cached, c.stamp == stamp {
+        if !forceReload, let cachedToken = cached, cachedToken.stamp == stamp {
             lock.unlock()
-            return c.token
+            return cachedToken.token
         }
         lock.unlock()
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -40,46 +40,50 @@ public final class PrometheusClient: Sendable {
                         if let token { headers.append(("Authorization", "Bearer \(token.value)")) }
                         return OutboundRequest(method: "GET", url: url, headers: headers)
                     },
-                    classify: { r in
-                        guard var f = ServiceClassifier.classify(r) else { return nil }
-                        if let obj = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any],
-                            let type = obj["errorType"] as? String
+                    classify: { response in
+                        guard var failure = ServiceClassifier.classify(response) else { return nil }
+                        if let object = (try? JSONSerialization.jsonObject(with: Data(response.body)))
+                            as? [String: Any],
+                            let type = object["errorType"] as? String
                         {
-                            f.message = "HTTP \(r.status): \(type): \(obj["error"] as? String ?? "")"
+                            failure.message = "HTTP \(response.status): \(type): \(object["error"] as? String ?? "")"
                             // A timeout or an unavailable engine is transient; a bad query is not.
-                            if type == "timeout" || type == "unavailable" { f.code = .networkError }
+                            if type == "timeout" || type == "unavailable" { failure.code = .networkError }
                         }
-                        return f
+                        return failure
                     },
                     decode: { try Self.parse($0.body) },
-                    summarize: { v, _ in
-                        switch v {
-                        case .value(let d): return "value \(d)"
+                    summarize: { result, _ in
+                        switch result {
+                        case .value(let value): return "value \(value)"
                         case .noData: return "no data"
-                        case .unreachable(let m): return m
+                        case .unreachable(let message): return message
                         }
                     }))
-        } catch let e as APIError {
-            return .unreachable(e.description)
+        } catch let apiError as APIError {
+            return .unreachable(apiError.description)
         } catch {
             return .unreachable("\(error)")
         }
     }
 
     static func parse(_ body: [UInt8]) throws -> PrometheusResult {
-        guard let obj = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             throw APIError(code: .validationError, call: "", message: "not a Prometheus answer")
         }
-        guard obj["status"] as? String == "success", let data = obj["data"] as? [String: Any] else {
+        guard object["status"] as? String == "success", let data = object["data"] as? [String: Any] else {
             throw APIError(
                 code: .validationError, call: "",
-                message: "error envelope: \(obj["errorType"] as? String ?? "?"): \(obj["error"] as? String ?? "")")
+                message: "error envelope: \(object["errorType"] as? String ?? "?"): \(object["error"] as? String ?? "")"
+            )
         }
         func sample(_ pair: Any?) throws -> Double {
-            guard let p = pair as? [Any], p.count == 2, let s = p[1] as? String, let d = Double(s) else {
+            guard let values = pair as? [Any], values.count == 2, let text = values[1] as? String,
+                let number = Double(text)
+            else {
                 throw APIError(code: .validationError, call: "", message: "malformed sample")
             }
-            return d
+            return number
         }
         switch data["resultType"] as? String {
         case "vector":

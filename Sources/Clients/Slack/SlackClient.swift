@@ -11,8 +11,8 @@ public final class SlackClient: Sendable {
         self.context = context
         context.redactor.add(webhookURL)
         // The path part alone (T…/B…/secret) is just as secret.
-        if let r = webhookURL.value.range(of: "/services/") {
-            context.redactor.add(Secret(String(webhookURL.value[r.upperBound...])))
+        if let servicesRange = webhookURL.value.range(of: "/services/") {
+            context.redactor.add(Secret(String(webhookURL.value[servicesRange.upperBound...])))
         }
     }
 
@@ -35,14 +35,15 @@ public final class SlackClient: Sendable {
                         method: "POST", url: url,
                         headers: [("Content-Type", "application/json"), ("User-Agent", userAgent)], body: json)
                 },
-                classify: { r in
-                    if r.status == 200 { return nil }
-                    let text = String(r.text.prefix(100))
-                    var f = ServiceClassifier.classify(r) ?? FailureClass(code: .validationError, message: "")
-                    f.message = "HTTP \(r.status): \(text)"
-                    return f
+                classify: { response in
+                    if response.status == 200 { return nil }
+                    let text = String(response.text.prefix(100))
+                    var failure =
+                        ServiceClassifier.classify(response) ?? FailureClass(code: .validationError, message: "")
+                    failure.message = "HTTP \(response.status): \(text)"
+                    return failure
                 },
                 decode: { _ in EmptyResponse() },
-                summarize: { _, r in r.text.prefix(20).description }))
+                summarize: { _, response in response.text.prefix(20).description }))
     }
 }

@@ -33,9 +33,9 @@ final class CurlTransfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    func attach(_ c: CheckedContinuation<OutboundResponse, any Error>) {
+    func attach(_ waiting: CheckedContinuation<OutboundResponse, any Error>) {
         lock.lock()
-        continuation = c
+        continuation = waiting
         lock.unlock()
     }
 
@@ -55,60 +55,61 @@ final class CurlTransfer: @unchecked Sendable {
 
     func finish(_ result: Result<OutboundResponse, any Error>) {
         lock.lock()
-        let c = continuation
+        let waiting = continuation
         continuation = nil
         lock.unlock()
-        c?.resume(with: result)
+        waiting?.resume(with: result)
     }
 
     /// Creates and configures the easy handle. Returns an error message if a setting was refused.
     func prepare(_ config: TransportConfiguration) -> String? {
-        guard let h = curl_easy_init() else { return "curl_easy_init failed" }
-        easy = h
-        let me = Unmanaged.passUnretained(self).toOpaque()
+        guard let handle = curl_easy_init() else { return "curl_easy_init failed" }
+        easy = handle
+        let selfPointer = Unmanaged.passUnretained(self).toOpaque()
         var rc = CURLE_OK
-        func check(_ r: CURLcode) { if rc == CURLE_OK { rc = r } }
+        func check(_ code: CURLcode) { if rc == CURLE_OK { rc = code } }
 
-        check(shim_easy_setopt_str(h, CURLOPT_URL, request.url))
-        check(shim_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1))
-        check(shim_easy_setopt_ptr(h, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
-        check(shim_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, config.connectTimeout.milliseconds))
-        check(shim_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, (request.timeout ?? config.requestTimeout).milliseconds))
-        check(shim_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1))
-        check(shim_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2))
-        if let ca = request.caFile ?? config.caFile { check(shim_easy_setopt_str(h, CURLOPT_CAINFO, ca)) }
-        check(shim_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, config.maxRedirects > 0 ? 1 : 0))
-        check(shim_easy_setopt_long(h, CURLOPT_MAXREDIRS, config.maxRedirects))
-        check(shim_easy_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxResponseBytes)))
-        check(shim_easy_setopt_str(h, CURLOPT_ACCEPT_ENCODING, ""))
-        check(shim_easy_setopt_write_cb(h, CURLOPT_WRITEFUNCTION, CurlCallbacks.write))
-        check(shim_easy_setopt_ptr(h, CURLOPT_WRITEDATA, me))
-        check(shim_easy_setopt_write_cb(h, CURLOPT_HEADERFUNCTION, CurlCallbacks.header))
-        check(shim_easy_setopt_ptr(h, CURLOPT_HEADERDATA, me))
+        check(shim_easy_setopt_str(handle, CURLOPT_URL, request.url))
+        check(shim_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        check(shim_easy_setopt_ptr(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
+        check(shim_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, config.connectTimeout.milliseconds))
+        check(
+            shim_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, (request.timeout ?? config.requestTimeout).milliseconds))
+        check(shim_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
+        check(shim_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+        if let caFile = request.caFile ?? config.caFile { check(shim_easy_setopt_str(handle, CURLOPT_CAINFO, caFile)) }
+        check(shim_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, config.maxRedirects > 0 ? 1 : 0))
+        check(shim_easy_setopt_long(handle, CURLOPT_MAXREDIRS, config.maxRedirects))
+        check(shim_easy_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxResponseBytes)))
+        check(shim_easy_setopt_str(handle, CURLOPT_ACCEPT_ENCODING, ""))
+        check(shim_easy_setopt_write_cb(handle, CURLOPT_WRITEFUNCTION, CurlCallbacks.write))
+        check(shim_easy_setopt_ptr(handle, CURLOPT_WRITEDATA, selfPointer))
+        check(shim_easy_setopt_write_cb(handle, CURLOPT_HEADERFUNCTION, CurlCallbacks.header))
+        check(shim_easy_setopt_ptr(handle, CURLOPT_HEADERDATA, selfPointer))
 
         let method = request.method.uppercased()
         switch method {
         case "GET" where request.body == nil:
-            check(shim_easy_setopt_long(h, CURLOPT_HTTPGET, 1))
+            check(shim_easy_setopt_long(handle, CURLOPT_HTTPGET, 1))
         case "HEAD":
-            check(shim_easy_setopt_long(h, CURLOPT_NOBODY, 1))
+            check(shim_easy_setopt_long(handle, CURLOPT_NOBODY, 1))
         default:
-            if method != "POST" { check(shim_easy_setopt_str(h, CURLOPT_CUSTOMREQUEST, method)) }
+            if method != "POST" { check(shim_easy_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method)) }
             if let body = request.body {
                 // COPYPOSTFIELDS copies: the Swift array need not outlive this call.
-                check(shim_easy_setopt_long(h, CURLOPT_POSTFIELDSIZE, body.count))
+                check(shim_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count))
                 if body.isEmpty {
-                    check(shim_easy_setopt_str(h, CURLOPT_COPYPOSTFIELDS, ""))
+                    check(shim_easy_setopt_str(handle, CURLOPT_COPYPOSTFIELDS, ""))
                 } else {
                     body.withUnsafeBytes { raw in
                         check(
                             shim_easy_setopt_ptr(
-                                h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress!)))
+                                handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress!)))
                     }
                 }
             } else if method == "POST" || method == "PUT" || method == "PATCH" {
-                check(shim_easy_setopt_long(h, CURLOPT_POSTFIELDSIZE, 0))
-                check(shim_easy_setopt_str(h, CURLOPT_COPYPOSTFIELDS, ""))
+                check(shim_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, 0))
+                check(shim_easy_setopt_str(handle, CURLOPT_COPYPOSTFIELDS, ""))
             }
         }
 
@@ -120,18 +121,18 @@ final class CurlTransfer: @unchecked Sendable {
         // No `Expect: 100-continue` round trip for larger bodies.
         if let next = curl_slist_append(list, "Expect:") { list = next }
         headerList = list
-        check(shim_easy_setopt_ptr(h, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
+        check(shim_easy_setopt_ptr(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
         return rc == CURLE_OK ? nil : String(cString: curl_easy_strerror(rc))
     }
 
     /// The outcome once libcurl reported the transfer done with `code`.
     func outcome(_ code: CURLcode) -> Result<OutboundResponse, any Error> {
-        guard let h = easy else { return .failure(TransportError(kind: .other, message: "no handle")) }
+        guard let handle = easy else { return .failure(TransportError(kind: .other, message: "no handle")) }
         if code == CURLE_OK {
             var status = 0
-            _ = shim_easy_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+            _ = shim_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
             var connects = 0
-            _ = shim_easy_getinfo_long(h, CURLINFO_NUM_CONNECTS, &connects)
+            _ = shim_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
             return .success(
                 OutboundResponse(status: status, headers: headers, body: body, reusedConnection: connects == 0))
         }
@@ -150,12 +151,12 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Frees the easy handle and the header list (after removal from the multi handle).
     func cleanup() {
-        if let h = easy {
-            curl_easy_cleanup(h)
+        if let handle = easy {
+            curl_easy_cleanup(handle)
             easy = nil
         }
-        if let l = headerList {
-            curl_slist_free_all(l)
+        if let list = headerList {
+            curl_slist_free_all(list)
             headerList = nil
         }
     }

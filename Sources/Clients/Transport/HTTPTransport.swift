@@ -22,9 +22,9 @@ public final class HTTPTransport: HTTPTransporting, @unchecked Sendable {
     public init(configuration: TransportConfiguration = .init()) {
         precondition(CurlGlobal.ensureInitialized(), "curl_global_init failed")
         self.configuration = configuration
-        guard let m = curl_multi_init() else { fatalError("curl_multi_init failed") }
-        multi = m
-        _ = shim_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections)
+        guard let multiHandle = curl_multi_init() else { fatalError("curl_multi_init failed") }
+        multi = multiHandle
+        _ = shim_multi_setopt_long(multiHandle, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections)
         let thread = Thread { [self] in self.run() }
         thread.name = "curl-io"
         thread.start()
@@ -94,8 +94,8 @@ public final class HTTPTransport: HTTPTransporting, @unchecked Sendable {
             let stop = stopping
             lock.unlock()
 
-            for t in newTransfers { start(t) }
-            for t in cancelled { cancel(t) }
+            for transfer in newTransfers { start(transfer) }
+            for transfer in cancelled { cancel(transfer) }
             if stop { break }
 
             var running: Int32 = 0
@@ -106,62 +106,67 @@ public final class HTTPTransport: HTTPTransporting, @unchecked Sendable {
             // Returns on activity, on curl's own timers, on curl_multi_wakeup, or after 1 s.
             _ = curl_multi_poll(multi, nil, 0, 1000, &fds)
         }
-        for t in active.values { complete(t, .failure(TransportError(kind: .shutdown, message: "transport stopped"))) }
+        for transfer in active.values {
+            complete(transfer, .failure(TransportError(kind: .shutdown, message: "transport stopped")))
+        }
         lock.lock()
         let left = incoming
         incoming.removeAll()
         lock.unlock()
-        for t in left { t.finish(.failure(TransportError(kind: .shutdown, message: "transport stopped"))) }
+        for transfer in left {
+            transfer.finish(.failure(TransportError(kind: .shutdown, message: "transport stopped")))
+        }
         threadExited.signal()
     }
 
-    private func start(_ t: CurlTransfer) {
-        if t.isCancelRequested {
-            t.finish(.failure(CancellationError()))
+    private func start(_ transfer: CurlTransfer) {
+        if transfer.isCancelRequested {
+            transfer.finish(.failure(CancellationError()))
             return
         }
-        if let problem = t.prepare(configuration) {
-            t.cleanup()
-            t.finish(.failure(TransportError(kind: .invalidRequest, message: problem)))
+        if let problem = transfer.prepare(configuration) {
+            transfer.cleanup()
+            transfer.finish(.failure(TransportError(kind: .invalidRequest, message: problem)))
             return
         }
-        guard let h = t.easy else { return }
-        let rc = curl_multi_add_handle(multi, h)
+        guard let handle = transfer.easy else { return }
+        let rc = curl_multi_add_handle(multi, handle)
         guard rc == CURLM_OK else {
-            t.cleanup()
-            t.finish(.failure(TransportError(kind: .other, message: String(cString: curl_multi_strerror(rc)))))
+            transfer.cleanup()
+            transfer.finish(.failure(TransportError(kind: .other, message: String(cString: curl_multi_strerror(rc)))))
             return
         }
-        active[h] = t
+        active[handle] = transfer
         setActiveCount()
     }
 
-    private func cancel(_ t: CurlTransfer) {
-        guard let h = t.easy, active[h] != nil else {
+    private func cancel(_ transfer: CurlTransfer) {
+        guard let handle = transfer.easy, active[handle] != nil else {
             // Not started yet (it will see the flag) or already finished.
-            if t.easy == nil { t.finish(.failure(CancellationError())) }
+            if transfer.easy == nil { transfer.finish(.failure(CancellationError())) }
             return
         }
-        complete(t, .failure(CancellationError()))
+        complete(transfer, .failure(CancellationError()))
     }
 
     private func collectFinished() {
         var left: Int32 = 0
         while let msg = curl_multi_info_read(multi, &left) {
-            guard msg.pointee.msg == CURLMSG_DONE, let h = msg.pointee.easy_handle, let t = active[h] else { continue }
+            guard msg.pointee.msg == CURLMSG_DONE, let handle = msg.pointee.easy_handle, let transfer = active[handle]
+            else { continue }
             let code = msg.pointee.data.result
-            complete(t, t.outcome(code))
+            complete(transfer, transfer.outcome(code))
         }
     }
 
-    private func complete(_ t: CurlTransfer, _ result: Result<OutboundResponse, any Error>) {
-        if let h = t.easy {
-            curl_multi_remove_handle(multi, h)
-            active[h] = nil
+    private func complete(_ transfer: CurlTransfer, _ result: Result<OutboundResponse, any Error>) {
+        if let handle = transfer.easy {
+            curl_multi_remove_handle(multi, handle)
+            active[handle] = nil
         }
-        t.cleanup()
+        transfer.cleanup()
         setActiveCount()
-        t.finish(result)
+        transfer.finish(result)
     }
 
     private func setActiveCount() {

@@ -33,13 +33,13 @@ public struct TransportConfiguration: Sendable {
 extension Duration {
     /// Whole milliseconds, at least 1 for a positive duration.
     var milliseconds: Int {
-        let (s, atto) = components
-        let ms = Int(s) * 1000 + Int(atto / 1_000_000_000_000_000)
+        let (wholeSeconds, atto) = components
+        let ms = Int(wholeSeconds) * 1000 + Int(atto / 1_000_000_000_000_000)
         return (ms == 0 && atto > 0) ? 1 : ms
     }
 
     var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
+        let (wholeSeconds, atto) = components
+        return Double(wholeSeconds) + Double(atto) / 1e18
     }
 }

@@ -23,8 +23,9 @@ struct ArgoKubernetesTests {
             app: "checkout", revision: "3333333333333333333333333333333333333333", at: t0.addingTimeInterval(3600))
         sim.setHealth(app: "checkout", status: "Degraded", message: "progress deadline exceeded")
 
-        let h = Harness()
-        let client = ArgoCDClient(baseURL: sim.baseURL, token: Secret("argocd-SECRET-token-1"), context: h.context)
+        let harness = Harness()
+        let client = ArgoCDClient(
+            baseURL: sim.baseURL, token: Secret("argocd-SECRET-token-1"), context: harness.context)
         let all = try await client.listApplications()
         #expect(Set(all.map(\.name)) == ["checkout", "other"])
         let selected = try await client.listApplications(selector: "ai-operator.enabled=true")
@@ -50,18 +51,18 @@ struct ArgoKubernetesTests {
 
         sim.faults.inject(.status(503), method: "GET", path: "/api/v1/applications", count: 1)
         _ = try await client.listApplications()
-        #expect(h.delays == [.seconds(1)])
+        #expect(harness.delays == [.seconds(1)])
 
-        let wrong = ArgoCDClient(baseURL: sim.baseURL, token: Secret("not-the-token"), context: h.context)
+        let wrong = ArgoCDClient(baseURL: sim.baseURL, token: Secret("not-the-token"), context: harness.context)
         let denied = await apiError { try await wrong.listApplications() }
         #expect(denied?.code == .permissionDenied)
         sim.addTokenWithoutPermission("argocd-readless")
         let forbidden = await apiError {
-            try await ArgoCDClient(baseURL: sim.baseURL, token: Secret("argocd-readless"), context: h.context)
+            try await ArgoCDClient(baseURL: sim.baseURL, token: Secret("argocd-readless"), context: harness.context)
                 .getApplication(name: "checkout")
         }
         #expect(forbidden?.code == .permissionDenied)
-        #expect(h.sink.records.allSatisfy { $0.name.hasPrefix("argocd.") })
+        #expect(harness.sink.records.allSatisfy { $0.name.hasPrefix("argocd.") })
     }
 
     @Test func kubernetesDeploymentStatusAndPods() async throws {
@@ -74,16 +75,16 @@ struct ArgoKubernetesTests {
         sim.setPods(
             namespace: "shop", app: "checkout",
             pods: [.healthy("checkout-a"), .crashLooping("checkout-b", restarts: 7)])
-        let h = Harness()
+        let harness = Harness()
         let client = KubernetesClient(
-            baseURL: sim.baseURL, credentials: .token(Secret("k8s-SECRET-token-1")), context: h.context)
-        let d = try await client.deploymentStatus(namespace: "shop", name: "checkout")
-        #expect(d.desiredReplicas == 3)
-        #expect(d.availableReplicas == 1)
-        #expect(d.readyReplicas == 1)
-        #expect(d.updatedReplicas == 3)
-        #expect(d.progressDeadlineExceeded)
-        let pods = try await client.podSummaries(of: d)
+            baseURL: sim.baseURL, credentials: .token(Secret("k8s-SECRET-token-1")), context: harness.context)
+        let status = try await client.deploymentStatus(namespace: "shop", name: "checkout")
+        #expect(status.desiredReplicas == 3)
+        #expect(status.availableReplicas == 1)
+        #expect(status.readyReplicas == 1)
+        #expect(status.updatedReplicas == 3)
+        #expect(status.progressDeadlineExceeded)
+        let pods = try await client.podSummaries(of: status)
         #expect(pods.count == 2)
         let bad = try #require(pods.first { $0.name == "checkout-b" })
         #expect(bad.waitingReason == "CrashLoopBackOff")
@@ -107,8 +108,8 @@ struct ArgoKubernetesTests {
         defer { dir.remove() }
         let file = dir.path + "/token"
         try "k8s-SECRET-rotating-1\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let h = Harness()
-        let client = KubernetesClient(baseURL: sim.baseURL, credentials: .tokenFile(file), context: h.context)
+        let harness = Harness()
+        let client = KubernetesClient(baseURL: sim.baseURL, credentials: .tokenFile(file), context: harness.context)
         _ = try await client.deploymentStatus(namespace: "shop", name: "checkout")
         _ = try await client.deploymentStatus(namespace: "shop", name: "checkout")
         #expect(client.tokenFileReads == 1)
@@ -117,9 +118,9 @@ struct ArgoKubernetesTests {
         // file's mtime may not change within the same second, so the 401 path must recover too.
         sim.rotateToken(to: "k8s-SECRET-rotating-2")
         try "k8s-SECRET-rotating-2\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let d = try await client.deploymentStatus(namespace: "shop", name: "checkout")
-        #expect(d.availableReplicas == 2)
+        let status = try await client.deploymentStatus(namespace: "shop", name: "checkout")
+        #expect(status.availableReplicas == 2)
         #expect(client.tokenFileReads == 2)
-        #expect(h.sink.records.allSatisfy { $0.result == "ok" })
+        #expect(harness.sink.records.allSatisfy { $0.result == "ok" })
     }
 }

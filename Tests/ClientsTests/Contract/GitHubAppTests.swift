@@ -32,53 +32,55 @@ struct GitHubAppTests {
     }
 
     @Test func installationTokenIsMintedCachedAndRefreshedOnceOn401() async throws {
-        let f = try AppFixture()
-        defer { f.sim.stop() }
-        _ = try await f.client.getBranch(repo: "acme/gitops", branch: "main")
-        _ = try await f.client.getBranch(repo: "acme/gitops", branch: "main")
-        #expect(f.sim.mintedTokenCount == 1)
-        #expect(await f.client.tokenExchanges == 1)
-        let exchange = try #require(f.sim.requestLog.first)
+        let fixture = try AppFixture()
+        defer { fixture.sim.stop() }
+        _ = try await fixture.client.getBranch(repo: "acme/gitops", branch: "main")
+        _ = try await fixture.client.getBranch(repo: "acme/gitops", branch: "main")
+        #expect(fixture.sim.mintedTokenCount == 1)
+        #expect(await fixture.client.tokenExchanges == 1)
+        let exchange = try #require(fixture.sim.requestLog.first)
         #expect(exchange.path == "/app/installations/99/access_tokens")
-        #expect(f.harness.last("github.createInstallationToken")?.result == "ok")
+        #expect(fixture.harness.last("github.createInstallationToken")?.result == "ok")
 
         // The token expires early (revoked): the call gets 401, mints a new token, retries once.
-        f.sim.expireInstallationTokens()
-        let ref = try await f.client.getBranch(repo: "acme/gitops", branch: "main")
+        fixture.sim.expireInstallationTokens()
+        let ref = try await fixture.client.getBranch(repo: "acme/gitops", branch: "main")
         #expect(!ref.sha.isEmpty)
-        #expect(f.sim.mintedTokenCount == 2)
-        #expect(f.harness.last("github.getRef")?.retryCount == 1)
-        #expect(f.harness.last("github.getRef")?.result == "ok")
-        #expect(f.harness.delays.isEmpty)
+        #expect(fixture.sim.mintedTokenCount == 2)
+        #expect(fixture.harness.last("github.getRef")?.retryCount == 1)
+        #expect(fixture.harness.last("github.getRef")?.result == "ok")
+        #expect(fixture.harness.delays.isEmpty)
     }
 
     @Test func concurrentCallsShareOneExchange() async throws {
-        let f = try AppFixture()
-        defer { f.sim.stop() }
+        let fixture = try AppFixture()
+        defer { fixture.sim.stop() }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<10 { group.addTask { _ = try await f.client.getBranch(repo: "acme/gitops", branch: "main") } }
+            for _ in 0..<10 {
+                group.addTask { _ = try await fixture.client.getBranch(repo: "acme/gitops", branch: "main") }
+            }
             try await group.waitForAll()
         }
-        #expect(f.sim.mintedTokenCount == 1)
+        #expect(fixture.sim.mintedTokenCount == 1)
     }
 
     @Test func aTokenWithinFiveMinutesOfExpiryIsReplaced() async throws {
         // Tokens that live 4 minutes are always inside the 5-minute margin: every call mints.
-        let f = try AppFixture(lifetime: 240)
-        defer { f.sim.stop() }
-        _ = try await f.client.getBranch(repo: "acme/gitops", branch: "main")
-        _ = try await f.client.getBranch(repo: "acme/gitops", branch: "main")
-        #expect(f.sim.mintedTokenCount == 2)
+        let fixture = try AppFixture(lifetime: 240)
+        defer { fixture.sim.stop() }
+        _ = try await fixture.client.getBranch(repo: "acme/gitops", branch: "main")
+        _ = try await fixture.client.getBranch(repo: "acme/gitops", branch: "main")
+        #expect(fixture.sim.mintedTokenCount == 2)
     }
 
     @Test func persistent401IsPermissionDeniedAfterOneRefresh() async throws {
-        let f = try AppFixture()
-        defer { f.sim.stop() }
-        f.sim.faults.inject(.unauthorized, method: "GET", path: "/repos/acme/gitops/git/ref/**", count: 5)
-        let e = await apiError { try await f.client.getBranch(repo: "acme/gitops", branch: "main") }
-        #expect(e?.code == .permissionDenied)
-        #expect(f.harness.last("github.getRef")?.retryCount == 1)
-        #expect(f.sim.mintedTokenCount == 2)
+        let fixture = try AppFixture()
+        defer { fixture.sim.stop() }
+        fixture.sim.faults.inject(.unauthorized, method: "GET", path: "/repos/acme/gitops/git/ref/**", count: 5)
+        let failure = await apiError { try await fixture.client.getBranch(repo: "acme/gitops", branch: "main") }
+        #expect(failure?.code == .permissionDenied)
+        #expect(fixture.harness.last("github.getRef")?.retryCount == 1)
+        #expect(fixture.sim.mintedTokenCount == 2)
     }
 
     @Test func aWrongKeyIsRejectedByTheSimulator() async throws {
@@ -89,14 +91,14 @@ struct GitHubAppTests {
         let other = try #require(SimulatorCrypto.generateRSAKeyPair(bits: 2048))
         sim.configureApp(appID: 1, publicKeyPEM: real.publicPEM, installationID: 5)
         sim.createRepository("acme/gitops")
-        let h = Harness()
+        let harness = Harness()
         let client = try GitHubClient(
             baseURL: sim.baseURL,
             credentials: .app(AppCredentials(appID: "1", privateKeyPEM: Secret(other.privatePEM), installationID: 5)),
-            context: h.context)
-        let e = await apiError { try await client.getBranch(repo: "acme/gitops", branch: "main") }
-        #expect(e?.code == .permissionDenied)
-        #expect(h.last("github.createInstallationToken")?.result == "PERMISSION_DENIED")
+            context: harness.context)
+        let failure = await apiError { try await client.getBranch(repo: "acme/gitops", branch: "main") }
+        #expect(failure?.code == .permissionDenied)
+        #expect(harness.last("github.createInstallationToken")?.result == "PERMISSION_DENIED")
 
         let garbage = await apiError {
             try GitHubClient(
@@ -105,7 +107,7 @@ struct GitHubAppTests {
                     AppCredentials(
                         appID: "1", privateKeyPEM: Secret("-----BEGIN RSA PRIVATE KEY-----\nnope\n"), installationID: 5)
                 ),
-                context: h.context)
+                context: harness.context)
         }
         #expect(garbage?.code == .validationError)
         #expect(garbage?.message.contains("nope") == false)

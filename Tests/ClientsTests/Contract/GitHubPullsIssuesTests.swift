@@ -6,144 +6,147 @@ import Testing
 @Suite("GitHub pulls, issues, teams against the simulator")
 struct GitHubPullsIssuesTests {
     /// A rollback branch with one commit, ready for a PR into `staging`.
-    func prepareBranch(_ f: GitHubFixture, _ branch: String = "rollback/checkout-bbbbbbb") async throws {
-        _ = try await f.client.createBranch(repo: GitHubFixture.repo, branch: branch, sha: f.mainSHA)
-        let file = try await f.client.getFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, ref: branch)
-        _ = try await f.client.putFile(
+    func prepareBranch(_ fixture: GitHubFixture, _ branch: String = "rollback/checkout-bbbbbbb") async throws {
+        _ = try await fixture.client.createBranch(repo: GitHubFixture.repo, branch: branch, sha: fixture.mainSHA)
+        let file = try await fixture.client.getFile(repo: GitHubFixture.repo, path: GitHubFixture.manifest, ref: branch)
+        _ = try await fixture.client.putFile(
             repo: GitHubFixture.repo, path: GitHubFixture.manifest, branch: branch,
             content: Array(file.text.replacingOccurrences(of: "aaaaaaa", with: "bbbbbbb").utf8),
             message: "Rollback", sha: file.sha)
     }
 
     @Test func createGetListLabelAndClosePullRequests() async throws {
-        let f = try GitHubFixture()
-        defer { f.stop() }
-        try await prepareBranch(f)
-        let pr = try await f.client.createPullRequest(
+        let fixture = try GitHubFixture()
+        defer { fixture.stop() }
+        try await prepareBranch(fixture)
+        let pr = try await fixture.client.createPullRequest(
             repo: GitHubFixture.repo, title: "Rollback: checkout to bbbbbbb (degraded in staging)",
             head: "rollback/checkout-bbbbbbb", base: "staging", body: "body")
         #expect(pr.state == "open")
         #expect(pr.head.ref == "rollback/checkout-bbbbbbb")
-        #expect(f.harness.last("github.createPullRequest")?.response == "#\(pr.number)")
+        #expect(fixture.harness.last("github.createPullRequest")?.response == "#\(pr.number)")
 
         let dup = await apiError {
-            try await f.client.createPullRequest(
+            try await fixture.client.createPullRequest(
                 repo: GitHubFixture.repo, title: "t", head: "rollback/checkout-bbbbbbb", base: "staging", body: "")
         }
         #expect(dup?.code == .conflict)
 
-        let labels = try await f.client.addLabels(
+        let labels = try await fixture.client.addLabels(
             repo: GitHubFixture.repo, number: pr.number, labels: ["ai-operator", "rollback", "staging"])
         #expect(Set(labels.map(\.name)) == ["ai-operator", "rollback", "staging"])
 
-        let got = try await f.client.getPullRequest(repo: GitHubFixture.repo, number: pr.number)
-        #expect(got.head.sha == f.sim.headSHA(repo: GitHubFixture.repo, branch: "rollback/checkout-bbbbbbb"))
+        let got = try await fixture.client.getPullRequest(repo: GitHubFixture.repo, number: pr.number)
+        #expect(got.head.sha == fixture.sim.headSHA(repo: GitHubFixture.repo, branch: "rollback/checkout-bbbbbbb"))
         #expect(got.labelNames.contains("ai-operator"))
 
-        let byHead = try await f.client.listPullRequests(
+        let byHead = try await fixture.client.listPullRequests(
             repo: GitHubFixture.repo, head: "rollback/checkout-bbbbbbb", base: "staging")
         #expect(byHead.map(\.number) == [pr.number])
-        let byLabel = try await f.client.listPullRequests(
+        let byLabel = try await fixture.client.listPullRequests(
             repo: GitHubFixture.repo, base: "staging", labels: ["ai-operator"])
         #expect(byLabel.map(\.number) == [pr.number])
-        let otherBase = try await f.client.listPullRequests(repo: GitHubFixture.repo, base: "main")
+        let otherBase = try await fixture.client.listPullRequests(repo: GitHubFixture.repo, base: "main")
         #expect(otherBase.isEmpty)
 
-        let closed = try await f.client.closePullRequest(repo: GitHubFixture.repo, number: pr.number)
+        let closed = try await fixture.client.closePullRequest(repo: GitHubFixture.repo, number: pr.number)
         #expect(closed.state == "closed")
-        #expect(try await f.client.listPullRequests(repo: GitHubFixture.repo, base: "staging").isEmpty)
+        #expect(try await fixture.client.listPullRequests(repo: GitHubFixture.repo, base: "staging").isEmpty)
 
-        let missing = await apiError { try await f.client.getPullRequest(repo: GitHubFixture.repo, number: 9999) }
+        let missing = await apiError { try await fixture.client.getPullRequest(repo: GitHubFixture.repo, number: 9999) }
         #expect(missing?.code == .notFound)
     }
 
     @Test func mergeWithHeadGuardAndItsErrorCodes() async throws {
-        let f = try GitHubFixture()
-        defer { f.stop() }
-        try await prepareBranch(f)
-        let pr = try await f.client.createPullRequest(
+        let fixture = try GitHubFixture()
+        defer { fixture.stop() }
+        try await prepareBranch(fixture)
+        let pr = try await fixture.client.createPullRequest(
             repo: GitHubFixture.repo, title: "Rollback", head: "rollback/checkout-bbbbbbb",
             base: "staging", body: "")
         let head = pr.head.sha
 
         // The head moved since it was read: 409 → BASE_SHA_MISMATCH.
         let stale = await apiError {
-            try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: f.mainSHA)
+            try await fixture.client.mergePullRequest(
+                repo: GitHubFixture.repo, number: pr.number, headSha: fixture.mainSHA)
         }
         #expect(stale?.code == .baseShaMismatch)
         #expect(stale?.status == 409)
 
         // Not mergeable: 405 → NOT_MERGEABLE.
-        f.sim.setMergeable(repo: GitHubFixture.repo, number: pr.number, mergeable: false, state: "dirty")
+        fixture.sim.setMergeable(repo: GitHubFixture.repo, number: pr.number, mergeable: false, state: "dirty")
         let blocked = await apiError {
-            try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: head)
+            try await fixture.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: head)
         }
         #expect(blocked?.code == .notMergeable)
-        #expect(f.harness.last("github.mergePullRequest")?.result == "NOT_MERGEABLE")
-        #expect(f.harness.metrics.errors.current["github.mergePullRequest|NOT_MERGEABLE"] == 1)
+        #expect(fixture.harness.last("github.mergePullRequest")?.result == "NOT_MERGEABLE")
+        #expect(fixture.harness.metrics.errors.current["github.mergePullRequest|NOT_MERGEABLE"] == 1)
 
-        f.sim.setMergeable(repo: GitHubFixture.repo, number: pr.number, mergeable: true, state: "clean")
-        let merged = try await f.client.mergePullRequest(
+        fixture.sim.setMergeable(repo: GitHubFixture.repo, number: pr.number, mergeable: true, state: "clean")
+        let merged = try await fixture.client.mergePullRequest(
             repo: GitHubFixture.repo, number: pr.number, headSha: head,
             commitTitle: "Rollback (#\(pr.number))")
         guard case .merged(let sha) = merged else {
             Issue.record("expected a merge")
             return
         }
-        #expect(f.sim.headSHA(repo: GitHubFixture.repo, branch: "staging") == sha)
-        #expect(f.sim.merges.last?.method == "squash")
-        let body = f.sim.requestLog.last { $0.method == "PUT" && $0.path.hasSuffix("/merge") }?.bodyJSON
+        #expect(fixture.sim.headSHA(repo: GitHubFixture.repo, branch: "staging") == sha)
+        #expect(fixture.sim.merges.last?.method == "squash")
+        let body = fixture.sim.requestLog.last { $0.method == "PUT" && $0.path.hasSuffix("/merge") }?.bodyJSON
         #expect(body?["sha"] as? String == head)
         #expect(body?["merge_method"] as? String == "squash")
 
         // Merging again: GitHub says 405; the PR is merged, so it is ALREADY_MERGED = success.
-        let again = try await f.client.mergePullRequest(repo: GitHubFixture.repo, number: pr.number, headSha: head)
+        let again = try await fixture.client.mergePullRequest(
+            repo: GitHubFixture.repo, number: pr.number, headSha: head)
         #expect(again == .alreadyMerged(sha: sha))
-        let record = f.harness.last("github.mergePullRequest")
+        let record = fixture.harness.last("github.mergePullRequest")
         #expect(record?.result == "ok")
         #expect(record?.response?.hasPrefix("ALREADY_MERGED") == true)
-        let fresh = try await f.client.getPullRequest(repo: GitHubFixture.repo, number: pr.number)
+        let fresh = try await fixture.client.getPullRequest(repo: GitHubFixture.repo, number: pr.number)
         #expect(fresh.isMerged)
     }
 
     @Test func reviewsIssuesCommentsAndTeams() async throws {
-        let f = try GitHubFixture()
-        defer { f.stop() }
-        try await prepareBranch(f)
-        let pr = try await f.client.createPullRequest(
+        let fixture = try GitHubFixture()
+        defer { fixture.stop() }
+        try await prepareBranch(fixture)
+        let pr = try await fixture.client.createPullRequest(
             repo: GitHubFixture.repo, title: "Rollback", head: "rollback/checkout-bbbbbbb",
             base: "staging", body: "")
-        f.sim.addReview(repo: GitHubFixture.repo, number: pr.number, user: "senior-sam", state: "APPROVED")
-        f.sim.addReview(repo: GitHubFixture.repo, number: pr.number, user: "dev-dan", state: "COMMENTED")
-        let reviews = try await f.client.listReviews(repo: GitHubFixture.repo, number: pr.number)
+        fixture.sim.addReview(repo: GitHubFixture.repo, number: pr.number, user: "senior-sam", state: "APPROVED")
+        fixture.sim.addReview(repo: GitHubFixture.repo, number: pr.number, user: "dev-dan", state: "COMMENTED")
+        let reviews = try await fixture.client.listReviews(repo: GitHubFixture.repo, number: pr.number)
         #expect(reviews.map(\.state) == ["APPROVED", "COMMENTED"])
         #expect(reviews.first?.user?.login == "senior-sam")
         #expect(reviews.first?.commitId == pr.head.sha)
 
-        let issue = try await f.client.createIssue(
+        let issue = try await fixture.client.createIssue(
             repo: GitHubFixture.repo, title: "[URGENT] AI Operator Escalation: checkout - CI failed",
             body: "Reason code: CI_FAILURE", labels: ["ai-operator", "escalation", "urgent", "staging"])
         #expect(issue.state == "open")
-        let listed = try await f.client.listIssues(repo: GitHubFixture.repo, labels: ["ai-operator", "escalation"])
+        let listed = try await fixture.client.listIssues(
+            repo: GitHubFixture.repo, labels: ["ai-operator", "escalation"])
         #expect(listed.map(\.number) == [issue.number])  // the PR (also an issue) is not listed
 
-        let comment = try await f.client.createComment(
+        let comment = try await fixture.client.createComment(
             repo: GitHubFixture.repo, number: issue.number, body: "escalated again")
-        f.sim.addComment(repo: GitHubFixture.repo, issue: issue.number, user: "senior-sam", body: "RESET")
-        let comments = try await f.client.listComments(repo: GitHubFixture.repo, number: issue.number)
+        fixture.sim.addComment(repo: GitHubFixture.repo, issue: issue.number, user: "senior-sam", body: "RESET")
+        let comments = try await fixture.client.listComments(repo: GitHubFixture.repo, number: issue.number)
         #expect(comments.map(\.body) == ["escalated again", "RESET"])
         #expect(comments.first?.id == comment.id)
         #expect(comments.last?.user?.login == "senior-sam")
 
-        let closed = try await f.client.closeIssue(repo: GitHubFixture.repo, number: issue.number)
+        let closed = try await fixture.client.closeIssue(repo: GitHubFixture.repo, number: issue.number)
         #expect(closed.state == "closed")
-        #expect(try await f.client.listIssues(repo: GitHubFixture.repo, labels: ["escalation"]).isEmpty)
+        #expect(try await fixture.client.listIssues(repo: GitHubFixture.repo, labels: ["escalation"]).isEmpty)
 
-        f.sim.addTeamMember(org: "acme", team: "sre-leads", user: "senior-sam")
-        f.sim.addTeamMember(org: "acme", team: "sre-leads", user: "invited-ivy", state: "pending")
-        #expect(try await f.client.isActiveTeamMember(org: "acme", team: "sre-leads", user: "senior-sam"))
-        #expect(try await !f.client.isActiveTeamMember(org: "acme", team: "sre-leads", user: "invited-ivy"))
-        #expect(try await !f.client.isActiveTeamMember(org: "acme", team: "sre-leads", user: "stranger"))
-        #expect(f.harness.last("github.getTeamMembership")?.result == "ok")
+        fixture.sim.addTeamMember(org: "acme", team: "sre-leads", user: "senior-sam")
+        fixture.sim.addTeamMember(org: "acme", team: "sre-leads", user: "invited-ivy", state: "pending")
+        #expect(try await fixture.client.isActiveTeamMember(org: "acme", team: "sre-leads", user: "senior-sam"))
+        #expect(try await !fixture.client.isActiveTeamMember(org: "acme", team: "sre-leads", user: "invited-ivy"))
+        #expect(try await !fixture.client.isActiveTeamMember(org: "acme", team: "sre-leads", user: "stranger"))
+        #expect(fixture.harness.last("github.getTeamMembership")?.result == "ok")
     }
 }

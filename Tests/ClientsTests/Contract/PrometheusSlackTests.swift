@@ -11,8 +11,8 @@ struct PrometheusSlackTests {
         defer { sim.stop() }
         sim.setUptime(app: "checkout", revision: "abc", value: 0.995)
         sim.setUptime(app: "checkout", revision: "zero", value: 0)
-        let h = Harness()
-        let client = PrometheusClient(baseURL: sim.baseURL, context: h.context)
+        let harness = Harness()
+        let client = PrometheusClient(baseURL: sim.baseURL, context: harness.context)
         let at = Date().addingTimeInterval(-3600)
         #expect(
             await client.instantQuery(#"avg_over_time(up{app="checkout",revision="abc"}[24h])"#, at: at)
@@ -27,8 +27,8 @@ struct PrometheusSlackTests {
             Issue.record("expected unreachable")
             return
         }
-        #expect(h.delays.isEmpty)  // a bad query is not retried
-        #expect(h.last("prometheus.query")?.result == "VALIDATION_ERROR")
+        #expect(harness.delays.isEmpty)  // a bad query is not retried
+        #expect(harness.last("prometheus.query")?.result == "VALIDATION_ERROR")
 
         sim.mode = .unreachable
         guard case .unreachable(let reason) = await client.instantQuery("up") else {
@@ -36,33 +36,33 @@ struct PrometheusSlackTests {
             return
         }
         #expect(reason.contains("NETWORK_ERROR"))
-        #expect(h.delays == [.seconds(1), .seconds(2), .seconds(4)])
-        #expect(h.last("prometheus.query")?.result == "NETWORK_ERROR")
+        #expect(harness.delays == [.seconds(1), .seconds(2), .seconds(4)])
+        #expect(harness.last("prometheus.query")?.result == "NETWORK_ERROR")
     }
 
     @Test func slackWebhookPostsAndFailures() async throws {
         let sim = SlackSimulator()
         try sim.start()
         defer { sim.stop() }
-        let h = Harness()
+        let harness = Harness()
         let hook = sim.baseURL + "/services/T000/B000/SLACKSECRETxyz123"
-        let client = SlackClient(webhookURL: Secret(hook), context: h.context)
+        let client = SlackClient(webhookURL: Secret(hook), context: harness.context)
         try await client.post(text: "Rollback of checkout needs approval")
         #expect(sim.messages.map(\.text) == ["Rollback of checkout needs approval"])
 
         sim.rateLimitNext(1, retryAfter: 2)
         try await client.post(text: "second")
-        #expect(h.delays == [.seconds(2)])
+        #expect(harness.delays == [.seconds(2)])
         #expect(sim.messages.count == 2)
 
         sim.failNext(1, status: 404)
-        let e = await apiError { try await client.post(text: "third") }
-        #expect(e?.code == .notFound)
+        let failure = await apiError { try await client.post(text: "third") }
+        #expect(failure?.code == .notFound)
         let invalid = await apiError { try await client.post(json: Array("not json".utf8)) }
         #expect(invalid?.code == .validationError)
-        for r in h.sink.records {
-            #expect(!"\(r)".contains("SLACKSECRET"))
+        for record in harness.sink.records {
+            #expect(!"\(record)".contains("SLACKSECRET"))
         }
-        #expect(!"\(String(describing: e))".contains("SLACKSECRET"))
+        #expect(!"\(String(describing: failure))".contains("SLACKSECRET"))
     }
 }

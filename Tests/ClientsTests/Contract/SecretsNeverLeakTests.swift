@@ -16,21 +16,21 @@ import Testing
         let keys = try #require(SimulatorCrypto.generateRSAKeyPair(bits: 2048))
         suite.github.configureApp(appID: 77, publicKeyPEM: keys.publicPEM, installationID: 12)
 
-        let h = Harness()
+        let harness = Harness()
         let byToken = try GitHubClient(
             baseURL: suite.github.baseURL, credentials: .token(Secret("ghp_LEAKCHECK_pat_0123456789")),
-            context: h.context)
+            context: harness.context)
         let byApp = try GitHubClient(
             baseURL: suite.github.baseURL,
             credentials: .app(AppCredentials(appID: "77", privateKeyPEM: Secret(keys.privatePEM), installationID: 12)),
-            context: h.context)
+            context: harness.context)
         let argo = ArgoCDClient(
-            baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_0123456789"), context: h.context)
+            baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_0123456789"), context: harness.context)
         let kube = KubernetesClient(
             baseURL: suite.kubernetes.baseURL, credentials: .token(Secret("k8s_LEAKCHECK_0123456789")),
-            context: h.context)
-        let prom = PrometheusClient(baseURL: suite.prometheus.baseURL, context: h.context)
-        let slack = SlackClient(webhookURL: Secret(suite.slackWebhookURL), context: h.context)
+            context: harness.context)
+        let prom = PrometheusClient(baseURL: suite.prometheus.baseURL, context: harness.context)
+        let slack = SlackClient(webhookURL: Secret(suite.slackWebhookURL), context: harness.context)
 
         var errors: [String] = []
         func attempt<T>(_ body: () async throws -> T) async {
@@ -61,7 +61,7 @@ import Testing
         await attempt { try await argo.getApplication(name: scenario.app) }
         await attempt {
             try await ArgoCDClient(
-                baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_wrong_987654"), context: h.context
+                baseURL: suite.argocd.baseURL, token: Secret("argo_LEAKCHECK_wrong_987654"), context: harness.context
             ).listApplications()
         }
         await attempt { try await kube.deploymentStatus(namespace: scenario.namespace, name: scenario.app) }
@@ -81,20 +81,22 @@ import Testing
 
         // 1. URLs of every request every simulator received (Slack's URL is itself the secret).
         for service in [suite.github, suite.argocd, suite.kubernetes, suite.prometheus] as [SimulatedService] {
-            for r in service.requestLog {
-                let url = r.path + "?" + r.query.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
-                for s in secrets { #expect(!url.contains(s), "secret in URL \(url)") }
+            for request in service.requestLog {
+                let url = request.path + "?" + request.query.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+                for secret in secrets { #expect(!url.contains(secret), "secret in URL \(url)") }
                 // JWT and tokens travel only in the Authorization header.
-                #expect(r.headers["authorization"]?.hasSuffix("<redacted>") ?? true)
+                #expect(request.headers["authorization"]?.hasSuffix("<redacted>") ?? true)
             }
         }
         // 2. Call records, error descriptions, log lines.
-        let records = h.sink.records
+        let records = harness.sink.records
         #expect(records.count >= 14)
         let encoded = String(decoding: try JSONEncoder().encode(records), as: UTF8.self)
-        let texts = [encoded] + records.map { "\($0)" } + errors + h.logs.current
+        let texts = [encoded] + records.map { "\($0)" } + errors + harness.logs.current
         for text in texts {
-            for s in secrets { #expect(!text.contains(s), "secret \(s) leaked into: \(text.prefix(200))") }
+            for secret in secrets {
+                #expect(!text.contains(secret), "secret \(secret) leaked into: \(text.prefix(200))")
+            }
         }
         // 3. Credential types describe themselves redacted.
         let descriptions = [
@@ -102,6 +104,6 @@ import Testing
             "\(AppCredentials(appID: "1", privateKeyPEM: Secret(keys.privatePEM), installationID: 1))",
             "\(KubernetesCredentials.token(Secret("k8s_LEAKCHECK_x")))", String(reflecting: Secret("ghp_LEAKCHECK_x")),
         ]
-        for d in descriptions { for s in secrets { #expect(!d.contains(s)) } }
+        for description in descriptions { for secret in secrets { #expect(!description.contains(secret)) } }
     }
 }

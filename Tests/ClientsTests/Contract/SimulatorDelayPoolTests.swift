@@ -13,32 +13,32 @@ import Testing
         sim.setDeployment(namespace: "shop", name: "checkout", desired: 3, available: 3)
         sim.faults.inject(
             .delay(4), method: "GET", path: "/apis/apps/v1/namespaces/shop/deployments/checkout", count: 200)
-        let h = Harness()
+        let harness = Harness()
         let client = KubernetesClient(
-            baseURL: sim.baseURL, credentials: .token(Secret("k8s-pool-token")), context: h.context)
+            baseURL: sim.baseURL, credentials: .token(Secret("k8s-pool-token")), context: harness.context)
         let completed = Locked(0)
         let order = Locked<[String]>([])
         try await withTimeout(40) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
-                        let d = try await client.deploymentStatus(namespace: "shop", name: "checkout")
-                        #expect(d.availableReplicas == 3)
-                        let n = completed.withLock {
+                        let status = try await client.deploymentStatus(namespace: "shop", name: "checkout")
+                        #expect(status.availableReplicas == 3)
+                        let finished = completed.withLock {
                             $0 += 1
                             return $0
                         }
-                        if n == 1 { order.withLock { $0.append("first-delayed-call") } }
+                        if finished == 1 { order.withLock { $0.append("first-delayed-call") } }
                     }
                 }
                 try await waitUntil(20) { sim.requestLog.count == 200 }
                 let side = Task { () -> Int in
-                    var x = 0
+                    var sum = 0
                     for i in 0..<5000 {
-                        x &+= i
+                        sum &+= i
                         if i % 500 == 0 { await Task.yield() }
                     }
-                    return x
+                    return sum
                 }
                 _ = await side.value
                 order.withLock { $0.append("side-task") }

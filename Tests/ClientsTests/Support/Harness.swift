@@ -42,8 +42,8 @@ func apiError<T>(_ body: () async throws -> T) async -> APIError? {
     do {
         _ = try await body()
         return nil
-    } catch let e as APIError {
-        return e
+    } catch let apiError as APIError {
+        return apiError
     } catch {
         return nil
     }

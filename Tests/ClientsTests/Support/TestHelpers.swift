@@ -42,11 +42,11 @@ func startServer(_ router: Router, threads: Int = 2) throws -> HTTPServer {
 final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
-    init(_ v: Value) { value = v }
-    func withLock<R>(_ f: (inout Value) -> R) -> R {
+    init(_ initial: Value) { value = initial }
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
         lock.lock()
         defer { lock.unlock() }
-        return f(&value)
+        return body(&value)
     }
     var current: Value { withLock { $0 } }
 }

@@ -29,9 +29,9 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
-                        let r = try await transport.send(
+                        let response = try await transport.send(
                             OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/slow"))
-                        #expect(r.status == 200)
+                        #expect(response.status == 200)
                         completed.withLock { $0 += 1 }
                         order.withLock { if !$0.contains("first-slow-call") { $0.append("first-slow-call") } }
                     }
@@ -52,7 +52,7 @@ import Testing
                 #expect(value > 0)
                 #expect(completed.current == 0)
                 // Now let the server answer all of them.
-                for r in held.current { r.respond(.text(200, "done")) }
+                for responder in held.current { responder.respond(.text(200, "done")) }
                 try await group.waitForAll()
             }
         }

@@ -36,23 +36,23 @@ struct HTTPTransportTests {
 
     @Test func bodiesArriveForPostPutPatch() async throws {
         var router = Router()
-        for m in ["POST", "PUT", "PATCH", "DELETE"] {
-            router.add(m, "/echo") { req, r in
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            router.add(method, "/echo") { req, r in
                 r.respond(HTTPResponse(status: 201, headers: [("X-Method", req.method)], body: req.body))
             }
         }
         let server = try startServer(router)
         defer { server.stop() }
-        for m in ["POST", "PUT", "PATCH"] {
-            let body = Array("{\"m\":\"\(m)\"}".utf8) + Array(repeating: UInt8(ascii: " "), count: 3000)
+        for method in ["POST", "PUT", "PATCH"] {
+            let body = Array("{\"m\":\"\(method)\"}".utf8) + Array(repeating: UInt8(ascii: " "), count: 3000)
             let resp = try await withTimeout {
                 try await Self.transport.send(
                     OutboundRequest(
-                        method: m, url: "http://127.0.0.1:\(server.port)/echo",
+                        method: method, url: "http://127.0.0.1:\(server.port)/echo",
                         headers: [("Content-Type", "application/json")], body: body))
             }
             #expect(resp.status == 201)
-            #expect(resp.header("x-method") == m)
+            #expect(resp.header("x-method") == method)
             #expect(resp.body == body)
         }
         let empty = try await Self.transport.send(
@@ -91,23 +91,23 @@ struct HTTPTransportTests {
         do {
             _ = try await Self.transport.send(
                 OutboundRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/big"))
-        } catch let e as TransportError {
-            #expect(e.kind == .responseTooLarge)
+        } catch let transportError as TransportError {
+            #expect(transportError.kind == .responseTooLarge)
         }
     }
 
     @Test func connectionRefusedAndTimeoutAreTransportErrors() async throws {
         // A port nobody listens on: bind a server, note the port, stop it.
-        let s = try startServer(Router())
-        let port = s.port
-        s.stop()
+        let stoppedServer = try startServer(Router())
+        let port = stoppedServer.port
+        stoppedServer.stop()
         do {
             _ = try await withTimeout {
                 try await Self.transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/x"))
             }
             Issue.record("expected a failure")
-        } catch let e as TransportError {
-            #expect(e.kind == .connectFailed)
+        } catch let transportError as TransportError {
+            #expect(transportError.kind == .connectFailed)
         }
 
         var router = Router()
@@ -125,16 +125,16 @@ struct HTTPTransportTests {
                         method: "GET", url: "http://127.0.0.1:\(server.port)/slow", timeout: .milliseconds(200)))
             }
             Issue.record("expected a timeout")
-        } catch let e as TransportError {
-            #expect(e.kind == .timedOut)
+        } catch let transportError as TransportError {
+            #expect(transportError.kind == .timedOut)
         }
     }
 
     @Test func errorsNeverContainTheAuthorizationHeader() async throws {
         let secret = "ghs_supersecretvalue123"
-        let s = try startServer(Router())
-        let port = s.port
-        s.stop()
+        let stoppedServer = try startServer(Router())
+        let port = stoppedServer.port
+        stoppedServer.stop()
         do {
             _ = try await Self.transport.send(
                 OutboundRequest(

@@ -6,19 +6,20 @@ import Testing
 
 @Suite struct PolicyAndCredentialTests {
     @Test func rateLimitWaitPrefersRetryAfterThenResetThenDefault() {
-        let p = RetryPolicy()
+        let policy = RetryPolicy()
         let now = Date(timeIntervalSince1970: 1_000_000)
         #expect(
-            p.rateLimitWait(OutboundResponse(status: 429, headers: ["retry-after": "12"]), now: now) == .seconds(12))
+            policy.rateLimitWait(OutboundResponse(status: 429, headers: ["retry-after": "12"]), now: now)
+                == .seconds(12))
         #expect(
-            p.rateLimitWait(
+            policy.rateLimitWait(
                 OutboundResponse(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000030"]),
                 now: now) == .seconds(30))
         #expect(
-            p.rateLimitWait(
+            policy.rateLimitWait(
                 OutboundResponse(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "999000"]),
                 now: now) == .seconds(0))
-        #expect(p.rateLimitWait(OutboundResponse(status: 403, headers: [:]), now: now) == .seconds(60))
+        #expect(policy.rateLimitWait(OutboundResponse(status: 403, headers: [:]), now: now) == .seconds(60))
     }
 
     @Test func githubClassification() {
@@ -72,13 +73,13 @@ import Testing
     }
 
     @Test func redactorAndSecretDescriptions() {
-        let r = SecretRedactor([Secret("topsecret-123"), Secret("abc")])
-        #expect(r.redact("token topsecret-123 and abc") == "token [REDACTED] and abc")
-        let s = Secret("topsecret-123")
-        #expect("\(s)" == "<redacted>")
-        #expect(String(reflecting: s) == "<redacted>")
+        let redactor = SecretRedactor([Secret("topsecret-123"), Secret("abc")])
+        #expect(redactor.redact("token topsecret-123 and abc") == "token [REDACTED] and abc")
+        let secret = Secret("topsecret-123")
+        #expect("\(secret)" == "<redacted>")
+        #expect(String(reflecting: secret) == "<redacted>")
         var dumped = ""
-        dump(s, to: &dumped)
+        dump(secret, to: &dumped)
         #expect(!dumped.contains("topsecret"))
     }
 

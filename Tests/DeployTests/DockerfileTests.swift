@@ -31,8 +31,8 @@ enum DockerfileFacts {
 
     static func stages(_ text: String) -> [Stage] {
         var stages: [Stage] = []
-        for ins in instructions(text) {
-            let parts = ins.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        for instruction in instructions(text) {
+            let parts = instruction.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if parts.first?.uppercased() == "FROM" {
                 let asIndex = parts.firstIndex { $0.uppercased() == "AS" }
                 stages.append(
@@ -40,15 +40,15 @@ enum DockerfileFacts {
                         from: parts.count > 1 ? parts[1] : "",
                         name: asIndex.flatMap { $0 + 1 < parts.count ? parts[$0 + 1] : nil }))
             } else if !stages.isEmpty {
-                stages[stages.count - 1].lines.append(ins)
+                stages[stages.count - 1].lines.append(instruction)
             }
         }
         return stages
     }
 
     static func argDefault(_ name: String, in text: String) -> String? {
-        for ins in instructions(text) where ins.hasPrefix("ARG \(name)=") {
-            return String(ins.dropFirst("ARG \(name)=".count))
+        for instruction in instructions(text) where instruction.hasPrefix("ARG \(name)=") {
+            return String(instruction.dropFirst("ARG \(name)=".count))
         }
         return nil
     }
@@ -114,64 +114,6 @@ enum DockerfileFacts {
         #expect(entries.contains(".build") && entries.contains(".git"))
         for needed in ["Sources", "Tests", "bench", "Package.swift", "bench/CoreBench", "*"] {
             #expect(!entries.contains(needed), "\(needed) is needed by swift build")
-        }
-    }
-}
-
-/// deploy/README.md: its headings (for runbook links) and required content.
-enum ReadmeFacts {
-    /// GitHub's heading anchors: lower case, punctuation except - and _ removed, spaces to -.
-    static func anchors(_ markdown: String) -> Set<String> {
-        var out = Set<String>()
-        var inFence = false
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("```") {
-                inFence.toggle()
-                continue
-            }
-            guard !inFence, line.hasPrefix("#") else { continue }
-            let title = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
-            let slug = title.lowercased().unicodeScalars.compactMap { c -> String? in
-                if CharacterSet.alphanumerics.contains(c) || c == "-" || c == "_" { return String(c) }
-                if c == " " { return "-" }
-                return nil
-            }.joined()
-            out.insert(slug)
-        }
-        return out
-    }
-}
-
-@Suite struct ReadmeTests {
-    let text: String
-    init() throws { text = try Repo.read("deploy/README.md") }
-
-    @Test func readmeCoversInstallationIntegrationDashboardAndRunbooks() throws {
-        let anchors = ReadmeFacts.anchors(text)
-        for anchor in [
-            "install-on-a-cluster", "register-the-github-app", "point-argo-cd-notifications-at-the-service",
-            "expose-the-github-webhook-endpoint", "reading-the-dashboard", "alerts", "runbooks",
-            "runbook-abort-state", "runbook-pr-not-auto-merging", "runbook-operator-crash-loop",
-            "runbook-high-detection-rate",
-        ] {
-            #expect(anchors.contains(anchor), "deploy/README.md lacks the section #\(anchor)")
-        }
-        for command in [
-            "kubectl apply -k deploy/base", "webhooks/github-app-manifest.json", "webhooks/argocd-notifications.yaml",
-            "kubectl -n ai-operator-system logs deploy/ai-operator", "ai-operator audit verify",
-            "ai-operator config check", "Authorization: Bearer $API_TOKEN", "/api/v1/rollbacks/",
-            "/api/v1/applications/", "/reset", "DEGRADATION_PERSISTENCE_CHECKS", "MONITORED_APPS",
-            "docker build -f deploy/Dockerfile .", "/webhooks/github", "promtool test rules",
-        ] {
-            #expect(text.contains(command), "deploy/README.md does not mention \(command)")
-        }
-    }
-
-    @Test func everyAlertHasARowInTheReadme() throws {
-        let rules = try YAMLLoader.loadOne("deploy/monitoring/alert-rules.yaml") as? [String: Any] ?? [:]
-        for rule in rules.list("groups").flatMap({ $0.list("rules") }) {
-            let name = rule.string("alert") ?? ""
-            #expect(text.contains("`\(name)`"), "deploy/README.md does not explain \(name)")
         }
     }
 }
