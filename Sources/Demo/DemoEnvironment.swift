@@ -53,11 +53,11 @@ public final class DemoEnvironment: @unchecked Sendable {
     /// Argo CD stand-in sync it when its manifest changes.
     @discardableResult
     public func seed(app: String, environment: String, goodCommits: Int = 3) -> SimulatorSuite.RollbackScenario {
-        let s = sims.seedRollbackScenario(
+        let scenario = sims.seedRollbackScenario(
             app: app, environment: environment, namespace: "shop",
             gitopsRepo: "acme/gitops-\(app)", sourceRepo: "acme/\(app)", goodCommits: goodCommits)
-        controller.track(s)
-        return s
+        controller.track(scenario)
+        return scenario
     }
 
     /// The configuration the service runs with, as environment variables.
@@ -95,11 +95,11 @@ public final class DemoEnvironment: @unchecked Sendable {
         observer: (@Sendable (StepReport) -> Void)? = nil
     ) throws -> OperatorService {
         let config = try OperatorConfig.load(from: ConfigSource(environment: try environment(overrides: overrides)))
-        let s = OperatorService(config: config, logger: logger, observer: observer)
-        try s.start()
-        pointWebhooks(atPort: s.port)
-        service = s
-        return s
+        let startedService = OperatorService(config: config, logger: logger, observer: observer)
+        try startedService.start()
+        pointWebhooks(atPort: startedService.port)
+        service = startedService
+        return startedService
     }
 
     /// GitHub sends its deliveries to the service on `port`.

@@ -38,26 +38,28 @@ public final class DemoScript: @unchecked Sendable {
         write("Timings are accelerated (poll every 0.2 s, 3 consecutive degraded checks confirm a degradation).")
         write("")
 
-        let s1 = env.seed(app: "checkout", environment: "staging")
+        let stagingScenario = env.seed(app: "checkout", environment: "staging")
         write(
-            "Scenario 1 (staging): checkout runs \(short(s1.badRevision)) and degrades: 1/3 replicas available, 2 pods in CrashLoopBackOff."
+            "Scenario 1 (staging): checkout runs \(short(stagingScenario.badRevision)) and degrades: 1/3 replicas available, 2 pods in CrashLoopBackOff."
         )
         let staging = await waitFor("checkout", within: scenarioTimeout) { $0 == .rollbackComplete || $0 == .abort }
         write("")
 
-        let s2 = env.seed(app: "payments", environment: "production")
-        write("Scenario 2 (production): payments runs \(short(s2.badRevision)) and degrades the same way.")
+        let productionScenario = env.seed(app: "payments", environment: "production")
+        write(
+            "Scenario 2 (production): payments runs \(short(productionScenario.badRevision)) and degrades the same way."
+        )
         _ = await waitFor("payments", within: scenarioTimeout) { $0 == .awaitingMergeApproval || $0 == .abort }
-        if let pr = env.sims.github.pulls(repo: s2.gitopsRepo).first(where: { $0.state == "open" }) {
+        if let pr = env.sims.github.pulls(repo: productionScenario.gitopsRepo).first(where: { $0.state == "open" }) {
             // Give the operator a few polls to show it does not merge on its own.
             try? await Task.sleep(nanoseconds: 1_500_000_000)
-            let merged = env.sims.github.pulls(repo: s2.gitopsRepo).contains { $0.merged }
+            let merged = env.sims.github.pulls(repo: productionScenario.gitopsRepo).contains { $0.merged }
             line(
                 "payments",
                 "still waiting for a human after CI passed: \(merged ? "MERGED (unexpected)" : "no merge without approval")"
             )
             _ = env.sims.github.addReview(
-                repo: s2.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
+                repo: productionScenario.gitopsRepo, number: pr.number, user: env.approver, state: "APPROVED",
                 commitID: pr.headSHA, body: "Rollback looks right.")
             line(
                 "payments",
@@ -73,9 +75,9 @@ public final class DemoScript: @unchecked Sendable {
             "Slack messages sent: \(env.sims.slack.messages.count); escalation issues in \(env.alertsRepo): \(env.sims.github.issues(repo: env.alertsRepo).count)."
         )
         let auditDir = (env.dataDir as NSString).appendingPathComponent("audit")
-        if let v = try? AuditVerifier.verify(directory: auditDir) {
+        if let verification = try? AuditVerifier.verify(directory: auditDir) {
             write(
-                "Audit log \(auditDir): \(v.isValid ? "verified" : "BROKEN: \(v.problem.map { "\($0)" } ?? "")"), \(v.entriesChecked) hash-chained entries."
+                "Audit log \(auditDir): \(verification.isValid ? "verified" : "BROKEN: \(verification.problem.map { "\($0)" } ?? "")"), \(verification.entriesChecked) hash-chained entries."
             )
         }
         write(
@@ -88,7 +90,7 @@ public final class DemoScript: @unchecked Sendable {
     {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let s = state(app), done(s) { return s }
+            if let reachedState = state(app), done(reachedState) { return reachedState }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         return nil
@@ -102,49 +104,53 @@ public final class DemoScript: @unchecked Sendable {
 
     /// Prints what matters of each step: state changes with their reason, the candidates
     /// when a target is chosen, the invariant table when it is evaluated.
-    func observe(_ r: StepReport) {
-        guard !r.transition.isIgnored else { return }
-        let attempt = r.machine.attempt ?? r.machine.lastAttempt
+    func observe(_ step: StepReport) {
+        guard !step.transition.isIgnored else { return }
+        let attempt = step.machine.attempt ?? step.machine.lastAttempt
         lock.lock()
-        reached[r.app] = r.transition.to
+        reached[step.app] = step.transition.to
         var showCandidates = false
-        if r.transition.to == .candidateResolved, let a = attempt, printedCandidates.insert(a.correlationId).inserted {
+        if step.transition.to == .candidateResolved, let attempt,
+            printedCandidates.insert(attempt.correlationId).inserted
+        {
             showCandidates = true
         }
         var showInvariants: InvariantReport?
-        if let report = attempt?.lastInvariants, printedInvariants[r.app] != report {
-            printedInvariants[r.app] = report
+        if let report = attempt?.lastInvariants, printedInvariants[step.app] != report {
+            printedInvariants[step.app] = report
             showInvariants = report
         }
         lock.unlock()
 
         // The invariants are evaluated before the decision they justify: print them first.
-        if let inv = showInvariants {
-            line(r.app, "safety invariants (\(inv.allPass ? "all PASS" : "not all PASS")):")
-            for res in inv.results {
+        if let invariants = showInvariants {
+            line(step.app, "safety invariants (\(invariants.allPass ? "all PASS" : "not all PASS")):")
+            for result in invariants.results {
                 write(
-                    "             \(res.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(res.outcome.rawValue)  \(res.evidence)"
+                    "             \(result.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(result.outcome.rawValue)  \(result.evidence)"
                 )
             }
         }
-        if r.transition.from != r.transition.to {
-            let reason = attempt?.history.last(where: { $0.to == r.transition.to })?.reason ?? r.transition.event
-            line(r.app, "\(r.transition.from.rawValue) -> \(r.transition.to.rawValue): \(reason)")
-            if r.transition.to == .prCreated, let pr = attempt?.pullRequest {
-                line(r.app, "pull request #\(pr.number) \(pr.url) (branch \(pr.headBranch))")
+        if step.transition.from != step.transition.to {
+            let reason = attempt?.history.last(where: { $0.to == step.transition.to })?.reason ?? step.transition.event
+            line(step.app, "\(step.transition.from.rawValue) -> \(step.transition.to.rawValue): \(reason)")
+            if step.transition.to == .prCreated, let pr = attempt?.pullRequest {
+                line(step.app, "pull request #\(pr.number) \(pr.url) (branch \(pr.headBranch))")
             }
         }
-        if showCandidates, let a = attempt {
-            line(r.app, "candidates, newest first:")
-            for c in a.candidates {
-                write("             \(short(c.sha))  \(c.taken ? "TAKEN  " : "skipped")  \(c.reason)")
+        if showCandidates, let attempt {
+            line(step.app, "candidates, newest first:")
+            for candidate in attempt.candidates {
+                write(
+                    "             \(short(candidate.sha))  \(candidate.taken ? "TAKEN  " : "skipped")  \(candidate.reason)"
+                )
             }
         }
     }
 
     private func line(_ app: String, _ text: String) {
-        let t = String(format: "%6.1fs", Date().timeIntervalSince(started))
-        write("[\(t)] \(app.padding(toLength: 9, withPad: " ", startingAt: 0)) \(text)")
+        let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(started))
+        write("[\(elapsed)] \(app.padding(toLength: 9, withPad: " ", startingAt: 0)) \(text)")
     }
 
     private func short(_ sha: String) -> String { String(sha.prefix(7)) }

@@ -123,9 +123,9 @@ final class PartsBox: @unchecked Sendable {
         defer { lock.unlock() }
         return parts
     }
-    func set(_ p: RunningParts) {
+    func set(_ runningParts: RunningParts) {
         lock.lock()
-        parts = p
+        parts = runningParts
         lock.unlock()
     }
 }

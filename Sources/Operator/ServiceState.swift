@@ -45,9 +45,9 @@ final class ServiceState: @unchecked Sendable {
         _router = router
         lock.unlock()
     }
-    func markReady(_ r: Bool) {
+    func markReady(_ isReady: Bool) {
         lock.lock()
-        _ready = r
+        _ready = isReady
         lock.unlock()
     }
 
@@ -56,8 +56,8 @@ final class ServiceState: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         _ready = false
-        let s = _store
+        let closedStore = _store
         _store = nil
-        return s
+        return closedStore
     }
 }

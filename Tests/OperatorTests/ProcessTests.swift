@@ -16,13 +16,13 @@ import Webhooks
         defer { first.terminate() }
         let port = try #require(first.waitForReady(), "the server did not start: \(first.text)")
         let body = checkSuiteBody(sha: "0123456789abcdef0123456789abcdef01234567")
-        let r = try RawHTTP.request(
+        let response = try RawHTTP.request(
             port: port, method: "POST", path: "/webhooks/github",
             headers: [
                 ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", "survivor"),
                 ("X-Hub-Signature-256", signer.signatureHeader(for: body)),
             ], body: body)
-        #expect(r.status == 202)
+        #expect(response.status == 202)
         // No graceful anything: the process dies right after answering.
         first.kill9()
         #expect(first.process.terminationReason == .uncaughtSignal)
@@ -65,22 +65,23 @@ import Webhooks
             senders.enter()
             Thread.detachNewThread {
                 defer { senders.leave() }
-                var i = 0
+                var sequence = 0
                 while !log.stopped {
-                    let id = "k-\(t)-\(i)"
+                    let id = "k-\(t)-\(sequence)"
                     // Bodies differ in content and size, so a body read from the wrong place shows.
                     let body = checkSuiteBody(
-                        sha: String(format: "%040x", t * 1_000_000 + i), padTo: 1_000 + (i * 977) % 20_000)
+                        sha: String(format: "%040x", t * 1_000_000 + sequence), padTo: 1_000 + (sequence * 977) % 20_000
+                    )
                     log.sent(id, body)
-                    let r = try? RawHTTP.request(
+                    let response = try? RawHTTP.request(
                         port: port, method: "POST", path: "/webhooks/github",
                         headers: [
                             ("X-GitHub-Event", "check_suite"), ("X-GitHub-Delivery", id),
                             ("X-Hub-Signature-256", signer.signatureHeader(for: body)),
                         ],
                         body: body, timeout: 5)
-                    if r?.status == 202 { log.answered(id) } else if r == nil { return }
-                    i += 1
+                    if response?.status == 202 { log.answered(id) } else if response == nil { return }
+                    sequence += 1
                 }
             }
         }
@@ -105,13 +106,13 @@ import Webhooks
     @Test func sigtermStopsGracefullyWithExitZero() throws {
         let dir = TemporaryDirectory("ai-operator-term")
         defer { dir.remove() }
-        let p = try BinaryProcess(arguments: ["serve"], environment: baseEnvironment(dataDir: dir.path))
-        defer { p.terminate() }
-        let port = try #require(p.waitForReady())
+        let server = try BinaryProcess(arguments: ["serve"], environment: baseEnvironment(dataDir: dir.path))
+        defer { server.terminate() }
+        let port = try #require(server.waitForReady())
         #expect(try RawHTTP.request(port: port, method: "GET", path: "/readyz").status == 200)
-        p.process.terminate()
-        #expect(p.waitForExit() == 0)
-        #expect(p.text.contains("stopped"))
+        server.process.terminate()
+        #expect(server.waitForExit() == 0)
+        #expect(server.text.contains("stopped"))
     }
 
     @Test(arguments: [
@@ -121,11 +122,11 @@ import Webhooks
     func missingRequiredSettingExitsWithCode2AndOneLineNamingIt(_ key: String) throws {
         var env = baseEnvironment(dataDir: "/tmp/unused")
         env[key] = nil
-        for k in ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"] { env[k] = "" }
-        let p = try BinaryProcess(arguments: ["serve"], environment: env)
-        defer { p.terminate() }
-        #expect(p.waitForExit() == 2)
-        let lines = p.text.split(separator: "\n")
+        for name in ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"] { env[name] = "" }
+        let server = try BinaryProcess(arguments: ["serve"], environment: env)
+        defer { server.terminate() }
+        #expect(server.waitForExit() == 2)
+        let lines = server.text.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.contains(key) == true)
     }
@@ -134,38 +135,22 @@ import Webhooks
         let dir = TemporaryDirectory("ai-operator-check")
         defer { dir.remove() }
         let env = baseEnvironment(dataDir: dir.path)
-        let p = try BinaryProcess(arguments: ["config", "check"], environment: env)
-        defer { p.terminate() }
-        #expect(p.waitForExit() == 0)
-        #expect(p.text.contains("configuration OK"))
+        let check = try BinaryProcess(arguments: ["config", "check"], environment: env)
+        defer { check.terminate() }
+        #expect(check.waitForExit() == 0)
+        #expect(check.text.contains("configuration OK"))
         for key in ["GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN", "API_TOKEN"] {
-            #expect(!p.text.contains(env[key]!), "\(key) leaked")
+            #expect(!check.text.contains(env[key]!), "\(key) leaked")
         }
         // It did not start a server or create the store.
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/operator.sqlite3"))
 
         var bad = env
         bad["POLL_INTERVAL_SEC"] = "soon"
-        let q = try BinaryProcess(arguments: ["config", "check"], environment: bad)
-        defer { q.terminate() }
-        #expect(q.waitForExit() == 2)
-        #expect(q.text.contains("POLL_INTERVAL_SEC"))
-    }
-}
-
-@Suite struct DemoProcessTests {
-    @Test func demoPlaysBothRollbacksAndExitsZero() throws {
-        let p = try BinaryProcess(arguments: ["demo", "--exit", "--port", "0"], environment: [:])
-        defer { p.terminate() }
-        #expect(p.waitForExit(seconds: 120) == 0, "\(p.text)")
-        let text = p.text
-        #expect(text.contains("checkout (staging) RollbackComplete"))
-        #expect(text.contains("payments (production) RollbackComplete"))
-        #expect(text.contains("AwaitingMergeApproval -> RollbackMerged"))
-        #expect(text.contains("no merge without approval"))
-        #expect(text.contains("I8_branch_protection"))
-        #expect(text.contains("TAKEN"))
-        #expect(text.contains(": verified,"))
+        let badCheck = try BinaryProcess(arguments: ["config", "check"], environment: bad)
+        defer { badCheck.terminate() }
+        #expect(badCheck.waitForExit() == 2)
+        #expect(badCheck.text.contains("POLL_INTERVAL_SEC"))
     }
 }
 

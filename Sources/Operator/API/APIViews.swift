@@ -88,21 +88,24 @@ enum APIViews {
         let message: String
     }
 
-    static func summary(_ app: MonitoredApp, _ m: RollbackStateMachine) -> ApplicationSummary {
+    static func summary(_ app: MonitoredApp, _ machine: RollbackStateMachine) -> ApplicationSummary {
         ApplicationSummary(
-            name: app.name, environment: app.info.environment.rawValue, state: m.state.rawValue,
-            correlationId: m.attempt?.correlationId, health: m.window.recent.last?.observation.health.rawValue,
-            updatedAt: m.attempt?.updatedAt ?? m.window.recent.last?.at)
+            name: app.name, environment: app.info.environment.rawValue, state: machine.state.rawValue,
+            correlationId: machine.attempt?.correlationId,
+            health: machine.window.recent.last?.observation.health.rawValue,
+            updatedAt: machine.attempt?.updatedAt ?? machine.window.recent.last?.at)
     }
 
-    static func detail(_ app: MonitoredApp, _ m: RollbackStateMachine) -> ApplicationDetail {
+    static func detail(_ app: MonitoredApp, _ machine: RollbackStateMachine) -> ApplicationDetail {
         ApplicationDetail(
-            name: app.name, environment: app.info.environment.rawValue, state: m.state.rawValue,
+            name: app.name, environment: app.info.environment.rawValue, state: machine.state.rawValue,
             manifestRepository: app.info.manifestRepository, manifestPath: app.info.manifestPath,
             baseBranch: app.info.baseBranch,
-            healthChecks: m.window.recent.map(healthCheck),
-            attempt: m.attempt.map { attempt($0, app: app.name, environment: app.info.environment, state: m.state) },
-            lastAttempt: m.lastAttempt.map {
+            healthChecks: machine.window.recent.map(healthCheck),
+            attempt: machine.attempt.map {
+                attempt($0, app: app.name, environment: app.info.environment, state: machine.state)
+            },
+            lastAttempt: machine.lastAttempt.map {
                 LastAttempt(
                     correlationId: $0.correlationId, state: ($0.history.last?.to ?? .idle).rawValue,
                     endedAt: $0.endedAt,
@@ -110,43 +113,46 @@ enum APIViews {
             })
     }
 
-    static func healthCheck(_ r: HealthCheckRecord) -> HealthCheck {
+    static func healthCheck(_ record: HealthCheckRecord) -> HealthCheck {
         HealthCheck(
-            at: r.at, health: r.observation.health.rawValue, degraded: r.degraded,
-            syncRevision: r.observation.syncRevision,
-            desiredReplicas: r.observation.replicas?.desired, availableReplicas: r.observation.replicas?.available,
-            argoReadFailed: r.observation.argoReadFailed,
-            unhealthyPods: r.observation.unhealthyPods.map { .init(name: $0.name, reason: $0.reason) })
+            at: record.at, health: record.observation.health.rawValue, degraded: record.degraded,
+            syncRevision: record.observation.syncRevision,
+            desiredReplicas: record.observation.replicas?.desired,
+            availableReplicas: record.observation.replicas?.available,
+            argoReadFailed: record.observation.argoReadFailed,
+            unhealthyPods: record.observation.unhealthyPods.map { .init(name: $0.name, reason: $0.reason) })
     }
 
-    static func attempt(_ a: Attempt, app: String, environment: DeploymentEnvironment, state: RollbackState)
+    static func attempt(_ attempt: Attempt, app: String, environment: DeploymentEnvironment, state: RollbackState)
         -> AttemptView
     {
         AttemptView(
-            correlationId: a.correlationId, app: app, environment: environment.rawValue, state: state.rawValue,
-            currentRevision: a.currentRevision, targetRevision: a.target?.sha, prNumber: a.pullRequest?.number,
-            prUrl: a.pullRequest?.url, escalationIssueUrl: a.escalationIssueURL,
-            invariants: a.lastInvariants.map { r in
-                OrderedStringMap(r.results.map { ($0.id.rawValue, $0.outcome.rawValue) })
+            correlationId: attempt.correlationId, app: app, environment: environment.rawValue, state: state.rawValue,
+            currentRevision: attempt.currentRevision, targetRevision: attempt.target?.sha,
+            prNumber: attempt.pullRequest?.number,
+            prUrl: attempt.pullRequest?.url, escalationIssueUrl: attempt.escalationIssueURL,
+            invariants: attempt.lastInvariants.map { report in
+                OrderedStringMap(report.results.map { ($0.id.rawValue, $0.outcome.rawValue) })
             },
-            invariantEvidence: a.lastInvariants.map { r in
-                OrderedStringMap(r.results.map { ($0.id.rawValue, $0.evidence) })
+            invariantEvidence: attempt.lastInvariants.map { report in
+                OrderedStringMap(report.results.map { ($0.id.rawValue, $0.evidence) })
             },
-            candidates: a.candidates.map { CandidateView(sha: $0.sha, taken: $0.taken, reason: $0.reason) },
-            history: a.history.map {
+            candidates: attempt.candidates.map { CandidateView(sha: $0.sha, taken: $0.taken, reason: $0.reason) },
+            history: attempt.history.map {
                 HistoryView(at: $0.at, from: $0.from.rawValue, to: $0.to.rawValue, event: $0.event, reason: $0.reason)
             },
-            createdAt: a.createdAt, updatedAt: a.updatedAt, endedAt: a.endedAt, abortReason: a.abortReason?.rawValue)
+            createdAt: attempt.createdAt, updatedAt: attempt.updatedAt, endedAt: attempt.endedAt,
+            abortReason: attempt.abortReason?.rawValue)
     }
 
     /// How an ended attempt ended, in one word.
-    static func outcome(_ a: Attempt) -> String {
-        if let r = a.abortReason { return r == .reset ? "reset" : "aborted" }
-        if a.recoveredAt != nil { return "recovered" }
-        if a.history.contains(where: { $0.to == .idle && $0.event.contains("HealthRestored") }) {
+    static func outcome(_ attempt: Attempt) -> String {
+        if let reason = attempt.abortReason { return reason == .reset ? "reset" : "aborted" }
+        if attempt.recoveredAt != nil { return "recovered" }
+        if attempt.history.contains(where: { $0.to == .idle && $0.event.contains("HealthRestored") }) {
             return "health_restored"
         }
-        return (a.history.last?.to ?? .idle) == .abort ? "aborted" : "ended"
+        return (attempt.history.last?.to ?? .idle) == .abort ? "aborted" : "ended"
     }
 }
 
@@ -163,7 +169,7 @@ struct OrderedStringMap: Encodable {
     }
 
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        for (k, v) in pairs { try c.encode(v, forKey: Key(stringValue: k)) }
+        var container = encoder.container(keyedBy: Key.self)
+        for (key, value) in pairs { try container.encode(value, forKey: Key(stringValue: key)) }
     }
 }

@@ -20,21 +20,21 @@ struct StatusAPI: Sendable {
     func register(on router: inout Router) {
         router.get("/api/v1/applications") { [self] _, res in
             guard let engine = ready(res) else { return }
-            let apps = engine.allWorkers.map { w -> APIViews.ApplicationSummary in
-                let s = w.snapshot
-                return APIViews.summary(s.app, s.machine)
+            let apps = engine.allWorkers.map { worker -> APIViews.ApplicationSummary in
+                let snapshot = worker.snapshot
+                return APIViews.summary(snapshot.app, snapshot.machine)
             }.sorted { $0.name < $1.name }
             res.respond(.json(200, APIViews.ApplicationList(applications: apps)))
         }
         router.get("/api/v1/applications/{name}") { [self] req, res in
             guard let engine = ready(res) else { return }
-            guard let w = engine.existingWorker(req.pathParameters["name"] ?? "") else {
+            guard let worker = engine.existingWorker(req.pathParameters["name"] ?? "") else {
                 res.respond(
                     .error(404, "not_found", "no monitored application named \(req.pathParameters["name"] ?? "")"))
                 return
             }
-            let s = w.snapshot
-            res.respond(.json(200, APIViews.detail(s.app, s.machine)))
+            let snapshot = worker.snapshot
+            res.respond(.json(200, APIViews.detail(snapshot.app, snapshot.machine)))
         }
         router.get("/api/v1/rollbacks/{correlationId}") { [self] req, res in
             guard let engine = ready(res) else { return }
@@ -55,8 +55,8 @@ struct StatusAPI: Sendable {
             do {
                 let lines = try audit.entryLines(correlationId: id)
                 var body = Array(#"{"entries":["#.utf8)
-                for (i, line) in lines.enumerated() {
-                    if i > 0 { body.append(UInt8(ascii: ",")) }
+                for (index, line) in lines.enumerated() {
+                    if index > 0 { body.append(UInt8(ascii: ",")) }
                     body.append(contentsOf: line.utf8)
                 }
                 body.append(contentsOf: "]}".utf8)
@@ -75,17 +75,19 @@ struct StatusAPI: Sendable {
 
     /// The engine, or a 503 answer while the service is starting.
     private func ready(_ res: HTTPResponder) -> Engine? {
-        if let e = state.engine { return e }
+        if let engine = state.engine { return engine }
         res.respond(.error(503, "not_ready", "the engine is starting; retry shortly"))
         return nil
     }
 
     /// An open attempt from its worker, or a finished one from the store.
     func attempt(_ id: String, _ engine: Engine) -> APIViews.AttemptView? {
-        if let w = engine.worker(correlationId: id) {
-            let s = w.snapshot
-            if let a = s.machine.attempt {
-                return APIViews.attempt(a, app: s.app.name, environment: s.app.info.environment, state: s.machine.state)
+        if let worker = engine.worker(correlationId: id) {
+            let snapshot = worker.snapshot
+            if let attempt = snapshot.machine.attempt {
+                return APIViews.attempt(
+                    attempt, app: snapshot.app.name, environment: snapshot.app.info.environment,
+                    state: snapshot.machine.state)
             }
         }
         guard let row = try? engine.core.store.attempt(id) else { return nil }
@@ -105,7 +107,7 @@ struct StatusAPI: Sendable {
         }
         guard let engine = ready(res) else { return }
         let id = req.pathParameters["correlationId"] ?? ""
-        guard let w = engine.worker(correlationId: id) else {
+        guard let worker = engine.worker(correlationId: id) else {
             if (try? engine.core.store.attempt(id)) != nil {
                 res.respond(
                     .error(409, "attempt_ended", "the attempt \(id) has ended; \(kind.rawValue) does not apply"))
@@ -117,12 +119,12 @@ struct StatusAPI: Sendable {
         let logger = self.logger
         Task {
             let input = CommandInput(kind: kind, sender: "api", isAuthorized: true, channel: .rest)
-            guard let report = await engine.submitAndWait(.command(input), to: w) else {
+            guard let report = await engine.submitAndWait(.command(input), to: worker) else {
                 res.respond(.error(503, "timeout", "the command was queued but did not finish in time"))
                 return
             }
-            let reply = report.transition.actions.lazy.compactMap { a -> CommandReply? in
-                if case .reply(let r) = a { return r } else { return nil }
+            let reply = report.transition.actions.lazy.compactMap { action -> CommandReply? in
+                if case .reply(let commandReply) = action { return commandReply } else { return nil }
             }.first
             let applied = !report.transition.isIgnored && (reply?.applied ?? true)
             let message = reply?.text ?? (applied ? "\(kind.rawValue) applied" : AppWorker.reason(report.transition))

@@ -19,7 +19,7 @@ public final class Approvers: ApproverChecking {
     ) {
         self.github = github
         self.logins = Set(logins.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
-        if let t = team?.trimmingCharacters(in: .whitespaces), case let parts = t.split(separator: "/"),
+        if let teamSpec = team?.trimmingCharacters(in: .whitespaces), case let parts = teamSpec.split(separator: "/"),
             parts.count == 2,
             !parts[0].isEmpty, !parts[1].isEmpty
         {
@@ -41,11 +41,11 @@ public final class Approvers: ApproverChecking {
         return await cache.lookup(key) {
             do {
                 return try await github.isActiveTeamMember(org: team.org, team: team.slug, user: login)
-            } catch let e as APIError {
+            } catch let apiError as APIError {
                 logger.warning(
                     "team membership read failed; treating as not authorized",
                     metadata: [
-                        "call": "\(e.call)", "error_code": "\(e.code.rawValue)", "user": "\(login)",
+                        "call": "\(apiError.call)", "error_code": "\(apiError.code.rawValue)", "user": "\(login)",
                     ])
                 return nil
             } catch {
@@ -69,7 +69,7 @@ actor MembershipCache {
 
     /// The cached answer for `key`, else `read()` (nil = unknown: false, not cached).
     func lookup(_ key: String, read: @escaping @Sendable () async -> Bool?) async -> Bool {
-        if let e = entries[key], clock().timeIntervalSince(e.at) < ttl { return e.member }
+        if let entry = entries[key], clock().timeIntervalSince(entry.at) < ttl { return entry.member }
         if let running = inFlight[key] { return await running.value ?? false }
         let task = Task { await read() }
         inFlight[key] = task

@@ -41,8 +41,10 @@ extension EffectRunner {
         }
         var replicas: ReplicaCounts?
         do {
-            let d = try await deploymentRead
-            replicas = ReplicaCounts(desired: d.desiredReplicas, available: d.availableReplicas, ready: d.readyReplicas)
+            let deployment = try await deploymentRead
+            replicas = ReplicaCounts(
+                desired: deployment.desiredReplicas, available: deployment.availableReplicas,
+                ready: deployment.readyReplicas)
         } catch {
             logFailure("gatherMergeFacts", error, app: app)
         }

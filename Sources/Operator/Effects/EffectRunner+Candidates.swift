@@ -26,7 +26,7 @@ extension EffectRunner {
     /// fact, `diverged`; Prometheus failures are "no metrics" by the SPEC.
     func searchCandidates(currentRevision expected: String?, app: MonitoredApp) async -> RollbackEvent? {
         let info = app.info
-        let c = settings.configuration
+        let configuration = settings.configuration
         let now = clock()
         do {
             async let argoRead = argocd.getApplication(name: app.name)
@@ -37,7 +37,9 @@ extension EffectRunner {
 
             let sourceIndex = argo.sources.firstIndex { Self.sameRepo($0.repoURL, app.sourceRepoURL) }
             let synced: String? = {
-                if let i = sourceIndex, let revs = argo.status?.sync?.revisions, i < revs.count { return revs[i] }
+                if let index = sourceIndex, let revisions = argo.status?.sync?.revisions, index < revisions.count {
+                    return revisions[index]
+                }
                 return argo.syncRevision
             }()
             guard let current = synced ?? expected else {
@@ -59,48 +61,52 @@ extension EffectRunner {
                         outcome: .revisionMismatch, currentRevision: current,
                         winner: nil, considered: []))
             }
-            let history: [DeployedRevision] = argo.history.compactMap { h in
+            let history: [DeployedRevision] = argo.history.compactMap { entry in
                 let sha: String? = {
-                    if let i = sourceIndex, let revs = h.revisions, i < revs.count { return revs[i] }
-                    return h.revision ?? h.revisions?.first
+                    if let index = sourceIndex, let revisions = entry.revisions, index < revisions.count {
+                        return revisions[index]
+                    }
+                    return entry.revision ?? entry.revisions?.first
                 }()
-                guard let sha, let at = h.deployedAt else { return nil }
+                guard let sha, let at = entry.deployedAt else { return nil }
                 return DeployedRevision(sha: sha, deployedAt: at)
             }
             var facts = CandidateFacts(
                 currentRevision: current, manifestRevision: manifestRevision, history: history,
                 commits: [], ancestry: [:], ci: [:], uptime: [:])
             guard current == manifestRevision else {
-                return .candidateSearchFinished(CandidateSelector.select(facts, now: now, configuration: c))
+                return .candidateSearchFinished(CandidateSelector.select(facts, now: now, configuration: configuration))
             }
             let commits = try await github.listCommits(
                 repo: app.sourceRepository, from: current,
-                since: now.addingTimeInterval(-c.candidateMaxAge),
-                perPage: min(100, c.maxCandidates + 1))
+                since: now.addingTimeInterval(-configuration.candidateMaxAge),
+                perPage: min(100, configuration.maxCandidates + 1))
             facts.commits = commits.map {
                 CommitInfo(sha: $0.sha, message: $0.message, author: $0.authorName ?? "unknown", date: $0.date ?? now)
             }
             let plan = CandidateSelector.plan(
                 history: facts.history, commits: facts.commits, currentRevision: current,
-                now: now, configuration: c)
-            var selection = CandidateSelector.select(facts, now: now, configuration: c)
-            for p in plan {
+                now: now, configuration: configuration)
+            var selection = CandidateSelector.select(facts, now: now, configuration: configuration)
+            for candidate in plan {
                 let ancestry: AncestryStatus
                 do {
-                    let cmp = try await github.compare(repo: app.sourceRepository, base: current, head: p.sha)
-                    ancestry = AncestryStatus(rawValue: cmp.status) ?? .diverged
-                } catch let e as APIError where e.code == .notFound {
+                    let comparison = try await github.compare(
+                        repo: app.sourceRepository, base: current, head: candidate.sha)
+                    ancestry = AncestryStatus(rawValue: comparison.status) ?? .diverged
+                } catch let apiError as APIError where apiError.code == .notFound {
                     ancestry = .diverged  // no common ancestor (or an unknown commit): never an ancestor
                 }
-                facts.ancestry[p.sha] = ancestry
+                facts.ancestry[candidate.sha] = ancestry
                 if ancestry == .behind {
-                    let report = try await ciReport(repo: app.sourceRepository, sha: p.sha)
-                    facts.ci[p.sha] = report
+                    let report = try await ciReport(repo: app.sourceRepository, sha: candidate.sha)
+                    facts.ci[candidate.sha] = report
                     if report.verdict == .passed {
-                        facts.uptime[p.sha] = await uptime(app: app, sha: p.sha, at: p.uptimeEvaluatedAt)
+                        facts.uptime[candidate.sha] = await uptime(
+                            app: app, sha: candidate.sha, at: candidate.uptimeEvaluatedAt)
                     }
                 }
-                selection = CandidateSelector.select(facts, now: now, configuration: c)
+                selection = CandidateSelector.select(facts, now: now, configuration: configuration)
                 if selection.outcome == .found { break }
             }
             logger.info(
@@ -123,7 +129,7 @@ extension EffectRunner {
         guard let prometheus else { return .noMetrics }
         let query = "avg_over_time(up{app=\"\(Self.promLabel(app.name))\",revision=\"\(Self.promLabel(sha))\"}[24h])"
         switch await prometheus.instantQuery(query, at: at) {
-        case .value(let v) where v.isFinite: return .value(v)
+        case .value(let average) where average.isFinite: return .value(average)
         case .value, .noData: return .noMetrics
         case .unreachable(let why):
             logger.warning(
@@ -136,19 +142,19 @@ extension EffectRunner {
         }
     }
 
-    static func promLabel(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    static func promLabel(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 
     /// Repository URLs compared without a trailing `/` or `.git`, case-insensitive.
-    static func sameRepo(_ a: String?, _ b: String) -> Bool {
-        func norm(_ s: String) -> String {
-            var s = s.lowercased()
-            while s.hasSuffix("/") { s.removeLast() }
-            if s.hasSuffix(".git") { s.removeLast(4) }
-            return s
+    static func sameRepo(_ first: String?, _ second: String) -> Bool {
+        func normalized(_ url: String) -> String {
+            var url = url.lowercased()
+            while url.hasSuffix("/") { url.removeLast() }
+            if url.hasSuffix(".git") { url.removeLast(4) }
+            return url
         }
-        guard let a else { return false }
-        return norm(a) == norm(b)
+        guard let first else { return false }
+        return normalized(first) == normalized(second)
     }
 }

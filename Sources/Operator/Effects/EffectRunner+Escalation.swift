@@ -15,48 +15,48 @@ extension EffectRunner {
     /// Then the Slack message (with the issue link once known) and, for `PERMISSION_DENIED`,
     /// a separate security issue (`security`, `ai-operator`, same idempotency) and Slack line.
     /// Returns `.escalationIssueOpened(url:)` when the attempt had no issue URL yet.
-    func escalate(_ e: Escalation, app: MonitoredApp, machine: RollbackStateMachine) async -> [RollbackEvent] {
+    func escalate(_ escalation: Escalation, app: MonitoredApp, machine: RollbackStateMachine) async -> [RollbackEvent] {
         let repo = settings.alertsRepo
-        let attempt = machine.attempt.flatMap { $0.correlationId == e.correlationId ? $0 : nil }
+        let attempt = machine.attempt.flatMap { $0.correlationId == escalation.correlationId ? $0 : nil }
         var issueURL: String?
         var events: [RollbackEvent] = []
         do {
             var existing: (number: Int, url: String?, body: String?)?
-            if let url = attempt?.escalationIssueURL, let n = Self.number(fromURL: url) {
-                existing = (n, url, nil)
+            if let url = attempt?.escalationIssueURL, let issueNumber = Self.number(fromURL: url) {
+                existing = (issueNumber, url, nil)
             } else {
                 let open = try await github.listIssues(repo: repo, labels: ["escalation"], state: "open")
                 let match = open.first { issue in
-                    if let id = e.correlationId { return (issue.body ?? "").contains(id) }
-                    return issue.title == e.issueTitle
+                    if let id = escalation.correlationId { return (issue.body ?? "").contains(id) }
+                    return issue.title == escalation.issueTitle
                 }
-                if let m = match { existing = (m.number, m.htmlUrl, m.body) }
+                if let match { existing = (match.number, match.htmlUrl, match.body) }
             }
-            if let ex = existing {
-                issueURL = ex.url
+            if let found = existing {
+                issueURL = found.url
                 // The attempt's first escalation is the one that opened the issue: finding the
                 // issue again means this is a re-run, with nothing to add.
-                if e.asCommentOnExistingIssue && ex.body != e.issueBody {
-                    try await commentOnce(repo: repo, number: ex.number, body: e.issueBody)
+                if escalation.asCommentOnExistingIssue && found.body != escalation.issueBody {
+                    try await commentOnce(repo: repo, number: found.number, body: escalation.issueBody)
                 }
             } else {
                 let issue = try await github.createIssue(
-                    repo: repo, title: e.issueTitle, body: e.issueBody, labels: e.labels)
+                    repo: repo, title: escalation.issueTitle, body: escalation.issueBody, labels: escalation.labels)
                 issueURL = issue.htmlUrl
                 logger.warning(
                     "escalation issue opened",
                     metadata: [
-                        "app": "\(app.name)", "code": "\(e.code.rawValue)", "issue": "\(issue.number)",
+                        "app": "\(app.name)", "code": "\(escalation.code.rawValue)", "issue": "\(issue.number)",
                     ])
             }
             if let url = issueURL, attempt != nil, attempt?.escalationIssueURL == nil {
                 events.append(.escalationIssueOpened(url: url))
             }
         } catch {
-            logFailure("escalate", error, app: app, level: .error, ["code": "\(e.code.rawValue)"])
+            logFailure("escalate", error, app: app, level: .error, ["code": "\(escalation.code.rawValue)"])
         }
 
-        var text = e.slack.text
+        var text = escalation.slack.text
         if let url = issueURL, !text.contains(url) {
             let placeholder = "Issue: see the escalation issue in the alerts repository"
             text =
@@ -65,22 +65,22 @@ extension EffectRunner {
         }
         await postSlack(text, app: app, what: "escalation")
 
-        if e.securityAlert { await raiseSecurityAlert(e, app: app, escalationIssueURL: issueURL) }
+        if escalation.securityAlert { await raiseSecurityAlert(escalation, app: app, escalationIssueURL: issueURL) }
         return events
     }
 
     /// The separate security alert of a `PERMISSION_DENIED` escalation.
-    func raiseSecurityAlert(_ e: Escalation, app: MonitoredApp, escalationIssueURL: String?) async {
+    func raiseSecurityAlert(_ escalation: Escalation, app: MonitoredApp, escalationIssueURL: String?) async {
         let repo = settings.alertsRepo
         let title = "[SECURITY] AI Operator: permission denied for \(app.name)"
         let body = """
             ## AI Operator security alert
 
-            Reason code: \(e.code.rawValue)
+            Reason code: \(escalation.code.rawValue)
 
             - **Application:** \(app.name)
             - **Environment:** \(app.info.environment.rawValue)
-            - **Correlation ID:** \(e.correlationId ?? "none (outside an attempt)")
+            - **Correlation ID:** \(escalation.correlationId ?? "none (outside an attempt)")
             - **Escalation issue:** \(escalationIssueURL ?? "see the escalation issues")
 
             GitHub refused an operator call with PERMISSION_DENIED. Check the GitHub App's installation
@@ -92,11 +92,11 @@ extension EffectRunner {
         do {
             let open = try await github.listIssues(repo: repo, labels: ["security", "ai-operator"], state: "open")
             let match = open.first { issue in
-                if let id = e.correlationId { return (issue.body ?? "").contains(id) }
+                if let id = escalation.correlationId { return (issue.body ?? "").contains(id) }
                 return issue.title == title
             }
-            if let m = match {
-                url = m.htmlUrl
+            if let match {
+                url = match.htmlUrl
             } else {
                 url = try await github.createIssue(
                     repo: repo, title: title, body: body, labels: ["security", "ai-operator"]
@@ -107,7 +107,7 @@ extension EffectRunner {
         }
         await postSlack(
             ":lock: AI Operator security alert for *\(app.name)* (\(app.info.environment.rawValue)): GitHub answered PERMISSION_DENIED. "
-                + "Correlation ID: \(e.correlationId ?? "none")" + (url.map { "\nIssue: \($0)" } ?? ""),
+                + "Correlation ID: \(escalation.correlationId ?? "none")" + (url.map { "\nIssue: \($0)" } ?? ""),
             app: app, what: "security alert")
     }
 
@@ -145,10 +145,10 @@ extension EffectRunner {
     }
 
     /// A ChatOps reply comment (the REST channel is answered by the engine).
-    func reply(_ r: CommandReply, app: MonitoredApp) async {
-        guard case .chatOps(let repo, let number) = r.channel else { return }
+    func reply(_ commandReply: CommandReply, app: MonitoredApp) async {
+        guard case .chatOps(let repo, let number) = commandReply.channel else { return }
         do {
-            _ = try await github.createComment(repo: repo, number: number, body: r.text)
+            _ = try await github.createComment(repo: repo, number: number, body: commandReply.text)
         } catch {
             logFailure("reply", error, app: app, ["issue": "\(number)"])
         }

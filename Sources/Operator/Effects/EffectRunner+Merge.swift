@@ -37,12 +37,12 @@ extension EffectRunner {
                     "rollback PR was merged already", metadata: ["app": "\(app.name)", "pr": "\(order.prNumber)"])
                 return .mergeSucceeded(mergeCommitSHA: sha)
             }
-        } catch let e as APIError where e.code == .baseShaMismatch {
-            logFailure("merge", e, app: app, ["pr": "\(order.prNumber)"])
+        } catch let apiError as APIError where apiError.code == .baseShaMismatch {
+            logFailure("merge", apiError, app: app, ["pr": "\(order.prNumber)"])
             if let pr = try? await github.getPullRequest(repo: order.repository, number: order.prNumber), pr.isMerged {
                 return .mergeSucceeded(mergeCommitSHA: pr.mergeCommitSha)
             }
-            return .mergeFailed(Self.failure(e))
+            return .mergeFailed(Self.failure(apiError))
         } catch {
             logFailure("merge", error, app: app, level: .error, ["pr": "\(order.prNumber)"])
             return .mergeFailed(Self.failure(error))
@@ -99,34 +99,34 @@ extension EffectRunner {
         }
         var latest: [String: Review] = [:]  // lowercased login -> latest deciding review
         var order: [String] = []
-        for r in reviews {
-            guard let login = r.user?.login else { continue }
-            let state = r.state.uppercased()
+        for review in reviews {
+            guard let login = review.user?.login else { continue }
+            let state = review.state.uppercased()
             guard state == "APPROVED" || state == "CHANGES_REQUESTED" || state == "DISMISSED" else { continue }
             let key = login.lowercased()
             if latest[key] == nil { order.append(key) }
-            latest[key] = r
+            latest[key] = review
         }
         let approvals = machine.attempt?.approvals ?? []
         let head = machine.attempt?.pullRequest.flatMap { $0.number == prNumber ? $0.headSHA : nil }
         var pending: [(login: String, state: GitHubSignal.Review.State, sha: String?, key: String)] = []
         for key in order {
-            let r = latest[key]!
-            let reportKey = "\(prNumber):\(r.id):\(r.state.uppercased())"
+            let review = latest[key]!
+            let reportKey = "\(prNumber):\(review.id):\(review.state.uppercased())"
             if reportedReviews.withLock({ $0.contains(reportKey) }) { continue }
-            let login = r.user!.login
+            let login = review.user!.login
             let recorded = approvals.contains { $0.approver.lowercased() == key }
-            switch r.state.uppercased() {
+            switch review.state.uppercased() {
             case "APPROVED":
-                if let head, r.commitId != head { continue }  // an approval of an older head does not hold
-                if approvals.contains(where: { $0.approver.lowercased() == key && $0.headSHA == r.commitId }) {
+                if let head, review.commitId != head { continue }  // an approval of an older head does not hold
+                if approvals.contains(where: { $0.approver.lowercased() == key && $0.headSHA == review.commitId }) {
                     continue
                 }
-                pending.append((login, .approved, r.commitId, reportKey))
+                pending.append((login, .approved, review.commitId, reportKey))
             case "DISMISSED":
-                if recorded { pending.append((login, .dismissed, r.commitId, reportKey)) }
+                if recorded { pending.append((login, .dismissed, review.commitId, reportKey)) }
             default:
-                if recorded { pending.append((login, .changesRequested, r.commitId, reportKey)) }
+                if recorded { pending.append((login, .changesRequested, review.commitId, reportKey)) }
             }
         }
         guard !pending.isEmpty else { return [] }
@@ -137,16 +137,20 @@ extension EffectRunner {
         }
         var events: [RollbackEvent] = []
         var settled: [String] = []
-        for p in pending {
-            let isOperator = [author, settings.operatorLogin].contains { $0?.lowercased() == p.login.lowercased() }
-            let authorized = p.state == .approved && !isOperator ? await approvers.isAuthorized(p.login) : false
+        for pendingReview in pending {
+            let isOperator = [author, settings.operatorLogin].contains {
+                $0?.lowercased() == pendingReview.login.lowercased()
+            }
+            let authorized =
+                pendingReview.state == .approved && !isOperator
+                ? await approvers.isAuthorized(pendingReview.login) : false
             events.append(
                 .reviewSubmitted(
                     ReviewInput(
-                        reviewer: p.login, state: p.state, commitSHA: p.sha,
+                        reviewer: pendingReview.login, state: pendingReview.state, commitSHA: pendingReview.sha,
                         isAuthorizedApprover: authorized, isOperator: isOperator)))
             // A "not authorized" answer may come from a failed team read: that one is asked again.
-            if p.state != .approved || authorized || isOperator { settled.append(p.key) }
+            if pendingReview.state != .approved || authorized || isOperator { settled.append(pendingReview.key) }
         }
         reportedReviews.withLock { set in
             if set.count > 10_000 { set.removeAll() }

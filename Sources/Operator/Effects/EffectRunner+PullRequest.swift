@@ -54,9 +54,9 @@ extension EffectRunner {
                 pr = try await github.createPullRequest(
                     repo: repo, title: plan.title, head: plan.headBranch,
                     base: plan.baseBranch, body: plan.body)
-            } catch let e as APIError where e.code == .conflict {
+            } catch let apiError as APIError where apiError.code == .conflict {
                 // "A pull request already exists": created by an earlier run whose answer was lost.
-                guard let existing = try await findOpenPullRequest(plan) else { throw e }
+                guard let existing = try await findOpenPullRequest(plan) else { throw apiError }
                 pr = existing
             }
             let ref = try await ensureLabels(pr, plan)
@@ -88,15 +88,15 @@ extension EffectRunner {
 
     /// The branch's head, or nil when it does not exist.
     func branchIfExists(_ repo: String, _ branch: String) async throws -> GitRef? {
-        do { return try await github.getBranch(repo: repo, branch: branch) } catch let e as APIError
-            where e.code == .notFound
+        do { return try await github.getBranch(repo: repo, branch: branch) } catch let apiError as APIError
+            where apiError.code == .notFound
         { return nil }
     }
 
     func createBranch(_ plan: PullRequestPlan, at sha: String) async throws {
         do {
             _ = try await github.createBranch(repo: plan.repository, branch: plan.headBranch, sha: sha)
-        } catch let e as APIError where e.code == .conflict {
+        } catch let apiError as APIError where apiError.code == .conflict {
             // "Reference already exists": an earlier run created it.
         }
     }
@@ -108,12 +108,12 @@ extension EffectRunner {
     /// whose own commits carry this attempt's correlation id (a crash-resume while the base
     /// moved), is reused. Costs two reads, only when the branch already exists.
     func refuseStaleBranch(_ plan: PullRequestPlan) async throws {
-        let cmp = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: plan.headBranch)
-        guard cmp.status == "diverged", cmp.aheadBy > 0 else { return }
+        let comparison = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: plan.headBranch)
+        guard comparison.status == "diverged", comparison.aheadBy > 0 else { return }
         let own = try await github.listCommits(
-            repo: plan.repository, from: plan.headBranch, perPage: min(100, cmp.aheadBy)
+            repo: plan.repository, from: plan.headBranch, perPage: min(100, comparison.aheadBy)
         )
-        .prefix(cmp.aheadBy)
+        .prefix(comparison.aheadBy)
         if own.contains(where: { $0.message.contains(plan.correlationId) }) { return }
         throw APIError(
             code: .conflict, call: "effects.openPullRequest",
@@ -129,8 +129,8 @@ extension EffectRunner {
         var cached = known
         while true {
             let file: FileContent
-            if let c = cached {
-                file = c
+            if let knownFile = cached {
+                file = knownFile
                 cached = nil
             } else {
                 file = try await github.getFile(repo: plan.repository, path: plan.manifestPath, ref: plan.headBranch)
@@ -149,12 +149,12 @@ extension EffectRunner {
                     repo: plan.repository, path: plan.manifestPath, branch: plan.headBranch,
                     content: Array(edit.text.utf8), message: message, sha: file.sha)
                 return
-            } catch let e as APIError where e.code == .conflict && rereads == 0 {
+            } catch let apiError as APIError where apiError.code == .conflict && rereads == 0 {
                 // The blob moved under us (an earlier run's commit landed): read again, once.
                 rereads += 1
                 logger.info(
                     "manifest changed on the rollback branch; reading it again",
-                    metadata: ["app": "\(app.name)", "call": "\(e.call)", "error_code": "CONFLICT"])
+                    metadata: ["app": "\(app.name)", "call": "\(apiError.call)", "error_code": "CONFLICT"])
             }
         }
     }

@@ -80,16 +80,16 @@ public final class EffectRunner: EffectPerforming {
         case .closePullRequest(let number, let comment):
             await closePullRequest(number: number, comment: comment, app: app)
             return []
-        case .escalate(let e):
-            return await escalate(e, app: app, machine: machine)
+        case .escalate(let escalation):
+            return await escalate(escalation, app: app, machine: machine)
         case .notify(let message):
             await postSlack(message.text, app: app, what: "notification")
             return []
         case .closeEpisodeIssue(let code, let comment):
             await closeEpisodeIssue(code, comment: comment, app: app)
             return []
-        case .reply(let r):
-            await reply(r, app: app)
+        case .reply(let commandReply):
+            await reply(commandReply, app: app)
             return []
         case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt:
             // Bookkeeping: the engine's job, not an effect.
@@ -106,13 +106,14 @@ public final class EffectRunner: EffectPerforming {
 
     /// A failure after the clients' retries, as the core receives it.
     static func failure(_ error: any Error) -> ExternalCallFailure {
-        if let e = error as? APIError {
+        if let apiError = error as? APIError {
             return ExternalCallFailure(
-                code: externalCode(e.code), message: "\(e.call): \(e.message)", retriesExhausted: true)
+                code: externalCode(apiError.code), message: "\(apiError.call): \(apiError.message)",
+                retriesExhausted: true)
         }
-        if let e = error as? ManifestEditor.EditError {
+        if let editError = error as? ManifestEditor.EditError {
             return ExternalCallFailure(
-                code: .validationError, message: "manifest edit: \(e.description)", retriesExhausted: true)
+                code: .validationError, message: "manifest edit: \(editError.description)", retriesExhausted: true)
         }
         if error is CancellationError {
             return ExternalCallFailure(code: .networkError, message: "cancelled", retriesExhausted: false)
@@ -127,11 +128,11 @@ public final class EffectRunner: EffectPerforming {
         _ extra: Logger.Metadata = [:]
     ) {
         var meta: Logger.Metadata = ["effect": "\(effect)", "app": "\(app.name)"]
-        if let e = error as? APIError {
-            meta["call"] = "\(e.call)"
-            meta["error_code"] = "\(Self.externalCode(e.code).rawValue)"
-            if let s = e.status { meta["http_status"] = "\(s)" }
-            meta["message"] = "\(e.message)"
+        if let apiError = error as? APIError {
+            meta["call"] = "\(apiError.call)"
+            meta["error_code"] = "\(Self.externalCode(apiError.code).rawValue)"
+            if let status = apiError.status { meta["http_status"] = "\(status)" }
+            meta["message"] = "\(apiError.message)"
         } else {
             meta["error"] = "\(error)"
         }

@@ -17,60 +17,62 @@ struct AppResolver: Sendable {
         productionBranch = config.productionBranch
     }
 
-    func isMonitored(_ a: ArgoApplication) -> Bool {
-        monitoredNames.contains(a.name) || a.labels["ai-operator.enabled"] == "true"
+    func isMonitored(_ argoApp: ArgoApplication) -> Bool {
+        monitoredNames.contains(argoApp.name) || argoApp.labels["ai-operator.enabled"] == "true"
     }
 
     /// `nil` when the app is not monitored or its source cannot be understood (logged by the caller).
-    func monitoredApp(_ a: ArgoApplication) -> MonitoredApp? {
-        guard isMonitored(a) else { return nil }
-        let sources = a.sources
+    func monitoredApp(_ argoApp: ArgoApplication) -> MonitoredApp? {
+        guard isMonitored(argoApp) else { return nil }
+        let sources = argoApp.sources
         // The source whose revision is pinned to a commit is the one rolled back.
         let source = sources.first { Self.isSHA($0.targetRevision) } ?? sources.first
         guard let repoURL = source?.repoURL, let sourceRepo = Self.repository(fromURL: repoURL) else { return nil }
-        let environment = DeploymentEnvironment(label: a.labels["environment"])
-        let manifestRepo = a.annotations["ai-operator.io/manifest-repo"].flatMap { $0.isEmpty ? nil : $0 } ?? sourceRepo
+        let environment = DeploymentEnvironment(label: argoApp.labels["environment"])
+        let manifestRepo =
+            argoApp.annotations["ai-operator.io/manifest-repo"].flatMap { $0.isEmpty ? nil : $0 } ?? sourceRepo
         let branch =
-            a.annotations["ai-operator.io/manifest-branch"].flatMap { $0.isEmpty ? nil : $0 }
+            argoApp.annotations["ai-operator.io/manifest-branch"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment == .staging ? stagingBranch : productionBranch)
-        let path = a.annotations["ai-operator.io/manifest-path"].flatMap { $0.isEmpty ? nil : $0 } ?? manifestPath
+        let path = argoApp.annotations["ai-operator.io/manifest-path"].flatMap { $0.isEmpty ? nil : $0 } ?? manifestPath
         let info = ApplicationInfo(
-            name: a.name, environment: environment, manifestRepository: manifestRepo,
+            name: argoApp.name, environment: environment, manifestRepository: manifestRepo,
             baseBranch: branch, manifestPath: path)
         return MonitoredApp(
             info: info, sourceRepository: sourceRepo, sourceRepoURL: repoURL,
-            namespace: a.destinationNamespace ?? "default",
-            deployment: a.annotations["ai-operator.io/deployment"].flatMap { $0.isEmpty ? nil : $0 } ?? a.name)
+            namespace: argoApp.destinationNamespace ?? "default",
+            deployment: argoApp.annotations["ai-operator.io/deployment"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? argoApp.name)
     }
 
     /// The Argo CD part of a health check; replicas are added when Kubernetes was read.
     static func observation(
-        _ a: ArgoApplication, deployment: DeploymentStatus?, pods: [PodSummary],
+        _ argoApp: ArgoApplication, deployment: DeploymentStatus?, pods: [PodSummary],
         kubernetesRead: Bool = true
     ) -> HealthObservation {
-        let health = ArgoHealthStatus(rawValue: a.status?.health?.status ?? "") ?? .unknown
-        var revision = a.status?.sync?.revision
-        if revision == nil, let revisions = a.status?.sync?.revisions {
+        let health = ArgoHealthStatus(rawValue: argoApp.status?.health?.status ?? "") ?? .unknown
+        var revision = argoApp.status?.sync?.revision
+        if revision == nil, let revisions = argoApp.status?.sync?.revisions {
             revision = revisions.first { isSHA($0) }
         }
         let replicas = deployment.map {
             ReplicaCounts(desired: $0.desiredReplicas, available: $0.availableReplicas, ready: $0.readyReplicas)
         }
-        let issues = pods.compactMap { p -> PodIssue? in
-            if let r = p.waitingReason { return PodIssue(name: p.name, reason: r) }
-            if p.phase != "Running" && p.phase != "Succeeded" { return PodIssue(name: p.name, reason: p.phase) }
+        let issues = pods.compactMap { pod -> PodIssue? in
+            if let waitingReason = pod.waitingReason { return PodIssue(name: pod.name, reason: waitingReason) }
+            if pod.phase != "Running" && pod.phase != "Succeeded" { return PodIssue(name: pod.name, reason: pod.phase) }
             return nil
         }
-        var o = HealthObservation(
-            health: health, message: a.status?.health?.message, syncRevision: revision,
+        var observation = HealthObservation(
+            health: health, message: argoApp.status?.health?.message, syncRevision: revision,
             replicas: replicas, unhealthyPods: issues)
-        if !kubernetesRead { o.kubernetesNotRead = true }
-        return o
+        if !kubernetesRead { observation.kubernetesNotRead = true }
+        return observation
     }
 
-    static func isSHA(_ s: String?) -> Bool {
-        guard let s, s.count == 40 else { return false }
-        return s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+    static func isSHA(_ revision: String?) -> Bool {
+        guard let revision, revision.count == 40 else { return false }
+        return revision.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 
     /// `owner/name` from `https://github.com/owner/name(.git)`, `git@github.com:owner/name.git`,

@@ -1,28 +1,6 @@
 import Foundation
 import Logging
 import RollbackCore
-import Synchronization
-
-/// What a step did, for observers (the demo's timeline, tests) and REST command callers.
-public struct StepReport: Sendable {
-    public let app: String
-    public let environment: DeploymentEnvironment
-    public let at: Date
-    public let transition: Transition
-    public let correlationId: String?
-    /// The machine after the step.
-    public let machine: RollbackStateMachine
-}
-
-/// An event for one application, with where it came from.
-struct Envelope: Sendable {
-    var event: RollbackEvent
-    /// The stored delivery that caused it: marked processed in the same transaction as the
-    /// state change (or right away when the event is ignored).
-    var deliveryID: String?
-    /// Called with the step's report (REST commands wait for it).
-    var completion: (@Sendable (StepReport) -> Void)?
-}
 
 /// One application's serial loop: events are handled one at a time, in order. Each step
 /// runs the pure state machine, commits the new state (with the deliveries that caused it),
@@ -79,7 +57,7 @@ actor AppWorker {
     }
 
     private func cancelTimers() {
-        for t in timers.values { t.cancel() }
+        for timer in timers.values { timer.cancel() }
         timers.removeAll()
     }
 
@@ -88,9 +66,9 @@ actor AppWorker {
     /// committed with the next step.
     func update(_ newApp: MonitoredApp) {
         guard newApp != app else { return }
-        var m = machine
-        guard m.adopt(newApp.info) else { return }
-        machine = m
+        var updated = machine
+        guard updated.adopt(newApp.info) else { return }
+        machine = updated
         app = newApp
         snapshot.set(app: app, machine: machine)
     }
@@ -113,7 +91,9 @@ actor AppWorker {
                     "reason": "\(Self.reason(transition))",
                 ])
             if let id = envelope.deliveryID { await engine.markProcessed([id], at: now) }
-            if case .command(let c) = envelope.event, !c.isAuthorized { await auditIgnoredCommand(c, transition, now) }
+            if case .command(let command) = envelope.event, !command.isAuthorized {
+                await auditIgnoredCommand(command, transition, now)
+            }
             await runEffects(transition.actions.filter(Self.isReply), on: next)
             finish(envelope, transition, next, now)
             return
@@ -137,7 +117,7 @@ actor AppWorker {
             quotas = engine.quotas.apply(usage, now: now)
         }
         var attempts: [(attempt: Attempt, app: String, state: RollbackState)] = []
-        if let a = next.attempt { attempts.append((a, app.name, next.state)) }
+        if let attempt = next.attempt { attempts.append((attempt, app.name, next.state)) }
         if let ended = next.lastAttempt, ended != before.lastAttempt, ended.correlationId != next.attempt?.correlationId
         {
             attempts.append((ended, app.name, ended.history.last?.to ?? next.state))
@@ -182,7 +162,7 @@ actor AppWorker {
             switch action {
             case .scheduleTimer(let token, let fireAt): schedule(token, at: fireAt, now: now)
             case .cancelTimer(let token): timers.removeValue(forKey: token)?.cancel()
-            case .recordMetric(let m): engine.record(m, app: app, machine: next)
+            case .recordMetric(let metric): engine.record(metric, app: app, machine: next)
             default: break
             }
         }
@@ -198,22 +178,23 @@ actor AppWorker {
 
     /// SPEC 10: a command from someone who is not an authorized approver is audited and
     /// ignored (the state does not change).
-    private func auditIgnoredCommand(_ c: CommandInput, _ t: Transition, _ now: Date) async {
+    private func auditIgnoredCommand(_ command: CommandInput, _ transition: Transition, _ now: Date) async {
         let record = AuditRecord(
             actionType: .fsmTransition, level: .warning, correlationId: machine.attempt?.correlationId,
             reasoning:
-                "\(c.sender), who is not an authorized approver, sent \(c.kind.rawValue) for \(app.name); ignored.",
-            fsmBefore: machine.state, fsmAfter: machine.state, event: t.event, invariants: nil, escalation: nil)
+                "\(command.sender), who is not an authorized approver, sent \(command.kind.rawValue) for \(app.name); ignored.",
+            fsmBefore: machine.state, fsmAfter: machine.state, event: transition.event, invariants: nil, escalation: nil
+        )
         do { try await engine.audit.record([.step(record, app: app)], at: now) } catch {
             engine.logger.error(
                 "audit log write failed for an ignored command", metadata: ["app": "\(app.name)", "error": "\(error)"])
         }
     }
 
-    private func finish(_ envelope: Envelope, _ t: Transition, _ m: RollbackStateMachine, _ now: Date) {
+    private func finish(_ envelope: Envelope, _ transition: Transition, _ machine: RollbackStateMachine, _ now: Date) {
         let report = StepReport(
-            app: app.name, environment: app.info.environment, at: now, transition: t,
-            correlationId: m.attempt?.correlationId ?? m.lastAttempt?.correlationId, machine: m)
+            app: app.name, environment: app.info.environment, at: now, transition: transition,
+            correlationId: machine.attempt?.correlationId ?? machine.lastAttempt?.correlationId, machine: machine)
         envelope.completion?(report)
         engine.observer?(report)
     }
@@ -223,13 +204,13 @@ actor AppWorker {
     {
         let target = app ?? self.app
         for action in actions {
-            if case .reply(let r) = action, case .rest = r.channel { continue }
+            if case .reply(let reply) = action, case .rest = reply.channel { continue }
             let events = await CallScope.$correlationId.withValue(machine.attempt?.correlationId) {
                 await CallScope.$app.withValue(target.name) {
                     await engine.effects.perform(action, app: target, machine: machine)
                 }
             }
-            for e in events { enqueue(e) }
+            for event in events { enqueue(event) }
         }
     }
 
@@ -248,107 +229,17 @@ actor AppWorker {
         enqueue(.timerFired(token))
     }
 
-    static func isReply(_ a: RollbackAction) -> Bool { if case .reply = a { true } else { false } }
+    static func isReply(_ action: RollbackAction) -> Bool { if case .reply = action { true } else { false } }
 
-    static func isWork(_ a: RollbackAction) -> Bool {
-        switch a {
+    static func isWork(_ action: RollbackAction) -> Bool {
+        switch action {
         case .persist, .audit, .publish, .scheduleTimer, .cancelTimer, .recordMetric, .recordQuota, .archiveAttempt:
             false
         default: true
         }
     }
 
-    static func reason(_ t: Transition) -> String { if case .ignored(let r) = t.outcome { r } else { "" } }
-
-    /// The queue of one worker's events. `post` says whether the caller must start a drain;
-    /// `next` hands out events in order and, when none is left, ends the drain atomically.
-    final class Mailbox: @unchecked Sendable {
-        // Safe: every field is only touched under `lock`.
-        private let lock = NSLock()
-        private var queue: [Envelope] = []
-        private var head = 0
-        private var draining = false
-        private var closed = false
-
-        func post(_ e: Envelope) -> Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            guard !closed else { return false }
-            queue.append(e)
-            if draining { return false }
-            draining = true
-            return true
-        }
-
-        func next() -> Envelope? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard head < queue.count else {
-                queue.removeAll(keepingCapacity: false)
-                head = 0
-                draining = false
-                return nil
-            }
-            let e = queue[head]
-            head += 1
-            return e
-        }
-
-        /// Returns true when no drain is running (the caller cleans up itself).
-        func close() -> Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            closed = true
-            return !draining
-        }
-
-        var isClosed: Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            return closed
-        }
+    static func reason(_ transition: Transition) -> String {
+        if case .ignored(let reason) = transition.outcome { reason } else { "" }
     }
-
-    /// A lock-protected copy of the worker's state for readers that must not await.
-    final class Snapshot: @unchecked Sendable {
-        // Safe: both fields are only touched under `lock`; `attemptsHeld` is atomic.
-        private let lock = NSLock()
-        private var _app: MonitoredApp
-        private var _machine: RollbackStateMachine
-        /// The engine's count of applications holding an attempt, which this keeps.
-        private let attemptsHeld: AttemptCount
-        init(app: MonitoredApp, machine: RollbackStateMachine, attemptsHeld: AttemptCount) {
-            _app = app
-            _machine = machine
-            self.attemptsHeld = attemptsHeld
-            if machine.attempt != nil { attemptsHeld.add(1) }
-        }
-        func set(app: MonitoredApp, machine: RollbackStateMachine) {
-            lock.lock()
-            let held = _machine.attempt != nil
-            let holds = machine.attempt != nil
-            _app = app
-            _machine = machine
-            // Counted under the lock, so the count moves in the order the snapshots change.
-            if holds != held { attemptsHeld.add(holds ? 1 : -1) }
-            lock.unlock()
-        }
-        var app: MonitoredApp {
-            lock.lock()
-            defer { lock.unlock() }
-            return _app
-        }
-        var machine: RollbackStateMachine {
-            lock.lock()
-            defer { lock.unlock() }
-            return _machine
-        }
-    }
-}
-
-/// A count of applications holding an attempt (see `EngineCore.attemptsHeld`).
-final class AttemptCount: Sendable {
-    private let count = Atomic<Int>(0)
-    var value: Int { count.load(ordering: .acquiring) }
-    func add(_ n: Int) { count.add(n, ordering: .acquiringAndReleasing) }
 }

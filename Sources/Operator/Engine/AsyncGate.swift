@@ -38,14 +38,14 @@ final class AsyncGate: @unchecked Sendable {
     func release() {
         lock.lock()
         if head < waiters.count {
-            let c = waiters[head]
+            let waiter = waiters[head]
             head += 1
             if head > 1024 && head * 2 > waiters.count {
                 waiters.removeFirst(head)
                 head = 0
             }
             lock.unlock()
-            c.resume()
+            waiter.resume()
         } else {
             available += 1
             lock.unlock()

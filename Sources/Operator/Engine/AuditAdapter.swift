@@ -66,18 +66,19 @@ final class AuditAdapter: AuditWriting, AuditReading, CallSink, @unchecked Senda
         switch item {
         case .step(let record, let app):
             return AuditEntry(record: record, app: app.name, environment: app.info.environment, version: version)
-        case .domainEvent(let e):
+        case .domainEvent(let event):
             var meta = [
-                "subject": e.subject, "type": e.kind.rawValue, "eventVersion": e.version, "app_name": e.app,
-                "environment": e.environment.rawValue,
+                "subject": event.subject, "type": event.kind.rawValue, "eventVersion": event.version,
+                "app_name": event.app,
+                "environment": event.environment.rawValue,
             ]
-            if let from = e.from { meta["from"] = from.rawValue }
-            if let to = e.to { meta["to"] = to.rawValue }
+            if let from = event.from { meta["from"] = from.rawValue }
+            if let to = event.to { meta["to"] = to.rawValue }
             return AuditEntry(
-                version: version, correlationId: e.correlationId, level: .info, actionType: .fsmTransition,
+                version: version, correlationId: event.correlationId, level: .info, actionType: .fsmTransition,
                 actor: AuditEntry.actor(version: version),
                 reasoning:
-                    "Domain event \(e.kind.rawValue) recorded for \(e.app) (subject \(e.subject); no event bus is configured).",
+                    "Domain event \(event.kind.rawValue) recorded for \(event.app) (subject \(event.subject); no event bus is configured).",
                 metadata: meta)
         }
     }

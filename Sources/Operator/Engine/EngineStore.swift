@@ -30,49 +30,49 @@ final class EngineStore: Sendable {
         var at: Date
     }
 
-    func commit(_ w: StepWrite) async throws {
-        let appJSON = try Array(EngineJSON.encoder.encode(w.app))
-        let machineJSON = try Array(EngineJSON.encoder.encode(w.machine))
-        let attempts = try w.attempts.map { (try Array(EngineJSON.encoder.encode($0.attempt)), $0) }
-        let quotas = try w.quotas.map { try Array(EngineJSON.encoder.encode($0)) }
+    func commit(_ stepWrite: StepWrite) async throws {
+        let appJSON = try Array(EngineJSON.encoder.encode(stepWrite.app))
+        let machineJSON = try Array(EngineJSON.encoder.encode(stepWrite.machine))
+        let attempts = try stepWrite.attempts.map { (try Array(EngineJSON.encoder.encode($0.attempt)), $0) }
+        let quotas = try stepWrite.quotas.map { try Array(EngineJSON.encoder.encode($0)) }
         let inbox = store.inbox
         try await store.writer.perform { db in
             try db.withStatement(
                 "INSERT INTO apps(name, app_json, machine_json, updated_at) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET app_json = excluded.app_json, machine_json = excluded.machine_json, updated_at = excluded.updated_at"
-            ) { st in
-                try st.bind(w.app.name, at: 1)
-                try st.bind(appJSON, at: 2)
-                try st.bind(machineJSON, at: 3)
-                try st.bind(Self.ms(w.at), at: 4)
-                _ = try st.step()
+            ) { statement in
+                try statement.bind(stepWrite.app.name, at: 1)
+                try statement.bind(appJSON, at: 2)
+                try statement.bind(machineJSON, at: 3)
+                try statement.bind(Self.ms(stepWrite.at), at: 4)
+                _ = try statement.step()
             }
-            for (json, a) in attempts {
+            for (json, attemptRow) in attempts {
                 try db.withStatement(
                     "INSERT INTO attempts(correlation_id, app, state, created_at, ended_at, attempt_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(correlation_id) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at, attempt_json = excluded.attempt_json"
-                ) { st in
-                    try st.bind(a.attempt.correlationId, at: 1)
-                    try st.bind(a.app, at: 2)
-                    try st.bind(a.state.rawValue, at: 3)
-                    try st.bind(Self.ms(a.attempt.createdAt), at: 4)
-                    if let ended = a.attempt.endedAt {
-                        try st.bind(Self.ms(ended), at: 5)
+                ) { statement in
+                    try statement.bind(attemptRow.attempt.correlationId, at: 1)
+                    try statement.bind(attemptRow.app, at: 2)
+                    try statement.bind(attemptRow.state.rawValue, at: 3)
+                    try statement.bind(Self.ms(attemptRow.attempt.createdAt), at: 4)
+                    if let ended = attemptRow.attempt.endedAt {
+                        try statement.bind(Self.ms(ended), at: 5)
                     } else {
-                        try st.bindNull(at: 5)
+                        try statement.bindNull(at: 5)
                     }
-                    try st.bind(json, at: 6)
-                    _ = try st.step()
+                    try statement.bind(json, at: 6)
+                    _ = try statement.step()
                 }
             }
             if let quotas {
                 try db.withStatement(
                     "INSERT INTO engine_meta(key, value) VALUES('quotas', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-                ) { st in
-                    try st.bind(quotas, at: 1)
-                    _ = try st.step()
+                ) { statement in
+                    try statement.bind(quotas, at: 1)
+                    _ = try statement.step()
                 }
             }
-            if !w.processedDeliveries.isEmpty {
-                try inbox.markProcessed(w.processedDeliveries, at: w.at, in: db)
+            if !stepWrite.processedDeliveries.isEmpty {
+                try inbox.markProcessed(stepWrite.processedDeliveries, at: stepWrite.at, in: db)
             }
         }
     }
@@ -92,17 +92,18 @@ final class EngineStore: Sendable {
     func loadAll() throws -> (rows: [Row], quotas: QuotaLedger) {
         try reader.read { db in
             var rows: [Row] = []
-            try db.withStatement("SELECT app_json, machine_json FROM apps ORDER BY name") { st in
-                while try st.step() {
-                    let app = try EngineJSON.decoder.decode(MonitoredApp.self, from: Data(st.blob(0) ?? []))
-                    let machine = try EngineJSON.decoder.decode(RollbackStateMachine.self, from: Data(st.blob(1) ?? []))
+            try db.withStatement("SELECT app_json, machine_json FROM apps ORDER BY name") { statement in
+                while try statement.step() {
+                    let app = try EngineJSON.decoder.decode(MonitoredApp.self, from: Data(statement.blob(0) ?? []))
+                    let machine = try EngineJSON.decoder.decode(
+                        RollbackStateMachine.self, from: Data(statement.blob(1) ?? []))
                     rows.append(Row(app: app, machine: machine))
                 }
             }
             var quotas = QuotaLedger()
-            try db.withStatement("SELECT value FROM engine_meta WHERE key = 'quotas'") { st in
-                if try st.step(), let b = st.blob(0) {
-                    quotas = try EngineJSON.decoder.decode(QuotaLedger.self, from: Data(b))
+            try db.withStatement("SELECT value FROM engine_meta WHERE key = 'quotas'") { statement in
+                if try statement.step(), let blob = statement.blob(0) {
+                    quotas = try EngineJSON.decoder.decode(QuotaLedger.self, from: Data(blob))
                 }
             }
             return (rows, quotas)
@@ -112,11 +113,12 @@ final class EngineStore: Sendable {
     /// One attempt by correlation id, open or finished.
     func attempt(_ correlationId: String) throws -> (attempt: Attempt, app: String, state: RollbackState)? {
         try reader.read { db in
-            try db.withStatement("SELECT attempt_json, app, state FROM attempts WHERE correlation_id = ?1") { st in
-                try st.bind(correlationId, at: 1)
-                guard try st.step(), let b = st.blob(0) else { return nil }
-                let a = try EngineJSON.decoder.decode(Attempt.self, from: Data(b))
-                return (a, st.string(1) ?? "", RollbackState(rawValue: st.string(2) ?? "") ?? .idle)
+            try db.withStatement("SELECT attempt_json, app, state FROM attempts WHERE correlation_id = ?1") {
+                statement in
+                try statement.bind(correlationId, at: 1)
+                guard try statement.step(), let blob = statement.blob(0) else { return nil }
+                let attempt = try EngineJSON.decoder.decode(Attempt.self, from: Data(blob))
+                return (attempt, statement.string(1) ?? "", RollbackState(rawValue: statement.string(2) ?? "") ?? .idle)
             }
         }
     }
@@ -130,37 +132,5 @@ final class EngineStore: Sendable {
         }
     }
 
-    static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
-}
-
-/// A read-only connection for the engine's reads, serialized by a lock.
-final class ReaderConnection: @unchecked Sendable {
-    // Safe: `db` is only used under `lock`.
-    private let lock = NSLock()
-    private let db: SQLiteDatabase
-
-    init(path: String) throws {
-        db = try SQLiteDatabase(path: path, flags: [.readOnly, .noMutex])
-        try db.configureForReading()
-    }
-
-    func read<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(db)
-    }
-}
-
-enum EngineJSON {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.dateEncodingStrategy = .millisecondsSince1970
-        return e
-    }()
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .millisecondsSince1970
-        return d
-    }()
+    static func ms(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 }

@@ -133,13 +133,16 @@ final class InboxRouter: @unchecked Sendable {
         if pending.count == limit { poke() }
         guard !fresh.isEmpty else { return }
         var unrouted: [(seq: Int64, id: String)] = []
-        for var d in fresh {
-            let needsBody = anyAttempt || !Self.concernsOnlyAttempts(source: d.record.source, event: d.record.event)
+        for var delivery in fresh {
+            let needsBody =
+                anyAttempt || !Self.concernsOnlyAttempts(source: delivery.record.source, event: delivery.record.event)
             if needsBody && !anyAttempt {
-                let seq = d.seq
-                d.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
+                let seq = delivery.seq
+                delivery.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
             }
-            if !(await route(d, attemptsOpen: anyAttempt)) { unrouted.append((d.seq, d.record.id)) }
+            if !(await route(delivery, attemptsOpen: anyAttempt)) {
+                unrouted.append((delivery.seq, delivery.record.id))
+            }
         }
         // One write for every delivery that concerned no application.
         await engine.core.markProcessed(rows: unrouted, at: clock())
@@ -156,32 +159,33 @@ final class InboxRouter: @unchecked Sendable {
     }
 
     private func read<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            readQueue.async { c.resume(with: Result { try body() }) }
+        try await withCheckedThrowingContinuation { continuation in
+            readQueue.async { continuation.resume(with: Result { try body() }) }
         }
     }
 
     /// Returns whether an application took the delivery (it then marks it processed with the
     /// state change it causes).
-    private func route(_ d: StoredDelivery, attemptsOpen: Bool) async -> Bool {
-        let id = d.record.id
-        switch d.record.source {
+    private func route(_ delivery: StoredDelivery, attemptsOpen: Bool) async -> Bool {
+        let id = delivery.record.id
+        switch delivery.record.source {
         case .argocd:
-            switch ArgoCDNotificationDecoder.decode(body: d.body) {
-            case .success(let n):
+            switch ArgoCDNotificationDecoder.decode(body: delivery.body) {
+            case .success(let notification):
                 // The body is never trusted as health: it only names the app to check now.
-                return await poller.checkNow(app: n.app, deliveryID: id)
-            case .failure(let e):
+                return await poller.checkNow(app: notification.app, deliveryID: id)
+            case .failure(let decodeError):
                 logger.warning(
-                    "stored Argo CD notification is not decodable", metadata: ["delivery": "\(id)", "error": "\(e)"])
+                    "stored Argo CD notification is not decodable",
+                    metadata: ["delivery": "\(id)", "error": "\(decodeError)"])
             }
         case .github:
-            guard attemptsOpen || !Self.concernsOnlyAttempts(source: .github, event: d.record.event) else {
+            guard attemptsOpen || !Self.concernsOnlyAttempts(source: .github, event: delivery.record.event) else {
                 return false
             }
-            switch GitHubEventDecoder.decode(event: d.record.event, body: d.body) {
-            case .signal(let s):
-                return await route(s, deliveryID: id)
+            switch GitHubEventDecoder.decode(event: delivery.record.event, body: delivery.body) {
+            case .signal(let signal):
+                return await route(signal, deliveryID: id)
             case .ping, .ignored:
                 break
             case .malformed(let why):
@@ -194,97 +198,115 @@ final class InboxRouter: @unchecked Sendable {
     /// Returns whether an event was handed to an application (which then marks the delivery).
     private func route(_ signal: GitHubSignal, deliveryID: String) async -> Bool {
         switch signal {
-        case .checkCompleted(let c):
-            guard let (w, pr) = workerWithPR(repository: c.repository, headSHA: c.headSHA, numbers: c.pullRequests)
+        case .checkCompleted(let check):
+            guard
+                let (worker, pr) = workerWithPR(
+                    repository: check.repository, headSHA: check.headSHA, numbers: check.pullRequests)
             else { return false }
-            return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: w, deliveryID: deliveryID)
-        case .commitStatus(let s):
-            guard let (w, pr) = workerWithPR(repository: s.repository, headSHA: s.sha, numbers: []) else {
+            return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: worker, deliveryID: deliveryID)
+        case .commitStatus(let status):
+            guard let (worker, pr) = workerWithPR(repository: status.repository, headSHA: status.sha, numbers: [])
+            else {
                 return false
             }
-            return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: w, deliveryID: deliveryID)
-        case .pullRequest(let p):
-            guard let (w, _) = workerWithPR(repository: p.repository, headSHA: nil, numbers: [p.number]) else {
+            return await deliver(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA), to: worker, deliveryID: deliveryID)
+        case .pullRequest(let pullRequest):
+            guard
+                let (worker, _) = workerWithPR(
+                    repository: pullRequest.repository, headSHA: nil, numbers: [pullRequest.number])
+            else {
                 return false
             }
-            switch p.action {
+            switch pullRequest.action {
             case .closed:
-                w.enqueue(
-                    .pullRequestClosed(PullRequestClosure(number: p.number, merged: p.merged, closedBy: p.sender)),
+                worker.enqueue(
+                    .pullRequestClosed(
+                        PullRequestClosure(
+                            number: pullRequest.number, merged: pullRequest.merged, closedBy: pullRequest.sender)),
                     deliveryID: deliveryID)
             case .synchronize:
-                w.enqueue(.pullRequestHeadChanged(number: p.number, headSHA: p.headSHA), deliveryID: deliveryID)
+                worker.enqueue(
+                    .pullRequestHeadChanged(number: pullRequest.number, headSHA: pullRequest.headSHA),
+                    deliveryID: deliveryID)
             default:
                 return false
             }
             return true
-        case .review(let r):
-            guard let (w, pr) = workerWithPR(repository: r.repository, headSHA: nil, numbers: [r.pullNumber]) else {
+        case .review(let review):
+            guard
+                let (worker, pr) = workerWithPR(
+                    repository: review.repository, headSHA: nil, numbers: [review.pullNumber])
+            else {
                 return false
             }
-            return await deliver(.fetchReviews(prNumber: pr.number), to: w, deliveryID: deliveryID)
-        case .comment(let c):
-            guard !c.authorIsBot, let kind = CommandKind.parse(commentBody: c.body),
-                let w = workerForComment(c)
+            return await deliver(.fetchReviews(prNumber: pr.number), to: worker, deliveryID: deliveryID)
+        case .comment(let comment):
+            guard !comment.authorIsBot, let kind = CommandKind.parse(commentBody: comment.body),
+                let worker = workerForComment(comment)
             else { return false }
-            let authorized = await approvers.isAuthorized(c.author)
+            let authorized = await approvers.isAuthorized(comment.author)
             if !authorized {
                 logger.notice(
                     "command from someone who is not an approver; audited and ignored",
-                    metadata: ["app": "\(w.snapshot.app.name)", "sender": "\(c.author)", "command": "\(kind.rawValue)"])
+                    metadata: [
+                        "app": "\(worker.snapshot.app.name)", "sender": "\(comment.author)",
+                        "command": "\(kind.rawValue)",
+                    ])
             }
-            w.enqueue(
+            worker.enqueue(
                 .command(
                     CommandInput(
-                        kind: kind, sender: c.author, isAuthorized: authorized,
-                        channel: .chatOps(repository: c.repository, issueNumber: c.issueNumber))),
+                        kind: kind, sender: comment.author, isAuthorized: authorized,
+                        channel: .chatOps(repository: comment.repository, issueNumber: comment.issueNumber))),
                 deliveryID: deliveryID)
             return true
-        case .installation(let i):
+        case .installation(let installation):
             logger.info(
                 "GitHub App installation event",
-                metadata: ["action": "\(i.action)", "installation": "\(i.installationID)"])
+                metadata: ["action": "\(installation.action)", "installation": "\(installation.installationID)"])
             return false
         }
     }
 
     /// Re-reads the truth through the effect runner and feeds the result (the first event
     /// carries the delivery, so it is marked processed with the state change).
-    private func deliver(_ action: RollbackAction, to w: AppWorker, deliveryID: String) async -> Bool {
-        let s = w.snapshot
-        let events = await CallScope.$correlationId.withValue(s.machine.attempt?.correlationId) {
-            await CallScope.$app.withValue(s.app.name) { await effects.perform(action, app: s.app, machine: s.machine) }
+    private func deliver(_ action: RollbackAction, to worker: AppWorker, deliveryID: String) async -> Bool {
+        let snapshot = worker.snapshot
+        let events = await CallScope.$correlationId.withValue(snapshot.machine.attempt?.correlationId) {
+            await CallScope.$app.withValue(snapshot.app.name) {
+                await effects.perform(action, app: snapshot.app, machine: snapshot.machine)
+            }
         }
         guard let first = events.first else { return false }
-        w.enqueue(first, deliveryID: deliveryID)
-        for e in events.dropFirst() { w.enqueue(e) }
+        worker.enqueue(first, deliveryID: deliveryID)
+        for event in events.dropFirst() { worker.enqueue(event) }
         return true
     }
 
     private func workerWithPR(repository: String, headSHA: String?, numbers: [Int]) -> (AppWorker, PullRequestRef)? {
-        for w in engine.allWorkers {
-            let s = w.snapshot
-            guard let pr = s.machine.attempt?.pullRequest,
-                s.machine.app.manifestRepository.caseInsensitiveCompare(repository) == .orderedSame
+        for worker in engine.allWorkers {
+            let snapshot = worker.snapshot
+            guard let pr = snapshot.machine.attempt?.pullRequest,
+                snapshot.machine.app.manifestRepository.caseInsensitiveCompare(repository) == .orderedSame
             else { continue }
-            if numbers.contains(pr.number) || (headSHA != nil && pr.headSHA == headSHA) { return (w, pr) }
+            if numbers.contains(pr.number) || (headSHA != nil && pr.headSHA == headSHA) { return (worker, pr) }
         }
         return nil
     }
 
-    private func workerForComment(_ c: GitHubSignal.Comment) -> AppWorker? {
-        for w in engine.allWorkers {
-            let s = w.snapshot
-            guard let attempt = s.machine.attempt else { continue }
-            if c.isPullRequest, attempt.pullRequest?.number == c.issueNumber,
-                s.machine.app.manifestRepository.caseInsensitiveCompare(c.repository) == .orderedSame
+    private func workerForComment(_ comment: GitHubSignal.Comment) -> AppWorker? {
+        for worker in engine.allWorkers {
+            let snapshot = worker.snapshot
+            guard let attempt = snapshot.machine.attempt else { continue }
+            if comment.isPullRequest, attempt.pullRequest?.number == comment.issueNumber,
+                snapshot.machine.app.manifestRepository.caseInsensitiveCompare(comment.repository) == .orderedSame
             {
-                return w
+                return worker
             }
-            if c.repository.caseInsensitiveCompare(alertsRepo) == .orderedSame,
-                let url = attempt.escalationIssueURL, url.hasSuffix("/issues/\(c.issueNumber)")
+            if comment.repository.caseInsensitiveCompare(alertsRepo) == .orderedSame,
+                let url = attempt.escalationIssueURL, url.hasSuffix("/issues/\(comment.issueNumber)")
             {
-                return w
+                return worker
             }
         }
         return nil

@@ -44,9 +44,11 @@ final class Maintenance: Sendable {
             if !removed.isEmpty { logger.info("audit files past retention removed", metadata: ["files": "\(removed)"]) }
         } catch { logger.error("audit retention failed", metadata: ["error": "\(error)"]) }
         do {
-            let n = try await engine.core.store.pruneAttempts(
+            let removedCount = try await engine.core.store.pruneAttempts(
                 endedBefore: now.addingTimeInterval(-Self.attemptRetention))
-            if n > 0 { logger.info("finished attempts past 7 days removed", metadata: ["count": "\(n)"]) }
+            if removedCount > 0 {
+                logger.info("finished attempts past 7 days removed", metadata: ["count": "\(removedCount)"])
+            }
         } catch { logger.error("attempt retention failed", metadata: ["error": "\(error)"]) }
         do {
             _ = try await inbox.prune(olderThan: now.addingTimeInterval(-Self.deliveryRetention))
@@ -56,19 +58,20 @@ final class Maintenance: Sendable {
 
     /// An aborted attempt keeps its PR open for humans; past the maximum age it is closed.
     func closeOldPullRequests(now: Date) async {
-        for w in engine.allWorkers {
-            let s = w.snapshot
-            guard s.machine.state == .abort, let a = s.machine.attempt, let pr = a.pullRequest,
-                now.timeIntervalSince(a.createdAt) > prMaxAge
+        for worker in engine.allWorkers {
+            let snapshot = worker.snapshot
+            guard snapshot.machine.state == .abort, let attempt = snapshot.machine.attempt,
+                let pr = attempt.pullRequest,
+                now.timeIntervalSince(attempt.createdAt) > prMaxAge
             else { continue }
             let days = Int(prMaxAge / 86_400)
             _ = await engine.core.effects.perform(
                 .closePullRequest(
                     number: pr.number,
                     comment:
-                        "Closed by ai-operator: this rollback PR of attempt \(a.correlationId) stayed open more than \(days) days after the attempt was aborted. RESET the attempt to let the operator act on \(s.app.name) again."
+                        "Closed by ai-operator: this rollback PR of attempt \(attempt.correlationId) stayed open more than \(days) days after the attempt was aborted. RESET the attempt to let the operator act on \(snapshot.app.name) again."
                 ),
-                app: s.app, machine: s.machine)
+                app: snapshot.app, machine: snapshot.machine)
         }
     }
 }

@@ -59,33 +59,34 @@ final class Poller: Sendable {
         } catch {
             logger.warning(
                 "Argo CD list failed; no app is judged degraded on this poll", metadata: ["error": "\(error)"])
-            for w in engine.allWorkers { w.enqueue(.healthChecked(.argoReadFailure)) }
+            for worker in engine.allWorkers { worker.enqueue(.healthChecked(.argoReadFailure)) }
             return
         }
         var needKubernetes: [(ArgoApplication, MonitoredApp)] = []
-        for a in apps {
-            guard let m = resolver.monitoredApp(a) else {
-                if resolver.isMonitored(a) {
+        for argoApp in apps {
+            guard let monitoredApp = resolver.monitoredApp(argoApp) else {
+                if resolver.isMonitored(argoApp) {
                     logger.warning(
-                        "monitored app has no usable source repository; skipped", metadata: ["app": "\(a.name)"])
+                        "monitored app has no usable source repository; skipped", metadata: ["app": "\(argoApp.name)"])
                 }
                 continue
             }
-            if needsKubernetes(a, m) {
-                needKubernetes.append((a, m))
+            if needsKubernetes(argoApp, monitoredApp) {
+                needKubernetes.append((argoApp, monitoredApp))
             } else {
-                await engine.observe(m, AppResolver.observation(a, deployment: nil, pods: [], kubernetesRead: false))
+                await engine.observe(
+                    monitoredApp, AppResolver.observation(argoApp, deployment: nil, pods: [], kubernetesRead: false))
             }
         }
         // Kubernetes reads run concurrently, a few at a time.
         await withTaskGroup(of: Void.self) { group in
             var running = 0
-            for (a, m) in needKubernetes {
+            for (argoApp, monitoredApp) in needKubernetes {
                 if running == 8 {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await self.check(a, m, deliveryID: nil) }
+                group.addTask { await self.check(argoApp, monitoredApp, deliveryID: nil) }
                 running += 1
             }
         }
@@ -94,9 +95,9 @@ final class Poller: Sendable {
     /// An immediate check of one app (an Argo CD notification named it).
     func checkNow(app name: String, deliveryID: String?) async -> Bool {
         do {
-            let a = try await argocd.getApplication(name: name)
-            guard let m = resolver.monitoredApp(a) else { return false }
-            await check(a, m, deliveryID: deliveryID)
+            let argoApp = try await argocd.getApplication(name: name)
+            guard let monitoredApp = resolver.monitoredApp(argoApp) else { return false }
+            await check(argoApp, monitoredApp, deliveryID: deliveryID)
             return true
         } catch {
             logger.warning("Argo CD read for a notification failed", metadata: ["app": "\(name)", "error": "\(error)"])
@@ -104,29 +105,30 @@ final class Poller: Sendable {
         }
     }
 
-    private func needsKubernetes(_ a: ArgoApplication, _ m: MonitoredApp) -> Bool {
-        if a.status?.health?.status == ArgoHealthStatus.degraded.rawValue { return true }
-        return engine.existingWorker(m.name)?.snapshot.machine.state.hasOpenAttempt ?? false
+    private func needsKubernetes(_ argoApp: ArgoApplication, _ monitoredApp: MonitoredApp) -> Bool {
+        if argoApp.status?.health?.status == ArgoHealthStatus.degraded.rawValue { return true }
+        return engine.existingWorker(monitoredApp.name)?.snapshot.machine.state.hasOpenAttempt ?? false
     }
 
-    private func check(_ a: ArgoApplication, _ m: MonitoredApp, deliveryID: String?) async {
+    private func check(_ argoApp: ArgoApplication, _ monitoredApp: MonitoredApp, deliveryID: String?) async {
         var deployment: DeploymentStatus?
         var pods: [PodSummary] = []
-        let read = kubernetes != nil && needsKubernetes(a, m)
+        let read = kubernetes != nil && needsKubernetes(argoApp, monitoredApp)
         if let kubernetes, read {
             do {
-                let d = try await kubernetes.deploymentStatus(namespace: m.namespace, name: m.deployment)
-                deployment = d
-                pods = (try? await kubernetes.podSummaries(of: d)) ?? []
+                let deploymentStatus = try await kubernetes.deploymentStatus(
+                    namespace: monitoredApp.namespace, name: monitoredApp.deployment)
+                deployment = deploymentStatus
+                pods = (try? await kubernetes.podSummaries(of: deploymentStatus)) ?? []
             } catch {
                 // SPEC 4: the check then uses Argo CD health alone.
                 logger.warning(
                     "Kubernetes read failed; using Argo CD health alone",
-                    metadata: ["app": "\(m.name)", "error": "\(error)"])
+                    metadata: ["app": "\(monitoredApp.name)", "error": "\(error)"])
             }
         }
         await engine.observe(
-            m, AppResolver.observation(a, deployment: deployment, pods: pods, kubernetesRead: read),
+            monitoredApp, AppResolver.observation(argoApp, deployment: deployment, pods: pods, kubernetesRead: read),
             deliveryID: deliveryID)
     }
 }

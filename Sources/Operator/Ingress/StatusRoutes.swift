@@ -21,11 +21,11 @@ struct StatusRoutes {
         router.get("/api/v1/deliveries") { [state] req, res in
             var limit = 50
             if let text = req.query["limit"] {
-                guard let n = Int(text), (1...1000).contains(n) else {
+                guard let requestedLimit = Int(text), (1...1000).contains(requestedLimit) else {
                     res.respond(.error(400, "invalid_parameter", "limit must be a whole number from 1 to 1000"))
                     return
                 }
-                limit = n
+                limit = requestedLimit
             }
             guard let inbox = state.inbox else {
                 res.respond(.error(503, "store_unavailable", "the store is not open yet"))

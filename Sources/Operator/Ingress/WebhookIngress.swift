@@ -98,7 +98,7 @@ final class WebhookIngress: Sendable {
         }
         let notification: ArgoCDNotification
         switch ArgoCDNotificationDecoder.decode(body: req.body) {
-        case .success(let n): notification = n
+        case .success(let decoded): notification = decoded
         case .failure(let error):
             reject(
                 res, .argocd, event: nil, id: nil, at: now, status: 400, code: "invalid_body",
@@ -166,7 +166,7 @@ final class WebhookIngress: Sendable {
     }
 
     /// Headers are bounded by libmicrohttpd's memory limit; what we keep of them is bounded more.
-    static func clip(_ s: String) -> String { s.count <= 128 ? s : String(s.prefix(128)) }
+    static func clip(_ value: String) -> String { value.count <= 128 ? value : String(value.prefix(128)) }
 
     /// Metric labels take only known event names, so label cardinality stays bounded.
     static func eventLabel(_ event: String) -> String {

@@ -22,50 +22,49 @@ public final class OperatorMetrics: Sendable {
     public let mcpCallDuration: Histogram
 
     public init() {
-        let r = registry
-        webhooksReceived = r.counter(
+        webhooksReceived = registry.counter(
             "ai_operator_webhooks_received_total",
             "Webhook requests received, by source, event and outcome.",
             labels: ["source", "event", "outcome"])
-        httpRequestDuration = r.histogram(
+        httpRequestDuration = registry.histogram(
             "ai_operator_http_request_duration_seconds",
             "Time from the first byte of a request to its answer, by method, route and status.",
             labels: ["method", "route", "status"],
             buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
-        githubRateLimitRemaining = r.gauge(
+        githubRateLimitRemaining = registry.gauge(
             "ai_operator_github_rate_limit_remaining",
             "GitHub API requests left in the current rate-limit window (last seen).")
-        degradationsDetected = r.counter(
+        degradationsDetected = registry.counter(
             "ai_operator_degradations_detected_total",
             "Persistent degradations confirmed.", labels: ["app_name", "environment"])
-        rollbacksProposed = r.counter(
+        rollbacksProposed = registry.counter(
             "ai_operator_rollbacks_proposed_total",
             "Rollback pull requests proposed.", labels: ["app_name", "environment", "success"])
-        rollbacksMerged = r.counter(
+        rollbacksMerged = registry.counter(
             "ai_operator_rollbacks_merged_total",
             "Rollback pull requests merged.", labels: ["app_name", "environment", "auto_merged"])
-        rollbacksAborted = r.counter(
+        rollbacksAborted = registry.counter(
             "ai_operator_rollbacks_aborted_total",
             "Rollback attempts aborted, by reason.", labels: ["app_name", "environment", "reason"])
-        invariantViolations = r.counter(
+        invariantViolations = registry.counter(
             "ai_operator_invariant_violations_total",
             "Safety invariants that failed at a merge decision.", labels: ["invariant_id"])
-        mcpCallErrors = r.counter(
+        mcpCallErrors = registry.counter(
             "ai_operator_mcp_call_errors_total",
             "External calls that failed, by call and error code.", labels: ["call_name", "error_code"])
-        fsmState = r.gauge(
+        fsmState = registry.gauge(
             "ai_operator_fsm_state", "1 for the state each application is in.", labels: ["app_name", "state"])
-        activeRollbacks = r.gauge(
+        activeRollbacks = registry.gauge(
             "ai_operator_active_rollbacks", "Rollback attempts in progress.", labels: ["environment"])
-        meanTimeToRecovery = r.histogram(
+        meanTimeToRecovery = registry.histogram(
             "ai_operator_mean_time_to_recovery_seconds",
             "Time from confirmed degradation to recovery after a rollback.",
             labels: ["app_name", "environment"], buckets: [30, 60, 120, 300, 600, 1200])
-        candidateResolutionDuration = r.histogram(
+        candidateResolutionDuration = registry.histogram(
             "ai_operator_candidate_resolution_duration_seconds",
             "Time to choose a rollback target.", labels: ["app_name"],
             buckets: [10, 30, 60, 120])
-        mcpCallDuration = r.histogram(
+        mcpCallDuration = registry.histogram(
             "ai_operator_mcp_call_duration_seconds", "Duration of external calls.",
             labels: ["call_name"], buckets: [0.1, 0.5, 1, 2, 5, 10])
         for env in ["staging", "production"] { activeRollbacks.set([env], 0) }

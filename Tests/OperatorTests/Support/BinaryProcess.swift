@@ -19,8 +19,8 @@ final class BinaryProcess: @unchecked Sendable {
     func waitForPort(seconds: Double = 20) -> Int? {
         var port: Int?
         _ = eventually(within: seconds) {
-            if let r = text.range(of: #"port=(\d+)"#, options: .regularExpression) {
-                port = Int(text[r].dropFirst(5))
+            if let match = text.range(of: #"port=(\d+)"#, options: .regularExpression) {
+                port = Int(text[match].dropFirst(5))
             }
             return port != nil || !process.isRunning
         }

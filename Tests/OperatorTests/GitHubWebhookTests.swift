@@ -1,3 +1,5 @@
+// The GitHub webhook of SPEC 16 over real HTTP on loopback: signatures, duplicates, size limits,
+// a store that cannot write, and many concurrent deliveries.
 import Foundation
 import Operator
 import Storage
@@ -8,152 +10,157 @@ import Webhooks
 /// SPEC section 16, the two webhook rows, over real HTTP on loopback.
 @Suite struct GitHubWebhookTests {
     @Test func signedDeliveryIsStoredAndAnswered202() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        let r = try h.postGitHub(event: "check_suite", delivery: "d-202", body: checkSuiteBody())
-        #expect(r.status == 202)
-        #expect(r.json?["status"] as? String == "accepted")
-        let stored = try h.accepted()
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let response = try harness.postGitHub(event: "check_suite", delivery: "d-202", body: checkSuiteBody())
+        #expect(response.status == 202)
+        #expect(response.json?["status"] as? String == "accepted")
+        let stored = try harness.accepted()
         #expect(stored.count == 1)
         #expect(stored.first?["id"] as? String == "d-202")
         #expect(stored.first?["event"] as? String == "check_suite")
         #expect(stored.first?["action"] as? String == "completed")
         #expect(stored.first?["source"] as? String == "github")
         // The body itself is stored, byte for byte.
-        let pending = try h.service.storedDeliveriesForTesting()
+        let pending = try harness.service.storedDeliveriesForTesting()
         #expect(pending.map(\.body) == [checkSuiteBody()])
     }
 
     @Test func withNoAttemptHeldGitHubDeliveriesAreStoredAlreadyProcessed() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
         // Once the engine has loaded the stored applications (none), it knows no attempt is held.
-        #expect(try eventually(within: 10) { h.service.holdsNoAttemptForTesting })
+        #expect(eventually(within: 10) { harness.service.holdsNoAttemptForTesting })
         for i in 0..<20 {
-            #expect(try h.postGitHub(event: "check_suite", delivery: "cs-\(i)", body: checkSuiteBody()).status == 202)
+            #expect(
+                try harness.postGitHub(event: "check_suite", delivery: "cs-\(i)", body: checkSuiteBody()).status == 202)
         }
         // Nothing they could concern is open: each was stored processed, at its arrival, in the
         // transaction that stored it (so already when it was answered, with no engine step).
-        let rows = try h.accepted()
+        let rows = try harness.accepted()
         #expect(rows.count == 20)
         #expect(rows.allSatisfy { ($0["id"] as? String)?.hasPrefix("cs-") == true })
         let atArrival = rows.filter { row in
             row["processedAt"].map { "\($0)" } == row["receivedAt"].map { "\($0)" } && row["processedAt"] != nil
         }
         #expect(atArrival.count == 20, "\(rows.prefix(3))")
-        #expect(try h.service.storedDeliveriesForTesting().count == 20)  // bodies kept all the same
+        #expect(try harness.service.storedDeliveriesForTesting().count == 20)  // bodies kept all the same
     }
 
     @Test func pingIsAnswered200() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        let r = try h.postGitHub(
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let response = try harness.postGitHub(
             event: "ping", delivery: "p-1", body: Array(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8))
-        #expect(r.status == 200)
-        #expect(r.json?["status"] as? String == "pong")
+        #expect(response.status == 200)
+        #expect(response.json?["status"] as? String == "pong")
     }
 
     @Test func repeatedDeliveryIsAnswered200AndStoredOnce() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        #expect(try h.postGitHub(event: "check_suite", delivery: "same", body: checkSuiteBody()).status == 202)
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        #expect(try harness.postGitHub(event: "check_suite", delivery: "same", body: checkSuiteBody()).status == 202)
         for _ in 0..<3 {
-            let again = try h.postGitHub(event: "check_suite", delivery: "same", body: checkSuiteBody())
+            let again = try harness.postGitHub(event: "check_suite", delivery: "same", body: checkSuiteBody())
             #expect(again.status == 200)
             #expect(again.json?["status"] as? String == "duplicate")
         }
-        #expect(try h.accepted().count == 1)
-        #expect(try h.service.storedDeliveriesForTesting().count == 1)
-        #expect(try h.deliveries().filter { $0["outcome"] as? String == "duplicate" }.count == 3)
+        #expect(try harness.accepted().count == 1)
+        #expect(try harness.service.storedDeliveriesForTesting().count == 1)
+        #expect(try harness.deliveries().filter { $0["outcome"] as? String == "duplicate" }.count == 3)
     }
 
     @Test func missingEventOrDeliveryHeaderIs400() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        let noEvent = try h.postGitHub(event: nil, delivery: "x1", body: checkSuiteBody())
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let noEvent = try harness.postGitHub(event: nil, delivery: "x1", body: checkSuiteBody())
         #expect(noEvent.status == 400)
         #expect(noEvent.json?["error"] as? String == "missing_header")
-        let noDelivery = try h.postGitHub(event: "check_suite", delivery: nil, body: checkSuiteBody())
+        let noDelivery = try harness.postGitHub(event: "check_suite", delivery: nil, body: checkSuiteBody())
         #expect(noDelivery.status == 400)
-        #expect(try h.accepted().isEmpty)
+        #expect(try harness.accepted().isEmpty)
     }
 
     @Test(arguments: ["not json", "{\"a\":", "[1,2]", "{\"a\":1,}", ""])
     func bodyThatIsNotAJSONObjectIs400(_ text: String) throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        let r = try h.postGitHub(event: "check_suite", delivery: "bad-json", body: Array(text.utf8))
-        #expect(r.status == 400)
-        #expect(r.json?["error"] as? String == "invalid_json")
-        #expect(try h.accepted().isEmpty)
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let response = try harness.postGitHub(event: "check_suite", delivery: "bad-json", body: Array(text.utf8))
+        #expect(response.status == 400)
+        #expect(response.json?["error"] as? String == "invalid_json")
+        #expect(try harness.accepted().isEmpty)
     }
 
     @Test func missingOrWrongSignatureIs401() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
         let body = checkSuiteBody()
-        let missing = try h.postGitHub(event: "check_suite", delivery: "s1", body: body, signature: .some(nil))
+        let missing = try harness.postGitHub(event: "check_suite", delivery: "s1", body: body, signature: .some(nil))
         #expect(missing.status == 401)
         #expect(missing.json?["error"] as? String == "missing_signature")
         let wrongKey = GitHubSignatureVerifier(secret: "another-secret").signatureHeader(for: body)
-        let wrong = try h.postGitHub(event: "check_suite", delivery: "s2", body: body, signature: .some(wrongKey))
+        let wrong = try harness.postGitHub(event: "check_suite", delivery: "s2", body: body, signature: .some(wrongKey))
         #expect(wrong.status == 401)
         #expect(wrong.json?["error"] as? String == "invalid_signature")
         // A valid signature of another body does not authenticate this one.
-        let other = h.signer.signatureHeader(for: Array("{}".utf8))
+        let other = harness.signer.signatureHeader(for: Array("{}".utf8))
         #expect(
-            try h.postGitHub(event: "check_suite", delivery: "s3", body: body, signature: .some(other)).status == 401)
-        #expect(try h.accepted().isEmpty)
+            try harness.postGitHub(event: "check_suite", delivery: "s3", body: body, signature: .some(other)).status
+                == 401)
+        #expect(try harness.accepted().isEmpty)
         // Rejections are listed with their reason.
         let listed = try eventually {
-            try h.deliveries().compactMap { $0["outcome"] as? String }.filter { $0.hasPrefix("rejected:") }.count == 3
+            try harness.deliveries().compactMap { $0["outcome"] as? String }.filter { $0.hasPrefix("rejected:") }.count
+                == 3
         }
         #expect(listed)
     }
 
     @Test func bodyOver25MiBIs413WithoutReadingIt() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
         let head =
             "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: check_suite\r\nX-GitHub-Delivery: big\r\nContent-Length: \(25 * 1024 * 1024 + 1)\r\n\r\n"
-        let r = try RawHTTP.send(port: h.port, bytes: Array(head.utf8), timeout: 10)
-        #expect(r.status == 413)
+        let response = try RawHTTP.send(port: harness.port, bytes: Array(head.utf8), timeout: 10)
+        #expect(response.status == 413)
         // Exactly 25 MiB is accepted.
         let edge = checkSuiteBody(padTo: 25 * 1024 * 1024)
         #expect(edge.count == 25 * 1024 * 1024)
-        #expect(try h.postGitHub(event: "check_suite", delivery: "edge", body: edge).status == 202)
+        #expect(try harness.postGitHub(event: "check_suite", delivery: "edge", body: edge).status == 202)
     }
 
     @Test func storeThatCannotWriteAnswers503AndKeepsWhatItHad() throws {
         // A store whose body log is capped at 256 KB fills up like a full disk.
-        let h = try ServiceHarness(storeOptions: StoreOptions(maxBodyBytes: 256 * 1024))
-        defer { h.stop() }
-        #expect(try h.postGitHub(event: "check_suite", delivery: "first", body: checkSuiteBody()).status == 202)
+        let harness = try ServiceHarness(storeOptions: StoreOptions(maxBodyBytes: 256 * 1024))
+        defer { harness.stop() }
+        #expect(try harness.postGitHub(event: "check_suite", delivery: "first", body: checkSuiteBody()).status == 202)
         var statuses: [Int] = []
         for i in 0..<20 {
             statuses.append(
-                try h.postGitHub(event: "check_suite", delivery: "big-\(i)", body: checkSuiteBody(padTo: 64 * 1024))
-                    .status)
+                try harness.postGitHub(
+                    event: "check_suite", delivery: "big-\(i)", body: checkSuiteBody(padTo: 64 * 1024)
+                )
+                .status)
         }
         #expect(statuses.contains(503))
         #expect(Set(statuses).isSubset(of: [202, 503]))
         // What was accepted before is still there.
-        let pending = try h.service.storedDeliveriesForTesting()
+        let pending = try harness.service.storedDeliveriesForTesting()
         #expect(pending.first?.record.id == "first")
         #expect(pending.count == statuses.filter { $0 == 202 }.count + 1)
-        #expect(h.logs.captured.contains { $0.contains("could not be stored") })
+        #expect(harness.logs.captured.contains { $0.contains("could not be stored") })
     }
 
     @Test func hundredConcurrentSignedDeliveriesAreAllStoredOnce() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        let port = h.port
-        let signer = h.signer
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let port = harness.port
+        let signer = harness.signer
         let statuses = Statuses()
         let group = DispatchGroup()
         // The writer is held until all 100 are queued, so sharing a commit does not depend on
         // how fast this machine's fsync is.
-        let release = h.service.holdStoreWriterForTesting()
+        let release = harness.service.holdStoreWriterForTesting()
         for i in 0..<100 {
             group.enter()
             Thread.detachNewThread {
@@ -170,26 +177,26 @@ import Webhooks
                 group.leave()
             }
         }
-        let queued = eventually(within: 60) { h.service.storeQueuedCountForTesting() >= 100 }
+        let queued = eventually(within: 60) { harness.service.storeQueuedCountForTesting() >= 100 }
         release()
-        #expect(queued, "\(h.service.storeQueuedCountForTesting()) of 100 queued behind the held writer")
+        #expect(queued, "\(harness.service.storeQueuedCountForTesting()) of 100 queued behind the held writer")
         #expect(group.wait(timeout: .now() + 60) == .success)
         #expect(statuses.all == Array(repeating: 202, count: 100))
-        let pending = try h.service.storedDeliveriesForTesting()
+        let pending = try harness.service.storedDeliveriesForTesting()
         #expect(pending.count == 100)
         #expect(Set(pending.map(\.record.id)) == Set((0..<100).map { "c-\($0)" }))
         // Overlapping requests shared commits.
-        let stats = h.service.storeStatisticsForTesting()
+        let stats = harness.service.storeStatisticsForTesting()
         #expect(stats.itemsCommitted >= 100)
         #expect(stats.largestBatch >= 100)
     }
 
     @Test func badRequestsNeverChangeWhatWasStoredAndHealthzKeepsAnswering() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        #expect(try h.postGitHub(event: "check_suite", delivery: "keep-1", body: checkSuiteBody()).status == 202)
-        let before = try h.service.storedDeliveriesForTesting().map { ($0.record.id, $0.body) }
-        let port = h.port
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        #expect(try harness.postGitHub(event: "check_suite", delivery: "keep-1", body: checkSuiteBody()).status == 202)
+        let before = try harness.service.storedDeliveriesForTesting().map { ($0.record.id, $0.body) }
+        let port = harness.port
         let body = checkSuiteBody()
         let bursts = Statuses()
         let group = DispatchGroup()
@@ -235,48 +242,10 @@ import Webhooks
         #expect(group.wait(timeout: .now() + 60) == .success)
         #expect(bursts.all.allSatisfy { $0 >= 400 })
         #expect(try RawHTTP.request(port: port, method: "GET", path: "/healthz").status == 200)
-        let after = try h.service.storedDeliveriesForTesting().map { ($0.record.id, $0.body) }
+        let after = try harness.service.storedDeliveriesForTesting().map { ($0.record.id, $0.body) }
         #expect(after.count == before.count)
         #expect(zip(after, before).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 })
         // A genuine new delivery still goes through.
-        #expect(try h.postGitHub(event: "check_suite", delivery: "keep-2", body: checkSuiteBody()).status == 202)
-    }
-}
-
-@Suite struct ArgoCDWebhookTests {
-    @Test func bearerTokenAndAppAreRequired() throws {
-        let h = try ServiceHarness()
-        defer { h.stop() }
-        let good = Array(
-            #"{"app":"guestbook","trigger":"on-health-degraded","health":"Degraded","revision":"abc"}"#.utf8)
-        let ok = try h.postArgoCD(body: good, authorization: "Bearer argocd-webhook-token-for-tests")
-        #expect(ok.status == 202)
-        #expect(try h.postArgoCD(body: good, authorization: nil).status == 401)
-        #expect(try h.postArgoCD(body: good, authorization: "Bearer wrong").status == 401)
-        #expect(try h.postArgoCD(body: good, authorization: "Basic YTpi").status == 401)
-        for bad in ["not json", "{}", #"{"app":5}"#, #"{"app":""}"#, "[]"] {
-            let r = try h.postArgoCD(body: Array(bad.utf8), authorization: "Bearer argocd-webhook-token-for-tests")
-            #expect(r.status == 400, "\(bad)")
-            #expect(r.json?["error"] as? String == "invalid_body")
-        }
-        let stored = try h.accepted()
-        #expect(stored.count == 1)
-        #expect(stored.first?["source"] as? String == "argocd")
-        #expect(stored.first?["event"] as? String == "on-health-degraded")
-    }
-}
-
-final class Statuses: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Int] = []
-    func add(_ v: Int) {
-        lock.lock()
-        values.append(v)
-        lock.unlock()
-    }
-    var all: [Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        return values
+        #expect(try harness.postGitHub(event: "check_suite", delivery: "keep-2", body: checkSuiteBody()).status == 202)
     }
 }

@@ -1,3 +1,5 @@
+// The parts of the service that run once the store is open (clients, audit log, engine,
+// poller, inbox router, maintenance), built, started and stopped together.
 import Audit
 import Clients
 import Foundation
@@ -5,39 +7,6 @@ import Logging
 import RollbackCore
 import Storage
 import Webhooks
-
-extension OperatorConfig {
-    /// The core's configuration from the timing settings (SPEC 8, 18).
-    public var rollbackConfiguration: RollbackConfiguration {
-        var c = RollbackConfiguration()
-        c.pollInterval = timing("POLL_INTERVAL_SEC")
-        c.persistenceChecks = Int(timing("DEGRADATION_PERSISTENCE_CHECKS"))
-        c.healthRestorationDuration = timing("HEALTH_RESTORATION_DURATION")
-        c.candidateSearchTimeout = timing("CANDIDATE_SEARCH_TIMEOUT")
-        c.prCreationTimeout = timing("PR_CREATION_TIMEOUT_SEC")
-        c.ciWaitTimeout = timing("CI_WAIT_TIMEOUT")
-        c.ciPollInterval = timing("CI_POLL_INTERVAL_SEC")
-        c.mergeApprovalTimeout = timing("MERGE_APPROVAL_TIMEOUT")
-        c.reviewPollInterval = timing("REVIEW_POLL_INTERVAL_SEC")
-        c.mergeableRereadDelay = timing("MERGEABLE_REREAD_DELAY_SEC")
-        c.healthRecoveryTimeout = timing("HEALTH_RECOVERY_TIMEOUT")
-        c.completeHold = timing("COMPLETE_HOLD_SEC")
-        c.humanReviewPage = timing("HUMAN_REVIEW_PAGE_SEC")
-        c.humanReviewTimeout = timing("HUMAN_REVIEW_TIMEOUT_SEC")
-        c.argoSkip = timing("ARGOCD_SKIP_SEC")
-        c.staleAttempt = timing("STALE_ATTEMPT_SEC")
-        c.rollbackPRMaxAge = timing("ROLLBACK_PR_MAX_AGE_SEC")
-        c.rollbackCooldown = timing("ROLLBACK_COOLDOWN_SEC")
-        return c
-    }
-}
-
-/// External call durations and errors into the SPEC 15 metrics.
-struct CallMetricsAdapter: CallMetrics {
-    let metrics: OperatorMetrics
-    func observeDuration(callName: String, seconds: Double) { metrics.mcpCallDuration.observe([callName], seconds) }
-    func countError(callName: String, errorCode: String) { metrics.mcpCallErrors.inc([callName, errorCode]) }
-}
 
 /// Everything that runs once the store is open: clients, audit log, engine, poller, router.
 final class RunningParts: Sendable {
@@ -74,7 +43,7 @@ final class RunningParts: Sendable {
             userAgent: "ai-operator/\(OperatorVersion.current)")
         let credentials: Clients.GitHubCredentials
         switch config.githubCredentials {
-        case .token(let t): credentials = .token(Secret(t))
+        case .token(let token): credentials = .token(Secret(token))
         case .app(let id, let path, let installation):
             guard let installation, let number = Int(installation) else {
                 throw ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")
@@ -107,13 +76,13 @@ final class RunningParts: Sendable {
         let effects = EffectRunner(
             github: github, argocd: argocd, kubernetes: kubernetes, prometheus: prometheus, slack: slack,
             approvers: approvers,
-            settings: EffectSettings(alertsRepo: config.alertsRepo, configuration: config.rollbackConfiguration),
+            settings: EffectSettings(alertsRepo: config.alertsRepo, configuration: config.core),
             clock: clock, logger: logger)
         let engineStore = try EngineStore(store: store)
         // The stored quota ledger is loaded by `engine.recover()`, with the applications.
         let core = EngineCore(
             store: engineStore, effects: effects, audit: audit, metrics: metrics,
-            configuration: config.rollbackConfiguration, clock: clock, logger: logger, quotas: QuotaLedger(),
+            configuration: config.core, clock: clock, logger: logger, quotas: QuotaLedger(),
             observer: observer)
         engine = Engine(core: core)
         poller = Poller(argocd: argocd, kubernetes: kubernetes, engine: engine, config: config, logger: logger)
@@ -154,24 +123,5 @@ final class RunningParts: Sendable {
         engine.stop()
         transport.shutdown()
         audit.close()
-    }
-}
-
-/// Background tasks to cancel at shutdown.
-final class TaskBox: @unchecked Sendable {
-    // Safe: `tasks` is only touched under `lock`.
-    private let lock = NSLock()
-    private var tasks: [Task<Void, Never>] = []
-    func add(_ t: Task<Void, Never>) {
-        lock.lock()
-        tasks.append(t)
-        lock.unlock()
-    }
-    func cancelAll() {
-        lock.lock()
-        let cancelled = tasks
-        tasks = []
-        lock.unlock()
-        for task in cancelled { task.cancel() }
     }
 }
