@@ -48,12 +48,15 @@ struct AuditCommand: ParsableCommand {
 
         /// `audit log OK: N entries in M files (seq A..B)`, noting a chain that starts after
         /// retention removed older files.
-        static func summary(_ v: AuditVerification) -> String {
-            let files = v.filesChecked == 1 ? "1 file" : "\(v.filesChecked) files"
-            let entries = v.entriesChecked == 1 ? "1 entry" : "\(v.entriesChecked) entries"
-            guard let first = v.firstSeq, let last = v.lastSeq else { return "audit log OK: \(entries) in \(files)" }
+        static func summary(_ verification: AuditVerification) -> String {
+            let files = verification.filesChecked == 1 ? "1 file" : "\(verification.filesChecked) files"
+            let entries = verification.entriesChecked == 1 ? "1 entry" : "\(verification.entriesChecked) entries"
+            guard let first = verification.firstSeq, let last = verification.lastSeq else {
+                return "audit log OK: \(entries) in \(files)"
+            }
             let midway =
-                v.startsMidChain ? "; the chain starts at seq \(first), older files were removed by retention" : ""
+                verification.startsMidChain
+                ? "; the chain starts at seq \(first), older files were removed by retention" : ""
             return "audit log OK: \(entries) in \(files) (seq \(first)..\(last))\(midway)"
         }
     }

@@ -51,9 +51,9 @@ struct DemoCommand: ParsableCommand {
         // Ctrl-C at any time stops the service and the simulators cleanly.
         let waitSet = signals
         Thread.detachNewThread {
-            var s = waitSet
+            var waitedSignals = waitSet
             var received: Int32 = 0
-            sigwait(&s, &received)
+            sigwait(&waitedSignals, &received)
             writeLine("\nstopping (signal \(received))")
             stopAll()
             Glibc.exit(0)
@@ -102,18 +102,18 @@ struct DemoCommand: ParsableCommand {
     }
 
     final class ResultBox: @unchecked Sendable {
-        // Safe: `v` is only touched under `lock`.
+        // Safe: `outcome` is only touched under `lock`.
         private let lock = NSLock()
-        private var v: Result<DemoScript.Outcome, Error>?
-        func set(_ r: Result<DemoScript.Outcome, Error>) {
+        private var outcome: Result<DemoScript.Outcome, Error>?
+        func set(_ result: Result<DemoScript.Outcome, Error>) {
             lock.lock()
-            v = r
+            outcome = result
             lock.unlock()
         }
         var value: Result<DemoScript.Outcome, Error>? {
             lock.lock()
             defer { lock.unlock() }
-            return v
+            return outcome
         }
     }
 }

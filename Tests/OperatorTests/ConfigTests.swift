@@ -17,16 +17,16 @@ import Testing
     }
 
     @Test func defaultsFollowTheSpec() throws {
-        let c = try load(baseEnvironment(dataDir: "/d"))
-        #expect(c.stagingBranch == "staging")
-        #expect(c.productionBranch == "main")
-        #expect(c.manifestPath == ".argocd/application.yaml")
-        #expect(c.githubAPIURL == "https://api.github.com")
-        #expect(c.timing("POLL_INTERVAL_SEC") == 10)
-        #expect(c.timing("CI_WAIT_TIMEOUT") == 300)
-        #expect(c.timing("ROLLBACK_COOLDOWN_SEC") == 600)
-        #expect(c.timing("HUMAN_REVIEW_TIMEOUT_SEC") == 14400)
-        #expect(c.logFormat == "json")
+        let config = try load(baseEnvironment(dataDir: "/d"))
+        #expect(config.stagingBranch == "staging")
+        #expect(config.productionBranch == "main")
+        #expect(config.manifestPath == ".argocd/application.yaml")
+        #expect(config.githubAPIURL == "https://api.github.com")
+        #expect(config.timing("POLL_INTERVAL_SEC") == 10)
+        #expect(config.timing("CI_WAIT_TIMEOUT") == 300)
+        #expect(config.timing("ROLLBACK_COOLDOWN_SEC") == 600)
+        #expect(config.timing("HUMAN_REVIEW_TIMEOUT_SEC") == 14400)
+        #expect(config.logFormat == "json")
     }
 
     @Test func durationsAcceptDecimals() throws {
@@ -57,7 +57,7 @@ import Testing
         var env = baseEnvironment(dataDir: "/d")
         env["API_TOKEN"] = nil
         env["STAGING_BRANCH"] = "stage"
-        let c = try load(
+        let config = try load(
             env,
             file: """
                 # comment
@@ -66,10 +66,10 @@ import Testing
                 APPROVERS: alice, bob
                 POLL_INTERVAL_SEC: 5 # seconds
                 """)
-        #expect(c.apiToken == "file-token-0123456789")
-        #expect(c.stagingBranch == "stage")
-        #expect(c.approvers == ["alice", "bob"])
-        #expect(c.timing("POLL_INTERVAL_SEC") == 5)
+        #expect(config.apiToken == "file-token-0123456789")
+        #expect(config.stagingBranch == "stage")
+        #expect(config.approvers == ["alice", "bob"])
+        #expect(config.timing("POLL_INTERVAL_SEC") == 5)
     }
 
     @Test func configFileMistakesNameTheLine() throws {
@@ -78,9 +78,9 @@ import Testing
             _ = try FlatYAMLProbe.parse("A: b\n  nested: x\n")
         }
         #expect(throws: ConfigError.invalid("NOT_A_SETTING", "unknown setting in the config file").self) {
-            var e = env
-            e["X"] = nil
-            _ = try OperatorConfig.load(from: ConfigSource(environment: e, file: ["NOT_A_SETTING": "1"]))
+            var environment = env
+            environment["X"] = nil
+            _ = try OperatorConfig.load(from: ConfigSource(environment: environment, file: ["NOT_A_SETTING": "1"]))
         }
     }
 
@@ -133,9 +133,9 @@ import Testing
     }
 
     @Test func redactedSummaryNeverContainsASecret() throws {
-        let c = try load(baseEnvironment(dataDir: "/d"))
-        let text = c.redactedSummary.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
-        for secret in c.secrets { #expect(!text.contains(secret)) }
+        let config = try load(baseEnvironment(dataDir: "/d"))
+        let text = config.redactedSummary.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
+        for secret in config.secrets { #expect(!text.contains(secret)) }
         #expect(text.contains("ALERTS_REPO=acme/alerts"))
     }
 }
@@ -145,7 +145,7 @@ enum FlatYAMLProbe {
     static func parse(_ text: String) throws -> [String: String] {
         let dir = TemporaryDirectory("yaml")
         defer { dir.remove() }
-        let path = dir.path + "/c.yaml"
+        let path = dir.path + "/config.yaml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         do {
             return try ConfigSource.load(environment: [:], configFile: path).file

@@ -1,25 +1,13 @@
 import Foundation
-
-/// GitHub credentials: a token, or a GitHub App (JWT RS256 exchanged for an installation token).
-public enum GitHubCredentials: Sendable, Equatable, CustomStringConvertible {
-    case token(String)
-    case app(appID: String, privateKeyPath: String, installationID: String?)
-
-    public var description: String {
-        switch self {
-        case .token: return "token (redacted)"
-        case .app(let id, let path, let inst):
-            return "GitHub App \(id), key file \(path), installation \(inst ?? "looked up per repository")"
-        }
-    }
-}
+import RollbackCore
 
 /// Every setting of SPEC section 18, validated. Secrets are kept here and nowhere else;
-/// `redactedSummary` is the only way this type is printed.
+/// `redactedSummary` is the only way this type is printed. Which settings exist, their
+/// defaults and bounds are declared in `Settings.all`; this type holds the parsed values.
 public struct OperatorConfig: Sendable {
-    public var listenAddress = "0.0.0.0:8080"
-    public var dataDir = "./data"
-    public var githubAPIURL = "https://api.github.com"
+    public var listenAddress: String
+    public var dataDir: String
+    public var githubAPIURL: String
     public var githubCredentials: GitHubCredentials
     public var githubWebhookSecret: String
     public var argocdURL: String
@@ -31,241 +19,163 @@ public struct OperatorConfig: Sendable {
     public var prometheusURL: String?
     public var slackWebhookURL: String?
     public var alertsRepo: String
-    public var approvers: [String] = []
+    public var approvers: [String]
     public var approverTeam: String?
     public var apiToken: String
-    public var monitoredApps: [String] = []
-    public var stagingBranch = "staging"
-    public var productionBranch = "main"
-    public var manifestPath = ".argocd/application.yaml"
-    /// Timing settings in seconds, by their SPEC names (see `Timing.defaults`).
-    public var timings: [String: Double] = Timing.defaults
-    public var logLevel = "INFO"
-    public var logFormat = "json"
+    public var monitoredApps: [String]
+    public var stagingBranch: String
+    public var productionBranch: String
+    public var manifestPath: String
+    /// The core's timings and counts, filled from the `seconds` and `checks` settings.
+    public var core: RollbackConfiguration
+    public var logLevel: String
+    public var logFormat: String
     /// Also write every audit entry to standard output as a JSON line (for a log shipper).
-    public var auditToStdout = false
+    public var auditToStdout: Bool
 
     /// Every secret value, for redaction of anything that might echo one.
     public var secrets: [String] {
-        var s = [githubWebhookSecret, argocdToken, argocdWebhookToken, apiToken]
-        if case .token(let t) = githubCredentials { s.append(t) }
-        if let slack = slackWebhookURL { s.append(slack) }
-        return s.filter { $0.count >= 4 }
+        var values = [githubWebhookSecret, argocdToken, argocdWebhookToken, apiToken]
+        if case .token(let token) = githubCredentials { values.append(token) }
+        if let slack = slackWebhookURL { values.append(slack) }
+        return values.filter { $0.count >= 4 }
     }
 
-    public func timing(_ key: String) -> Double { timings[key] ?? Timing.defaults[key] ?? 0 }
+    /// A `seconds` or `checks` setting's value by its name (0 for any other name).
+    public func timing(_ name: String) -> Double {
+        switch Settings.named(name)?.kind {
+        case .seconds(let field): return core[keyPath: field]
+        case .checks(let field): return Double(core[keyPath: field])
+        default: return 0
+        }
+    }
 
     /// Reads and validates everything; the first problem found is thrown as one line.
     public static func load(from source: ConfigSource) throws -> OperatorConfig {
-        let r = Reader(source: source)
-        let credentials: GitHubCredentials
-        if let token = try r.string("GITHUB_TOKEN") {
-            credentials = .token(token)
-        } else if let appID = try r.string("GITHUB_APP_ID") {
-            guard appID.allSatisfy(\.isNumber) || appID.hasPrefix("Iv") else {
-                throw ConfigError.invalid("GITHUB_APP_ID", "expected the numeric App ID or the App's client ID")
+        let reader = SettingReader(source: source)
+        for name in source.file.keys
+        where Settings.named(name) == nil
+            && !(name.hasSuffix("_FILE") && Settings.named(String(name.dropLast(5))) != nil)
+        {
+            throw ConfigError.invalid(name, "unknown setting in \(source.filePath ?? "the config file")")
+        }
+        var core = RollbackConfiguration()
+        for setting in Settings.all {
+            guard let value = try reader.optional(setting.name) else { continue }
+            switch setting.kind {
+            case .seconds(let field): core[keyPath: field] = Double(value) ?? core[keyPath: field]
+            case .checks(let field): core[keyPath: field] = Int(Double(value) ?? 0)
+            default: break
             }
-            guard let keyPath = try r.string("GITHUB_APP_PRIVATE_KEY_FILE") else {
-                throw ConfigError.missing("GITHUB_APP_PRIVATE_KEY_FILE", "a GitHub App needs its private key file")
-            }
-            guard FileManager.default.isReadableFile(atPath: keyPath) else {
-                throw ConfigError.unreadable("GITHUB_APP_PRIVATE_KEY_FILE", keyPath)
-            }
-            // The installation is not looked up from the repository yet: it must be given.
-            guard let installation = try r.string("GITHUB_APP_INSTALLATION_ID") else {
-                throw ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")
-            }
-            guard installation.allSatisfy(\.isNumber) else {
-                throw ConfigError.invalid("GITHUB_APP_INSTALLATION_ID", "expected a number")
-            }
-            credentials = .app(appID: appID, privateKeyPath: keyPath, installationID: installation)
-        } else {
+        }
+        return OperatorConfig(
+            listenAddress: try reader.withDefault("LISTEN_ADDR"),
+            dataDir: try reader.withDefault("DATA_DIR"),
+            githubAPIURL: try reader.withDefault("GITHUB_API_URL"),
+            githubCredentials: try githubCredentials(reader),
+            githubWebhookSecret: try reader.required("GITHUB_WEBHOOK_SECRET"),
+            argocdURL: try reader.required("ARGOCD_URL"),
+            argocdToken: try reader.required("ARGOCD_TOKEN"),
+            argocdWebhookToken: try reader.required("ARGOCD_WEBHOOK_TOKEN"),
+            kubernetesAPIURL: try kubernetesAPIURL(reader, environment: source.environment),
+            kubernetesTokenFile: try reader.optional("KUBERNETES_TOKEN_FILE"),
+            kubernetesCAFile: try reader.optional("KUBERNETES_CA_FILE"),
+            prometheusURL: try reader.optional("PROMETHEUS_URL"),
+            slackWebhookURL: try reader.optional("SLACK_WEBHOOK_URL"),
+            alertsRepo: try reader.required("ALERTS_REPO"),
+            approvers: try reader.list("APPROVERS"),
+            approverTeam: try reader.optional("APPROVER_TEAM"),
+            apiToken: try reader.required("API_TOKEN"),
+            monitoredApps: try reader.list("MONITORED_APPS"),
+            stagingBranch: try reader.withDefault("STAGING_BRANCH"),
+            productionBranch: try reader.withDefault("PRODUCTION_BRANCH"),
+            manifestPath: try reader.withDefault("MANIFEST_PATH"),
+            core: core,
+            logLevel: try reader.withDefault("LOG_LEVEL"),
+            logFormat: try reader.withDefault("LOG_FORMAT"),
+            auditToStdout: try reader.withDefault("AUDIT_LOG_STDOUT") == "true")
+    }
+
+    private static func githubCredentials(_ reader: SettingReader) throws -> GitHubCredentials {
+        if let token = try reader.optional("GITHUB_TOKEN") { return .token(token) }
+        guard let appID = try reader.text("GITHUB_APP_ID") else {
             throw ConfigError.missing("GITHUB_TOKEN", "or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY_FILE")
         }
-
-        let kubernetesURL: String
-        if let url = try r.url("KUBERNETES_API_URL") {
-            kubernetesURL = url
-        } else if let host = source.environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
-            let port = source.environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
-        {
-            kubernetesURL = host.contains(":") ? "https://[\(host)]:\(port)" : "https://\(host):\(port)"
-        } else {
-            throw ConfigError.missing("KUBERNETES_API_URL", "or run in a cluster (KUBERNETES_SERVICE_HOST/PORT)")
+        guard appID.allSatisfy(\.isNumber) || appID.hasPrefix("Iv") else {
+            throw ConfigError.invalid("GITHUB_APP_ID", "expected the numeric App ID or the App's client ID")
         }
-
-        var c = OperatorConfig(
-            githubCredentials: credentials,
-            githubWebhookSecret: try r.required("GITHUB_WEBHOOK_SECRET", "the HMAC secret of the GitHub App webhook"),
-            argocdURL: try r.requiredURL("ARGOCD_URL"),
-            argocdToken: try r.required("ARGOCD_TOKEN", "a read-only Argo CD API token"),
-            argocdWebhookToken: try r.required("ARGOCD_WEBHOOK_TOKEN", "the bearer token Argo CD notifications send"),
-            kubernetesAPIURL: kubernetesURL,
-            alertsRepo: try r.required("ALERTS_REPO", "owner/name of the repository for escalation issues"),
-            apiToken: try r.required("API_TOKEN", "the bearer token for mutating REST calls")
-        )
-        guard Self.isRepo(c.alertsRepo) else { throw ConfigError.invalid("ALERTS_REPO", "expected owner/name") }
-        if c.githubWebhookSecret.count < 8 {
-            throw ConfigError.invalid("GITHUB_WEBHOOK_SECRET", "shorter than 8 characters")
+        guard try reader.text("GITHUB_APP_PRIVATE_KEY_FILE") != nil else {
+            throw ConfigError.missing("GITHUB_APP_PRIVATE_KEY_FILE", "a GitHub App needs its private key file")
         }
-        if c.apiToken.count < 16 { throw ConfigError.invalid("API_TOKEN", "shorter than 16 characters") }
-
-        if let v = try r.string("LISTEN_ADDR") { c.listenAddress = try Self.validListenAddress(v) }
-        if let v = try r.string("DATA_DIR") { c.dataDir = v }
-        if let v = try r.url("GITHUB_API_URL") { c.githubAPIURL = v }
-        c.kubernetesTokenFile = try r.string("KUBERNETES_TOKEN_FILE")
-        c.kubernetesCAFile = try r.string("KUBERNETES_CA_FILE")
-        c.prometheusURL = try r.url("PROMETHEUS_URL")
-        c.slackWebhookURL = try r.url("SLACK_WEBHOOK_URL", secret: true)
-        c.approvers = try r.list("APPROVERS")
-        if let team = try r.string("APPROVER_TEAM") {
-            guard Self.isRepo(team) else { throw ConfigError.invalid("APPROVER_TEAM", "expected org/team-slug") }
-            c.approverTeam = team
+        let keyPath = try reader.required("GITHUB_APP_PRIVATE_KEY_FILE")
+        // The installation is not looked up from the repository yet: it must be given.
+        guard try reader.text("GITHUB_APP_INSTALLATION_ID") != nil else {
+            throw ConfigError.missing("GITHUB_APP_INSTALLATION_ID", "the installation of the GitHub App to act as")
         }
-        c.monitoredApps = try r.list("MONITORED_APPS")
-        if let v = try r.string("STAGING_BRANCH") { c.stagingBranch = v }
-        if let v = try r.string("PRODUCTION_BRANCH") { c.productionBranch = v }
-        if let v = try r.string("MANIFEST_PATH") { c.manifestPath = v }
-        for key in Timing.defaults.keys.sorted() {
-            if let v = try r.string(key) {
-                guard let d = Double(v), d.isFinite, d > 0 else {
-                    throw ConfigError.invalid(
-                        key,
-                        "expected a positive number of \(key == "DEGRADATION_PERSISTENCE_CHECKS" ? "checks" : "seconds")"
-                    )
-                }
-                if key == "DEGRADATION_PERSISTENCE_CHECKS", d != d.rounded() {
-                    throw ConfigError.invalid(key, "expected a whole number of checks")
-                }
-                c.timings[key] = d
-            }
-        }
-        if let v = try r.string("LOG_LEVEL") {
-            let up = v.uppercased()
-            guard ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"].contains(up) else {
-                throw ConfigError.invalid("LOG_LEVEL", "expected one of DEBUG, INFO, WARNING, ERROR")
-            }
-            c.logLevel = up
-        }
-        if let v = try r.string("LOG_FORMAT") {
-            guard v == "json" || v == "text" else { throw ConfigError.invalid("LOG_FORMAT", "expected json or text") }
-            c.logFormat = v
-        }
-        if let v = try r.string("AUDIT_LOG_STDOUT") {
-            guard ["true", "false", "1", "0"].contains(v.lowercased()) else {
-                throw ConfigError.invalid("AUDIT_LOG_STDOUT", "expected true or false")
-            }
-            c.auditToStdout = v.lowercased() == "true" || v == "1"
-        }
-        for key in source.file.keys
-        where !Self.knownKeys.contains(key)
-            && !(key.hasSuffix("_FILE") && Self.knownKeys.contains(String(key.dropLast(5))))
-        {
-            throw ConfigError.invalid(key, "unknown setting in \(source.filePath ?? "the config file")")
-        }
-        return c
+        let installation = try reader.required("GITHUB_APP_INSTALLATION_ID")
+        return .app(appID: appID, privateKeyPath: keyPath, installationID: installation)
     }
 
-    /// A description safe to print: secrets are shown as set or not, never their values.
+    private static func kubernetesAPIURL(_ reader: SettingReader, environment: [String: String]) throws -> String {
+        if let url = try reader.optional("KUBERNETES_API_URL") { return url }
+        if let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
+            let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
+        {
+            return host.contains(":") ? "https://[\(host)]:\(port)" : "https://\(host):\(port)"
+        }
+        throw ConfigError.missing("KUBERNETES_API_URL", "or run in a cluster (KUBERNETES_SERVICE_HOST/PORT)")
+    }
+
+    /// A description safe to print, one line per setting of `Settings.all` in its order:
+    /// secrets are shown as set or not, never their values.
     public var redactedSummary: [(String, String)] {
-        [
-            ("LISTEN_ADDR", listenAddress), ("DATA_DIR", dataDir), ("GITHUB_API_URL", githubAPIURL),
-            ("GitHub credentials", githubCredentials.description), ("GITHUB_WEBHOOK_SECRET", "set"),
-            ("ARGOCD_URL", argocdURL), ("ARGOCD_TOKEN", "set"), ("ARGOCD_WEBHOOK_TOKEN", "set"),
-            ("KUBERNETES_API_URL", kubernetesAPIURL),
-            ("PROMETHEUS_URL", prometheusURL ?? "unset (stability falls back to CI)"),
-            ("SLACK_WEBHOOK_URL", slackWebhookURL == nil ? "unset" : "set"), ("ALERTS_REPO", alertsRepo),
-            ("APPROVERS", approvers.isEmpty ? "none" : approvers.joined(separator: ",")),
-            ("APPROVER_TEAM", approverTeam ?? "none"),
-            ("API_TOKEN", "set"),
-            (
-                "MONITORED_APPS",
-                monitoredApps.isEmpty ? "label ai-operator.enabled=true only" : monitoredApps.joined(separator: ",")
-            ),
-            ("STAGING_BRANCH", stagingBranch), ("PRODUCTION_BRANCH", productionBranch), ("MANIFEST_PATH", manifestPath),
-            ("LOG_LEVEL", logLevel), ("LOG_FORMAT", logFormat), ("AUDIT_LOG_STDOUT", String(auditToStdout)),
-        ] + Timing.defaults.keys.sorted().map { ($0, Self.format(timing($0))) }
+        Settings.all.map { setting in (setting.name, summaryValue(setting)) }
     }
 
-    static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
-
-    static func isRepo(_ s: String) -> Bool {
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 2
-            && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
-    }
-
-    static func validListenAddress(_ v: String) throws -> String {
-        guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port)
-        else {
-            throw ConfigError.invalid("LISTEN_ADDR", "expected host:port, e.g. 0.0.0.0:8080")
+    private func summaryValue(_ setting: Setting) -> String {
+        if setting.isSecret { return secretIsSet(setting.name) ? "set" : "unset" }
+        switch setting.name {
+        case "LISTEN_ADDR": return listenAddress
+        case "DATA_DIR": return dataDir
+        case "GITHUB_API_URL": return githubAPIURL
+        case "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_FILE", "GITHUB_APP_INSTALLATION_ID":
+            guard case .app(let appID, let keyPath, let installationID) = githubCredentials else { return "unset" }
+            let values = [
+                "GITHUB_APP_ID": appID, "GITHUB_APP_PRIVATE_KEY_FILE": keyPath,
+                "GITHUB_APP_INSTALLATION_ID": installationID ?? "looked up per repository",
+            ]
+            return values[setting.name] ?? "unset"
+        case "ARGOCD_URL": return argocdURL
+        case "KUBERNETES_API_URL": return kubernetesAPIURL
+        case "KUBERNETES_TOKEN_FILE": return kubernetesTokenFile ?? "unset"
+        case "KUBERNETES_CA_FILE": return kubernetesCAFile ?? "unset"
+        case "PROMETHEUS_URL": return prometheusURL ?? "unset (stability falls back to CI)"
+        case "ALERTS_REPO": return alertsRepo
+        case "APPROVERS": return approvers.isEmpty ? "none" : approvers.joined(separator: ",")
+        case "APPROVER_TEAM": return approverTeam ?? "none"
+        case "MONITORED_APPS":
+            return monitoredApps.isEmpty ? "label ai-operator.enabled=true only" : monitoredApps.joined(separator: ",")
+        case "STAGING_BRANCH": return stagingBranch
+        case "PRODUCTION_BRANCH": return productionBranch
+        case "MANIFEST_PATH": return manifestPath
+        case "LOG_LEVEL": return logLevel
+        case "LOG_FORMAT": return logFormat
+        case "AUDIT_LOG_STDOUT": return String(auditToStdout)
+        default:
+            switch setting.kind {
+            case .seconds, .checks: return Setting.format(timing(setting.name))
+            default: return "?"
+            }
         }
-        return v
     }
 
-    static let knownKeys: Set<String> = Set([
-        "LISTEN_ADDR", "DATA_DIR", "GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_FILE",
-        "GITHUB_APP_INSTALLATION_ID", "GITHUB_WEBHOOK_SECRET", "ARGOCD_URL", "ARGOCD_TOKEN", "ARGOCD_WEBHOOK_TOKEN",
-        "KUBERNETES_API_URL", "KUBERNETES_TOKEN_FILE", "KUBERNETES_CA_FILE", "PROMETHEUS_URL", "SLACK_WEBHOOK_URL",
-        "ALERTS_REPO", "APPROVERS", "APPROVER_TEAM", "API_TOKEN", "MONITORED_APPS", "STAGING_BRANCH",
-        "PRODUCTION_BRANCH", "MANIFEST_PATH", "LOG_LEVEL", "LOG_FORMAT", "AUDIT_LOG_STDOUT",
-    ]).union(Timing.defaults.keys)
-}
-
-/// The timing settings of SPEC sections 8 and 18 with their defaults (seconds, decimals allowed).
-public enum Timing {
-    public static let defaults: [String: Double] = [
-        "POLL_INTERVAL_SEC": 10,
-        "DEGRADATION_PERSISTENCE_CHECKS": 3,
-        "HEALTH_RESTORATION_DURATION": 60,
-        "CANDIDATE_SEARCH_TIMEOUT": 120,
-        "CI_WAIT_TIMEOUT": 300,
-        "MERGE_APPROVAL_TIMEOUT": 3600,
-        "HEALTH_RECOVERY_TIMEOUT": 600,
-        "CI_POLL_INTERVAL_SEC": 15,
-        "REVIEW_POLL_INTERVAL_SEC": 30,
-        "COMPLETE_HOLD_SEC": 60,
-        "HUMAN_REVIEW_PAGE_SEC": 3600,
-        "HUMAN_REVIEW_TIMEOUT_SEC": 14400,
-        "ARGOCD_SKIP_SEC": 300,
-        "STALE_ATTEMPT_SEC": 86400,
-        "ROLLBACK_PR_MAX_AGE_SEC": 604800,
-        "ROLLBACK_COOLDOWN_SEC": 600,
-        // Not in the SPEC's table; bounds the states it does not bound (see README).
-        "PR_CREATION_TIMEOUT_SEC": 120,
-        "MERGEABLE_REREAD_DELAY_SEC": 2,
-    ]
-}
-
-/// Typed reads over a `ConfigSource`.
-struct Reader {
-    let source: ConfigSource
-
-    func string(_ key: String) throws -> String? {
-        try source.value(key)?.trimmingCharacters(in: .whitespaces)
-    }
-
-    func required(_ key: String, _ hint: String) throws -> String {
-        guard let v = try string(key), !v.isEmpty else { throw ConfigError.missing(key, hint) }
-        return v
-    }
-
-    func url(_ key: String, secret: Bool = false) throws -> String? {
-        guard let v = try string(key) else { return nil }
-        guard let u = URL(string: v), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
-            // A secret URL (Slack's) is never echoed back.
-            throw ConfigError.invalid(key, secret ? "expected an http(s) URL" : "expected an http(s) URL, got '\(v)'")
+    private func secretIsSet(_ name: String) -> Bool {
+        switch name {
+        case "GITHUB_TOKEN":
+            if case .token = githubCredentials { return true }
+            return false
+        case "SLACK_WEBHOOK_URL": return slackWebhookURL != nil
+        default: return true  // the other secrets are required
         }
-        return v.hasSuffix("/") ? String(v.dropLast()) : v
-    }
-
-    func requiredURL(_ key: String) throws -> String {
-        guard let v = try url(key) else { throw ConfigError.missing(key, "an http(s) URL") }
-        return v
-    }
-
-    func list(_ key: String) throws -> [String] {
-        guard let v = try string(key) else { return [] }
-        return v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }
