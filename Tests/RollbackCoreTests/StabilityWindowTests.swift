@@ -89,4 +89,62 @@ import Testing
         let before = harness.machine
         #expect(harness.send(.healthChecked(degraded()), after: 10).isIgnored && harness.machine == before)
     }
+
+    // Spacing (SPEC 1): checks count toward persistence only `POLL_INTERVAL_SEC` apart.
+
+    @Test func notificationBurstDoesNotConfirm() {
+        let (window, verdicts) = feed([degraded(), degraded(), degraded()], every: 0.1)
+        #expect(!verdicts.contains { $0.persistent }, "\(verdicts)")
+        #expect(verdicts.map(\.counted) == [true, false, false] && window.consecutiveDegraded == 1)
+    }
+    @Test func checksAPollIntervalApartConfirm() {
+        let (_, verdicts) = feed([degraded(), degraded(), degraded()], every: configuration.pollInterval)
+        #expect(verdicts.map(\.persistent) == [false, false, true] && verdicts.allSatisfy(\.counted))
+    }
+    @Test func jitteredPollerChecksStillCount() {
+        let (_, verdicts) = feed([degraded(), degraded(), degraded()], every: 9.5)
+        #expect(verdicts.map(\.persistent) == [false, false, true])
+    }
+    @Test func quickDegradedCheckRefreshesTheLatestRecordWithoutCounting() {
+        var window = StabilityWindow()
+        _ = window.record(degraded(), at: t0, configuration: configuration)
+        _ = window.record(degraded(), at: t0 + 10, configuration: configuration)
+        let newest = degraded(2, 3)
+        let quick = window.record(newest, at: t0 + 10.5, configuration: configuration)
+        #expect(quick.degraded && !quick.counted && !quick.persistent && !quick.firstDegraded)
+        #expect(window.consecutiveDegraded == 2 && window.recent.count == 2)
+        #expect(window.recent.last == HealthCheckRecord(at: t0 + 10.5, observation: newest))
+        #expect(window.recent.capacity <= StabilityWindow.kept + 1)
+        // Spacing is measured from the last counted check (t0 + 10), not from the quick one.
+        let third = window.record(degraded(), at: t0 + 19, configuration: configuration)
+        #expect(third.counted && third.persistent && window.recent.map(\.at) == [t0, t0 + 10.5, t0 + 19])
+    }
+    @Test func quickHealthyCheckResetsTheCount() {
+        var window = StabilityWindow()
+        _ = window.record(degraded(), at: t0, configuration: configuration)
+        _ = window.record(degraded(), at: t0 + 10, configuration: configuration)
+        let quick = window.record(healthy(), at: t0 + 10.2, configuration: configuration)
+        #expect(!quick.counted && window.consecutiveDegraded == 0 && window.recent.last?.degraded == false)
+        // The streak starts over: two more spaced degraded checks are not persistent.
+        let verdicts = [20.0, 30].map { window.record(degraded(), at: t0 + $0, configuration: configuration) }
+        #expect(verdicts.map(\.persistent) == [false, false] && window.consecutiveDegraded == 2)
+    }
+    @Test func clockGoingBackRebasesTheSpacing() {
+        var window = StabilityWindow()
+        _ = window.record(degraded(), at: t0 + 100, configuration: configuration)
+        #expect(!window.record(degraded(), at: t0, configuration: configuration).counted)
+        #expect(window.record(degraded(), at: t0 + 10, configuration: configuration).counted)
+    }
+    @Test func machineStartsNoAttemptOnANotificationBurst() {
+        var harness = Harness()
+        for _ in 0..<5 { harness.send(.healthChecked(degraded()), after: 0.1) }
+        #expect(harness.machine.state == .idle && harness.machine.attempt == nil)
+        harness.send(.healthChecked(degraded()), after: 10)
+        #expect(harness.machine.state == .idle)
+        harness.send(.healthChecked(degraded()), after: 10)
+        #expect(harness.machine.state == .degradationDetected)
+        // One record per counted check, the first refreshed by the burst's last check.
+        let confirming = harness.machine.attempt?.confirmingChecks.map { $0.at.timeIntervalSince(t0) } ?? []
+        #expect(confirming.count == 3 && abs(confirming[0] - 0.5) < 1e-6, "\(confirming)")
+    }
 }
