@@ -79,6 +79,9 @@ public final class DemoEnvironment: @unchecked Sendable {
             "PROMETHEUS_URL": urls["prometheus"]!,
             "SLACK_WEBHOOK_URL": sims.slackWebhookURL,
             "ALERTS_REPO": alertsRepo,
+            // The simulated apps keep their manifests in a GitOps repository of their own
+            // organisation, named by an annotation: the write policy must allow it (SPEC 19).
+            "ALLOWED_MANIFEST_REPOS": "acme/*",
             "APPROVERS": approver,
             "API_TOKEN": apiToken,
             "LOG_FORMAT": "text",

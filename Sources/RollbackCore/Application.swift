@@ -20,15 +20,26 @@ public struct ApplicationInfo: Sendable, Equatable, Codable {
     public var baseBranch: String
     /// Path of the manifest in the GitOps repository.
     public var manifestPath: String
+    /// `owner/name` of the repository the app's revisions come from (its `spec.source.repoURL`):
+    /// the one repository it may write to without `ALLOWED_MANIFEST_REPOS` (SPEC 19). Nil in
+    /// states stored before it was recorded.
+    public var sourceRepository: String?
+    /// What the app's `environment` label says, when it differs from `environment` (the
+    /// stricter environment the base branch imposes): a configuration error, escalated once
+    /// per attempt.
+    public var labelEnvironment: DeploymentEnvironment?
 
     public init(
         name: String, environment: DeploymentEnvironment, manifestRepository: String,
-        baseBranch: String? = nil, manifestPath: String = ".argocd/application.yaml"
+        baseBranch: String? = nil, manifestPath: String = ".argocd/application.yaml",
+        sourceRepository: String? = nil, labelEnvironment: DeploymentEnvironment? = nil
     ) {
         self.name = name
         self.environment = environment
         self.manifestRepository = manifestRepository
         self.baseBranch = baseBranch ?? (environment == .staging ? "staging" : "main")
         self.manifestPath = manifestPath
+        self.sourceRepository = sourceRepository
+        self.labelEnvironment = labelEnvironment
     }
 }

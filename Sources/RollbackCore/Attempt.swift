@@ -31,6 +31,12 @@ public struct Attempt: Sendable, Equatable, Codable {
     public var abortReason: ReasonCode?
     public var endedAt: Date?
     public var history: [HistoryEntry] = []
+    /// PR heads that were not the operator's commit, each escalated once (SPEC 19). Optional so
+    /// that attempts stored before it existed still decode.
+    public var foreignHeads: [String]?
+    /// ChatOps comments already applied: a command counts once per comment id, whatever
+    /// delivery or poll brought it (the newest 200 are kept).
+    public var appliedCommentIDs: [Int]?
 
     public struct Approval: Sendable, Equatable, Codable {
         public var approver: String

@@ -5,9 +5,11 @@ public enum CommandKind: String, Sendable, Equatable, Codable, CaseIterable {
     case manual = "MANUAL"
     case reset = "RESET"
 
-    /// The command in a ChatOps comment: only its first word counts, case-insensitive.
+    /// The command in a ChatOps comment: only the first word of the first line counts,
+    /// case-insensitive, whatever the line ending (`\r\n` is one Swift `Character`, so words
+    /// are split on any whitespace or newline character, not on `"\n"`).
     public static func parse(commentBody: String) -> CommandKind? {
-        let first = commentBody.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).first
+        let first = commentBody.split(whereSeparator: { $0.isWhitespace || $0.isNewline }).first
         return first.flatMap { CommandKind(rawValue: $0.uppercased()) }
     }
 }
@@ -27,10 +29,14 @@ public struct CommandInput: Sendable, Equatable, Codable {
     public var sender: String
     public var isAuthorized: Bool
     public var channel: CommandChannel
-    public init(kind: CommandKind, sender: String, isAuthorized: Bool, channel: CommandChannel) {
+    /// The ChatOps comment's id: the command is applied once per comment, however often it is
+    /// delivered or read.
+    public var commentID: Int?
+    public init(kind: CommandKind, sender: String, isAuthorized: Bool, channel: CommandChannel, commentID: Int? = nil) {
         self.kind = kind
         self.sender = sender
         self.isAuthorized = isAuthorized
         self.channel = channel
+        self.commentID = commentID
     }
 }

@@ -53,6 +53,9 @@ public struct RollbackConfiguration: Sendable, Equatable, Codable {
     public var maxAttemptsPerAppPerDay: Int = 5
     public var maxPRsPerRepoPerHour: Int = 10
     public var maxMergesPerRepoPerHour: Int = 5
+    /// Where the operator may write, and which base branches are staging and production
+    /// (SPEC 19; `ALLOWED_MANIFEST_REPOS`, `STAGING_BRANCH`, `PRODUCTION_BRANCH`).
+    public var writePolicy = WritePolicy()
 
     public init() {}
 

@@ -20,6 +20,8 @@ public enum ReasonCode: String, Sendable, Equatable, Codable, CaseIterable {
     case staleState = "STALE_STATE"
     case quotaExceeded = "QUOTA_EXCEEDED"
     case rateLimited = "RATE_LIMITED"
+    /// A write the write policy refuses (SPEC 19): nothing is written.
+    case policyDenied = "POLICY_DENIED"
     // Ends of an attempt that are not escalations (SPEC 5, 10).
     case prClosed = "PR_CLOSED"
     case abortedByHuman = "ABORTED_BY_HUMAN"
@@ -47,6 +49,7 @@ public enum ReasonCode: String, Sendable, Equatable, Codable, CaseIterable {
         case .staleState: "Stale Rollback Attempt"
         case .quotaExceeded: "Rollback Quota Exceeded"
         case .rateLimited: "GitHub Rate Limited"
+        case .policyDenied: "Write Policy Denied"
         case .prClosed: "Rollback PR Closed by a Human"
         case .abortedByHuman: "Aborted by a Human"
         case .manualTakeover: "Manual Takeover"

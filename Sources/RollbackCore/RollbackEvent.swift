@@ -22,8 +22,9 @@ public enum RollbackEvent: Sendable, Equatable, Codable {
     case command(CommandInput)
     /// The rollback PR was closed (merged or not).
     case pullRequestClosed(PullRequestClosure)
-    /// The rollback PR's head moved (`synchronize`): earlier approvals no longer hold.
-    case pullRequestHeadChanged(number: Int, headSHA: String)
+    /// The rollback PR's head moved (`synchronize`): earlier approvals no longer hold, and a
+    /// head that is not the operator's own commit is never merged (SPEC 19).
+    case pullRequestHeadChanged(number: Int, headSHA: String, pushedBy: String? = nil)
     /// Result of `merge`.
     case mergeSucceeded(mergeCommitSHA: String?)
     case mergeFailed(ExternalCallFailure)
@@ -34,6 +35,9 @@ public enum RollbackEvent: Sendable, Equatable, Codable {
     /// The shell caught something that must never happen (e.g. a merge about to happen in
     /// production without approval): emergency stop.
     case criticalInvariantViolated(String)
+    /// The effect runner refused a write the write policy does not allow (SPEC 19): nothing
+    /// was written.
+    case policyDenied(PolicyRefusal)
     /// The service restarted: re-read the truth, re-arm timers, or abort a stale attempt.
     case resumed
 
@@ -60,6 +64,7 @@ public enum RollbackEvent: Sendable, Equatable, Codable {
         case .escalationIssueOpened: "EscalationIssueOpened"
         case .timerFired(let token): "Timeout(\(token.kind.rawValue))"
         case .criticalInvariantViolated: "CriticalInvariantViolated"
+        case .policyDenied: "PolicyDenied"
         case .resumed: "Resumed"
         }
     }
@@ -71,11 +76,15 @@ public struct PullRequestRef: Sendable, Equatable, Codable {
     public var url: String
     public var headBranch: String
     public var headSHA: String
-    public init(number: Int, url: String, headBranch: String, headSHA: String) {
+    /// The commit the operator wrote on the head branch, as the effect runner verified it when it
+    /// opened or found the PR (the branch's only change). The only head it ever merges.
+    public var operatorCommitSHA: String?
+    public init(number: Int, url: String, headBranch: String, headSHA: String, operatorCommitSHA: String? = nil) {
         self.number = number
         self.url = url
         self.headBranch = headBranch
         self.headSHA = headSHA
+        self.operatorCommitSHA = operatorCommitSHA
     }
 }
 
@@ -90,10 +99,17 @@ public struct MergeFacts: Sendable, Equatable, Codable {
     public var openOperatorPRs: [Int]
     public var mergeable: Bool?
     public var mergeableState: String?
+    /// What the head changes against the base (nil when the compare could not be read).
+    public var headChanges: [HeadChange]?
+    /// Who made the head commit, when it is not the operator's (for the escalation).
+    public var headAuthor: String?
     public init(
         prNumber: Int, health: ArgoHealthStatus, replicas: ReplicaCounts?, headSHA: String, headCI: CIReport,
-        openOperatorPRs: [Int], mergeable: Bool?, mergeableState: String?
+        openOperatorPRs: [Int], mergeable: Bool?, mergeableState: String?, headChanges: [HeadChange]? = nil,
+        headAuthor: String? = nil
     ) {
+        self.headChanges = headChanges
+        self.headAuthor = headAuthor
         self.prNumber = prNumber
         self.health = health
         self.replicas = replicas

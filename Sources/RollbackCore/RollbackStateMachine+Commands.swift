@@ -23,12 +23,20 @@ extension RollbackStateMachine {
                         text: CommandReplyRenderer.applied(
                             command.kind, sender: command.sender, app: app.name, detail: detail))))
         }
+        if commentAlreadyApplied(command.commentID) {
+            return .ignored(reason: "comment \(command.commentID ?? 0) was applied already")
+        }
         switch command.kind {
         case .approve:
             guard state == .awaitingMergeApproval || state == .awaitingHumanReview else {
                 return notApplied("APPROVE is accepted only in AwaitingMergeApproval or AwaitingHumanReview")
             }
             guard let pr = attempt!.pullRequest else { return notApplied("there is no rollback PR") }
+            guard let operatorCommit = pr.operatorCommitSHA, pr.headSHA == operatorCommit else {
+                return notApplied(
+                    "the PR head \(ShortSHA.of(pr.headSHA)) is not the operator's commit; APPROVE applies only to the operator's own change"
+                )
+            }
             attempt!.approvals.append(.init(approver: command.sender, headSHA: pr.headSHA, at: step.now))
             step.out.append(
                 .audit(
@@ -104,12 +112,20 @@ extension RollbackStateMachine {
         return .applied
     }
 
-    mutating func pullRequestHeadChanged(_ number: Int, _ sha: String, _ step: inout Step) -> Transition.Outcome {
+    mutating func pullRequestHeadChanged(_ number: Int, _ sha: String, pushedBy: String?, _ step: inout Step)
+        -> Transition.Outcome
+    {
         guard state.hasOpenPR, let pr = attempt!.pullRequest, pr.number == number else {
             return .ignored(reason: "not the open rollback PR")
         }
         guard pr.headSHA != sha else { return .ignored(reason: "the head did not change") }
         attempt!.pullRequest!.headSHA = sha
+        if let refusal = MergeIntegrity.refusal(
+            headSHA: sha, operatorCommitSHA: pr.operatorCommitSHA, changes: [], manifestPath: app.manifestPath,
+            currentRevision: nil, targetRevision: nil), sha != pr.operatorCommitSHA
+        {
+            foreignHead(sha, pushedBy: pushedBy, refusal: refusal, &step)
+        }
         if state == .prCreated { step.out.append(.fetchCI(prNumber: number, headSHA: sha)) }
         return .applied
     }

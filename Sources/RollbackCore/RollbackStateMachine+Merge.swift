@@ -64,6 +64,21 @@ extension RollbackStateMachine {
             return .applied
         }
 
+        // Only the operator's own change is ever merged (SPEC 19).
+        if mergeFacts.headChanges == nil && mergeFacts.headSHA == pr.operatorCommitSHA {
+            audit("the PR's diff against its base could not be read; not merging, re-checking")
+            if state == .awaitingMergeApproval { schedule(.mergeFactsReread, after: config.ciPollInterval, &step) }
+            return .applied
+        }
+        if let refusal = MergeIntegrity.refusal(
+            headSHA: mergeFacts.headSHA, operatorCommitSHA: pr.operatorCommitSHA, changes: mergeFacts.headChanges,
+            manifestPath: app.manifestPath, currentRevision: attempt!.currentRevision, targetRevision: target.sha)
+        {
+            audit("not merging: \(TextFormatting.redact(refusal.description))")
+            foreignHead(mergeFacts.headSHA, pushedBy: mergeFacts.headAuthor, refusal: refusal, &step)
+            return .applied
+        }
+
         // Which rule decides: an approval of this head (human rule), or the staging auto-merge.
         let required: [InvariantID]?
         if let approval {
@@ -129,6 +144,10 @@ extension RollbackStateMachine {
     /// rule is an emergency stop instead (SPEC 5, last row).
     mutating func orderMerge(_ basis: MergeBasis, headSHA: String, _ step: inout Step) {
         let pr = attempt!.pullRequest!
+        guard let operatorCommit = pr.operatorCommitSHA, operatorCommit == headSHA else {
+            return emergencyStop(
+                "a merge of head \(ShortSHA.of(headSHA)), not the operator's own commit, was about to happen", &step)
+        }
         switch basis {
         case .automatic(let report):
             guard app.environment == .staging, report.allPass else {
@@ -211,12 +230,14 @@ extension RollbackStateMachine {
                         fsmBefore: state, fsmAfter: state, event: step.label, invariants: nil, escalation: nil)))
             if state != .prCreated { requestMergeFacts(&step) }
             return .applied
-        case .dismissed:
+        case .dismissed, .changesRequested:
+            // A dismissed approval no longer counts, and an approver who then asks for changes
+            // has withdrawn their approval.
             let before = attempt!.approvals.count
-            attempt!.approvals.removeAll { $0.approver == review.reviewer }
+            attempt!.approvals.removeAll { $0.approver.lowercased() == review.reviewer.lowercased() }
             return before == attempt!.approvals.count
-                ? .ignored(reason: "no approval by \(review.reviewer) to dismiss") : .applied
-        case .changesRequested, .commented, .other:
+                ? .ignored(reason: "no approval by \(review.reviewer) to withdraw") : .applied
+        case .commented, .other:
             return .ignored(reason: "a \(review.state.rawValue) review does not change the decision")
         }
     }

@@ -103,6 +103,7 @@ extension RollbackStateMachine {
             because: "the last \(step.config.persistenceChecks) consecutive checks were degraded", &step)
         step.out.append(.publish(domainEvent(.degradationConfirmed, step.now)))
         step.out.append(.recordMetric(.degradationDetected))
+        guard checkWritePolicyAtStart(&step) else { return .applied }
         if app.environment == .production {
             let replicas = observation.replicas.map { "\($0.available)/\($0.desired)" } ?? "unknown"
             step.out.append(

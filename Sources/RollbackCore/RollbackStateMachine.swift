@@ -58,12 +58,14 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
         case .reviewSubmitted(let review): outcome = reviewSubmitted(review, &step)
         case .command(let input): outcome = command(input, &step)
         case .pullRequestClosed(let closure): outcome = pullRequestClosed(closure, &step)
-        case .pullRequestHeadChanged(let number, let sha): outcome = pullRequestHeadChanged(number, sha, &step)
+        case .pullRequestHeadChanged(let number, let sha, let pushedBy):
+            outcome = pullRequestHeadChanged(number, sha, pushedBy: pushedBy, &step)
         case .mergeSucceeded: outcome = mergeSucceeded(&step)
         case .mergeFailed(let failure): outcome = mergeFailed(failure, &step)
         case .escalationIssueOpened(let url): outcome = escalationIssueOpened(url, &step)
         case .timerFired(let token): outcome = timerFired(token, &step)
         case .criticalInvariantViolated(let detail): outcome = criticalInvariantViolated(detail, &step)
+        case .policyDenied(let refusal): outcome = policyDenied(refusal, &step)
         case .resumed: outcome = resumed(&step)
         }
         if case .applied = outcome {

@@ -15,9 +15,13 @@ extension GitHubSimulator {
 
     func queuePullEvent(_ key: String, _ number: Int, action: String, extra: [String: Any] = [:]) {
         let issue = repos[key]!.issues[number]!
-        var payload = envelope(
-            key, action: action,
-            sender: action == "closed" ? (issue.pull?.mergedBy ?? issue.closedBy ?? issue.user) : issue.user)
+        // As GitHub does: a `synchronize` is sent by whoever pushed the new head.
+        let pusher = (extra["after"] as? String).flatMap { repos[key]!.commits[$0]?.author.login }
+        let sender =
+            action == "closed"
+            ? (issue.pull?.mergedBy ?? issue.closedBy ?? issue.user)
+            : (action == "synchronize" ? pusher ?? issue.user : issue.user)
+        var payload = envelope(key, action: action, sender: sender)
         payload["number"] = number
         payload["pull_request"] = prJSON(key, number, detail: true)
         for (name, value) in extra { payload[name] = value }

@@ -185,6 +185,28 @@ public final class WebhookSender: @unchecked Sendable {
         return true
     }
 
+    /// Sends a recorded delivery's payload again under a new `X-GitHub-Delivery` id, as a second
+    /// delivery of the same event would arrive (a comment delivered twice). Returns the new id,
+    /// or nil when `id` is unknown.
+    @discardableResult
+    public func resendAsNewDelivery(_ id: String) -> String? {
+        cond.lock()
+        guard let old = deliveriesStore.last(where: { $0.id == id }) else {
+            cond.unlock()
+            return nil
+        }
+        let newID = UUID().uuidString.lowercased()
+        let headers = old.headers.map { header in header.0 == "X-GitHub-Delivery" ? (header.0, newID) : header }
+        deliveriesStore.append(
+            Delivery(
+                id: newID, event: old.event, action: old.action, body: old.body, headers: headers,
+                statusCode: nil, error: nil, redelivery: false, attempts: 0))
+        let index = deliveriesStore.count - 1
+        cond.unlock()
+        send(index: index)
+        return newID
+    }
+
     private func send(index: Int) {
         cond.lock()
         guard let target = url, index < deliveriesStore.count else {

@@ -48,10 +48,10 @@ extension DemoEnvironment {
     }
 
     /// Starts the service with every step watched and its logs captured.
-    func startWatched() throws -> (StepWatcher, LogOutput) {
+    func startWatched(overrides: [String: String] = [:]) throws -> (StepWatcher, LogOutput) {
         let watcher = StepWatcher()
         let logs = LogOutput(capturing: true)
-        try startService(logger: capturingLogger(logs), observer: watcher.record)
+        try startService(overrides: overrides, logger: capturingLogger(logs), observer: watcher.record)
         return (watcher, logs)
     }
 }

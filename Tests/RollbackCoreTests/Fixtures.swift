@@ -8,7 +8,8 @@ let targetSHA = "abc123def456abc123def456abc123def456abc1"
 let newHeadSHA = "fff999fff999fff999fff999fff999fff999fff9"
 
 func appInfo(_ env: DeploymentEnvironment) -> ApplicationInfo {
-    ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops")
+    ApplicationInfo(
+        name: "payment-service", environment: env, manifestRepository: "acme/gitops", sourceRepository: "acme/gitops")
 }
 
 func degraded(_ available: Int = 1, _ desired: Int = 3, rev: String = currentSHA) -> HealthObservation {
@@ -42,16 +43,26 @@ func found(_ candidate: Candidate = winner) -> CandidateSelection {
 let prHead = "1111111aaaaaaa1111111aaaaaaa1111111aaaaa"
 let prRef = PullRequestRef(
     number: 42, url: "https://github.com/acme/gitops/pull/42",
-    headBranch: "rollback/payment-service-abc123d", headSHA: prHead)
+    headBranch: "rollback/payment-service-abc123d", headSHA: prHead, operatorCommitSHA: prHead)
+
+/// The compare of the operator's head against the base: its one-line edit of the manifest.
+let operatorChange = [
+    HeadChange(
+        path: ".argocd/application.yaml", additions: 1, deletions: 1,
+        patch: "@@ -5,1 +5,1 @@\n-    targetRevision: \(currentSHA)\n+    targetRevision: \(targetSHA)")
+]
+/// Someone else's change riding along on the rollback branch.
+let foreignChange =
+    operatorChange + [HeadChange(path: "deploy/values.yaml", additions: 1, deletions: 0, patch: "+replicas: 0")]
 
 func facts(
     health: ArgoHealthStatus = .degraded, replicas: ReplicaCounts? = ReplicaCounts(desired: 3, available: 1),
     head: String = prHead, ci: CIReport? = nil, open: [Int] = [42], mergeable: Bool? = true,
-    state: String? = "clean"
+    state: String? = "clean", changes: [HeadChange]? = operatorChange, author: String? = nil
 ) -> MergeFacts {
     MergeFacts(
         prNumber: 42, health: health, replicas: replicas, headSHA: head, headCI: ci ?? passedCI(head),
-        openOperatorPRs: open, mergeable: mergeable, mergeableState: state)
+        openOperatorPRs: open, mergeable: mergeable, mergeableState: state, headChanges: changes, headAuthor: author)
 }
 
 func approve(

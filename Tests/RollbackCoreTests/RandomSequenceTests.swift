@@ -105,6 +105,16 @@ import Testing
                     let id = machine.attempt?.correlationId ?? "?"
                     let approved = approvedHeads[id]?.contains(order.expectedHeadSHA) ?? false
                     if case .resumed = event { continue }
+                    // SPEC 19: the operator wrote only `prHead`; nothing else is ever merged.
+                    guard order.expectedHeadSHA == prHead else {
+                        return "step \(step): merge of \(order.expectedHeadSHA), a head the operator did not write"
+                    }
+                    // A PR into the production branch is merged only on an authorized approval of its head.
+                    if machine.app.baseBranch == context.configuration.writePolicy.productionBranch {
+                        guard case .humanApproval = order.basis, approved else {
+                            return "step \(step): merge into the production branch without an authorized approval"
+                        }
+                    }
                     switch order.basis {
                     case .humanApproval(_, let sha):
                         guard approved && sha == order.expectedHeadSHA else {
@@ -135,6 +145,7 @@ import Testing
                             && mergeFacts.mergeable == true
                             && ["clean", "has_hooks", "unstable"].contains(mergeFacts.mergeableState ?? "")
                             && mergeFacts.headSHA == order.expectedHeadSHA
+                            && mergeFacts.headChanges == operatorChange
                         guard okFacts else { return "step \(step): staging merge although the facts fail an invariant" }
                     }
                     if env == .production, case .automatic = order.basis {
@@ -178,8 +189,11 @@ import Testing
                     return .command(
                         CommandInput(kind: .approve, sender: "alice", isAuthorized: pick(4) != 0, channel: .rest))
                 default:
+                    let factsHead = pick(4) == 0 ? newHeadSHA : head
                     return .mergeFactsGathered(
-                        facts(head: pick(4) == 0 ? newHeadSHA : head, ci: passedCI(pick(4) == 0 ? newHeadSHA : head)))
+                        facts(
+                            head: factsHead, ci: passedCI(pick(4) == 0 ? newHeadSHA : factsHead),
+                            changes: pick(6) == 0 ? foreignChange : operatorChange))
                 }
             case .rollbackMerged:
                 return pick(2) == 0 ? .mergeSucceeded(mergeCommitSHA: nil) : .healthChecked(healthy(rev: targetSHA))
@@ -210,6 +224,8 @@ import Testing
         case 3:
             var pr = prRef
             if pick(5) == 0 { pr.headBranch = "other" }
+            // A PR found with someone else's head: the operator commit is not its head.
+            if pick(6) == 0 { pr.headSHA = newHeadSHA }
             return pick(5) == 0
                 ? .pullRequestCreationFailed(
                     ExternalCallFailure(
@@ -238,11 +254,12 @@ import Testing
                 (true, "clean"), (true, "clean"), (true, "unstable"), (true, "dirty"), (false, "blocked"), (nil, nil),
             ]
             let (mergeable, mergeableState) = mergeabilities[Int(pick(6))]
+            let changes: [HeadChange]? = [operatorChange, operatorChange, foreignChange, nil][Int(pick(4))]
             return .mergeFactsGathered(
                 MergeFacts(
                     prNumber: pick(8) == 0 ? 7 : 42, health: health, replicas: replicas, headSHA: sha, headCI: ci,
                     openOperatorPRs: pick(4) == 0 ? [41, 42] : [42], mergeable: mergeable,
-                    mergeableState: mergeableState))
+                    mergeableState: mergeableState, headChanges: changes))
         case 7:
             let states: [GitHubSignal.Review.State] = [.approved, .approved, .dismissed, .commented]
             return .reviewSubmitted(
@@ -259,7 +276,7 @@ import Testing
                 return .pullRequestClosed(
                     PullRequestClosure(number: 42, merged: pick(2) == 0, closedBy: "bob", byOperator: pick(3) == 0))
             }
-            return .pullRequestHeadChanged(number: 42, headSHA: heads[Int(pick(3))])
+            return .pullRequestHeadChanged(number: 42, headSHA: heads[Int(pick(3))], pushedBy: "mallory")
         case 10:
             return pick(2) == 0
                 ? .mergeSucceeded(mergeCommitSHA: nil)

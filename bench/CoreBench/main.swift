@@ -33,7 +33,12 @@ let passed = CIReport(sha: head, checkRuns: [.init(name: "unit", conclusion: .su
 let pending = CIReport(sha: head, checkRuns: [.init(name: "unit", conclusion: nil)])
 let facts = MergeFacts(
     prNumber: 42, health: .degraded, replicas: ReplicaCounts(desired: 3, available: 1), headSHA: head,
-    headCI: passed, openOperatorPRs: [42], mergeable: true, mergeableState: "clean")
+    headCI: passed, openOperatorPRs: [42], mergeable: true, mergeableState: "clean",
+    headChanges: [
+        HeadChange(
+            path: ".argocd/application.yaml", additions: 1, deletions: 1,
+            patch: "@@ -5,1 +5,1 @@\n-    targetRevision: \(current)\n+    targetRevision: \(target)")
+    ])
 
 enum Step {
     case event(RollbackEvent)
@@ -59,7 +64,7 @@ func script(env: DeploymentEnvironment, withAttempt: Bool) -> [(Double, Step)] {
                 .pullRequestCreated(
                     PullRequestRef(
                         number: 42, url: "https://github.com/acme/gitops/pull/42",
-                        headBranch: "rollback/payment-service-abc123d", headSHA: head)))
+                        headBranch: "rollback/payment-service-abc123d", headSHA: head, operatorCommitSHA: head)))
         ))
     for _ in 0..<4 {
         timeline.append((10, .event(.healthChecked(degraded()))))
@@ -102,7 +107,9 @@ func runMachine(rounds: Int) -> (Int, Double, Int) {
     let start = clock.now
     for (appIndex, env) in [DeploymentEnvironment.staging, .production].enumerated() {
         var machine = RollbackStateMachine(
-            app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"),
+            app: ApplicationInfo(
+                name: "payment-service", environment: env, manifestRepository: "acme/gitops",
+                sourceRepository: "acme/gitops"),
             seed: UInt64(appIndex + 1))
         var now = t0
         let mix = env == .staging ? staging : production
@@ -136,7 +143,9 @@ func runBaseline(rounds: Int) -> (Int, Double) {
     let start = clock.now
     for env in [DeploymentEnvironment.staging, .production] {
         let machine = RollbackStateMachine(
-            app: ApplicationInfo(name: "payment-service", environment: env, manifestRepository: "acme/gitops"), seed: 1)
+            app: ApplicationInfo(
+                name: "payment-service", environment: env, manifestRepository: "acme/gitops",
+                sourceRepository: "acme/gitops"), seed: 1)
         var copy = machine
         var now = t0
         let mix = env == .staging ? staging : production

@@ -62,6 +62,18 @@ public struct Comparison: Decodable, Sendable, Equatable {
     public let behindBy: Int
     public let totalCommits: Int?
     public let mergeBaseCommit: Base?
+    /// The commits on head since the merge base, oldest first (at most 250).
+    public let commits: [Commit]?
+    /// What head changes against the merge base (GitHub omits `patch` for large diffs).
+    public let files: [ChangedFile]?
+
+    public struct ChangedFile: Decodable, Sendable, Equatable {
+        public let filename: String
+        public let status: String?
+        public let additions: Int
+        public let deletions: Int
+        public let patch: String?
+    }
 }
 
 public struct CombinedStatus: Decodable, Sendable, Equatable {

@@ -26,6 +26,8 @@ public struct OperatorConfig: Sendable {
     public var stagingBranch: String
     public var productionBranch: String
     public var manifestPath: String
+    /// `ALLOWED_MANIFEST_REPOS`.
+    public var allowedManifestRepos: [String]
     /// The core's timings and counts, filled from the `seconds` and `checks` settings.
     public var core: RollbackConfiguration
     public var logLevel: String
@@ -60,6 +62,13 @@ public struct OperatorConfig: Sendable {
             throw ConfigError.invalid(name, "unknown setting in \(source.filePath ?? "the config file")")
         }
         var core = RollbackConfiguration()
+        let allowedRepos = try reader.list("ALLOWED_MANIFEST_REPOS")
+        for pattern in allowedRepos {
+            let owner = pattern.hasSuffix("/*") ? String(pattern.dropLast(2)) + "/x" : pattern
+            guard SettingReader.isOwnerAndName(owner) else {
+                throw ConfigError.invalid("ALLOWED_MANIFEST_REPOS", "expected owner/name or owner/* patterns")
+            }
+        }
         for setting in Settings.all {
             guard let value = try reader.optional(setting.name) else { continue }
             switch setting.kind {
@@ -90,10 +99,22 @@ public struct OperatorConfig: Sendable {
             stagingBranch: try reader.withDefault("STAGING_BRANCH"),
             productionBranch: try reader.withDefault("PRODUCTION_BRANCH"),
             manifestPath: try reader.withDefault("MANIFEST_PATH"),
-            core: core,
+            allowedManifestRepos: allowedRepos,
+            core: try withWritePolicy(core, reader: reader, allowedRepos: allowedRepos),
             logLevel: try reader.withDefault("LOG_LEVEL"),
             logFormat: try reader.withDefault("LOG_FORMAT"),
             auditToStdout: try reader.withDefault("AUDIT_LOG_STDOUT") == "true")
+    }
+
+    /// The core's write policy (SPEC 19) from the branches and `ALLOWED_MANIFEST_REPOS`.
+    private static func withWritePolicy(_ core: RollbackConfiguration, reader: SettingReader, allowedRepos: [String])
+        throws -> RollbackConfiguration
+    {
+        var configured = core
+        configured.writePolicy = WritePolicy(
+            allowedRepositories: allowedRepos, stagingBranch: try reader.withDefault("STAGING_BRANCH"),
+            productionBranch: try reader.withDefault("PRODUCTION_BRANCH"))
+        return configured
     }
 
     private static func githubCredentials(_ reader: SettingReader) throws -> GitHubCredentials {
@@ -158,6 +179,10 @@ public struct OperatorConfig: Sendable {
         case "STAGING_BRANCH": return stagingBranch
         case "PRODUCTION_BRANCH": return productionBranch
         case "MANIFEST_PATH": return manifestPath
+        case "ALLOWED_MANIFEST_REPOS":
+            return allowedManifestRepos.isEmpty
+                ? "none (each app writes only to its own source repository)"
+                : allowedManifestRepos.joined(separator: ",")
         case "LOG_LEVEL": return logLevel
         case "LOG_FORMAT": return logFormat
         case "AUDIT_LOG_STDOUT": return String(auditToStdout)

@@ -55,6 +55,10 @@ public enum Settings {
         Setting(
             "MANIFEST_PATH", .text, default: ".argocd/application.yaml",
             "where the app's `Application` manifest lives in its repository"),
+        Setting(
+            "ALLOWED_MANIFEST_REPOS", .list,
+            "comma list of `owner/name` patterns (`acme/*`) an `ai-operator.io/manifest-repo` annotation may point "
+                + "writes at; without a match an app writes only to its own source repository"),
         duration("POLL_INTERVAL_SEC", \.pollInterval, "the time between two health checks of an app"),
         Setting(
             "DEGRADATION_PERSISTENCE_CHECKS", .checks(\.persistenceChecks), upper: 100,

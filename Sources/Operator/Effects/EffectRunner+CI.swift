@@ -75,14 +75,29 @@ extension EffectRunner {
         }
         guard !headSHA.isEmpty else { return nil }  // nothing known about this PR at all
 
+        let readSHA = headSHA
+        async let ciRead = ciReport(repo: repo, sha: readSHA)
+        // What the head changes against the base: the operator merges only its own one-line edit.
+        async let compareRead = github.compare(repo: repo, base: info.baseBranch, head: readSHA)
         var headCI = CIReport(sha: headSHA, checkRuns: [])
-        do { headCI = try await ciReport(repo: repo, sha: headSHA) } catch {
+        do { headCI = try await ciRead } catch {
+            logFailure("gatherMergeFacts", error, app: app, ["sha": "\(headSHA)"])
+        }
+        var headChanges: [HeadChange]?
+        var headAuthor: String?
+        do {
+            let comparison = try await compareRead
+            headChanges = Self.headChanges(comparison)
+            if let head = comparison.commits?.last, head.sha == headSHA {
+                headAuthor = head.author?.login ?? head.commit.author?.name
+            }
+        } catch {
             logFailure("gatherMergeFacts", error, app: app, ["sha": "\(headSHA)"])
         }
         return .mergeFactsGathered(
             MergeFacts(
                 prNumber: prNumber, health: health, replicas: replicas, headSHA: headSHA,
                 headCI: headCI, openOperatorPRs: operatorPRs, mergeable: mergeable,
-                mergeableState: mergeableState))
+                mergeableState: mergeableState, headChanges: headChanges, headAuthor: headAuthor))
     }
 }

@@ -34,6 +34,16 @@ extension EffectRunner {
                 repo: info.manifestRepository, path: info.manifestPath, ref: info.baseBranch)
             let argo = try await argoRead
             let file = try await fileRead
+            // The manifest must be this app's before anything is built on it (SPEC 19): a label or
+            // annotation pointing at another app's manifest ends the attempt here.
+            if let refusal = settings.configuration.writePolicy.refusal(
+                manifest: ManifestIdentity.read(file.text), for: info, argoNamespace: app.argoNamespace)
+            {
+                logger.error(
+                    "the write policy refused the app's manifest",
+                    metadata: ["app": "\(app.name)", "rule": "\(refusal.rule)", "value": "\(refusal.value)"])
+                return .policyDenied(refusal)
+            }
 
             let sourceIndex = argo.sources.firstIndex { Self.sameRepo($0.repoURL, app.sourceRepoURL) }
             let synced: String? = {

@@ -15,7 +15,9 @@ extension EffectRunner {
     /// moved) is re-read once: merged meanwhile => success, else `.mergeFailed` with
     /// `retriesExhausted` (merging the new head would need a new decision).
     func merge(_ order: MergeOrder, app: MonitoredApp, machine: RollbackStateMachine) async -> RollbackEvent {
-        if let violation = Self.mergeViolation(order, app: app, machine: machine) {
+        if let violation = Self.mergeViolation(
+            order, app: app, machine: machine, policy: settings.configuration.writePolicy)
+        {
             logger.critical(
                 "merge refused by the effect runner's safety net",
                 metadata: [
@@ -50,14 +52,22 @@ extension EffectRunner {
     }
 
     /// Why this merge must not happen, or nil.
-    static func mergeViolation(_ order: MergeOrder, app: MonitoredApp, machine: RollbackStateMachine) -> String? {
+    static func mergeViolation(
+        _ order: MergeOrder, app: MonitoredApp, machine: RollbackStateMachine, policy: WritePolicy
+    ) -> String? {
         let short = ShortSHA.of(order.expectedHeadSHA)
         guard order.repository.lowercased() == app.info.manifestRepository.lowercased() else {
             return
                 "a merge in \(order.repository), not the app's GitOps repository \(app.info.manifestRepository), was about to happen"
         }
-        if let pr = machine.attempt?.pullRequest, pr.number != order.prNumber {
-            return "a merge of PR #\(order.prNumber), not the attempt's PR #\(pr.number), was about to happen"
+        if let refusal = policy.refusal(for: app.info) {
+            return "a merge the write policy refuses was about to happen (\(refusal))"
+        }
+        guard let pr = machine.attempt?.pullRequest, pr.number == order.prNumber else {
+            return "a merge of PR #\(order.prNumber), not the attempt's PR, was about to happen"
+        }
+        guard let operatorCommit = pr.operatorCommitSHA, operatorCommit == order.expectedHeadSHA else {
+            return "a merge of head \(short), not the operator's own commit, was about to happen"
         }
         switch order.basis {
         case .humanApproval(let approver, let sha):

@@ -9,12 +9,14 @@ struct AppResolver: Sendable {
     let manifestPath: String
     let stagingBranch: String
     let productionBranch: String
+    let writePolicy: WritePolicy
 
     init(config: OperatorConfig) {
         monitoredNames = Set(config.monitoredApps)
         manifestPath = config.manifestPath
         stagingBranch = config.stagingBranch
         productionBranch = config.productionBranch
+        writePolicy = config.core.writePolicy
     }
 
     func isMonitored(_ argoApp: ArgoApplication) -> Bool {
@@ -28,19 +30,23 @@ struct AppResolver: Sendable {
         // The source whose revision is pinned to a commit is the one rolled back.
         let source = sources.first { Self.isSHA($0.targetRevision) } ?? sources.first
         guard let repoURL = source?.repoURL, let sourceRepo = Self.repository(fromURL: repoURL) else { return nil }
-        let environment = DeploymentEnvironment(label: argoApp.labels["environment"])
+        let label = DeploymentEnvironment(label: argoApp.labels["environment"])
         let manifestRepo =
             argoApp.annotations["ai-operator.io/manifest-repo"].flatMap { $0.isEmpty ? nil : $0 } ?? sourceRepo
         let branch =
             argoApp.annotations["ai-operator.io/manifest-branch"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment == .staging ? stagingBranch : productionBranch)
+            ?? (label == .staging ? stagingBranch : productionBranch)
         let path = argoApp.annotations["ai-operator.io/manifest-path"].flatMap { $0.isEmpty ? nil : $0 } ?? manifestPath
+        // Labels and annotations are anyone's who may edit the Application: the environment is
+        // the stricter of the label and the branch the PR goes into (SPEC 19).
+        let environment = writePolicy.environment(label: label, baseBranch: branch)
         let info = ApplicationInfo(
             name: argoApp.name, environment: environment, manifestRepository: manifestRepo,
-            baseBranch: branch, manifestPath: path)
+            baseBranch: branch, manifestPath: path, sourceRepository: sourceRepo,
+            labelEnvironment: label == environment ? nil : label)
         return MonitoredApp(
             info: info, sourceRepository: sourceRepo, sourceRepoURL: repoURL,
-            namespace: argoApp.destinationNamespace ?? "default",
+            namespace: argoApp.destinationNamespace ?? "default", argoNamespace: argoApp.metadata.namespace,
             deployment: argoApp.annotations["ai-operator.io/deployment"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? argoApp.name)
     }

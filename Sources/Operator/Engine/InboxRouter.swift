@@ -226,7 +226,8 @@ final class InboxRouter: @unchecked Sendable {
                     deliveryID: deliveryID)
             case .synchronize:
                 worker.enqueue(
-                    .pullRequestHeadChanged(number: pullRequest.number, headSHA: pullRequest.headSHA),
+                    .pullRequestHeadChanged(
+                        number: pullRequest.number, headSHA: pullRequest.headSHA, pushedBy: pullRequest.sender),
                     deliveryID: deliveryID)
             default:
                 return false
@@ -257,7 +258,8 @@ final class InboxRouter: @unchecked Sendable {
                 .command(
                     CommandInput(
                         kind: kind, sender: comment.author, isAuthorized: authorized,
-                        channel: .chatOps(repository: comment.repository, issueNumber: comment.issueNumber))),
+                        channel: .chatOps(repository: comment.repository, issueNumber: comment.issueNumber),
+                        commentID: comment.commentID)),
                 deliveryID: deliveryID)
             return true
         case .installation(let installation):

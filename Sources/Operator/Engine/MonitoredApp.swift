@@ -14,14 +14,19 @@ public struct MonitoredApp: Sendable, Equatable, Codable {
     public var namespace: String
     /// The Deployment: annotation `ai-operator.io/deployment`, else the app's name.
     public var deployment: String
+    /// The namespace of the Argo CD `Application` object itself (`metadata.namespace`): an
+    /// edited manifest that names another one is refused (SPEC 19).
+    public var argoNamespace: String?
 
     public init(
-        info: ApplicationInfo, sourceRepository: String, sourceRepoURL: String, namespace: String, deployment: String
+        info: ApplicationInfo, sourceRepository: String, sourceRepoURL: String, namespace: String,
+        argoNamespace: String? = nil, deployment: String
     ) {
         self.info = info
         self.sourceRepository = sourceRepository
         self.sourceRepoURL = sourceRepoURL
         self.namespace = namespace
+        self.argoNamespace = argoNamespace
         self.deployment = deployment
     }
 

@@ -35,7 +35,8 @@ final class Poller: Sendable {
     /// except `status.sync.revision` (3.5+): an older server omits it, and the revision is then
     /// read from the app itself when an attempt starts.
     static let pollFields = [
-        "items.metadata.name", "items.metadata.labels", "items.metadata.annotations", "items.spec",
+        "items.metadata.name", "items.metadata.namespace", "items.metadata.labels", "items.metadata.annotations",
+        "items.spec",
         "items.status.health", "items.status.sync.status", "items.status.sync.revision",
     ]
 

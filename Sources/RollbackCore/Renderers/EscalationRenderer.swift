@@ -55,6 +55,9 @@ public enum EscalationRenderer {
         case .quotaExceeded, .rateLimited: "Too many rollbacks or API calls: look for a loop, then `RESET`."
         case .prCreationFailed: "The rollback PR could not be opened: check the GitOps repository and `RESET`."
         case .staleState: "The attempt was too old to resume: check the application and `RESET`."
+        case .policyDenied:
+            "The write policy refused this rollback (rule and value above): fix the app's annotations, labels or "
+                + "branch, or `ALLOWED_MANIFEST_REPOS`, then `RESET`; roll back by hand if it is urgent."
         case .prClosed, .abortedByHuman, .manualTakeover, .reset: "No action needed."
         }
     }

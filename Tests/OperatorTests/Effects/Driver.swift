@@ -9,11 +9,14 @@ import Operator
 /// the runner, and feeds the resulting events back, in order (timers are not fired).
 struct Driver {
     var machine: RollbackStateMachine
-    var context = StepContext()
+    var context = StepContext(configuration: EffectsHarness.configuration)
     let runner: EffectRunner
     let app: MonitoredApp
     var performed: [RollbackAction] = []
     var events: [RollbackEvent] = []
+    /// How far the driver's clock runs ahead of the wall clock: health checks count toward
+    /// persistence only when a poll interval apart.
+    var clockOffset: Double = 0
 
     init(_ harness: EffectsHarness) {
         machine = harness.newMachine()
@@ -35,7 +38,7 @@ struct Driver {
         while !queue.isEmpty {
             let queued = queue.removeFirst()
             events.append(queued)
-            let now = Date()
+            let now = Date().addingTimeInterval(clockOffset)
             let transition = machine.handle(queued, now: now, context: context)
             for action in transition.actions {
                 if case .recordQuota(let usage) = action { context.quotas.record(usage, now: now) }
@@ -55,6 +58,9 @@ struct Driver {
 
     /// Three degraded checks: the attempt starts and the candidate search runs (and the rest follows).
     mutating func degrade(_ harness: EffectsHarness) async {
-        for _ in 0..<3 { await send(.healthChecked(harness.degradedCheck)) }
+        for _ in 0..<3 {
+            clockOffset += context.configuration.pollInterval
+            await send(.healthChecked(harness.degradedCheck))
+        }
     }
 }

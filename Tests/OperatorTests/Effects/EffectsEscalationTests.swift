@@ -10,8 +10,13 @@ import Testing
     /// A machine with an open attempt (three degraded checks), without running its effects.
     static func attemptMachine(_ harness: EffectsHarness) -> RollbackStateMachine {
         var machine = harness.newMachine()
-        for _ in 0..<3 {
-            _ = machine.handle(.healthChecked(harness.degradedCheck), now: Date(), context: StepContext())
+        let configuration = EffectsHarness.configuration
+        for check in 0..<3 {
+            // Checks count toward persistence only when a poll interval apart.
+            _ = machine.handle(
+                .healthChecked(harness.degradedCheck),
+                now: Date().addingTimeInterval(Double(check) * configuration.pollInterval),
+                context: StepContext(configuration: configuration))
         }
         return machine
     }
@@ -46,7 +51,7 @@ import Testing
             Issue.record("expected the issue URL, got \(events)")
             return
         }
-        _ = machine.handle(events[0], now: Date(), context: StepContext())
+        _ = machine.handle(events[0], now: Date(), context: StepContext(configuration: EffectsHarness.configuration))
         #expect(machine.attempt?.escalationIssueURL == url)
 
         // The same escalation run again (a crash before it was recorded): nothing new.

@@ -48,13 +48,23 @@ final class EffectsHarness: @unchecked Sendable {
         app = MonitoredApp(
             info: ApplicationInfo(
                 name: scenario.app, environment: env, manifestRepository: scenario.gitopsRepo,
-                baseBranch: scenario.envBranch, manifestPath: scenario.manifestPath),
+                baseBranch: scenario.envBranch, manifestPath: scenario.manifestPath,
+                sourceRepository: scenario.sourceRepo),
             sourceRepository: scenario.sourceRepo, sourceRepoURL: "https://github.com/\(scenario.sourceRepo).git",
-            namespace: scenario.namespace, deployment: scenario.app)
+            namespace: scenario.namespace, argoNamespace: "argocd", deployment: scenario.app)
         runner = EffectRunner(
             github: github, argocd: argocd, kubernetes: kubernetes, prometheus: prom, slack: slackClient,
-            approvers: approvers, settings: EffectSettings(alertsRepo: Self.alertsRepo),
+            approvers: approvers,
+            settings: EffectSettings(alertsRepo: Self.alertsRepo, configuration: Self.configuration),
             clock: { Date() }, logger: Logger(label: "effects-test"))
+    }
+
+    /// The core's defaults, with the scenario's GitOps repository allowed (its manifest lives
+    /// outside the app's source repository, named by an annotation: SPEC 19).
+    static var configuration: RollbackConfiguration {
+        var configuration = RollbackConfiguration.default
+        configuration.writePolicy.allowedRepositories = ["acme/gitops"]
+        return configuration
     }
 
     func stop() { sims.stop() }
@@ -70,6 +80,21 @@ final class EffectsHarness: @unchecked Sendable {
 
     /// A fresh machine for this app.
     func newMachine() -> RollbackStateMachine { RollbackStateMachine(app: app.info, seed: 7) }
+
+    /// A machine whose open attempt holds `pr`, opened by the operator (its head is the operator's
+    /// commit), so that the merge rules under test are the ones that decide.
+    func machine(holding pr: PullRequestRef) -> RollbackStateMachine {
+        var machine = newMachine()
+        var attempt = Attempt(
+            correlationId: "cid-0001", createdAt: Date(), updatedAt: Date(), currentRevision: scenario.badRevision,
+            confirmingChecks: [], lastCheck: nil)
+        var operatorPR = pr
+        operatorPR.operatorCommitSHA = pr.headSHA
+        attempt.pullRequest = operatorPR
+        machine.attempt = attempt
+        machine.state = .awaitingMergeApproval
+        return machine
+    }
 
     /// The core's degraded check as the poller would report it now.
     var degradedCheck: HealthObservation {

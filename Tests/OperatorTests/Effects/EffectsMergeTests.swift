@@ -66,7 +66,8 @@ import Testing
         let order = MergeOrder(
             repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
             basis: .automatic(Self.allPass(prNumber: pr.number, head: pr.headSHA)))
-        let events = await harness.runner.perform(.merge(order), app: harness.app, machine: harness.newMachine())
+        let events = await harness.runner.perform(
+            .merge(order), app: harness.app, machine: harness.machine(holding: pr))
         guard case .mergeFailed(let failure)? = events.first else {
             Issue.record("expected mergeFailed, got \(events)")
             return
@@ -88,7 +89,8 @@ import Testing
             let order = MergeOrder(
                 repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA,
                 method: "squash", basis: basis)
-            let events = await harness.runner.perform(.merge(order), app: harness.app, machine: harness.newMachine())
+            let events = await harness.runner.perform(
+                .merge(order), app: harness.app, machine: harness.machine(holding: pr))
             guard case .criticalInvariantViolated(let why)? = events.first else {
                 Issue.record("expected a stop, got \(events)")
                 continue
@@ -108,7 +110,8 @@ import Testing
         let order = MergeOrder(
             repository: "acme/gitops", prNumber: pr.number, expectedHeadSHA: pr.headSHA, method: "squash",
             basis: .automatic(report))
-        let events = await harness.runner.perform(.merge(order), app: harness.app, machine: harness.newMachine())
+        let events = await harness.runner.perform(
+            .merge(order), app: harness.app, machine: harness.machine(holding: pr))
         guard case .criticalInvariantViolated? = events.first else {
             Issue.record("expected a stop, got \(events)")
             return

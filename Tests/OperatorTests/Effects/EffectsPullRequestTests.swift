@@ -118,7 +118,7 @@ import Testing
                 ".argocd/application.yaml": before.replacingOccurrences(
                     of: harness.scenario.badRevision, with: harness.target)
             ],
-            message: "Rollback checkout", author: "ai-operator[bot]")
+            message: "Rollback checkout\n\nCorrelation-Id: cid-0001\n", author: "ai-operator[bot]")
         let prNumber = harness.gh.createPullRequest(
             repo: "acme/gitops", head: harness.branch, base: "staging", title: harness.plan().title,
             user: "ai-operator[bot]")
@@ -143,7 +143,7 @@ import Testing
         harness.gh.protectBranch(repo: "acme/gitops", branch: "staging")
     }
 
-    @Test func aStaleBranchFromAnEarlierAttemptIsAConflictNotASecondPR() async throws {
+    @Test func aStaleBranchFromAnEarlierAttemptIsNeverReused() async throws {
         let harness = try EffectsHarness()
         defer { harness.stop() }
         let text = try #require(harness.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
@@ -156,14 +156,19 @@ import Testing
             ],
             message: "Rollback checkout\n\nCorrelation-Id: an-earlier-attempt\n")
         Self.advanceBase(harness)
+        let branchHead = harness.gh.headSHA(repo: "acme/gitops", branch: harness.branch)
+        harness.gh.clearRequestLog()
         let events = await harness.runner.perform(
             .openPullRequest(harness.plan()), app: harness.app, machine: harness.newMachine())
-        guard case .pullRequestCreationFailed(let failure)? = events.first else {
-            Issue.record("expected a failure, got \(events)")
+        guard case .policyDenied(let refusal)? = events.first else {
+            Issue.record("expected a policy refusal, got \(events)")
             return
         }
-        #expect(failure.code == .conflict && failure.message.contains("earlier attempt"))
+        #expect(refusal.rule.contains("never reused"))
         #expect(harness.gh.pulls(repo: "acme/gitops").isEmpty)
+        // Left alone: not moved, not deleted, nothing written.
+        #expect(harness.gh.headSHA(repo: "acme/gitops", branch: harness.branch) == branchHead)
+        #expect(harness.gh.requestLog.allSatisfy { $0.method == "GET" })
     }
 
     @Test func resumesOwnBranchEvenAfterTheBaseMoved() async throws {

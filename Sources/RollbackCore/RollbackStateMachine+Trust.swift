@@ -1,0 +1,74 @@
+import Foundation
+
+/// The trust boundaries of SPEC 19 inside the machine: a write the policy refuses ends the
+/// attempt with `POLICY_DENIED` before anything is written; a PR head that is not the
+/// operator's own commit voids the merge decision and is escalated once; a ChatOps command
+/// counts once per comment.
+extension RollbackStateMachine {
+    /// At the start of an attempt: refuses an app the write policy does not allow, and
+    /// escalates once a label that disagrees with the branch it deploys from. Returns false
+    /// when the attempt was ended.
+    mutating func checkWritePolicyAtStart(_ step: inout Step) -> Bool {
+        if let refusal = step.config.writePolicy.refusal(for: app) {
+            denyByPolicy(refusal, &step)
+            return false
+        }
+        if let label = app.labelEnvironment, label != app.environment {
+            escalate(
+                .approvalRequired,
+                "configuration error: \(app.name) is labelled \(label.rawValue) but its PR base \(app.baseBranch) "
+                    + "deploys \(app.environment.rawValue); the rollback is treated as \(app.environment.rawValue) "
+                    + "and needs an authorized approval",
+                &step)
+        }
+        return true
+    }
+
+    /// Ends the open attempt with `POLICY_DENIED`: one escalation naming the rule and the value,
+    /// audited; nothing is written to the app's repositories.
+    mutating func denyByPolicy(_ refusal: PolicyRefusal, _ step: inout Step) {
+        step.label = "PolicyDenied"
+        abort(
+            .policyDenied, escalation: .policyDenied,
+            detail: "the write policy refused: \(TextFormatting.redact(refusal.description))", closePR: nil, &step)
+    }
+
+    mutating func policyDenied(_ refusal: PolicyRefusal, _ step: inout Step) -> Transition.Outcome {
+        guard state.hasOpenAttempt, state != .abort else { return .ignored(reason: "no open attempt to stop") }
+        denyByPolicy(refusal, &step)
+        return .applied
+    }
+
+    /// A head that is not exactly the operator's change: approvals are void; staging stops
+    /// automating (`AwaitingHumanReview`); one escalation per head says who pushed what.
+    mutating func foreignHead(_ sha: String, pushedBy: String?, refusal: PolicyRefusal, _ step: inout Step) {
+        let voided = attempt!.approvals.count
+        attempt!.approvals.removeAll()
+        var seen = attempt!.foreignHeads ?? []
+        guard !seen.contains(sha) else { return }
+        seen.append(sha)
+        attempt!.foreignHeads = seen
+        let branch = attempt!.pullRequest?.headBranch ?? attempt!.headBranch ?? "the rollback branch"
+        let who = pushedBy.map { "by \($0) " } ?? ""
+        escalate(
+            .policyDenied,
+            "head \(ShortSHA.of(sha)) of \(branch) was pushed \(who)and is not the operator's change "
+                + "(\(TextFormatting.redact(refusal.description))); it will not be merged"
+                + (voided > 0 ? ", and the approval given is void" : ""),
+            &step)
+        if app.environment == .staging && (state == .prCreated || state == .awaitingMergeApproval) {
+            move(to: .awaitingHumanReview, because: "the PR head is not the operator's commit", &step)
+        }
+    }
+
+    /// Whether a ChatOps command with this comment id was applied already; records it if not.
+    mutating func commentAlreadyApplied(_ commentID: Int?) -> Bool {
+        guard let commentID, attempt != nil else { return false }
+        var applied = attempt!.appliedCommentIDs ?? []
+        if applied.contains(commentID) { return true }
+        applied.append(commentID)
+        if applied.count > 200 { applied.removeFirst(applied.count - 200) }
+        attempt!.appliedCommentIDs = applied
+        return false
+    }
+}
