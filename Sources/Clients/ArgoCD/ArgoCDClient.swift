@@ -21,31 +21,32 @@ public final class ArgoCDClient: Sendable {
     ) async throws -> [ArgoApplication] {
         struct List: Decodable { let items: [ArgoApplication]? }
         return try await call(
-            "argocd.listApplications", path: "/api/v1/applications",
-            query: [
-                ("selector", selector), ("projects", project),
-                ("fields", fields.map { $0.joined(separator: ",") }),
-            ],
+            "argocd.listApplications",
+            path: URLPath("/api/v1/applications").query("selector", selector).query("projects", project)
+                .query("fields", fields.map { $0.joined(separator: ",") }),
             parameters: ["selector": selector ?? "", "project": project ?? ""],
             decode: { try ClientJSON.decode(List.self, $0.body).items ?? [] },
             summarize: { "\($0.count) applications" })
     }
 
-    /// `GET /api/v1/applications/{name}` (cached object, no refresh).
+    /// `GET /api/v1/applications/{name}` (cached object, no refresh). `name` must be a DNS-1123
+    /// subdomain and `appNamespace` a DNS-1123 label, or nothing is sent.
     public func getApplication(name: String, appNamespace: String? = nil) async throws -> ArgoApplication {
         try await call(
-            "argocd.getApplication", path: "/api/v1/applications/" + URLPart.segment(name),
-            query: [("appNamespace", appNamespace)], parameters: ["name": name],
+            "argocd.getApplication",
+            path: URLPath("/api/v1/applications").segment(name, as: .applicationName)
+                .query("appNamespace", appNamespace, as: .namespace),
+            parameters: ["name": name],
             decode: { try ClientJSON.decode(ArgoApplication.self, $0.body) },
             summarize: { "\($0.healthStatus) \($0.syncRevision ?? "-")" })
     }
 
     private func call<T: Sendable>(
-        _ name: String, path: String, query: [(String, String?)], parameters: [String: String],
+        _ name: String, path: URLPath, parameters: [String: String],
         decode: @escaping @Sendable (OutboundResponse) throws -> T,
         summarize: @escaping @Sendable (T) -> String
     ) async throws -> T {
-        let url = baseURL + path + URLPart.query(query)
+        let target = Result(catching: { [baseURL] in baseURL + (try path.resolved(call: name)) })
         let token = self.token
         let userAgent = context.userAgent
         return try await context.perform(
@@ -53,7 +54,7 @@ public final class ArgoCDClient: Sendable {
                 name: name, parameters: parameters,
                 request: {
                     OutboundRequest(
-                        method: "GET", url: url,
+                        method: "GET", url: try target.get(),
                         headers: [
                             ("Accept", "application/json"), ("User-Agent", userAgent),
                             ("Authorization", "Bearer \(token.value)"),

@@ -81,27 +81,3 @@ enum ClientJSON {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
-
-/// Percent-encoding for URL parts built by the clients.
-enum URLPart {
-    /// One path segment (a `/` is encoded).
-    static func segment(_ text: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#;")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
-    /// A path whose `/` separators stay (file paths, branch names in refs).
-    static func path(_ text: String) -> String {
-        text.split(separator: "/", omittingEmptySubsequences: false).map { segment(String($0)) }.joined(separator: "/")
-    }
-
-    static func query(_ items: [(String, String?)]) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?#")
-        let parts = items.compactMap { name, value in
-            value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" }
-        }
-        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
-    }
-}

@@ -62,7 +62,10 @@ actor AppTokenProvider {
         let jwt = try AppJWT.make(issuer: credentials.appID, key: key, now: context.sleeper.now())
         let secretJWT = Secret(jwt)
         context.redactor.add(secretJWT)
-        let url = "\(baseURL)/app/installations/\(credentials.installationID)/access_tokens"
+        let url =
+            baseURL
+            + (try URLPath("/app/installations").number(credentials.installationID).literal("/access_tokens")
+                .resolved(call: "github.createInstallationToken"))
         let userAgent = context.userAgent
         let redactor = context.redactor
         let now = context.sleeper.now()

@@ -12,8 +12,9 @@ extension GitHubClient {
             let encoding: String?
         }
         return try await sendRaw(
-            name, path: try repoPath(repo, call: name) + "/contents/" + URLPart.path(path),
-            query: [("ref", ref)], parameters: ["repo": repo, "path": path, "ref": ref ?? ""],
+            name,
+            path: Self.repoPath(repo).literal("/contents").segments(path, as: .filePath).query("ref", ref, as: .gitRef),
+            parameters: ["repo": repo, "path": path, "ref": ref ?? ""],
             decode: { response in
                 guard let wire = try? ClientJSON.decoder.decode(Wire.self, from: Data(response.body)) else {
                     throw APIError(code: .validationError, call: name, message: "\(path) is not a file")
@@ -52,7 +53,7 @@ extension GitHubClient {
         }
         let body = Body(message: message, content: Data(content).base64EncodedString(), branch: branch, sha: sha)
         return try await sendRaw(
-            name, method: "PUT", path: try repoPath(repo, call: name) + "/contents/" + URLPart.path(path),
+            name, method: "PUT", path: Self.repoPath(repo).literal("/contents").segments(path, as: .filePath),
             body: ClientJSON.encode(body),
             parameters: ["repo": repo, "path": path, "branch": branch, "sha": sha ?? ""],
             decode: { response in

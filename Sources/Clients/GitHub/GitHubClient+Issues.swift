@@ -6,7 +6,7 @@ extension GitHubClient {
         let name = "github.addLabels"
         struct Body: Encodable { let labels: [String] }
         return try await send(
-            name, method: "POST", path: try repoPath(repo, call: name) + "/issues/\(number)/labels",
+            name, method: "POST", path: Self.repoPath(repo).literal("/issues").number(number).literal("/labels"),
             body: ClientJSON.encode(Body(labels: labels)),
             parameters: ["repo": repo, "number": String(number), "labels": labels.joined(separator: ",")],
             summarize: { $0.map(\.name).joined(separator: ",") })
@@ -21,7 +21,7 @@ extension GitHubClient {
             let labels: [String]
         }
         return try await send(
-            name, method: "POST", path: try repoPath(repo, call: name) + "/issues",
+            name, method: "POST", path: Self.repoPath(repo).literal("/issues"),
             body: ClientJSON.encode(Body(title: title, body: body, labels: labels)),
             parameters: ["repo": repo, "title": title, "labels": labels.joined(separator: ",")],
             summarize: { "#\($0.number)" })
@@ -32,10 +32,10 @@ extension GitHubClient {
         let name = "github.listIssues"
         struct Wire: Decodable { let pullRequest: EmptyResponse? }
         return try await sendRaw(
-            name, path: try repoPath(repo, call: name) + "/issues",
-            query: [
-                ("labels", labels.isEmpty ? nil : labels.joined(separator: ",")), ("state", state), ("per_page", "100"),
-            ],
+            name,
+            path: Self.repoPath(repo).literal("/issues")
+                .query("labels", labels.isEmpty ? nil : labels.joined(separator: ",")).query("state", state)
+                .query("per_page", "100"),
             parameters: ["repo": repo, "labels": labels.joined(separator: ","), "state": state],
             decode: { response in
                 let issues = try ClientJSON.decode([Issue].self, response.body)
@@ -48,7 +48,7 @@ extension GitHubClient {
     public func closeIssue(repo: String, number: Int) async throws -> Issue {
         let name = "github.closeIssue"
         return try await send(
-            name, method: "PATCH", path: try repoPath(repo, call: name) + "/issues/\(number)",
+            name, method: "PATCH", path: Self.repoPath(repo).literal("/issues").number(number),
             body: Array(#"{"state":"closed"}"#.utf8),
             parameters: ["repo": repo, "number": String(number)], summarize: { "#\($0.number) \($0.state)" })
     }
@@ -58,7 +58,7 @@ extension GitHubClient {
         let name = "github.createComment"
         struct Body: Encodable { let body: String }
         return try await send(
-            name, method: "POST", path: try repoPath(repo, call: name) + "/issues/\(number)/comments",
+            name, method: "POST", path: Self.repoPath(repo).literal("/issues").number(number).literal("/comments"),
             body: ClientJSON.encode(Body(body: body)),
             parameters: ["repo": repo, "number": String(number)], summarize: { "comment \($0.id)" })
     }
@@ -67,8 +67,9 @@ extension GitHubClient {
     public func listComments(repo: String, number: Int, since: Date? = nil) async throws -> [IssueComment] {
         let name = "github.listComments"
         return try await send(
-            name, path: try repoPath(repo, call: name) + "/issues/\(number)/comments",
-            query: [("since", since.map(ClientJSON.timestamp)), ("per_page", "100")],
+            name,
+            path: Self.repoPath(repo).literal("/issues").number(number).literal("/comments")
+                .query("since", since.map(ClientJSON.timestamp)).query("per_page", "100"),
             parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) comments" })
     }
 }

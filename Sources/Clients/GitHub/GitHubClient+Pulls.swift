@@ -15,7 +15,7 @@ extension GitHubClient {
             let draft: Bool
         }
         return try await send(
-            name, method: "POST", path: try repoPath(repo, call: name) + "/pulls",
+            name, method: "POST", path: Self.repoPath(repo).literal("/pulls"),
             body: ClientJSON.encode(Body(title: title, head: head, base: base, body: body, draft: draft)),
             parameters: ["repo": repo, "head": head, "base": base, "title": title],
             summarize: { "#\($0.number)" })
@@ -25,7 +25,7 @@ extension GitHubClient {
     public func getPullRequest(repo: String, number: Int) async throws -> PullRequest {
         let name = "github.getPullRequest"
         return try await send(
-            name, path: try repoPath(repo, call: name) + "/pulls/\(number)",
+            name, path: Self.repoPath(repo).literal("/pulls").number(number),
             parameters: ["repo": repo, "number": String(number)],
             summarize: {
                 "#\($0.number) \($0.state) mergeable=\($0.mergeable.map(String.init) ?? "null") \($0.mergeableState ?? "")"
@@ -39,13 +39,15 @@ extension GitHubClient {
         labels: [String] = []
     ) async throws -> [PullRequest] {
         let name = "github.listPullRequests"
-        var headFilter = head
-        if let headBranch = head, !headBranch.contains(":"), let owner = repo.split(separator: "/").first {
-            headFilter = "\(owner):\(headBranch)"
+        var path = Self.repoPath(repo).literal("/pulls").query("state", state)
+        if let head {
+            // GitHub's filter is `owner:branch`; a bare branch is in the repository's owner.
+            let parts = head.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let owner = parts.count == 2 ? String(parts[0]) : String(repo.prefix { $0 != "/" })
+            path = path.headFilter(owner: owner, branch: String(parts.last ?? ""))
         }
         let all: [PullRequest] = try await send(
-            name, path: try repoPath(repo, call: name) + "/pulls",
-            query: [("state", state), ("head", headFilter), ("base", base), ("per_page", "100")],
+            name, path: path.query("base", base, as: .branch).query("per_page", "100"),
             parameters: [
                 "repo": repo, "state": state, "head": head ?? "", "base": base ?? "",
                 "labels": labels.joined(separator: ","),
@@ -58,8 +60,8 @@ extension GitHubClient {
     public func listReviews(repo: String, number: Int) async throws -> [Review] {
         let name = "github.listReviews"
         return try await send(
-            name, path: try repoPath(repo, call: name) + "/pulls/\(number)/reviews",
-            query: [("per_page", "100")],
+            name,
+            path: Self.repoPath(repo).literal("/pulls").number(number).literal("/reviews").query("per_page", "100"),
             parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) reviews" })
     }
 
@@ -88,7 +90,7 @@ extension GitHubClient {
             let sha: String?
             let merged: Bool?
         }
-        let path = try repoPath(repo, call: name) + "/pulls/\(number)/merge"
+        let path = Self.repoPath(repo).literal("/pulls").number(number).literal("/merge")
         return try await sendRaw(
             name, method: "PUT", path: path,
             body: ClientJSON.encode(
@@ -133,7 +135,7 @@ extension GitHubClient {
     public func closePullRequest(repo: String, number: Int) async throws -> PullRequest {
         let name = "github.closePullRequest"
         return try await send(
-            name, method: "PATCH", path: try repoPath(repo, call: name) + "/pulls/\(number)",
+            name, method: "PATCH", path: Self.repoPath(repo).literal("/pulls").number(number),
             body: Array(#"{"state":"closed"}"#.utf8),
             parameters: ["repo": repo, "number": String(number)], summarize: { "#\($0.number) \($0.state)" })
     }

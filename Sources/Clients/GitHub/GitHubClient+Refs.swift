@@ -1,9 +1,10 @@
 extension GitHubClient {
-    /// `GET /repos/{o}/{r}/git/ref/heads/{branch}`; its `sha` is the branch head.
+    /// `GET /repos/{o}/{r}/git/ref/heads/{branch}`; its `sha` is the branch head. GitHub's route
+    /// takes the rest of the path as the ref, so the branch's slashes stay separators.
     public func getBranch(repo: String, branch: String) async throws -> GitRef {
         let name = "github.getRef"
         return try await send(
-            name, path: try repoPath(repo, call: name) + "/git/ref/heads/" + URLPart.path(branch),
+            name, path: Self.repoPath(repo).literal("/git/ref/heads").segments(branch, as: .branch),
             parameters: ["repo": repo, "branch": branch], summarize: { $0.sha })
     }
 
@@ -17,7 +18,7 @@ extension GitHubClient {
             let sha: String
         }
         return try await send(
-            name, method: "POST", path: try repoPath(repo, call: name) + "/git/refs",
+            name, method: "POST", path: Self.repoPath(repo).literal("/git/refs"),
             body: ClientJSON.encode(Body(ref: "refs/heads/\(branch)", sha: sha)),
             parameters: ["repo": repo, "branch": branch, "sha": sha], summarize: { $0.ref })
     }

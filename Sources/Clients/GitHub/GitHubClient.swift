@@ -75,27 +75,23 @@ public final class GitHubClient: Sendable {
         return FailureClass(code: code, message: message)
     }
 
-    /// Checks a branch is one this client may write to.
+    /// Checks a branch is one this client may write to: a valid branch name under `rollback/`.
     func requireWritable(_ branch: String, call: String) throws {
         let branchName = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
         guard branchName.hasPrefix(Self.writableBranchPrefix), branchName.count > Self.writableBranchPrefix.count,
-            !branchName.contains("..")
+            URLValueKind.branchProblem(branchName) == nil
         else {
             throw APIError(
                 code: .validationError, call: call,
                 message:
-                    "refusing to write to branch '\(branchName)': only \(Self.writableBranchPrefix)* branches are writable"
+                    "refusing to write to branch '\(URLValueError.preview(of: branchName))': only valid \(Self.writableBranchPrefix)* branch names are writable"
             )
         }
     }
 
-    /// `owner/name` split and encoded for a path.
-    func repoPath(_ repo: String, call: String) throws -> String {
-        let parts = repo.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw APIError(code: .validationError, call: call, message: "repository must be owner/name, got '\(repo)'")
-        }
-        return "/repos/\(URLPart.segment(String(parts[0])))/\(URLPart.segment(String(parts[1])))"
+    /// `/repos/{owner}/{name}` of a GitHub `owner/name`, each part validated.
+    static func repoPath(_ repo: String) -> URLPath {
+        URLPath("/repos").repository(repo)
     }
 
     /// One GitHub call: headers, auth (refreshed once on 401), ETag for GETs, classification,
@@ -103,8 +99,7 @@ public final class GitHubClient: Sendable {
     func send<T: Decodable & Sendable>(
         _ name: String,
         method: String = "GET",
-        path: String,
-        query: [(String, String?)] = [],
+        path: URLPath,
         body: [UInt8]? = nil,
         parameters: [String: String],
         as type: T.Type = T.self,
@@ -114,7 +109,7 @@ public final class GitHubClient: Sendable {
         recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
     ) async throws -> T {
         try await sendRaw(
-            name, method: method, path: path, query: query, body: body, parameters: parameters,
+            name, method: method, path: path, body: body, parameters: parameters,
             useETag: useETag, classify: classify,
             decode: { try ClientJSON.decode(T.self, $0.body) },
             summarize: summarize, recover: recover)
@@ -123,8 +118,7 @@ public final class GitHubClient: Sendable {
     func sendRaw<T: Sendable>(
         _ name: String,
         method: String = "GET",
-        path: String,
-        query: [(String, String?)] = [],
+        path: URLPath,
         body: [UInt8]? = nil,
         parameters: [String: String],
         useETag: Bool? = nil,
@@ -133,7 +127,9 @@ public final class GitHubClient: Sendable {
         summarize: (@Sendable (T) -> String)? = nil,
         recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
     ) async throws -> T {
-        let url = baseURL + path + URLPart.query(query)
+        // A refused value fails the call inside `perform` (recorded, never retried, nothing sent).
+        let target = Result(catching: { [baseURL] in baseURL + (try path.resolved(call: name)) })
+        let url = (try? target.get()) ?? baseURL
         let conditional = useETag ?? (method == "GET")
         let etags = self.etags
         let auth = self.auth
@@ -146,6 +142,7 @@ public final class GitHubClient: Sendable {
                 name: name,
                 parameters: parameters,
                 request: {
+                    let url = try target.get()
                     var headers = Self.standardHeaders(userAgent: userAgent)
                     let token: Secret
                     switch auth {

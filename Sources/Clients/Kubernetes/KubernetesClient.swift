@@ -42,12 +42,14 @@ public final class KubernetesClient: Sendable {
     /// Times the token file was (re)read (for tests and diagnostics).
     public var tokenFileReads: Int { tokenFile?.reads ?? 0 }
 
-    /// `GET /apis/apps/v1/namespaces/{ns}/deployments/{name}`.
+    /// `GET /apis/apps/v1/namespaces/{ns}/deployments/{name}`: `namespace` must be a DNS-1123
+    /// label and `name` a DNS-1123 subdomain, or nothing is sent.
     public func deploymentStatus(namespace: String, name: String) async throws -> DeploymentStatus {
         try await call(
             "kubernetes.getDeployment",
-            path: "/apis/apps/v1/namespaces/\(URLPart.segment(namespace))/deployments/\(URLPart.segment(name))",
-            query: [], parameters: ["namespace": namespace, "name": name],
+            path: URLPath("/apis/apps/v1/namespaces").segment(namespace, as: .namespace).literal("/deployments")
+                .segment(name, as: .deploymentName),
+            parameters: ["namespace": namespace, "name": name],
             decode: { try ClientJSON.decode(DeploymentWire.self, $0.body).summary(namespace: namespace) },
             summarize: { "\($0.availableReplicas)/\($0.desiredReplicas) available" })
     }
@@ -55,8 +57,9 @@ public final class KubernetesClient: Sendable {
     /// `GET /api/v1/namespaces/{ns}/pods?labelSelector=`.
     public func podSummaries(namespace: String, labelSelector: String) async throws -> [PodSummary] {
         try await call(
-            "kubernetes.listPods", path: "/api/v1/namespaces/\(URLPart.segment(namespace))/pods",
-            query: [("labelSelector", labelSelector)],
+            "kubernetes.listPods",
+            path: URLPath("/api/v1/namespaces").segment(namespace, as: .namespace).literal("/pods")
+                .query("labelSelector", labelSelector),
             parameters: ["namespace": namespace, "labelSelector": labelSelector],
             decode: { (try ClientJSON.decode(PodListWire.self, $0.body).items ?? []).map(\.summary) },
             summarize: { "\($0.count) pods" })
@@ -69,11 +72,11 @@ public final class KubernetesClient: Sendable {
     }
 
     private func call<T: Sendable>(
-        _ name: String, path: String, query: [(String, String?)], parameters: [String: String],
+        _ name: String, path: URLPath, parameters: [String: String],
         decode: @escaping @Sendable (OutboundResponse) throws -> T,
         summarize: @escaping @Sendable (T) -> String
     ) async throws -> T {
-        let url = baseURL + path + URLPart.query(query)
+        let target = Result(catching: { [baseURL] in baseURL + (try path.resolved(call: name)) })
         let fixed = fixedToken
         let file = tokenFile
         let ca = caFile
@@ -82,6 +85,7 @@ public final class KubernetesClient: Sendable {
             CallDescription<T>(
                 name: name, parameters: parameters,
                 request: {
+                    let url = try target.get()
                     var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
                     if let token = try fixed ?? file?.token() {
                         headers.append(("Authorization", "Bearer \(token.value)"))

@@ -25,9 +25,9 @@ public final class PrometheusClient: Sendable {
     /// value; an empty vector is `.noData`; a network failure (after retries), an error
     /// envelope or an unexpected answer is `.unreachable`.
     public func instantQuery(_ query: String, at time: Date? = nil) async -> PrometheusResult {
-        let url =
-            baseURL + "/api/v1/query"
-            + URLPart.query([("query", query), ("time", time.map { String(format: "%.3f", $0.timeIntervalSince1970) })])
+        let path = URLPath("/api/v1/query").query("query", query)
+            .query("time", time.map { String(format: "%.3f", $0.timeIntervalSince1970) })
+        let target = Result(catching: { [baseURL] in baseURL + (try path.resolved(call: "prometheus.query")) })
         let userAgent = context.userAgent
         let token = self.token
         do {
@@ -38,7 +38,7 @@ public final class PrometheusClient: Sendable {
                     request: {
                         var headers = [("Accept", "application/json"), ("User-Agent", userAgent)]
                         if let token { headers.append(("Authorization", "Bearer \(token.value)")) }
-                        return OutboundRequest(method: "GET", url: url, headers: headers)
+                        return OutboundRequest(method: "GET", url: try target.get(), headers: headers)
                     },
                     classify: { response in
                         guard var failure = ServiceClassifier.classify(response) else { return nil }

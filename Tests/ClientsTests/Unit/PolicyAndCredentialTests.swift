@@ -83,11 +83,13 @@ import Testing
         #expect(!dumped.contains("topsecret"))
     }
 
-    @Test func urlPartsAreEncoded() {
-        #expect(URLPart.path(".argocd/app lication.yaml") == ".argocd/app%20lication.yaml")
-        #expect(URLPart.segment("rollback/x") == "rollback%2Fx")
+    @Test func urlPartsAreEncoded() throws {
+        let file = URLPath("/contents").segments(".argocd/app lication.yaml", as: .filePath)
+        #expect(try file.resolved(call: "test") == "/contents/.argocd/app%20lication.yaml")
+        let branch = URLPath("/branch").segment("rollback/x", as: .branch)
+        #expect(try branch.resolved(call: "test") == "/branch/rollback%2Fx")
         #expect(
-            URLPart.query([("query", #"up{app="a"}[24h] + 1"#), ("skip", nil)])
+            URLPath.encodeQuery([("query", #"up{app="a"}[24h] + 1"#), ("skip", nil)])
                 == "?query=up%7Bapp%3D%22a%22%7D%5B24h%5D%20%2B%201")
     }
 }
