@@ -6,12 +6,13 @@ import Foundation
 #endif
 
 /// An HTTP/1.1 server over libmicrohttpd: an internal epoll polling thread with a pool of
-/// worker threads, connection timeout, per-connection memory limit, a hard body cap (413,
-/// decided from `Content-Length` before reading when present), routing, and a graceful stop
-/// (stop accepting, finish requests in flight, then shut down).
+/// worker threads, routing, and a graceful stop (stop accepting, finish requests in flight,
+/// then shut down). Its door holds against strangers: each route's body limit and screen are
+/// applied to the headers before any body byte is read, bodies in flight share one budget, and
+/// a request must arrive whole within a deadline or its connection is closed.
 public final class HTTPServer: @unchecked Sendable {
-    // Safe: `daemon`, `boundPort`, `stopping`, the in-flight table and `retainedSelf` are only
-    // touched under `lock`; the rest is immutable after init.
+    // Safe: `daemon`, `boundPort`, `stopping`, the in-flight and connection tables, `sweeper`
+    // and `retainedSelf` are only touched under `lock`; the rest is immutable after init.
 
     public struct Configuration: Sendable {
         /// `host:port`; port 0 picks a free port (see `port`).
@@ -26,12 +27,21 @@ public final class HTTPServer: @unchecked Sendable {
         /// unused part of a connection's pool each time it readies it for the next request (at
         /// 64 KiB that memset was a seventh of its worker threads' time in the webhook benchmark).
         public var connectionMemoryLimit: Int
-        /// Requests with a larger body are answered 413 (25 MiB: GitHub's payload cap).
+        /// The body limit of routes that set none, other than GET's (none): larger requests are
+        /// answered 413 (25 MiB: GitHub's payload cap).
         public var maxBodyBytes: Int
         /// Connections accepted at once; more wait in the kernel backlog.
         public var connectionLimit: Int
         /// How long `stop()` waits for requests in flight.
         public var shutdownGraceSeconds: Double
+        /// A request must arrive whole (headers and body) within this many seconds of its first
+        /// byte, or its connection is closed; a byte now and then does not extend it. The first
+        /// byte of a later request on a kept-alive connection cannot be seen: its wait is bounded
+        /// from the previous answer, and its arrival from its headers. 0: no deadline.
+        public var requestDeadlineSeconds: Double
+        /// Body bytes all requests in flight may hold together (from arrival until answered);
+        /// a request that would pass it is answered 503 with `Retry-After`. 0: no budget.
+        public var inFlightBodyBudget: Int
 
         public init(
             address: String = "0.0.0.0:8080",
@@ -40,7 +50,9 @@ public final class HTTPServer: @unchecked Sendable {
             connectionMemoryLimit: Int = 32 * 1024,
             maxBodyBytes: Int = 25 * 1024 * 1024,
             connectionLimit: Int = 1024,
-            shutdownGraceSeconds: Double = 10
+            shutdownGraceSeconds: Double = 10,
+            requestDeadlineSeconds: Double = 30,
+            inFlightBodyBudget: Int = 256 * 1024 * 1024
         ) {
             self.address = address
             self.threads = threads
@@ -49,14 +61,19 @@ public final class HTTPServer: @unchecked Sendable {
             self.maxBodyBytes = maxBodyBytes
             self.connectionLimit = connectionLimit
             self.shutdownGraceSeconds = shutdownGraceSeconds
+            self.requestDeadlineSeconds = requestDeadlineSeconds
+            self.inFlightBodyBudget = inFlightBodyBudget
         }
     }
 
-    /// What the observer learns of every finished request.
+    /// What the observer learns of every finished request. Every value comes from a closed set,
+    /// never from the request itself: fit for metric labels.
     public struct Completed: Sendable {
+        /// `GET`, `POST`, `HEAD` or `other`.
         public let method: String
         /// The matched route pattern, or `"unmatched"`.
         public let route: String
+        /// The status answered; 0 when the connection closed without an answer.
         public let status: Int
         public let seconds: Double
     }
@@ -65,10 +82,17 @@ public final class HTTPServer: @unchecked Sendable {
     let router: Router
     let observer: (@Sendable (Completed) -> Void)?
 
-    private let lock = NSCondition()
+    let lock = NSCondition()
     private var daemon: OpaquePointer?
     private var boundPort = 0
-    private var inFlight: [ObjectIdentifier: RequestState] = [:]
+    var inFlight: [ObjectIdentifier: RequestState] = [:]
+    /// Open connections with their request clocks, from libmicrohttpd's open to close notices.
+    var connections: [ObjectIdentifier: ConnectionClock] = [:]
+    /// Closes the connections of requests past their deadline.
+    private var sweeper: DispatchSourceTimer?
+    let budget: BodyBudget
+    /// `requestDeadlineSeconds` in nanoseconds.
+    let deadlineNanoseconds: UInt64
     /// Set when `stop()` begins: connections accepted from then on are closed at once.
     private var stopping = false
     private var retainedSelf: Unmanaged<HTTPServer>?
@@ -77,6 +101,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         self.router = router
         self.observer = observer
+        budget = BodyBudget(limit: configuration.inFlightBodyBudget)
+        deadlineNanoseconds = UInt64(max(0, configuration.requestDeadlineSeconds) * 1e9)
     }
 
     /// The routes this server answers (for contract tests against the API description).
@@ -106,6 +132,7 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let me = Unmanaged.passRetained(self)
         let completed = unsafeBitCast(MHDCallbacks.completed, to: OpaquePointer.self)
+        let connectionNotice = unsafeBitCast(MHDCallbacks.connectionNotice, to: OpaquePointer.self)
         var args: [CVarArg] = []
         if configuration.threads > 1 {
             args += [MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(configuration.threads)]
@@ -116,6 +143,7 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, configuration.connectionMemoryLimit,
             MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(configuration.connectionLimit),
             MHD_OPTION.NOTIFY_COMPLETED.rawValue, completed, OpaquePointer(me.toOpaque()),
+            MHD_OPTION.NOTIFY_CONNECTION.rawValue, connectionNotice, OpaquePointer(me.toOpaque()),
             MHD_OPTION.END.rawValue,
         ]
         let started = withVaList(args) { va in
@@ -130,6 +158,7 @@ public final class HTTPServer: @unchecked Sendable {
         daemon = started
         boundPort = socket.port
         retainedSelf = me
+        sweeper = startSweeper()
     }
 
     /// Stops accepting, lets requests in flight finish (up to the grace period; any still
@@ -178,11 +207,15 @@ public final class HTTPServer: @unchecked Sendable {
         lock.lock()
         let me = retainedSelf
         retainedSelf = nil
+        let timer = sweeper
+        sweeper = nil
         lock.unlock()
+        timer?.cancel()
         me?.release()
     }
 
     deinit {
+        sweeper?.cancel()
         if let daemon { MHD_stop_daemon(daemon) }
     }
 
@@ -193,119 +226,7 @@ public final class HTTPServer: @unchecked Sendable {
         return !stopping
     }
 
-    // MARK: - Called on libmicrohttpd threads
-
-    func access(
-        _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?,
-        _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>?,
-        _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
-    ) -> MHD_Result {
-        guard let connection, let conCls, let uploadSize else { return .NO }
-        guard let raw = conCls.pointee else {
-            let state = RequestState(
-                method: method.map { String(cString: $0) } ?? "GET",
-                target: url.map { String(cString: $0) } ?? "/")
-            _ = MHD_get_connection_values(
-                connection, .HEADER_KIND, MHDCallbacks.collect,
-                Unmanaged.passUnretained(state.headers).toOpaque())
-            _ = MHD_get_connection_values(
-                connection, .GET_ARGUMENT_KIND, MHDCallbacks.collect,
-                Unmanaged.passUnretained(state.query).toOpaque())
-            conCls.pointee = Unmanaged.passRetained(state).toOpaque()
-            lock.lock()
-            inFlight[ObjectIdentifier(state)] = state
-            lock.unlock()
-            if let text = state.headers.values["content-length"], let declared = Int(text) {
-                if declared > configuration.maxBodyBytes {
-                    state.tooLarge = true
-                    return queue(connection, state, tooLarge())
-                }
-                state.body.reserveCapacity(declared)
-            }
-            return .YES
-        }
-        let state = Unmanaged<RequestState>.fromOpaque(raw).takeUnretainedValue()
-        if let responder = state.responder {
-            // Resumed after a deferred answer.
-            guard let response = responder.takeResponse() else { return .YES }
-            return queue(connection, state, response)
-        }
-        let size = uploadSize.pointee
-        if state.tooLarge {
-            // libmicrohttpd accepts no answer while an upload is still arriving: discard the
-            // rest and answer 413 at its end, but close the connection of a sender that
-            // streams on far past the cap.
-            state.discarded += size
-            uploadSize.pointee = 0
-            if size == 0 { return queue(connection, state, tooLarge()) }
-            return state.discarded > configuration.maxBodyBytes * 2 + (1 << 20) ? .NO : .YES
-        }
-        if size > 0 {
-            if state.body.count + size > configuration.maxBodyBytes {
-                state.tooLarge = true
-                state.discarded = state.body.count + size
-                state.body = []
-                uploadSize.pointee = 0
-                return .YES
-            }
-            if let uploadData {
-                uploadData.withMemoryRebound(to: UInt8.self, capacity: size) {
-                    state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
-                }
-            }
-            uploadSize.pointee = 0
-            return .YES
-        }
-        // The whole request is here.
-        let (path, _) = splitTarget(state.target)
-        let request = HTTPRequest(
-            method: state.method, path: path, query: state.query.values,
-            headers: state.headers.values, body: state.body)
-        state.body = []
-        let responder = HTTPResponder(connection: connection)
-        state.responder = responder
-        state.route = router.dispatch(request, responder)
-        if let response = responder.takeOrSuspend() {
-            return queue(connection, state, response)
-        }
-        return .YES
-    }
-
-    func completed(_ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
-        guard let conCls, let raw = conCls.pointee else { return }
-        let state = Unmanaged<RequestState>.takeRetainedValue(Unmanaged<RequestState>.fromOpaque(raw))()
-        conCls.pointee = nil
-        lock.lock()
-        inFlight[ObjectIdentifier(state)] = nil
-        if inFlight.isEmpty { lock.broadcast() }
-        lock.unlock()
-        if let observer {
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - state.started) / 1e9
-            observer(Completed(method: state.method, route: state.route, status: state.status, seconds: seconds))
-        }
-    }
-
-    private func tooLarge() -> HTTPResponse {
-        .error(413, "payload_too_large", "the body exceeds \(configuration.maxBodyBytes) bytes")
-    }
-
-    private func queue(_ connection: OpaquePointer, _ state: RequestState, _ response: HTTPResponse) -> MHD_Result {
-        state.status = response.status
-        if response.status == 0 { return .NO }
-        let answer: OpaquePointer? = response.body.withUnsafeBytes { buf in
-            MHD_create_response_from_buffer(
-                buf.count, UnsafeMutableRawPointer(mutating: buf.baseAddress), .RESPMEM_MUST_COPY)
-        }
-        guard let answer else { return .NO }
-        for (name, value) in response.headers {
-            _ = MHD_add_response_header(answer, name, value)
-        }
-        let result = MHD_queue_response(connection, UInt32(response.status), answer)
-        MHD_destroy_response(answer)
-        return result
-    }
-
-    private func splitTarget(_ target: String) -> (String, Substring) {
+    func splitTarget(_ target: String) -> (String, Substring) {
         // Bytes, not Characters: libmicrohttpd hands over the path without its query already,
         // so this is nearly always a scan that finds nothing, and a byte scan is the cheap one.
         if let questionMark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {

@@ -24,6 +24,11 @@ enum MHDCallbacks {
         Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().completed(conCls)
     }
 
+    static let connectionNotice: MHD_NotifyConnectionCallback = { cls, connection, context, code in
+        guard let cls else { return }
+        Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().connectionNotice(connection, context, code)
+    }
+
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
         guard let cls, let key else { return .YES }
         let box = Unmanaged<ValueBox>.fromOpaque(cls).takeUnretainedValue()

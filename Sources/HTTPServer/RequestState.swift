@@ -1,5 +1,5 @@
 // What libmicrohttpd keeps for each request while it is read and answered: the request so far,
-// its headers and query, and how it ended.
+// its headers and query, its route and limits, and how it ended.
 import Foundation
 
 /// Per-request state, owned by libmicrohttpd's `*con_cls` from the first call to the
@@ -10,11 +10,19 @@ final class RequestState {
     let headers = ValueBox(lowercaseKeys: true)
     let query = ValueBox(lowercaseKeys: false)
     var body: [UInt8] = []
-    var tooLarge = false
-    var discarded = 0
+    /// The path without its query.
+    var path = ""
+    /// The route matched from the head; nil when none took the request (answered 404/405).
+    var route: Router.Route?
+    var parameters: [String: String] = [:]
+    /// The largest body this request may bring (the route's limit).
+    var bodyLimit = 0
+    /// Bytes of the server's in-flight body budget this request holds until it completes.
+    var reserved = 0
+    /// Its connection's request deadline.
+    var clock: ConnectionClock?
     var responder: HTTPResponder?
     var status = 0
-    var route = "unmatched"
     let started = DispatchTime.now().uptimeNanoseconds
 
     init(method: String, target: String) {

@@ -1,7 +1,7 @@
 import Foundation
 
 // The values the inbox takes and gives back: a delivery to store, the outcome of storing it,
-// and what a read returns.
+// and what a read returns; and the clipping of the header values kept with a delivery.
 
 public enum DeliverySource: String, Sendable, Codable { case github, argocd }
 
@@ -13,13 +13,30 @@ public struct IncomingDelivery: Sendable {
     public var action: String?  // top-level "action" when present
     public var receivedAt: Date
     public var body: [UInt8]
+    /// `id`, `event` and `action` are kept clipped (`DeliveryText.clipped`).
     public init(id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date, body: [UInt8]) {
-        self.id = id
+        self.id = DeliveryText.clipped(id)
         self.source = source
-        self.event = event
-        self.action = action
+        self.event = DeliveryText.clipped(event)
+        self.action = action.map { DeliveryText.clipped($0) }
         self.receivedAt = receivedAt
         self.body = body
+    }
+}
+
+/// The header values kept with a delivery (id, event, action) come from the sender: what is kept
+/// of them is bounded in bytes, not in characters (one character may take any number of bytes).
+public enum DeliveryText {
+    public static let maxBytes = 128
+
+    /// `value` cut to at most `maxBytes` bytes of UTF-8, never inside a UTF-8 sequence.
+    public static func clipped(_ value: String, maxBytes: Int = maxBytes) -> String {
+        let utf8 = value.utf8
+        guard utf8.count > maxBytes else { return value }
+        var end = utf8.index(utf8.startIndex, offsetBy: maxBytes)
+        // Back to the first byte of the sequence `end` falls in (continuation bytes are 10xxxxxx).
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        return String(decoding: utf8[..<end], as: UTF8.self)
     }
 }
 

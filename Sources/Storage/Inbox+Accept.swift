@@ -1,7 +1,7 @@
 import Foundation
 
 /// Storing deliveries: accepting one (group-committed with the writer's batch, its body in the
-/// body log) and listing a rejected request.
+/// body log), and the listing row earlier versions wrote for a rejected request.
 extension Inbox {
     /// Stores `delivery` durably, or recognises it as a duplicate. `completion` runs on the writer's
     /// completion thread after the commit; on failure (e.g. `StorageError.isFull`, I/O error,
@@ -72,9 +72,10 @@ extension Inbox {
         return .duplicate
     }
 
-    /// Lists a rejected request with its reason (outcome "rejected:<reason>"). Its body is never
-    /// stored: there is no parameter for it. Fire-and-forget, batched with the other writes; a
-    /// failure (store full, closed) is only counted in `writer.statistics`.
+    /// Writes a listing row for a rejected request (outcome "rejected:<reason>"), as earlier
+    /// versions did for every one. The service no longer calls it: rejected requests come from
+    /// anyone and are kept in memory only (SPEC 16); rows written before are still listed until
+    /// retention removes them. Kept for tests that need such rows. No body, values clipped.
     public func recordRejected(
         id: String?, source: DeliverySource, event: String?, action: String?,
         receivedAt: Date, reason: String
@@ -82,7 +83,8 @@ extension Inbox {
         writer.submit(
             { db in
                 try Inbox.insertEvent(
-                    id: id, source: source, event: event, action: action,
+                    id: id.map { DeliveryText.clipped($0) }, source: source,
+                    event: event.map { DeliveryText.clipped($0) }, action: action.map { DeliveryText.clipped($0) },
                     receivedAt: receivedAt, outcome: "rejected:" + reason, in: db)
             }, completion: { _ in })
     }

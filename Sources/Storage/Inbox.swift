@@ -30,7 +30,7 @@ public final class Inbox: Sendable {
 
     // MARK: reads (read-only connection; the writes are in Inbox+Accept and Inbox+MarkProcessed)
 
-    /// Newest first (by `receivedAt`), all outcomes: accepted, duplicate, rejected.
+    /// Newest first (by `receivedAt`): accepted, duplicate, and rejected rows earlier versions wrote.
     public func recentDeliveries(limit: Int) throws -> [DeliveryRecord] {
         try reader.withLock { db in
             try db.withStatement(SQL.recent) { st in

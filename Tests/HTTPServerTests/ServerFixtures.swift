@@ -21,6 +21,20 @@ func withServer<T>(
     return try body(server)
 }
 
+/// A loopback server with a configuration of the test's own (address and threads set here).
+func withServer<T>(
+    _ router: Router, configuration: HTTPServer.Configuration,
+    observer: (@Sendable (HTTPServer.Completed) -> Void)? = nil, _ body: (HTTPServer) throws -> T
+) throws -> T {
+    var local = configuration
+    local.address = "127.0.0.1:0"
+    local.threads = 2
+    let server = HTTPServer(configuration: local, router: router, observer: observer)
+    try server.start()
+    defer { server.stop() }
+    return try body(server)
+}
+
 func echoRouter() -> Router {
     var router = Router()
     router.post("/echo") { req, res in

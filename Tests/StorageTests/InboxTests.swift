@@ -240,6 +240,8 @@ import Testing
             try await inbox.accept(
                 delivery("d2", at: t0 + 2, source: .argocd, event: "on-health-degraded", action: nil)) == .stored)
         #expect(try await inbox.accept(delivery("d3", at: t0 + 3, event: "ping", action: nil)) == .stored)
+        // Rejected requests are no longer written (the service keeps them in memory), but rows
+        // an earlier version wrote are still listed until retention removes them.
         inbox.recordRejected(
             id: "bad", source: .github, event: "push", action: nil, receivedAt: at(t0 + 4), reason: "signature")
         #expect(try await inbox.accept(delivery("d1", at: t0 + 5)) == .duplicate)
@@ -302,6 +304,27 @@ import Testing
                 "SELECT count(*) FROM pragma_table_info('delivery_events') WHERE type = 'BLOB' OR name = 'body'") == 0)
         // A rejection does not use up the id: a valid copy is still stored.
         #expect(try await store.inbox.accept(delivery("r", at: t0 + 1)) == .stored)
+        await store.close()
+    }
+
+    /// What a sender puts in its headers is kept to 128 bytes, cut where a UTF-8 sequence
+    /// begins: a stored value is never longer, and always valid text.
+    @Test func headerValuesAreClippedToBytesNeverInsideACharacter() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try Store.open(directory: dir.path)
+        let euro = String(repeating: "a", count: 127) + "€"  // 130 bytes: the € would straddle 128
+        let emoji = String(repeating: "😀", count: 40)  // 160 bytes, 4 per character
+        let accents = String(repeating: "e\u{301}", count: 60)  // 180 bytes: e, then 2 bytes of accent
+        #expect(try await store.inbox.accept(delivery(euro, at: t0, event: emoji, action: accents)) == .stored)
+        let row = try #require(try store.inbox.pending(limit: 1).first?.record)
+        #expect(row.id == String(repeating: "a", count: 127))
+        #expect(row.event == String(repeating: "😀", count: 32))
+        // Byte 128 is the second byte of an accent: cut before that accent.
+        #expect(row.action.map { $0.utf8.count } == 127)
+        #expect(row.action.map { accents.utf8.starts(with: $0.utf8) } == true)
+        #expect(DeliveryText.clipped("short") == "short")
+        #expect(DeliveryText.clipped(String(repeating: "é", count: 64)).utf8.count == 128)
         await store.close()
     }
 

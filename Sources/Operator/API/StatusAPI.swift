@@ -39,31 +39,41 @@ struct StatusAPI: Sendable {
         router.get("/api/v1/rollbacks/{correlationId}") { [self] req, res in
             guard let engine = ready(res) else { return }
             let id = req.pathParameters["correlationId"] ?? ""
-            guard let view = attempt(id, engine) else {
-                res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
-                return
+            // A finished attempt is read from the store: off this (libmicrohttpd) thread.
+            SlowReads.run { [self] in
+                guard let view = attempt(id, engine) else {
+                    res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
+                    return
+                }
+                res.respond(.json(200, view))
             }
-            res.respond(.json(200, view))
         }
         router.get("/api/v1/rollbacks/{correlationId}/audit") { [self] req, res in
-            guard let engine = ready(res), let audit = audit() else { return }
-            let id = req.pathParameters["correlationId"] ?? ""
-            guard attempt(id, engine) != nil else {
-                res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
+            guard let engine = ready(res) else { return }
+            guard let audit = audit() else {
+                res.respond(.error(503, "audit_unavailable", "the audit log is not open yet"))
                 return
             }
-            do {
-                let lines = try audit.entryLines(correlationId: id)
-                var body = Array(#"{"entries":["#.utf8)
-                for (index, line) in lines.enumerated() {
-                    if index > 0 { body.append(UInt8(ascii: ",")) }
-                    body.append(contentsOf: line.utf8)
+            let id = req.pathParameters["correlationId"] ?? ""
+            // A store read and a file read: off this (libmicrohttpd) thread; answered when done.
+            SlowReads.run { [self] in
+                guard attempt(id, engine) != nil else {
+                    res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
+                    return
                 }
-                body.append(contentsOf: "]}".utf8)
-                res.respond(.json(200, bytes: body))
-            } catch {
-                logger.error("audit read failed", metadata: ["error": "\(error)"])
-                res.respond(.error(503, "audit_unavailable", "the audit log could not be read"))
+                do {
+                    let lines = try audit.entryLines(correlationId: id)
+                    var body = Array(#"{"entries":["#.utf8)
+                    for (index, line) in lines.enumerated() {
+                        if index > 0 { body.append(UInt8(ascii: ",")) }
+                        body.append(contentsOf: line.utf8)
+                    }
+                    body.append(contentsOf: "]}".utf8)
+                    res.respond(.json(200, bytes: body))
+                } catch {
+                    logger.error("audit read failed", metadata: ["error": "\(error)"])
+                    res.respond(.error(503, "audit_unavailable", "the audit log could not be read"))
+                }
             }
         }
         for kind in CommandKind.allCases {
@@ -108,11 +118,14 @@ struct StatusAPI: Sendable {
         guard let engine = ready(res) else { return }
         let id = req.pathParameters["correlationId"] ?? ""
         guard let worker = engine.worker(correlationId: id) else {
-            if (try? engine.core.store.attempt(id)) != nil {
-                res.respond(
-                    .error(409, "attempt_ended", "the attempt \(id) has ended; \(kind.rawValue) does not apply"))
-            } else {
-                res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
+            // Whether it ended or never existed is a store read: off this (libmicrohttpd) thread.
+            SlowReads.run {
+                if (try? engine.core.store.attempt(id)) != nil {
+                    res.respond(
+                        .error(409, "attempt_ended", "the attempt \(id) has ended; \(kind.rawValue) does not apply"))
+                } else {
+                    res.respond(.error(404, "not_found", "no rollback attempt with correlation id \(id)"))
+                }
             }
             return
         }

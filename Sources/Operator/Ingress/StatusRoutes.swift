@@ -18,11 +18,13 @@ struct StatusRoutes {
         router.get("/metrics") { [metrics] _, res in
             res.respond(.text(200, metrics.registry.render(), contentType: MetricsRegistry.contentType))
         }
-        router.get("/api/v1/deliveries") { [state] req, res in
+        router.get("/api/v1/deliveries") { [state, metrics] req, res in
+            // At most: the whole ring of rejected requests and room for the stored deliveries.
+            let maxLimit = 5000
             var limit = 50
             if let text = req.query["limit"] {
-                guard let requestedLimit = Int(text), (1...1000).contains(requestedLimit) else {
-                    res.respond(.error(400, "invalid_parameter", "limit must be a whole number from 1 to 1000"))
+                guard let requestedLimit = Int(text), (1...maxLimit).contains(requestedLimit) else {
+                    res.respond(.error(400, "invalid_parameter", "limit must be a whole number from 1 to \(maxLimit)"))
                     return
                 }
                 limit = requestedLimit
@@ -31,10 +33,17 @@ struct StatusRoutes {
                 res.respond(.error(503, "store_unavailable", "the store is not open yet"))
                 return
             }
-            do {
-                res.respond(.json(200, DeliveryList(deliveries: try inbox.recentDeliveries(limit: limit))))
-            } catch {
-                res.respond(.error(503, "store_unavailable", "the deliveries could not be read"))
+            let rejected = metrics.rejectedRequests
+            // The stored ones are a database read: off this (libmicrohttpd) thread.
+            SlowReads.run { [limit] in
+                do {
+                    let deliveries = RejectedRequests.merge(
+                        stored: try inbox.recentDeliveries(limit: limit), rejected: rejected.newest(limit),
+                        limit: limit)
+                    res.respond(.json(200, DeliveryList(deliveries: deliveries)))
+                } catch {
+                    res.respond(.error(503, "store_unavailable", "the deliveries could not be read"))
+                }
             }
         }
     }

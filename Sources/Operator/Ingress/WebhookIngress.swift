@@ -5,11 +5,19 @@ import RollbackCore
 import Storage
 import Webhooks
 
-/// The two webhook doors (SPEC section 16). Each answers fast and strictly: authenticate
-/// first, then headers, then JSON; a 2xx is sent only after the delivery's row is committed
+/// The two webhook doors (SPEC section 16). Each answers fast and strictly: what the headers
+/// alone decide (body limit, authentication header) is decided before the body is read, then
+/// the signature, headers and JSON; a 2xx is sent only after the delivery's row is committed
 /// (the handler returns at once and the answer follows the group commit). Rejections are
-/// listed with their reason; their bodies are never stored.
+/// counted and kept in memory only (`RejectedRequests`); nothing of them reaches the disk.
 final class WebhookIngress: Sendable {
+    static let githubRoute = "/webhooks/github"
+    static let argocdRoute = "/webhooks/argocd"
+    /// GitHub's own payload cap.
+    static let githubBodyLimit = 25 * 1024 * 1024
+    /// Argo CD notifications are small JSON documents.
+    static let argocdBodyLimit = 1024 * 1024
+
     let github: GitHubSignatureVerifier
     let argocd: BearerTokenVerifier
     let state: ServiceState
@@ -33,83 +41,89 @@ final class WebhookIngress: Sendable {
         self.clock = clock
         self.onStored = onStored
         noAttemptHeld = { [state] in state.engine?.holdsNoAttempt ?? false }
+        Self.prepareSeries(metrics)
     }
 
     func register(on router: inout Router) {
-        router.post("/webhooks/github") { [self] req, res in handleGitHub(req, res) }
-        router.post("/webhooks/argocd") { [self] req, res in handleArgoCD(req, res) }
+        router.post(
+            Self.githubRoute,
+            options: RouteOptions(
+                maxBodyBytes: Self.githubBodyLimit, screen: { [self] head in screenGitHub(head) },
+                refused: { [self] head, status in refusedByServer(.github, head, status: status) })
+        ) { [self] req, res in handleGitHub(req, res) }
+        router.post(
+            Self.argocdRoute,
+            options: RouteOptions(
+                maxBodyBytes: Self.argocdBodyLimit, screen: { [self] head in screenArgoCD(head) },
+                refused: { [self] head, status in refusedByServer(.argocd, head, status: status) })
+        ) { [self] req, res in handleArgoCD(req, res) }
     }
 
     // MARK: - GitHub
 
     func handleGitHub(_ req: HTTPRequest, _ res: HTTPResponder) {
-        let now = clock()
-        let deliveryHeader = req.header("x-github-delivery").map(Self.clip)
-        let eventHeader = req.header("x-github-event").map(Self.clip)
+        let deliveryHeader = req.header("x-github-delivery").map { DeliveryText.clipped($0) }
+        let eventHeader = req.header("x-github-event").map { DeliveryText.clipped($0) }
         let check = github.verify(body: req.body, signatureHeader: req.header("x-hub-signature-256"))
         guard check == .valid else {
             // An unauthenticated sender chooses nothing in our metrics' labels.
-            reject(
-                res, .github, event: eventHeader, id: deliveryHeader, at: now, status: 401,
-                code: check == .missing ? "missing_signature" : "invalid_signature",
-                message: check == .missing
-                    ? "X-Hub-Signature-256 is required" : "the signature does not match the body",
-                reason: "signature_\(check)", metricEvent: "unverified")
+            res.respond(
+                reject(
+                    .github, reason: RejectionReason.signature(check), event: eventHeader, id: deliveryHeader,
+                    metricEvent: "unverified"))
             return
         }
         guard let event = eventHeader, !event.isEmpty else {
-            reject(
-                res, .github, event: nil, id: deliveryHeader, at: now, status: 400, code: "missing_header",
-                message: "X-GitHub-Event is required", reason: "missing_event_header", metricEvent: "unknown")
+            res.respond(
+                reject(.github, reason: .missingEventHeader, event: nil, id: deliveryHeader, metricEvent: "unknown"))
             return
         }
         guard let delivery = deliveryHeader, !delivery.isEmpty else {
-            reject(
-                res, .github, event: event, id: nil, at: now, status: 400, code: "missing_header",
-                message: "X-GitHub-Delivery is required", reason: "missing_delivery_header",
-                metricEvent: Self.eventLabel(event))
+            res.respond(
+                reject(
+                    .github, reason: .missingDeliveryHeader, event: event, id: nil,
+                    metricEvent: Self.eventLabel(event)))
             return
         }
         let scan = JSONScan.validate(req.body, member: "action")
         guard scan.isValid, scan.topLevelIsObject else {
             let why = scan.failure.map { "\($0)" } ?? "the top level is not an object"
-            reject(
-                res, .github, event: event, id: delivery, at: now, status: 400, code: "invalid_json",
-                message: "the body is not a JSON object: \(why)", reason: "invalid_json",
-                metricEvent: Self.eventLabel(event))
+            res.respond(
+                reject(
+                    .github, reason: .invalidJSON, event: event, id: delivery, metricEvent: Self.eventLabel(event),
+                    message: "the body is not a JSON object: \(why)"))
             return
         }
         let incoming = IncomingDelivery(
-            id: delivery, source: .github, event: event, action: scan.member.map(Self.clip),
-            receivedAt: now, body: req.body)
+            id: delivery, source: .github, event: event, action: scan.member,
+            receivedAt: clock(), body: req.body)
         store(incoming, res, metricEvent: Self.eventLabel(event), isPing: event == "ping")
     }
 
     // MARK: - Argo CD
 
     func handleArgoCD(_ req: HTTPRequest, _ res: HTTPResponder) {
-        let now = clock()
-        guard argocd.verify(authorizationHeader: req.header("authorization")) else {
-            reject(
-                res, .argocd, event: nil, id: nil, at: now, status: 401, code: "unauthorized",
-                message: "Authorization: Bearer <ARGOCD_WEBHOOK_TOKEN> is required", reason: "unauthorized",
-                metricEvent: "unverified")
+        // The screen let only the right token through; checked again in case the route is ever
+        // registered without it.
+        if let refusal = screenArgoCD(req) {
+            res.respond(refusal)
             return
         }
         let notification: ArgoCDNotification
         switch ArgoCDNotificationDecoder.decode(body: req.body) {
         case .success(let decoded): notification = decoded
         case .failure(let error):
-            reject(
-                res, .argocd, event: nil, id: nil, at: now, status: 400, code: "invalid_body",
-                message: "\(error)", reason: "invalid_body", metricEvent: "notification")
+            res.respond(
+                reject(
+                    .argocd, reason: .invalidBody, event: nil, id: nil, metricEvent: "notification",
+                    message: "\(error)"))
             return
         }
-        let trigger = notification.trigger.map(Self.clip) ?? "notification"
+        let trigger = notification.trigger ?? "notification"
         let incoming = IncomingDelivery(
             id: UUID().uuidString.lowercased(), source: .argocd, event: trigger,
-            action: nil, receivedAt: now, body: req.body)
-        store(incoming, res, metricEvent: Self.argoEventLabel(trigger), isPing: false)
+            action: nil, receivedAt: clock(), body: req.body)
+        store(incoming, res, metricEvent: Self.argoEventLabel(incoming.event), isPing: false)
     }
 
     // MARK: - Shared
@@ -153,27 +167,14 @@ final class WebhookIngress: Sendable {
         }
     }
 
-    private func reject(
-        _ res: HTTPResponder, _ source: DeliverySource, event: String?, id: String?, at: Date,
-        status: Int, code: String, message: String, reason: String, metricEvent: String
-    ) {
-        metrics.webhooksReceived.inc([source.rawValue, metricEvent, "rejected_\(reason)"])
-        state.inbox?.recordRejected(id: id, source: source, event: event, action: nil, receivedAt: at, reason: reason)
-        logger.notice(
-            "webhook rejected",
-            metadata: ["source": "\(source.rawValue)", "status": "\(status)", "reason": "\(reason)"])
-        res.respond(.error(status, code, message))
-    }
-
-    /// Headers are bounded by libmicrohttpd's memory limit; what we keep of them is bounded more.
-    static func clip(_ value: String) -> String { value.count <= 128 ? value : String(value.prefix(128)) }
-
     /// Metric labels take only known event names, so label cardinality stays bounded.
     static func eventLabel(_ event: String) -> String {
         GitHubEventDecoder.handledEvents.contains(event) || event == "ping" ? event : "other"
     }
 
+    static let argoEventLabels: Set<String> = ["on-health-degraded", "on-sync-succeeded", "notification"]
+
     static func argoEventLabel(_ trigger: String) -> String {
-        ["on-health-degraded", "on-sync-succeeded", "notification"].contains(trigger) ? trigger : "other"
+        argoEventLabels.contains(trigger) ? trigger : "other"
     }
 }

@@ -28,6 +28,16 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Creates the series at zero if it is not there yet (so that it exists before it is observed).
+    public func prepare(_ labelValues: [String] = []) {
+        let seriesKey = key(labelValues)
+        lock.lock()
+        if series[seriesKey] == nil {
+            series[seriesKey] = Series(counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0)
+        }
+        lock.unlock()
+    }
+
     private static func add(_ value: Double, bucket: Int?, to target: inout Series) {
         target.sum += value
         target.count += 1

@@ -1,7 +1,10 @@
 /// Every metric family the service exports (SPEC section 15 plus the ingress families).
-/// Created once per service; `/metrics` renders the registry.
+/// Created once per service; `/metrics` renders the registry. No label value is taken from a
+/// request: methods, routes, statuses, events and outcomes all come from closed sets.
 public final class OperatorMetrics: Sendable {
     public let registry = MetricsRegistry()
+    /// The newest rejected webhook requests, in memory only (listed with the deliveries).
+    let rejectedRequests = RejectedRequests(capacity: 1000)
 
     // Ingress.
     public let webhooksReceived: Counter
@@ -68,5 +71,14 @@ public final class OperatorMetrics: Sendable {
             "ai_operator_mcp_call_duration_seconds", "Duration of external calls.",
             labels: ["call_name"], buckets: [0.1, 0.5, 1, 2, 5, 10])
         for env in ["staging", "production"] { activeRollbacks.set([env], 0) }
+        // A request no route takes, whatever its method: created now, so strangers add no series.
+        for method in ["GET", "POST", "HEAD", "other"] {
+            prepareRequestSeries(method: method, route: "unmatched", statuses: [404, 405])
+        }
+    }
+
+    /// Creates the request-duration series of `method` on `route` for each status, at zero.
+    func prepareRequestSeries(method: String, route: String, statuses: [Int]) {
+        for status in statuses { httpRequestDuration.prepare([method, route, String(status)]) }
     }
 }
