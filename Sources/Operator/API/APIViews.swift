@@ -51,6 +51,10 @@ enum APIViews {
         let targetRevision: String?
         let prNumber: Int?
         let prUrl: String?
+        /// The commit the operator wrote: the only PR head it merges (SPEC 19).
+        let operatorCommitSha: String?
+        /// PR heads that were not the operator's change, each escalated once.
+        let foreignHeads: [String]?
         let escalationIssueUrl: String?
         let invariants: OrderedStringMap?
         let invariantEvidence: OrderedStringMap?
@@ -130,7 +134,8 @@ enum APIViews {
             correlationId: attempt.correlationId, app: app, environment: environment.rawValue, state: state.rawValue,
             currentRevision: attempt.currentRevision, targetRevision: attempt.target?.sha,
             prNumber: attempt.pullRequest?.number,
-            prUrl: attempt.pullRequest?.url, escalationIssueUrl: attempt.escalationIssueURL,
+            prUrl: attempt.pullRequest?.url, operatorCommitSha: attempt.pullRequest?.operatorCommitSHA,
+            foreignHeads: attempt.foreignHeads, escalationIssueUrl: attempt.escalationIssueURL,
             invariants: attempt.lastInvariants.map { report in
                 OrderedStringMap(report.results.map { ($0.id.rawValue, $0.outcome.rawValue) })
             },
