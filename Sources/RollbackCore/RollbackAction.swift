@@ -144,6 +144,9 @@ public enum MergeBasis: Sendable, Equatable, Codable {
     case automatic(InvariantReport)
     /// An authorized human approved this head SHA (review or `APPROVE`).
     case humanApproval(approver: String, headSHA: String)
+
+    /// The `auto_merged` label of the merged counter.
+    public var isAutomatic: Bool { if case .automatic = self { true } else { false } }
 }
 
 /// A squash-merge with the head-SHA guard.

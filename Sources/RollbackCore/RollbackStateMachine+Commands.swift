@@ -103,6 +103,7 @@ extension RollbackStateMachine {
             if let targetSHA = attempt!.target?.sha { rememberRollback(to: targetSHA) }
             move(to: .rollbackMerged, because: "\(closure.closedBy) merged PR #\(pr.number)", &step)
             step.out.append(.publish(domainEvent(.mergeCompleted, step.now)))
+            step.out.append(.recordMetric(.rollbackMerged(autoMerged: false)))
         } else {
             step.label = "PRClosed"
             abort(

@@ -248,6 +248,8 @@ extension RollbackStateMachine {
         }
         attempt!.merge!.confirmed = true
         step.out.append(.publish(domainEvent(.mergeCompleted, step.now)))
+        // Counted when GitHub confirms the merge, whatever follows (SPEC 15).
+        step.out.append(.recordMetric(.rollbackMerged(autoMerged: merge.basis.isAutomatic)))
         step.out.append(
             .audit(
                 AuditRecord(

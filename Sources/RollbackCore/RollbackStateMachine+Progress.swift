@@ -105,12 +105,19 @@ extension RollbackStateMachine {
         step.out.append(.recordMetric(.degradationDetected))
         guard checkWritePolicyAtStart(&step) else { return .applied }
         if app.environment == .production {
+            // Humans are alerted at once (SPEC 5, 11): the approval request is opened now, before
+            // the PR exists; the PR link is added to it later, and later escalations are comments.
             let replicas = observation.replicas.map { "\($0.available)/\($0.desired)" } ?? "unknown"
-            step.out.append(
-                .notify(
-                    SlackRenderer.alert(
-                        "AI Operator: \(app.name) (production) is degraded (\(observation.health.rawValue), replicas \(replicas)); preparing a rollback PR that will need approval. Correlation ID: \(started.correlationId)"
-                    )))
+            let labelNote =
+                app.labelEnvironment.map { label in
+                    "configuration error: \(app.name) is labelled \(label.rawValue) but its PR base "
+                        + "\(app.baseBranch) deploys production, so the rollback is treated as production. "
+                } ?? ""
+            escalate(
+                .approvalRequired,
+                labelNote + "\(app.name) (production) is degraded (\(observation.health.rawValue), replicas "
+                    + "\(replicas)); a rollback PR is being prepared and will need approval by an authorized approver",
+                &step)
         }
         step.out.append(.searchCandidates(currentRevision: started.currentRevision))
         return .applied
@@ -202,6 +209,7 @@ extension RollbackStateMachine {
         }
         attempt!.pullRequest = pr
         move(to: .prCreated, because: "PR #\(pr.number) exists with head branch \(pr.headBranch)", &step)
+        if app.environment == .production { updateEscalation("The rollback PR is open: \(pr.url)", &step) }
         step.out.append(.publish(domainEvent(.prCreated, step.now)))
         step.out.append(.recordMetric(.rollbackProposed(success: true)))
         step.out.append(.fetchCI(prNumber: pr.number, headSHA: pr.headSHA))
@@ -313,11 +321,6 @@ extension RollbackStateMachine {
                 detail: "the application was not healthy \(Int(config.healthRecoveryTimeout)) s after the merge",
                 closePR: nil, &step)
         case .completeHold:
-            step.out.append(
-                .recordMetric(
-                    .rollbackMerged(
-                        autoMerged: attempt!.merge.map { if case .automatic = $0.basis { true } else { false } }
-                            ?? false)))
             finish(because: "the recovery was held for \(Int(config.completeHold)) s", &step)
         }
         return .applied

@@ -13,14 +13,8 @@ extension RollbackStateMachine {
             denyByPolicy(refusal, &step)
             return false
         }
-        if let label = app.labelEnvironment, label != app.environment {
-            escalate(
-                .approvalRequired,
-                "configuration error: \(app.name) is labelled \(label.rawValue) but its PR base \(app.baseBranch) "
-                    + "deploys \(app.environment.rawValue); the rollback is treated as \(app.environment.rawValue) "
-                    + "and needs an authorized approval",
-                &step)
-        }
+        // A label that disagrees with the branch is named in the production approval request
+        // opened next (the environment is already the stricter one).
         return true
     }
 

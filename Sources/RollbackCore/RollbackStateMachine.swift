@@ -173,6 +173,16 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
         step.out.append(.escalate(escalationEffect))
     }
 
+    /// Adds `text` to the attempt's escalation issue as a comment, without a new Slack alert
+    /// (the issue is updated, e.g. with the PR link); nothing when the attempt has no escalation.
+    mutating func updateEscalation(_ text: String, _ step: inout Step) {
+        guard let code = attempt?.escalations.last else { return }
+        var update = escalation(code, text, state: state, asComment: true)
+        update.issueBody = "Update: \(text)"
+        update.slack = SlackMessage(text: "")
+        step.out.append(.escalate(update))
+    }
+
     /// The escalation effect of `code` (issue, or a comment on the attempt's issue; Slack).
     func escalation(_ code: ReasonCode, _ detail: String, state: RollbackState, asComment: Bool) -> Escalation {
         let context = EscalationRenderer.Context(

@@ -147,7 +147,11 @@ import Testing
         let before = env.sims.github.webhooks.deliveries.count
         env.sims.github.addComment(
             repo: waiting.scenario.gitopsRepo, issue: waiting.pr.number, user: env.approver, body: "APPROVE")
-        let applied = await watcher.wait(within: 20) { watcher.steps("billing", event: "Command(APPROVE)").count == 1 }
+        // The comment reaches the core by webhook and by poll: it acts once.
+        func appliedSteps() -> Int {
+            watcher.steps("billing", event: "Command(APPROVE)").filter { !$0.transition.isIgnored }.count
+        }
+        let applied = await watcher.wait(within: 20) { appliedSteps() == 1 }
         try #require(applied, watcher.brief("billing", waiting.logs))
         let delivery = try #require(
             env.sims.github.webhooks.deliveries.dropFirst(before).first { $0.event == "issue_comment" })
@@ -155,10 +159,12 @@ import Testing
         #expect(approvals == 1)
         let second = try #require(env.sims.github.webhooks.resendAsNewDelivery(delivery.id))
         #expect(second != delivery.id)
-        let handled = await watcher.wait(within: 20) { watcher.steps("billing", event: "Command(APPROVE)").count >= 2 }
+        let seen = watcher.steps("billing", event: "Command(APPROVE)").count
+        let handled = await watcher.wait(within: 20) {
+            watcher.steps("billing", event: "Command(APPROVE)").count > seen
+        }
         #expect(handled, watcher.brief("billing", waiting.logs))
-        let repeats = watcher.steps("billing", event: "Command(APPROVE)").dropFirst()
-        #expect(repeats.allSatisfy { $0.transition.isIgnored })
+        #expect(appliedSteps() == 1)
         #expect(watcher.last("billing")?.machine.attempt?.approvals.count == approvals)
         // One answer to the one comment (waited for: replies are posted after the step).
         let answered = await watcher.wait(within: 10) {

@@ -25,7 +25,9 @@ import Testing
                     false
                 }
             })
-        #expect(transition.has { if case .notify = $0 { true } else { false } }, "production alerts humans")
+        // Production alerts humans at once: the approval request (issue and Slack) before the PR exists.
+        #expect(transition.escalations.map(\.code) == [.approvalRequired], "production alerts humans")
+        #expect(transition.escalations.first?.asCommentOnExistingIssue == false)
         #expect(transition.has { if case .searchCandidates(currentRevision: currentSHA) = $0 { true } else { false } })
         #expect(harness.machine.pendingTimer(.candidateSearch) != nil)
         #expect(harness.context.quotas.inFlight.count == 1)

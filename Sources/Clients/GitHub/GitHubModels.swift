@@ -135,6 +135,8 @@ public struct PullRequest: Decodable, Sendable, Equatable {
     public let createdAt: Date?
     public let mergedAt: Date?
     public let closedAt: Date?
+    /// Who merged it (GitHub reports it on a merged PR).
+    public let mergedBy: GitHubUser?
 
     public var isMerged: Bool { merged == true || mergedAt != nil }
     public var labelNames: [String] { (labels ?? []).map(\.name) }

@@ -57,6 +57,8 @@ extension EffectRunner {
         }
 
         var text = escalation.slack.text
+        // An update of the issue (the PR link added) is not a new alert: no Slack message.
+        if text.isEmpty { return events }
         if let url = issueURL, !text.contains(url) {
             let placeholder = "Issue: see the escalation issue in the alerts repository"
             text =

@@ -109,13 +109,16 @@ extension EffectRunner {
         return .policyDenied(refusal)
     }
 
-    /// Throws a refusal unless `headSHA` is exactly this attempt's change: its commit carries the
-    /// attempt's correlation id and its diff against the base is the one-line edit.
+    /// Throws a refusal unless `headSHA` is exactly this plan's change: every commit on it is one
+    /// the operator writes (its `Correlation-Id:` trailer: this attempt's after a crash, or an
+    /// earlier attempt's for the same target after a reset) and its diff against the base is
+    /// exactly the one-line edit. Whoever made such a head, merging it merges nothing but the
+    /// intended change; anything else on the branch is refused.
     func requireOperatorChange(_ plan: PullRequestPlan, headSHA: String) async throws {
         let comparison = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: headSHA)
         let ahead = comparison.commits ?? []
         guard comparison.aheadBy >= 1, ahead.count == comparison.aheadBy,
-            ahead.allSatisfy({ $0.message.contains("Correlation-Id: \(plan.correlationId)") })
+            ahead.allSatisfy({ $0.message.contains("\nCorrelation-Id: ") })
         else {
             throw PolicyRefusal(
                 rule: "the rollback branch \(plan.headBranch) may hold only this attempt's commit",

@@ -44,6 +44,9 @@ public final class EffectRunner: EffectPerforming {
     /// poll. In memory only: after a restart they are reported once more and the core
     /// ignores the repeats.
     let reportedReviews = Mutex<Set<String>>([])
+    /// ChatOps comments already reported by a poll (the core applies each once per comment id;
+    /// this keeps a stranger's command from being reported on every poll). In memory only.
+    let reportedComments = Mutex<Set<Int>>([])
 
     public init(
         github: GitHubClient, argocd: ArgoCDClient, kubernetes: KubernetesClient, prometheus: PrometheusClient?,
@@ -70,11 +73,17 @@ public final class EffectRunner: EffectPerforming {
         case .openPullRequest(let plan):
             return [await openPullRequest(plan, app: app)]
         case .fetchCI(let number, let sha):
-            return await fetchCI(prNumber: number, headSHA: sha, app: app).map { [$0] } ?? []
+            let changes = await pullRequestChanges(prNumber: number, app: app, machine: machine)
+            guard changes.isEmpty else { return changes }
+            return (await fetchCI(prNumber: number, headSHA: sha, app: app).map { [$0] } ?? [])
+                + (await fetchCommands(app: app, machine: machine))
         case .gatherMergeFacts(let number, _):
             return await gatherMergeFacts(prNumber: number, app: app, machine: machine).map { [$0] } ?? []
         case .fetchReviews(let number):
+            let changes = await pullRequestChanges(prNumber: number, app: app, machine: machine)
+            guard changes.isEmpty else { return changes }
             return await fetchReviews(prNumber: number, app: app, machine: machine)
+                + (await fetchCommands(app: app, machine: machine))
         case .merge(let order):
             return [await merge(order, app: app, machine: machine)]
         case .closePullRequest(let number, let comment):

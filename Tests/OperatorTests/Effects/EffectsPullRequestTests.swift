@@ -143,7 +143,7 @@ import Testing
         harness.gh.protectBranch(repo: "acme/gitops", branch: "staging")
     }
 
-    @Test func aStaleBranchFromAnEarlierAttemptIsNeverReused() async throws {
+    @Test func aPreExistingBranchHoldingAnythingElseIsNeverReused() async throws {
         let harness = try EffectsHarness()
         defer { harness.stop() }
         let text = try #require(harness.gh.file(repo: "acme/gitops", path: ".argocd/application.yaml", ref: "staging"))
@@ -155,6 +155,10 @@ import Testing
                     of: harness.scenario.badRevision, with: harness.target)
             ],
             message: "Rollback checkout\n\nCorrelation-Id: an-earlier-attempt\n")
+        // Someone else's commit rides along on the branch.
+        harness.gh.addCommit(
+            repo: "acme/gitops", branch: harness.branch, files: ["deploy/extra.yaml": "replicas: 0\n"],
+            message: "tweak", author: "mallory")
         Self.advanceBase(harness)
         let branchHead = harness.gh.headSHA(repo: "acme/gitops", branch: harness.branch)
         harness.gh.clearRequestLog()
