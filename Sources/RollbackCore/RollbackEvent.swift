@@ -38,6 +38,10 @@ public enum RollbackEvent: Sendable, Equatable, Codable {
     /// The effect runner refused a write the write policy does not allow (SPEC 19): nothing
     /// was written.
     case policyDenied(PolicyRefusal)
+    /// A call the attempt depends on failed for good and no retry or wait can help
+    /// (`PERMISSION_DENIED`, `VALIDATION_ERROR`): escalate at once, never wait for a timeout
+    /// (SPEC 12).
+    case callFailed(ExternalCallFailure)
     /// The service restarted: re-read the truth, re-arm timers, or abort a stale attempt.
     case resumed
 
@@ -65,6 +69,7 @@ public enum RollbackEvent: Sendable, Equatable, Codable {
         case .timerFired(let token): "Timeout(\(token.kind.rawValue))"
         case .criticalInvariantViolated: "CriticalInvariantViolated"
         case .policyDenied: "PolicyDenied"
+        case .callFailed: "CallFailed"
         case .resumed: "Resumed"
         }
     }

@@ -33,6 +33,24 @@ extension RollbackStateMachine {
         return .applied
     }
 
+    /// A hard failure of a call the attempt depends on (SPEC 12): `PERMISSION_DENIED` escalates
+    /// at once with its security alert, any other non-retryable code with its escalation code;
+    /// the attempt stops instead of waiting for a timeout that would report the wrong reason.
+    mutating func callFailed(_ failure: ExternalCallFailure, _ step: inout Step) -> Transition.Outcome {
+        guard state.hasOpenAttempt, state != .abort, state != .rollbackMerged, state != .rollbackComplete else {
+            return .ignored(reason: "no open attempt waits on this call")
+        }
+        guard !failure.code.isRetryable || failure.retriesExhausted, failure.code != .alreadyMerged else {
+            return .ignored(reason: "\(failure.code.rawValue) is retryable; the next poll asks again")
+        }
+        let code: ReasonCode = failure.code == .permissionDenied ? .permissionDenied : failure.code.escalationCode
+        abort(
+            code, escalation: code,
+            detail: "a call failed with \(failure.code.rawValue): \(TextFormatting.redact(failure.message))",
+            closePR: nil, &step)
+        return .applied
+    }
+
     /// A head that is not exactly the operator's change: approvals are void; staging stops
     /// automating (`AwaitingHumanReview`); one escalation per head says who pushed what.
     mutating func foreignHead(_ sha: String, pushedBy: String?, refusal: PolicyRefusal, _ step: inout Step) {

@@ -66,6 +66,7 @@ public struct RollbackStateMachine: Sendable, Equatable, Codable {
         case .timerFired(let token): outcome = timerFired(token, &step)
         case .criticalInvariantViolated(let detail): outcome = criticalInvariantViolated(detail, &step)
         case .policyDenied(let refusal): outcome = policyDenied(refusal, &step)
+        case .callFailed(let failure): outcome = callFailed(failure, &step)
         case .resumed: outcome = resumed(&step)
         }
         if case .applied = outcome {

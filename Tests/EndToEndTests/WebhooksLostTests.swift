@@ -133,3 +133,28 @@ import Testing
         #expect(replies.count == 1, "replies: \(replies.map(\.body))")
     }
 }
+
+/// SPEC 12: a 403 that is not a rate limit, on a read the attempt depends on, escalates
+/// `PERMISSION_DENIED` at once with its security alert, instead of surfacing minutes later as
+/// `CI_TIMEOUT`.
+@Suite struct HardFailureEndToEndTests {
+    @Test func aPermissionErrorOnACIReadEscalatesAtOnce() async throws {
+        let env = try DemoEnvironment()
+        defer { env.stop() }
+        env.sims.github.setAutoCheckRun(branchPrefix: "rollback/", name: "ci", conclusion: "success", delay: 5)
+        let scenario = env.seed(app: "checkout", environment: "staging")
+        let (watcher, logs) = try env.startWatched()
+        let opened = await watcher.wait(within: 60) { watcher.reached("checkout", .prCreated) }
+        try #require(opened, watcher.brief("checkout", logs))
+        env.sims.github.faults.inject(
+            .status(403), method: "GET", path: "/repos/\(scenario.gitopsRepo)/commits", count: nil)
+        let aborted = await watcher.wait(within: 10) { watcher.state("checkout") == .abort }
+        #expect(aborted, watcher.brief("checkout", logs))
+        #expect(watcher.last("checkout")?.machine.attempt?.abortReason == .permissionDenied)
+        let escalated = await watcher.wait(within: 10) {
+            env.allEscalationIssues.contains { $0.title.contains("Permission Denied") }
+                && env.allEscalationIssues.contains { $0.title.contains("[SECURITY]") }
+        }
+        #expect(escalated, "issues: \(env.allEscalationIssues.map(\.title))")
+    }
+}

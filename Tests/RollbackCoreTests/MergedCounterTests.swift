@@ -61,3 +61,34 @@ import Testing
         #expect(harness.log.flatMap(\.escalations).isEmpty)
     }
 }
+
+/// SPEC 12: a call that failed for good escalates at once with its code; none waits for a timeout.
+@Suite struct HardFailureTests {
+    @Test func aPermissionErrorWhileWaitingForCIEscalatesAtOnceWithTheSecurityAlert() {
+        var harness = Harness()
+        harness.toPRCreated()
+        let failed = harness.send(
+            .callFailed(
+                ExternalCallFailure(
+                    code: .permissionDenied, message: "github.checkRuns: HTTP 403", retriesExhausted: true)))
+        #expect(failed.to == .abort && harness.machine.attempt?.abortReason == .permissionDenied)
+        #expect(failed.escalations.map(\.code) == [.permissionDenied])
+        #expect(failed.escalations.first?.securityAlert == true)
+    }
+
+    @Test func aRetryableFailureWaitsForTheNextPoll() {
+        var harness = Harness()
+        harness.toPRCreated()
+        let failed = harness.send(
+            .callFailed(ExternalCallFailure(code: .networkError, message: "timeout", retriesExhausted: false)))
+        #expect(failed.isIgnored && harness.machine.state == .prCreated)
+    }
+
+    @Test func aFailureAfterTheMergeDoesNotEndTheRecoveryWatch() {
+        var harness = Harness()
+        harness.toRollbackMerged()
+        let failed = harness.send(
+            .callFailed(ExternalCallFailure(code: .permissionDenied, message: "403", retriesExhausted: true)))
+        #expect(failed.isIgnored && harness.machine.state == .rollbackMerged)
+    }
+}

@@ -12,7 +12,7 @@ extension EffectRunner {
             return .ciReported(try await ciReport(repo: app.info.manifestRepository, sha: headSHA))
         } catch {
             logFailure("fetchCI", error, app: app, ["pr": "\(prNumber)", "sha": "\(headSHA)"])
-            return nil
+            return Self.hardFailure(error)
         }
     }
 
@@ -60,6 +60,7 @@ extension EffectRunner {
             prKnown = true
         } catch {
             logFailure("gatherMergeFacts", error, app: app, ["pr": "\(prNumber)"])
+            if let hard = Self.hardFailure(error) { return hard }
         }
         var operatorPRs: [Int] = []
         var listKnown = false

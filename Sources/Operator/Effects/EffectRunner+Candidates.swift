@@ -128,7 +128,7 @@ extension EffectRunner {
             return .candidateSearchFinished(selection)
         } catch {
             logFailure("searchCandidates", error, app: app, level: .error)
-            return nil
+            return Self.hardFailure(error)
         }
     }
 

@@ -105,7 +105,7 @@ extension EffectRunner {
         let reviews: [Review]
         do { reviews = try await github.listReviews(repo: repo, number: prNumber) } catch {
             logFailure("fetchReviews", error, app: app, ["pr": "\(prNumber)"])
-            return []
+            return Self.hardFailure(error).map { [$0] } ?? []
         }
         var latest: [String: Review] = [:]  // lowercased login -> latest deciding review
         var order: [String] = []

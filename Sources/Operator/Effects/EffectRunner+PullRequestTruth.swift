@@ -16,7 +16,7 @@ extension EffectRunner {
         let pr: PullRequest
         do { pr = try await github.getPullRequest(repo: app.info.manifestRepository, number: prNumber) } catch {
             logFailure("readPullRequest", error, app: app, ["pr": "\(prNumber)"])
-            return []
+            return Self.hardFailure(error).map { [$0] } ?? []
         }
         if pr.isMerged {
             return [

@@ -130,6 +130,16 @@ public final class EffectRunner: EffectPerforming {
         return ExternalCallFailure(code: .validationError, message: "\(error)", retriesExhausted: true)
     }
 
+    /// The event of a read that failed for good (SPEC 12): a permission problem or a value the
+    /// clients refused will not heal on the next poll, so the attempt escalates now. Nil for
+    /// failures a later poll may get past (network, rate limit, not found, conflicts).
+    static func hardFailure(_ error: any Error) -> RollbackEvent? {
+        guard let apiError = error as? APIError,
+            [.permissionDenied, .unauthorized, .validationError].contains(apiError.code)
+        else { return nil }
+        return .callFailed(failure(error))
+    }
+
     /// Logs a failed call: the effect, the call name and the error code (messages are
     /// already redacted by the clients).
     func logFailure(
