@@ -66,7 +66,7 @@ extension GitHubSimulator {
                     "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
                 ])
         case ("GET", 2) where segs[1] == "installations":
-            return SimJSON.response(200, [installation])
+            return page([installation], request)
         case ("GET", 3) where segs[1] == "installations":
             return segs[2] == String(installationIDValue) ? SimJSON.response(200, installation) : Self.notFound
         case ("POST", 4) where segs[1] == "installations" && segs[3] == "access_tokens":

@@ -120,6 +120,13 @@ extension GitHubSimulator {
                     "role": membership.role, "state": membership.state,
                 ])
         }
+        if segs.count == 5, segs[0] == "orgs", segs[2] == "teams", segs[4] == "members", method == "GET" {
+            // Active members only (an invitation still pending is not listed), filtered by `role`.
+            guard let members = teams["\(segs[1].lowercased())/\(segs[3].lowercased())"] else { return Self.notFound }
+            let role = request.query["role"] ?? "all"
+            let listed = members.filter { $0.value.state == "active" && (role == "all" || $0.value.role == role) }
+            return page(listed.keys.sorted().map { userJSON($0) }, request)
+        }
         if segs.count == 2, segs[0] == "users", method == "GET" { return SimJSON.response(200, userJSON(segs[1])) }
         guard segs.count >= 3, segs[0] == "repos" else { return Self.notFound }
         let key = "\(segs[1])/\(segs[2])".lowercased()
@@ -199,33 +206,5 @@ extension GitHubSimulator {
         default:
             return Self.notFound
         }
-    }
-
-    /// Paginates a JSON array: `per_page` (default 30, max 100), `page`, and a `Link` header.
-    func page(_ items: [Any], _ request: HTTPRequest) -> HTTPResponse {
-        let perPage = min(100, max(1, Int(request.query["per_page"] ?? "") ?? 30))
-        let pageNo = max(1, Int(request.query["page"] ?? "") ?? 1)
-        let start = min(items.count, (pageNo - 1) * perPage)
-        let slice = Array(items[start..<min(items.count, start + perPage)])
-        let last = max(1, (items.count + perPage - 1) / perPage)
-        var links: [String] = []
-        func url(_ pageNumber: Int) -> String {
-            var query = request.query
-            query["page"] = String(pageNumber)
-            query["per_page"] = String(perPage)
-            let pairs = query.keys.sorted().map {
-                "\($0)=\(query[$0]!.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:"))) ?? "")"
-            }
-            return "<\(api)\(request.path)?\(pairs.joined(separator: "&"))>"
-        }
-        if pageNo > 1 {
-            links.append("\(url(pageNo - 1)); rel=\"prev\"")
-            links.append("\(url(1)); rel=\"first\"")
-        }
-        if pageNo < last {
-            links.append("\(url(pageNo + 1)); rel=\"next\"")
-            links.append("\(url(last)); rel=\"last\"")
-        }
-        return SimJSON.response(200, slice, headers: links.isEmpty ? [] : [("Link", links.joined(separator: ", "))])
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
 
 /// Conditional GETs (protocols §3.17): the last `etag` and body per URL. A GET sends
-/// `If-None-Match`; a 304 answers with the cached body (and costs no rate-limit budget).
+/// `If-None-Match`; a 304 answers with the cached body and `Link` header (and costs no
+/// rate-limit budget).
 final class ETagCache: @unchecked Sendable {
     // Safe: `entries` and `order` are guarded by `lock`.
     struct Entry: Sendable {
         let etag: String
         let body: [UInt8]
+        /// The page's `Link` header: a cached page still names the next one.
+        var link: String? = nil
     }
 
     private let lock = NSLock()
@@ -22,12 +25,12 @@ final class ETagCache: @unchecked Sendable {
         return entries[url]
     }
 
-    func store(_ url: String, etag: String, body: [UInt8]) {
+    func store(_ url: String, etag: String, body: [UInt8], link: String? = nil) {
         guard capacity > 0 else { return }
         lock.lock()
         defer { lock.unlock() }
         if entries[url] == nil { order.append(url) }
-        entries[url] = Entry(etag: etag, body: body)
+        entries[url] = Entry(etag: etag, body: body, link: link)
         if order.count > capacity {
             let evict = order.removeFirst()
             entries[evict] = nil

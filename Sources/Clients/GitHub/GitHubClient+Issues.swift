@@ -27,21 +27,21 @@ extension GitHubClient {
             summarize: { "#\($0.number)" })
     }
 
-    /// `GET /repos/{o}/{r}/issues?labels=a,b&state=`, without pull requests.
+    /// `GET /repos/{o}/{r}/issues?labels=a,b&state=`, every page, without pull requests.
     public func listIssues(repo: String, labels: [String], state: String = "open") async throws -> [Issue] {
-        let name = "github.listIssues"
         struct Wire: Decodable { let pullRequest: EmptyResponse? }
-        return try await sendRaw(
-            name,
+        return try await readPages(
+            "github.listIssues",
             path: Self.repoPath(repo).literal("/issues")
-                .query("labels", labels.isEmpty ? nil : labels.joined(separator: ",")).query("state", state)
-                .query("per_page", "100"),
+                .query("labels", labels.isEmpty ? nil : labels.joined(separator: ",")).query("state", state),
             parameters: ["repo": repo, "labels": labels.joined(separator: ","), "state": state],
-            decode: { response in
-                let issues = try ClientJSON.decode([Issue].self, response.body)
-                let kinds = try ClientJSON.decode([Wire].self, response.body)
-                return zip(issues, kinds).filter { $0.1.pullRequest == nil }.map(\.0)
-            }, summarize: { "\($0.count) issues" })
+            decodePage: { body in
+                let issues = try ClientJSON.decode([Issue].self, body)
+                let kinds = try ClientJSON.decode([Wire].self, body)
+                let onlyIssues = zip(issues, kinds).filter { $0.1.pullRequest == nil }.map(\.0)
+                return ListPage(items: onlyIssues, wrapper: (), totalCount: nil, received: issues.count)
+            }, describe: { "\($0.items.count) issues" }
+        ).items
     }
 
     /// `PATCH /repos/{o}/{r}/issues/{n}` with `{"state":"closed"}`.
@@ -63,13 +63,12 @@ extension GitHubClient {
             parameters: ["repo": repo, "number": String(number)], summarize: { "comment \($0.id)" })
     }
 
-    /// `GET /repos/{o}/{r}/issues/{n}/comments?since=` (ascending by id).
+    /// `GET /repos/{o}/{r}/issues/{n}/comments?since=` (ascending by id), every page.
     public func listComments(repo: String, number: Int, since: Date? = nil) async throws -> [IssueComment] {
-        let name = "github.listComments"
-        return try await send(
-            name,
+        try await readList(
+            "github.listComments",
             path: Self.repoPath(repo).literal("/issues").number(number).literal("/comments")
-                .query("since", since.map(ClientJSON.timestamp)).query("per_page", "100"),
-            parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) comments" })
+                .query("since", since.map(ClientJSON.timestamp)),
+            parameters: ["repo": repo, "number": String(number)], noun: "comments")
     }
 }

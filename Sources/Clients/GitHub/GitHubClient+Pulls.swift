@@ -32,8 +32,8 @@ extension GitHubClient {
             })
     }
 
-    /// `GET /repos/{o}/{r}/pulls?state=&head=owner:branch&base=`, then filtered to PRs that
-    /// carry every label in `labels` (the API has no label filter for pulls).
+    /// `GET /repos/{o}/{r}/pulls?state=&head=owner:branch&base=`, every page, then filtered to
+    /// PRs that carry every label in `labels` (the API has no label filter for pulls).
     public func listPullRequests(
         repo: String, state: String = "open", head: String? = nil, base: String? = nil,
         labels: [String] = []
@@ -46,23 +46,20 @@ extension GitHubClient {
             let owner = parts.count == 2 ? String(parts[0]) : String(repo.prefix { $0 != "/" })
             path = path.headFilter(owner: owner, branch: String(parts.last ?? ""))
         }
-        let all: [PullRequest] = try await send(
-            name, path: path.query("base", base, as: .branch).query("per_page", "100"),
+        let all: [PullRequest] = try await readList(
+            name, path: path.query("base", base, as: .branch),
             parameters: [
                 "repo": repo, "state": state, "head": head ?? "", "base": base ?? "",
                 "labels": labels.joined(separator: ","),
-            ],
-            summarize: { "\($0.count) pull requests" })
+            ], noun: "pull requests")
         return all.filter { pr in labels.allSatisfy(pr.labelNames.contains) }
     }
 
-    /// `GET /repos/{o}/{r}/pulls/{n}/reviews` (chronological).
+    /// `GET /repos/{o}/{r}/pulls/{n}/reviews` (chronological), every page.
     public func listReviews(repo: String, number: Int) async throws -> [Review] {
-        let name = "github.listReviews"
-        return try await send(
-            name,
-            path: Self.repoPath(repo).literal("/pulls").number(number).literal("/reviews").query("per_page", "100"),
-            parameters: ["repo": repo, "number": String(number)], summarize: { "\($0.count) reviews" })
+        try await readList(
+            "github.listReviews", path: Self.repoPath(repo).literal("/pulls").number(number).literal("/reviews"),
+            parameters: ["repo": repo, "number": String(number)], noun: "reviews")
     }
 
     /// `PUT /repos/{o}/{r}/pulls/{n}/merge` as a squash with the head-SHA guard. 405 ⇒

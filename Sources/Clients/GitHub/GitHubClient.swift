@@ -2,28 +2,36 @@ import Foundation
 
 /// The GitHub REST client (API version 2022-11-28). Authenticates with a token or as a GitHub
 /// App installation; maps errors to SPEC section 12 codes; retries per the context's policy;
-/// uses ETags on GETs; tracks the rate-limit budget; records every call. Writes to contents
-/// and refs are refused unless the branch is a `rollback/*` branch.
+/// uses ETags on GETs; tracks the rate-limit budget; records every call; reads every list
+/// whole, page by page (`GitHubClient+Paging.swift`). Writes to contents and refs are refused
+/// unless the branch is a `rollback/*` branch.
 public final class GitHubClient: Sendable {
     public let baseURL: String
     public let rateLimit: RateLimitMonitor
     let context: ClientContext
     let auth: Auth
     let etags: ETagCache
+    /// The most items one list read accepts; a longer list fails the read (never a partial answer).
+    public let maxListItems: Int
 
     enum Auth: Sendable {
         case token(Secret)
         case app(AppTokenProvider)
     }
 
+    /// The default cap of one list read (issue 14: lists are read whole or not at all).
+    public static let defaultMaxListItems = 1000
+
     /// The prefix of the only branches this client writes to.
     public static let writableBranchPrefix = "rollback/"
 
     public init(
         baseURL: String = "https://api.github.com", credentials: GitHubCredentials, context: ClientContext,
-        rateLimit: RateLimitMonitor = RateLimitMonitor(), etagCacheSize: Int = 1000
+        rateLimit: RateLimitMonitor = RateLimitMonitor(), etagCacheSize: Int = 1000,
+        maxListItems: Int = GitHubClient.defaultMaxListItems
     ) throws {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.maxListItems = max(1, maxListItems)
         self.context = context
         self.rateLimit = rateLimit
         self.etags = ETagCache(capacity: etagCacheSize)
@@ -129,6 +137,24 @@ public final class GitHubClient: Sendable {
     ) async throws -> T {
         // A refused value fails the call inside `perform` (recorded, never retried, nothing sent).
         let target = Result(catching: { [baseURL] in baseURL + (try path.resolved(call: name)) })
+        return try await sendRaw(
+            name, method: method, url: target, body: body, parameters: parameters, useETag: useETag,
+            classify: classify, decode: decode, summarize: summarize, recover: recover)
+    }
+
+    /// As above, to a full URL already checked (a next-page link on the API's own origin).
+    func sendRaw<T: Sendable>(
+        _ name: String,
+        method: String = "GET",
+        url target: Result<String, any Error>,
+        body: [UInt8]? = nil,
+        parameters: [String: String],
+        useETag: Bool? = nil,
+        classify: (@Sendable (OutboundResponse) -> FailureClass?)? = nil,
+        decode: @escaping @Sendable (OutboundResponse) throws -> T,
+        summarize: (@Sendable (T) -> String)? = nil,
+        recover: (@Sendable (FailureClass) async -> (T, String)?)? = nil
+    ) async throws -> T {
         let url = (try? target.get()) ?? baseURL
         let conditional = useETag ?? (method == "GET")
         let etags = self.etags
@@ -169,9 +195,11 @@ public final class GitHubClient: Sendable {
                 decode: { received in
                     var response = received
                     if received.status == 304, let entry = sentWith.get() {
+                        // The cached page keeps its own pagination links.
                         response.body = entry.body
+                        if let link = entry.link { response.headers["link"] = link }
                     } else if conditional, (200..<300).contains(received.status), let etag = received.header("etag") {
-                        etags.store(url, etag: etag, body: received.body)
+                        etags.store(url, etag: etag, body: received.body, link: received.header("link"))
                     }
                     return try decode(response)
                 },
