@@ -4,15 +4,18 @@ import Foundation
     import Glibc
 #endif
 
-/// Where one delivery's body lives in the body log.
+/// Where one delivery's body lives in the body log, and the CRC-32C it had when written.
 public struct BodyLocation: Sendable, Equatable {
     public var segment: Int64
     public var offset: Int64
     public var length: Int64
-    public init(segment: Int64, offset: Int64, length: Int64) {
+    /// `BodyChecksum.of(body)`; nil for a row stored before checksums (schema 3): read unchecked.
+    public var checksum: UInt32?
+    public init(segment: Int64, offset: Int64, length: Int64, checksum: UInt32? = nil) {
         self.segment = segment
         self.offset = offset
         self.length = length
+        self.checksum = checksum
     }
 }
 
@@ -28,6 +31,13 @@ public struct BodyLocation: Sendable, Equatable {
 /// (`startWrite`), runs the items, and waits for the write (`finishWrite`) before it runs COMMIT,
 /// so a committed row never points at a body that is not on disk. Bytes written for an item that
 /// then stored nothing (a duplicate, a failure) are never referenced; they go with their segment.
+///
+/// Integrity: each body's CRC-32C (`BodyChecksum`) is kept in its row, next to its location, and
+/// checked by `read`; a body that does not read back as written is reported, never returned. The
+/// segment files hold bodies only, as before checksums existed: a row without one (stored by an
+/// earlier version, schema 3) is what says its body is read unchecked, so old segments need no
+/// format version. The checksum sits in SQLite, not beside the bytes it guards, so a torn or cut
+/// segment cannot damage it too.
 ///
 /// Each process start writes into a new segment (created on the first body), so nothing is ever
 /// appended after a tail a crash may have left half written. A segment is closed once it holds
@@ -245,43 +255,74 @@ public final class BodyLog: @unchecked Sendable {
     /// Bytes in the segment files (what was written through this log, plus what was there at open).
     public var liveByteCount: Int64 { lock.withLock { liveBytes } }
 
-    /// The body at `location`. Throws `invalidData` if the segment is gone or too short.
-    public func read(_ location: BodyLocation) throws -> [UInt8] {
-        guard location.length >= 0, location.offset >= 0 else {
-            throw StorageError.invalidData("body location \(location) is negative")
+    /// The body at `location`, checked against its checksum when the row has one. Throws
+    /// `BodyReadFailure`: `.unreadable` when it never will read (segment missing, cut short,
+    /// checksum mismatch, disk I/O error), `.transient` when it may later (too many open files).
+    public func read(_ location: BodyLocation) throws(BodyReadFailure) -> [UInt8] {
+        guard location.length >= 0, location.offset >= 0, location.length <= Int64(Int32.max) else {
+            throw .unreadable(.bodyUnreadable, detail: "body location \(location) is impossible")
         }
-        let count = Int(location.length)
-        return try readLock.withLock {
-            let fd = try readFD(location.segment)
-            return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                var done = 0
-                while done < count {
-                    let bytesRead = pread(
-                        fd, buffer.baseAddress! + done, count - done, off_t(location.offset + Int64(done)))
-                    if bytesRead < 0 && errno == EINTR { continue }
-                    if bytesRead < 0 { throw Self.failure("read from segment \(location.segment)") }
-                    if bytesRead == 0 {
-                        throw StorageError.invalidData(
-                            "segment \(location.segment) ends before the body at \(location.offset) (\(count) bytes)")
-                    }
-                    done += bytesRead
-                }
-                initialized = count
-            }
+        // (Not `withLock`: it rethrows untyped.)
+        readLock.lock()
+        let read = Result { () throws(BodyReadFailure) -> [UInt8] in
+            try readBytes(location, fd: try readFD(location.segment))
         }
+        readLock.unlock()
+        let body = try read.get()
+        guard let expected = location.checksum else { return body }
+        let actual = BodyChecksum.of(body)
+        if actual != expected {
+            throw .unreadable(
+                .checksumMismatch,
+                detail: "the body at \(location.offset) in segment \(location.segment) (\(location.length) bytes) "
+                    + "has CRC-32C \(Self.hex(actual)), written with \(Self.hex(expected))")
+        }
+        return body
     }
 
-    private func readFD(_ segment: Int64) throws -> Int32 {
+    private func readBytes(_ location: BodyLocation, fd: Int32) throws(BodyReadFailure) -> [UInt8] {
+        let count = Int(location.length)
+        var body = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let bytesRead = body.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + done, count - done, off_t(location.offset + Int64(done)))
+            }
+            if bytesRead < 0 && errno == EINTR { continue }
+            if bytesRead < 0 { throw Self.readFailure("read from segment \(location.segment)") }
+            if bytesRead == 0 {
+                throw .unreadable(
+                    .bodyTruncated,
+                    detail: "segment \(location.segment) ends before the body at \(location.offset) (\(count) bytes)")
+            }
+            done += bytesRead
+        }
+        return body
+    }
+
+    private func readFD(_ segment: Int64) throws(BodyReadFailure) -> Int32 {
         if let fd = readFDs[segment] { return fd }
         let fd = open(Self.path(directory, segment), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT {
-                throw StorageError.invalidData("body segment \(segment) is missing from \(directory)")
+                throw .unreadable(.bodyMissing, detail: "body segment \(segment) is missing from \(directory)")
             }
-            throw Self.failure("open segment \(segment)")
+            throw Self.readFailure("open segment \(segment)")
         }
         readFDs[segment] = fd
         return fd
+    }
+
+    /// A failed open or read: for good on a disk I/O error, for now otherwise (EMFILE, ENOMEM...).
+    private static func readFailure(_ what: String) -> BodyReadFailure {
+        let code = errno
+        let error = failure(what)
+        return code == EIO ? .unreadable(.bodyUnreadable, detail: "\(error)") : .transient(error)
+    }
+
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Removes every segment numbered below `first` (never the active one). Returns how many.

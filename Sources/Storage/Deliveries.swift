@@ -59,9 +59,11 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var receivedAt: Date
     public var outcome: String  // "accepted", "duplicate", "rejected:<why>"
     public var processedAt: Date?
+    /// Why an accepted delivery was set aside (never routed; `processedAt` is when); nil otherwise.
+    public var setAside: SetAsideReason?
     public init(
         id: String, source: DeliverySource, event: String, action: String?, receivedAt: Date,
-        outcome: String, processedAt: Date?
+        outcome: String, processedAt: Date?, setAside: SetAsideReason? = nil
     ) {
         self.id = id
         self.source = source
@@ -70,6 +72,7 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         self.receivedAt = receivedAt
         self.outcome = outcome
         self.processedAt = processedAt
+        self.setAside = setAside
     }
 }
 
@@ -78,9 +81,21 @@ public struct StoredDelivery: Sendable {
     public var seq: Int64  // arrival order
     public var record: DeliveryRecord
     public var body: [UInt8]
-    public init(seq: Int64, record: DeliveryRecord, body: [UInt8]) {
+    /// Why the body could not be read (`body` is then empty); nil when it was, or was not asked for.
+    public var bodyFailure: BodyReadFailure?
+    public init(seq: Int64, record: DeliveryRecord, body: [UInt8], bodyFailure: BodyReadFailure? = nil) {
         self.seq = seq
         self.record = record
         self.body = body
+        self.bodyFailure = bodyFailure
+    }
+
+    /// With the body `read` returns, or an empty one and the failure it throws.
+    init(seq: Int64, record: DeliveryRecord, reading read: () throws(BodyReadFailure) -> [UInt8]) {
+        do {
+            self.init(seq: seq, record: record, body: try read())
+        } catch {
+            self.init(seq: seq, record: record, body: [], bodyFailure: error)
+        }
     }
 }

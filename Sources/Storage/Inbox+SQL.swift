@@ -2,8 +2,9 @@
 extension Inbox {
     enum SQL {
         static let insertDelivery = """
-            INSERT INTO deliveries(id, source, event, action, received_at, body_segment, body_offset, body_length, processed_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING
+            INSERT INTO deliveries(id, source, event, action, received_at, body_segment, body_offset, body_length,
+                                   processed_at, body_crc32c)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING
             """
         static let isKnown = "SELECT 1 FROM deliveries WHERE id = ?1"
         static let insertEvent = """
@@ -17,6 +18,9 @@ extension Inbox {
             """
         static let markProcessedRow =
             "UPDATE deliveries SET processed_at = ?2 WHERE seq = ?1 AND id = ?3 AND processed_at IS NULL"
+        static let setAside = """
+            UPDATE deliveries SET processed_at = ?2, set_aside = ?4 WHERE seq = ?1 AND id = ?3 AND processed_at IS NULL
+            """
         static let pruneBodies = """
             DELETE FROM delivery_bodies WHERE seq IN
                 (SELECT seq FROM deliveries WHERE received_at < ?1 AND processed_at IS NOT NULL)
@@ -29,19 +33,19 @@ extension Inbox {
         // Each side takes its newest `limit` rows through its received_at index, then the two
         // short lists are merged: cost follows `limit`, not the table sizes.
         static let recent = """
-            SELECT id, source, event, action, received_at, outcome, processed_at FROM (
+            SELECT id, source, event, action, received_at, outcome, processed_at, set_aside FROM (
                 SELECT * FROM (SELECT id, source, event, action, received_at, 'accepted' AS outcome,
-                                      processed_at, 1 AS kind, seq
+                                      processed_at, set_aside, 1 AS kind, seq
                                FROM deliveries ORDER BY received_at DESC, seq DESC LIMIT ?1)
                 UNION ALL
                 SELECT * FROM (SELECT delivery_id, source, event, action, received_at, outcome,
-                                      NULL, 0, seq
+                                      NULL, NULL, 0, seq
                                FROM delivery_events ORDER BY received_at DESC, seq DESC LIMIT ?1)
             ) ORDER BY received_at DESC, kind ASC, seq DESC LIMIT ?1
             """
         static let pending = """
             SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at,
-                   b.body, d.body_segment, d.body_offset, d.body_length
+                   b.body, d.body_segment, d.body_offset, d.body_length, d.body_crc32c
             FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq
             WHERE d.processed_at IS NULL AND d.seq > ?2 ORDER BY d.seq LIMIT ?1
             """

@@ -41,14 +41,16 @@ public final class Inbox: Sendable {
                         DeliveryRecord(
                             id: st.string(0) ?? "", source: try Inbox.source(st.string(1)), event: st.string(2) ?? "",
                             action: st.string(3), receivedAt: dateFromMillis(st.int64(4)),
-                            outcome: st.string(5) ?? "", processedAt: st.isNull(6) ? nil : dateFromMillis(st.int64(6))))
+                            outcome: st.string(5) ?? "", processedAt: st.isNull(6) ? nil : dateFromMillis(st.int64(6)),
+                            setAside: st.string(7).flatMap(SetAsideReason.init(rawValue:))))
                 }
                 return out
             }
         }
     }
 
-    /// Accepted and not yet processed, oldest first, with bodies.
+    /// Accepted and not yet processed, oldest first, with bodies. A body that cannot be read does
+    /// not fail the read: its row comes back with an empty body and `bodyFailure` saying why.
     /// - Parameter after: only rows with a larger `seq` (rows become visible in `seq` order, as
     ///   the one writer commits them): a reader that keeps its place reads each new row once.
     /// - Parameter bodies: false reads the rows only (`body` is then empty): cheap when the
@@ -87,20 +89,26 @@ public final class Inbox: Sendable {
                         action: st.string(4), receivedAt: dateFromMillis(st.int64(5)),
                         outcome: "accepted", processedAt: nil)
                     out.append(
-                        StoredDelivery(seq: st.int64(0), record: record, body: bodies ? try body(st, from: 6) : []))
+                        bodies
+                            ? StoredDelivery(
+                                seq: st.int64(0), record: record,
+                                reading: { () throws(BodyReadFailure) in try body(st, from: 6) })
+                            : StoredDelivery(seq: st.int64(0), record: record, body: []))
                 }
                 return out
             }
         }
     }
 
-    /// Every stored delivery with its body, processed or not, oldest first (diagnostics, tests).
+    /// Every stored delivery with its body, processed or not, oldest first (diagnostics, tests);
+    /// a body that cannot be read is reported in `bodyFailure`, as by `pending`.
     public func stored(limit: Int) throws -> [StoredDelivery] {
         try reader.withLock { db in
             try db.withStatement(
                 """
                 SELECT d.seq, d.id, d.source, d.event, d.action, d.received_at,
-                       b.body, d.body_segment, d.body_offset, d.body_length, d.processed_at
+                       b.body, d.body_segment, d.body_offset, d.body_length, d.body_crc32c, d.processed_at,
+                       d.set_aside
                 FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq ORDER BY d.seq LIMIT ?1
                 """
             ) { st in
@@ -110,20 +118,26 @@ public final class Inbox: Sendable {
                     let record = DeliveryRecord(
                         id: st.string(1) ?? "", source: try Inbox.source(st.string(2)), event: st.string(3) ?? "",
                         action: st.string(4), receivedAt: dateFromMillis(st.int64(5)), outcome: "accepted",
-                        processedAt: st.isNull(10) ? nil : dateFromMillis(st.int64(10)))
-                    out.append(StoredDelivery(seq: st.int64(0), record: record, body: try body(st, from: 6)))
+                        processedAt: st.isNull(11) ? nil : dateFromMillis(st.int64(11)),
+                        setAside: st.string(12).flatMap(SetAsideReason.init(rawValue:)))
+                    out.append(
+                        StoredDelivery(
+                            seq: st.int64(0), record: record,
+                            reading: { () throws(BodyReadFailure) in try body(st, from: 6) }))
                 }
                 return out
             }
         }
     }
 
-    /// One stored body (for a row read with `pending(limit:bodies: false)`).
+    /// One stored body (for a row read with `pending(limit:bodies: false)`); nil for an unknown
+    /// row. Throws `BodyReadFailure` when the body cannot be read, `StorageError` when the row
+    /// cannot.
     public func body(seq: Int64) throws -> [UInt8]? {
         try reader.withLock { db in
             try db.withStatement(
                 """
-                SELECT b.body, d.body_segment, d.body_offset, d.body_length
+                SELECT b.body, d.body_segment, d.body_offset, d.body_length, d.body_crc32c
                 FROM deliveries d LEFT JOIN delivery_bodies b ON b.seq = d.seq WHERE d.seq = ?1
                 """
             ) { st in
@@ -133,14 +147,16 @@ public final class Inbox: Sendable {
         }
     }
 
-    /// A row's body: from the body log when the row says where (columns `column + 1...3`),
-    /// else the `delivery_bodies` blob (column `column`) of a row stored before the log existed.
-    private func body(_ st: SQLiteStatement, from column: Int32) throws -> [UInt8] {
+    /// A row's body: from the body log when the row says where (columns `column + 1...4`, the
+    /// last its checksum, NULL before checksums), else the `delivery_bodies` blob (column
+    /// `column`) of a row stored before the log existed (SQLite checks those pages itself).
+    private func body(_ st: SQLiteStatement, from column: Int32) throws(BodyReadFailure) -> [UInt8] {
         if st.isNull(column + 1) { return st.blob(column) ?? [] }
         return try writer.bodies.read(
             BodyLocation(
                 segment: st.int64(column + 1), offset: st.int64(column + 2),
-                length: st.int64(column + 3)))
+                length: st.int64(column + 3),
+                checksum: st.isNull(column + 4) ? nil : UInt32(truncatingIfNeeded: st.int64(column + 4))))
     }
 
     private static func source(_ raw: String?) throws -> DeliverySource {

@@ -91,6 +91,16 @@ public enum Schema {
                 ALTER TABLE deliveries ADD COLUMN body_offset  INTEGER;
                 ALTER TABLE deliveries ADD COLUMN body_length  INTEGER;
                 """),
+        Migration(
+            version: 4, name: "body-checksum-and-set-aside",
+            sql: """
+                -- The CRC-32C of the body in the body log, checked on every read. NULL for rows
+                -- stored before (their bodies read unchecked): the segments need no format version.
+                ALTER TABLE deliveries ADD COLUMN body_crc32c INTEGER;
+                -- Why a delivery was set aside (its body cannot be read or decoded): it is marked
+                -- processed with it and never routed again. NULL for every other delivery.
+                ALTER TABLE deliveries ADD COLUMN set_aside TEXT;
+                """),
     ]
 }
 

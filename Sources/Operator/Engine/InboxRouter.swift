@@ -8,7 +8,9 @@ import Webhooks
 /// Turns stored deliveries into events for the right application, oldest first. Webhooks
 /// are hints: CI and review deliveries make the effect runner re-read the truth, and the
 /// result is what the state machine sees. A delivery is marked processed together with the
-/// state change it caused, or right away when it concerns no attempt.
+/// state change it caused, or right away when it concerns no attempt. One whose body cannot be
+/// read or decoded is set aside with its reason (never routed again, listed, counted, logged
+/// once); it holds up no other delivery.
 final class InboxRouter: @unchecked Sendable {
     // Safe: `inFlight`, `cursor` and `sweepDue` are only touched under `lock`.
     let inbox: Inbox
@@ -133,19 +135,91 @@ final class InboxRouter: @unchecked Sendable {
         if pending.count == limit { poke() }
         guard !fresh.isEmpty else { return }
         var unrouted: [(seq: Int64, id: String)] = []
+        var setAside: [SetAsideRow] = []
+        var details: [String: String] = [:]
         for var delivery in fresh {
             let needsBody =
                 anyAttempt || !Self.concernsOnlyAttempts(source: delivery.record.source, event: delivery.record.event)
-            if needsBody && !anyAttempt {
-                let seq = delivery.seq
-                delivery.body = (try? await read { try self.inbox.body(seq: seq) }) ?? []
+            if needsBody && !anyAttempt { await readBody(of: &delivery) }
+            let outcome: RouteOutcome
+            if let failure = delivery.bodyFailure {
+                guard let reason = failure.setAsideReason else {
+                    // It may read later: left pending, and let go so a later pass reads it again.
+                    logger.warning(
+                        "could not read a stored delivery's body; it stays pending",
+                        metadata: ["delivery": "\(delivery.record.id)", "error": "\(failure)"])
+                    release(delivery.record.id)
+                    continue
+                }
+                outcome = .setAside(reason, "\(failure)")
+            } else {
+                outcome = await route(delivery, attemptsOpen: anyAttempt)
             }
-            if !(await route(delivery, attemptsOpen: anyAttempt)) {
-                unrouted.append((delivery.seq, delivery.record.id))
+            switch outcome {
+            case .taken: break
+            case .notTaken: unrouted.append((delivery.seq, delivery.record.id))
+            case .setAside(let reason, let detail):
+                setAside.append(SetAsideRow(seq: delivery.seq, id: delivery.record.id, reason: reason))
+                details[delivery.record.id] = detail
             }
         }
+        await setAsideDeliveries(setAside, from: fresh, details: details)
         // One write for every delivery that concerned no application.
         await engine.core.markProcessed(rows: unrouted, at: clock())
+    }
+
+    /// What routing did with a delivery.
+    enum RouteOutcome {
+        /// An application took it (and marks it processed with the state change it causes).
+        case taken
+        /// It concerns no application: marked processed as it is.
+        case notTaken
+        /// Its body cannot be read or decoded: set aside with the reason (and a detail to log).
+        case setAside(SetAsideReason, String)
+    }
+
+    /// Reads the body of a row read without it; a failure is kept in `bodyFailure`.
+    private func readBody(of delivery: inout StoredDelivery) async {
+        let seq = delivery.seq
+        do {
+            delivery.body = try await read { try self.inbox.body(seq: seq) } ?? []
+        } catch let failure as BodyReadFailure {
+            delivery.bodyFailure = failure
+        } catch {
+            delivery.bodyFailure = .transient(error as? StorageError ?? .io("\(error)"))
+        }
+    }
+
+    /// Sets `rows` aside; counts and logs each one this pass changed (once, whoever else tried).
+    /// Should the write fail, they stay pending, let go, and the next pass tries again.
+    private func setAsideDeliveries(_ rows: [SetAsideRow], from fresh: [StoredDelivery], details: [String: String])
+        async
+    {
+        guard !rows.isEmpty else { return }
+        let changed: [SetAsideRow]
+        do {
+            changed = try await inbox.setAside(rows, at: clock())
+        } catch {
+            logger.error("could not set deliveries aside", metadata: ["error": "\(error)"])
+            for row in rows { release(row.id) }
+            return
+        }
+        let records = Dictionary(fresh.map { ($0.record.id, $0.record) }, uniquingKeysWith: { first, _ in first })
+        for row in changed {
+            engine.core.metrics.deliveriesSetAside.inc([row.reason.rawValue])
+            logger.error(
+                "a stored delivery cannot be used and is set aside; it will not be routed",
+                metadata: [
+                    "delivery": "\(row.id)", "source": "\(records[row.id]?.source.rawValue ?? "")",
+                    "event": "\(records[row.id]?.event ?? "")", "reason": "\(row.reason.rawValue)",
+                    "detail": "\(details[row.id] ?? "")",
+                ])
+        }
+    }
+
+    /// Lets a delivery be read again by a later pass.
+    private func release(_ id: String) {
+        lock.withLock { _ = inFlight.remove(id) }
     }
 
     /// The deliveries not already on their way. A sweep (which read the oldest pending ones)
@@ -164,35 +238,32 @@ final class InboxRouter: @unchecked Sendable {
         }
     }
 
-    /// Returns whether an application took the delivery (it then marks it processed with the
-    /// state change it causes).
-    private func route(_ delivery: StoredDelivery, attemptsOpen: Bool) async -> Bool {
+    /// Whether an application took the delivery (it then marks it processed with the state
+    /// change it causes), or why it is to be set aside (a body not decodable for its event).
+    private func route(_ delivery: StoredDelivery, attemptsOpen: Bool) async -> RouteOutcome {
         let id = delivery.record.id
         switch delivery.record.source {
         case .argocd:
             switch ArgoCDNotificationDecoder.decode(body: delivery.body) {
             case .success(let notification):
                 // The body is never trusted as health: it only names the app to check now.
-                return await poller.checkNow(app: notification.app, deliveryID: id)
+                return await poller.checkNow(app: notification.app, deliveryID: id) ? .taken : .notTaken
             case .failure(let decodeError):
-                logger.warning(
-                    "stored Argo CD notification is not decodable",
-                    metadata: ["delivery": "\(id)", "error": "\(decodeError)"])
+                return .setAside(.malformed, "not an Argo CD notification: \(decodeError)")
             }
         case .github:
             guard attemptsOpen || !Self.concernsOnlyAttempts(source: .github, event: delivery.record.event) else {
-                return false
+                return .notTaken
             }
             switch GitHubEventDecoder.decode(event: delivery.record.event, body: delivery.body) {
             case .signal(let signal):
-                return await route(signal, deliveryID: id)
+                return await route(signal, deliveryID: id) ? .taken : .notTaken
             case .ping, .ignored:
-                break
+                return .notTaken
             case .malformed(let why):
-                logger.warning("stored GitHub delivery is malformed", metadata: ["delivery": "\(id)", "why": "\(why)"])
+                return .setAside(.malformed, "not a valid \(delivery.record.event) payload: \(why)")
             }
         }
-        return false
     }
 
     /// Returns whether an event was handed to an application (which then marks the delivery).

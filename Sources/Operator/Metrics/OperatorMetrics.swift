@@ -1,3 +1,5 @@
+import Storage
+
 /// Every metric family the service exports (SPEC section 15 plus the ingress families).
 /// Created once per service; `/metrics` renders the registry. No label value is taken from a
 /// request: methods, routes, statuses, events and outcomes all come from closed sets.
@@ -10,6 +12,8 @@ public final class OperatorMetrics: Sendable {
     public let webhooksReceived: Counter
     public let httpRequestDuration: Histogram
     public let githubRateLimitRemaining: Gauge
+    /// Stored deliveries set aside (body unreadable or undecodable), by `SetAsideReason`.
+    public let deliveriesSetAside: Counter
 
     // SPEC section 15.
     public let degradationsDetected: Counter
@@ -37,6 +41,11 @@ public final class OperatorMetrics: Sendable {
         githubRateLimitRemaining = registry.gauge(
             "ai_operator_github_rate_limit_remaining",
             "GitHub API requests left in the current rate-limit window (last seen).")
+        deliveriesSetAside = registry.counter(
+            "ai_operator_deliveries_set_aside_total",
+            "Stored webhook deliveries set aside and never routed: the body cannot be read or decoded, by reason.",
+            labels: ["reason"])
+        for reason in SetAsideReason.allCases { deliveriesSetAside.inc([reason.rawValue], by: 0) }
         degradationsDetected = registry.counter(
             "ai_operator_degradations_detected_total",
             "Persistent degradations confirmed.", labels: ["app_name", "environment"])
