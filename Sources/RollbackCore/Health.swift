@@ -49,6 +49,9 @@ public struct HealthObservation: Sendable, Equatable, Codable {
     /// only for `Degraded` apps and apps with an attempt open): `replicas == nil` is then not
     /// a failed read. `nil` (older stored checks) counts as `false`.
     public var kubernetesNotRead: Bool?
+    /// `true` when the whole Argo CD could not be listed (not this one app): the poller keeps one
+    /// "Argo CD unreachable" episode for all apps, so the app opens none of its own (SPEC 11).
+    public var argoCDUnreachable: Bool?
 
     public init(
         health: ArgoHealthStatus, message: String? = nil, syncRevision: String? = nil,
@@ -68,6 +71,13 @@ public struct HealthObservation: Sendable, Equatable, Codable {
         if message != nil, message == previous.message { message = previous.message }
         if syncRevision != nil, syncRevision == previous.syncRevision { syncRevision = previous.syncRevision }
     }
+
+    /// A check of every app when the Argo CD list itself failed.
+    public static let argoCDDown: HealthObservation = {
+        var observation = argoReadFailure
+        observation.argoCDUnreachable = true
+        return observation
+    }()
 
     /// A check whose Argo CD read failed.
     public static let argoReadFailure: HealthObservation = {

@@ -114,7 +114,8 @@ public struct StabilityWindow: Sendable, Equatable, Codable {
             if consecutiveReadFailures >= configuration.argoFailuresBeforeSkip {
                 skipUntil = now.addingTimeInterval(configuration.argoSkip)
                 verdict.startedSkip = true
-                openEpisode(.argocdUnreachable, at: now, verdict: &verdict)
+                // The whole Argo CD down is one episode, kept by the poller, not one per app.
+                if observation.argoCDUnreachable != true { openEpisode(.argocdUnreachable, at: now, verdict: &verdict) }
             } else if let current = episode, current.code == .argocdUnreachable {
                 episode?.clearSince = nil
             }

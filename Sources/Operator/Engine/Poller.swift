@@ -2,6 +2,7 @@ import Clients
 import Foundation
 import Logging
 import RollbackCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -19,6 +20,8 @@ final class Poller: Sendable {
     let interval: Double
     let selector: String?
     let logger: Logger
+    /// One "Argo CD unreachable" episode for all apps (SPEC 11).
+    let outage = Mutex(ArgoCDOutage())
 
     init(argocd: ArgoCDClient, kubernetes: KubernetesClient?, engine: Engine, config: OperatorConfig, logger: Logger) {
         self.argocd = argocd
@@ -60,9 +63,12 @@ final class Poller: Sendable {
         } catch {
             logger.warning(
                 "Argo CD list failed; no app is judged degraded on this poll", metadata: ["error": "\(error)"])
-            for worker in engine.allWorkers { worker.enqueue(.healthChecked(.argoReadFailure)) }
+            for worker in engine.allWorkers { worker.enqueue(.healthChecked(.argoCDDown)) }
+            await outageChanged(
+                outage.withLock { $0.listFailed(at: engine.core.clock(), configuration: configuration) })
             return
         }
+        await outageChanged(outage.withLock { $0.listSucceeded(at: engine.core.clock(), configuration: configuration) })
         var needKubernetes: [(ArgoApplication, MonitoredApp)] = []
         for argoApp in apps {
             guard let monitoredApp = resolver.monitoredApp(argoApp) else {
@@ -90,6 +96,32 @@ final class Poller: Sendable {
                 group.addTask { await self.check(argoApp, monitoredApp, deliveryID: nil) }
                 running += 1
             }
+        }
+    }
+
+    private var configuration: RollbackConfiguration { engine.core.configuration }
+
+    /// Opens or closes the one Argo CD episode (issue and Slack through the effect runner, which
+    /// finds an episode issue already open by its title).
+    private func outageChanged(_ change: ArgoCDOutage.Change?) async {
+        guard let change else { return }
+        let subject = MonitoredApp(
+            info: ArgoCDOutage.subject, sourceRepository: "none", sourceRepoURL: "", namespace: "", deployment: "")
+        let machine = RollbackStateMachine(app: ArgoCDOutage.subject, seed: 0)
+        switch change {
+        case .opened:
+            logger.error("Argo CD unreachable: its application list failed repeatedly; one episode opened")
+            let escalation = ArgoCDOutage.escalation(
+                detail: "the Argo CD application list failed \(configuration.argoFailuresBeforeSkip) times in a row; "
+                    + "no app is judged degraded while it is unreachable")
+            _ = await engine.core.effects.perform(.escalate(escalation), app: subject, machine: machine)
+        case .closed:
+            logger.notice("Argo CD reachable again; its episode is closed")
+            _ = await engine.core.effects.perform(
+                .closeEpisodeIssue(
+                    .argocdUnreachable,
+                    comment: "Argo CD has answered for \(Int(configuration.healthRestorationDuration)) s: resolved."),
+                app: subject, machine: machine)
         }
     }
 
