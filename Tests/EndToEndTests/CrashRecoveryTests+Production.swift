@@ -46,6 +46,9 @@ extension CrashRecoveryTests {
             try await crash.start()
             let paged = await poll(within: 20) { crash.github.issues(repo: crash.env.alertsRepo).count == 1 }
             #expect(paged, "no approval page after the restart; \(crash.brief); output:\n\(crash.output())")
+            // The approval request now opens when the attempt starts, before the PR: wait for the PR.
+            let opened = await poll(within: 20) { !crash.github.pulls(repo: crash.scenario.gitopsRepo).isEmpty }
+            #expect(opened, "no PR after the restart; \(crash.brief)")
             if let pr = crash.github.pulls(repo: crash.scenario.gitopsRepo).first {
                 crash.github.addReview(
                     repo: crash.scenario.gitopsRepo, number: pr.number, user: crash.env.approver, state: "APPROVED")
