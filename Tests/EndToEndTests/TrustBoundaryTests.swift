@@ -46,7 +46,12 @@ import Testing
         #expect(env.rollbackBranches(victim.gitopsRepo).isEmpty)
         #expect(env.sims.github.pulls(repo: victim.gitopsRepo).isEmpty)
         #expect(env.sims.github.merges.isEmpty)
-        // One escalation issue for the attempt: the configuration error, then the refusal.
+        // One escalation issue for the attempt: the configuration error, then the refusal (the
+        // effects run after the step: wait for the comment).
+        let refused = await watcher.wait(within: 10) {
+            Self.escalationText(env).contains("Reason code: POLICY_DENIED")
+        }
+        #expect(refused, "\(Self.escalationText(env))")
         let issues = env.allEscalationIssues.filter { $0.title.contains("web") }
         #expect(issues.count == 1, "issues: \(env.allEscalationIssues.map(\.title))")
         let text = Self.escalationText(env)

@@ -81,21 +81,7 @@ struct AppResolver: Sendable {
         return revision.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 
-    /// `owner/name` from `https://github.com/owner/name(.git)`, `git@github.com:owner/name.git`,
-    /// or an Enterprise host's URL.
-    static func repository(fromURL url: String) -> String? {
-        var rest = Substring(url)
-        if let scheme = rest.range(of: "://") {
-            rest = rest[scheme.upperBound...]
-            guard let slash = rest.firstIndex(of: "/") else { return nil }
-            rest = rest[rest.index(after: slash)...]
-        } else if let colon = rest.firstIndex(of: ":"), rest.contains("@") {
-            rest = rest[rest.index(after: colon)...]
-        }
-        if rest.hasSuffix(".git") { rest = rest.dropLast(4) }
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
-        let parts = rest.split(separator: "/")
-        guard parts.count >= 2 else { return nil }
-        return parts.suffix(2).joined(separator: "/")
-    }
+    /// `owner/name` from a repository URL: the write policy's reading, so that the repository an
+    /// app may write to and the one its manifest names are parsed alike.
+    static func repository(fromURL url: String) -> String? { WritePolicy.repository(fromURL: url) }
 }
