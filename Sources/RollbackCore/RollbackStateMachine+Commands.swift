@@ -121,9 +121,11 @@ extension RollbackStateMachine {
         }
         guard pr.headSHA != sha else { return .ignored(reason: "the head did not change") }
         attempt!.pullRequest!.headSHA = sha
-        if let refusal = MergeIntegrity.refusal(
-            headSHA: sha, operatorCommitSHA: pr.operatorCommitSHA, changes: [], manifestPath: app.manifestPath,
-            currentRevision: nil, targetRevision: nil), sha != pr.operatorCommitSHA
+        // Only the head's identity is known here: MergeIntegrity's first rule decides.
+        if sha != pr.operatorCommitSHA,
+            let refusal = MergeIntegrity.refusal(
+                headSHA: sha, operatorCommitSHA: pr.operatorCommitSHA, changes: nil, manifestPath: app.manifestPath,
+                currentRevision: nil, targetRevision: nil)
         {
             foreignHead(sha, pushedBy: pushedBy, refusal: refusal, &step)
         }

@@ -115,7 +115,12 @@ extension EffectRunner {
     /// exactly the one-line edit. Whoever made such a head, merging it merges nothing but the
     /// intended change; anything else on the branch is refused.
     func requireOperatorChange(_ plan: PullRequestPlan, headSHA: String) async throws {
-        let comparison = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: headSHA)
+        try Self.requireOperatorChange(
+            plan, try await github.compare(repo: plan.repository, base: plan.baseBranch, head: headSHA))
+    }
+
+    /// The check of `requireOperatorChange` on a compare already read.
+    static func requireOperatorChange(_ plan: PullRequestPlan, _ comparison: Comparison) throws {
         let ahead = comparison.commits ?? []
         guard comparison.aheadBy >= 1, ahead.count == comparison.aheadBy,
             ahead.allSatisfy({ $0.message.contains("\nCorrelation-Id: ") })
@@ -140,7 +145,7 @@ extension EffectRunner {
     func requireReusableBranch(_ plan: PullRequestPlan, head: String) async throws {
         let comparison = try await github.compare(repo: plan.repository, base: plan.baseBranch, head: head)
         guard comparison.aheadBy > 0 else { return }
-        do { try await requireOperatorChange(plan, headSHA: head) } catch let refusal as PolicyRefusal {
+        do { try Self.requireOperatorChange(plan, comparison) } catch let refusal as PolicyRefusal {
             throw PolicyRefusal(
                 rule: "a pre-existing rollback branch that holds anything else is never reused (delete "
                     + "\(plan.headBranch) and RESET)",

@@ -77,13 +77,7 @@ import Testing
     @Test func aMergeOfAHeadTheOperatorDidNotWriteIsStopped() async throws {
         let harness = try EffectsHarness()
         defer { harness.stop() }
-        guard
-            case .pullRequestCreated(let pr)? = await harness.runner.perform(
-                .openPullRequest(harness.plan()), app: harness.app, machine: harness.newMachine()
-            ).first
-        else {
-            throw TestFailure("no PR")
-        }
+        let pr = try await EffectsMergeTests.openPR(harness)
         #expect(pr.operatorCommitSHA == pr.headSHA)
         harness.gh.addCommit(
             repo: "acme/gitops", branch: harness.branch, files: ["NOTE.md": "pushed by someone\n"], message: "sneaky")
@@ -106,13 +100,7 @@ import Testing
     @Test func mergeFactsCarryTheHeadsDiffAndAuthor() async throws {
         let harness = try EffectsHarness()
         defer { harness.stop() }
-        guard
-            case .pullRequestCreated(let pr)? = await harness.runner.perform(
-                .openPullRequest(harness.plan()), app: harness.app, machine: harness.newMachine()
-            ).first
-        else {
-            throw TestFailure("no PR")
-        }
+        let pr = try await EffectsMergeTests.openPR(harness)
         let machine = harness.machine(holding: pr)
         guard
             case .mergeFactsGathered(let clean)? = await harness.runner.perform(
